@@ -1,0 +1,36 @@
+"""Where the pipeline keeps its files. Every path can be moved with an environment variable."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent
+REFERENCE_DIR = PROJECT_ROOT / "data" / "reference"
+"""Committed reference tables (LA lookup, calibration targets, populations). Read-only at run time."""
+
+
+@dataclass(frozen=True)
+class Paths:
+    data_dir: Path
+    landing_dir: Path
+    warehouse: Path
+    staging_dir: Path
+    quarantine_dir: Path
+    audit_dir: Path
+    publication_dir: Path
+
+    @classmethod
+    def from_env(cls) -> "Paths":
+        data = Path(os.environ.get("CIN_DATA_DIR", PROJECT_ROOT / "data")).resolve()
+        return cls(
+            data_dir=data,
+            landing_dir=Path(os.environ.get("CIN_LANDING_DIR", data / "landing")).resolve(),
+            warehouse=Path(os.environ.get("CIN_WAREHOUSE", data / "warehouse.duckdb")).resolve(),
+            staging_dir=Path(os.environ.get("CIN_STAGING_DIR", data / "staging")).resolve(),
+            quarantine_dir=Path(os.environ.get("CIN_QUARANTINE_DIR", data / "quarantine")).resolve(),
+            audit_dir=Path(os.environ.get("CIN_AUDIT_DIR", data / "audit")).resolve(),
+            publication_dir=Path(os.environ.get("CIN_PUBLICATION_DIR", data / "publication")).resolve(),
+        )
