@@ -1,0 +1,170 @@
+"""Supporting reference files written beside the synthetic returns (``out_dir/supporting/``).
+
+The published CIN tables need data the census return does not hold: 0-17 population
+denominators for rates, free-school-meal and special-educational-needs status from the school
+census (tables C1/C2), and the LA's latest Ofsted judgement (re-referral release, table F2).
+:func:`write_supporting` writes one file for each, plus a README saying what each file is:
+
+* ``population_0_17.csv`` (year, la, population, source) - **derived from published figures**:
+  a copy of :func:`cin_pipeline.reference.population` (ONS mid-year estimates, the
+  denominators behind the published rates) for the LAs and years written.
+* ``school_census.csv`` (year, upn, fsm_eligible, sen_provision, source) - **synthetic**, one
+  row per UPN seen in the returns of 2017-2024, drawn deterministically from (seed, upn).
+* ``ofsted_judgements.csv`` (la, inspection_year, judgement, source) - **synthetic**, one
+  inspection per LA in 2018-2024, deterministic from (seed, la).
+
+Synthetic files carry ``source = synthetic`` on every row.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+from lxml import etree
+
+SCHOOL_CENSUS_YEARS = range(2017, 2025)
+OFSTED_YEARS = range(2018, 2025)
+OFSTED_JUDGEMENTS = (("Inadequate", 0.10), ("Requires improvement", 0.35), ("Good", 0.45),
+                     ("Outstanding", 0.10))
+"""Judgement shares of the synthetic inspections (roughly those of children's services
+inspections under ILACS)."""
+
+# Rates for children in need (published C1/C2 tables: about half eligible for FSM; about 9% with
+# an EHC plan and a fifth to a quarter on SEN support), higher for disabled children. With the
+# ~13% of children in need recorded with a disability: FSM ~48%, EHCP ~9%, SEN support ~23%.
+FSM_RATE = {False: 0.47, True: 0.55}
+EHCP_RATE = {False: 0.06, True: 0.30}
+SEN_SUPPORT_RATE = {False: 0.22, True: 0.30}
+
+
+def _u(*parts) -> float:
+    """A uniform number in [0, 1) fixed by ``parts`` (stable across runs and platforms)."""
+    h = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(h[:8], "big") / 2**64
+
+
+def _iter_upns(path: Path):
+    """Yield ``(upn, disabled)`` for each child of a return, streaming it with iterparse (the
+    file is never loaded whole; finished children are cleared)."""
+    context = etree.iterparse(str(path), events=("end",), resolve_entities=False,
+                              no_network=True, load_dtd=False, huge_tree=True)
+    for _, el in context:
+        if etree.QName(el).localname != "Child":
+            continue
+        upn, disabled = None, False
+        for sub in el.iter():
+            name = etree.QName(sub).localname if isinstance(sub.tag, str) else ""
+            if name == "UPN" and sub.text:
+                upn = sub.text.strip()
+            elif name == "Disability" and sub.text and sub.text.strip().upper() != "NONE":
+                disabled = True
+        if upn:
+            yield upn, disabled
+        el.clear()
+        while el.getprevious() is not None:
+            del el.getparent()[0]
+
+
+def school_census_rows(returns_dir: Path, years, seed: int) -> list[dict]:
+    """Synthetic school-census rows for every distinct UPN in the ``years`` returns (2017-2024
+    only). A UPN's FSM/SEN status is drawn from (seed, upn, year); disabled children get the
+    higher rates. Sorted by year then UPN."""
+    rows = []
+    for year in sorted(set(years) & set(SCHOOL_CENSUS_YEARS)):
+        seen: dict[str, bool] = {}
+        for path in sorted((Path(returns_dir) / str(year)).glob("*.xml")):
+            for upn, disabled in _iter_upns(path):
+                seen[upn] = seen.get(upn, False) or disabled
+        for upn in sorted(seen):
+            dis = seen[upn]
+            fsm = _u(seed, "fsm", upn, year) < FSM_RATE[dis]
+            r = _u(seed, "sen", upn, year)
+            sen = ("EHCP" if r < EHCP_RATE[dis] else
+                   "SEN support" if r < EHCP_RATE[dis] + SEN_SUPPORT_RATE[dis] else "No SEN")
+            rows.append({"year": year, "upn": upn, "fsm_eligible": fsm, "sen_provision": sen,
+                         "source": "synthetic"})
+    return rows
+
+
+def ofsted_rows(las, seed: int) -> list[dict]:
+    """One synthetic inspection per LA: year uniform in 2018-2024, judgement with
+    :data:`OFSTED_JUDGEMENTS` shares; fixed by (seed, la)."""
+    rows = []
+    years = list(OFSTED_YEARS)
+    for la in sorted(set(las)):
+        year = years[int(_u(seed, "ofsted-year", la) * len(years))]
+        r, acc, judgement = _u(seed, "ofsted", la), 0.0, OFSTED_JUDGEMENTS[-1][0]
+        for name, share in OFSTED_JUDGEMENTS:
+            acc += share
+            if r < acc:
+                judgement = name
+                break
+        rows.append({"la": la, "inspection_year": year, "judgement": judgement,
+                     "source": "synthetic"})
+    return rows
+
+
+def population_rows(years, las) -> list[dict]:
+    """0-17 population of each written LA and year, from :func:`cin_pipeline.reference.population`
+    (years after the last published estimate use the latest one, marked in ``source``)."""
+    from cin_pipeline.reference import population
+
+    pop = population()
+    pop = pop[pop["geographic_level"].str.lower().str.startswith("local")]
+    table = {(int(y), str(c)): (int(p), str(s)) for y, c, p, s in
+             pop[["year", "code", "population", "source"]].itertuples(index=False)}
+    last = max(y for y, _ in table)
+    rows = []
+    for year in sorted(set(years)):
+        for la in sorted(set(las)):
+            use = min(year, last)
+            if (use, la) not in table:
+                continue
+            value, src = table[(use, la)]
+            note = f"published ({src})" if use == year else f"published {use} ({src}), carried forward"
+            rows.append({"year": year, "la": la, "population": value, "source": note})
+    return rows
+
+
+README = """# Supporting files for the synthetic CIN returns
+
+Written by `cin_pipeline.synth.supporting.write_supporting` (seed {seed}) for years {years}
+and {n_las} local authorities.
+
+| file | nature | where it comes from |
+|---|---|---|
+| `population_0_17.csv` | **derived from published data** | Copied from `cin_pipeline.reference.population()` (`data/reference/population_0_17.csv`): ONS mid-year population estimates of children aged 0-17, the denominators of the published rates per 10,000. Years after the last estimate repeat it (`source` says so). |
+| `school_census.csv` | **SYNTHETIC** | One row per UPN found in the synthetic returns of 2017-2024, with free-school-meal eligibility and SEN provision drawn at random (fixed by seed and UPN) at rates like those published for children in need (FSM about half, EHC plan about 9%, SEN support about a quarter; higher for children with a disability). Not school census data. |
+| `ofsted_judgements.csv` | **SYNTHETIC** | One invented inspection per LA in 2018-2024 with judgement shares of about 10% Inadequate, 35% Requires improvement, 45% Good, 10% Outstanding. Not Ofsted's judgements. |
+
+Every row of a synthetic file has `source = synthetic`. None of these files describes a real
+child or a real inspection outcome.
+"""
+
+
+def _write_csv(path: Path, rows: list[dict], columns: list[str]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=columns)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def write_supporting(out_dir: Path | str, years, las, seed: int) -> Path:
+    """Write ``out_dir/supporting/`` (population, synthetic school census and Ofsted files and a
+    README) for the returns of ``years`` x ``las`` already written under ``out_dir``; returns
+    the folder. Deterministic for a given seed and set of returns."""
+    out_dir = Path(out_dir)
+    folder = out_dir / "supporting"
+    folder.mkdir(parents=True, exist_ok=True)
+    years, las = sorted(set(int(y) for y in years)), sorted(set(str(x) for x in las))
+    _write_csv(folder / "population_0_17.csv", population_rows(years, las),
+               ["year", "la", "population", "source"])
+    _write_csv(folder / "school_census.csv", school_census_rows(out_dir, years, seed),
+               ["year", "upn", "fsm_eligible", "sen_provision", "source"])
+    _write_csv(folder / "ofsted_judgements.csv", ofsted_rows(las, seed),
+               ["la", "inspection_year", "judgement", "source"])
+    span = f"{years[0]}-{years[-1]}" if years else "none"
+    (folder / "README.md").write_text(README.format(seed=seed, years=span, n_las=len(las)))
+    return folder

@@ -1,0 +1,93 @@
+"""Supporting files (cin_pipeline.synth.supporting): population copy, synthetic school census
+and Ofsted files, their README, determinism and realistic rates."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from cin_pipeline.synth.supporting import _iter_upns, write_supporting
+from test_synth_faults import build_return
+
+
+def _read(path: Path) -> list[dict]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture()
+def returns(tmp_path) -> Path:
+    for year in (2016, 2020, 2024, 2025):
+        for la in ("330", "873"):
+            build_return(tmp_path / str(year) / f"{la}.xml", year, la, n_children=400, seed=year)
+    return tmp_path
+
+
+def test_files_and_readme(returns):
+    folder = write_supporting(returns, [2016, 2020, 2024, 2025], ["330", "873"], seed=3)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "README.md", "ofsted_judgements.csv", "population_0_17.csv", "school_census.csv"]
+    readme = (folder / "README.md").read_text()
+    assert "SYNTHETIC" in readme and "population_0_17.csv" in readme and "ONS" in readme
+    for name in ("school_census.csv", "ofsted_judgements.csv"):
+        rows = _read(folder / name)
+        assert rows and {r["source"] for r in rows} == {"synthetic"}
+        assert not (folder / name).read_text().startswith("#")  # plain CSV header first
+
+
+def test_population_is_the_published_denominator(returns):
+    from cin_pipeline.reference import population
+
+    folder = write_supporting(returns, [2016, 2020, 2024], ["330", "873"], seed=0)
+    rows = _read(folder / "population_0_17.csv")
+    assert {(int(r["year"]), r["la"]) for r in rows} == {
+        (y, la) for y in (2016, 2020, 2024) for la in ("330", "873")}
+    pop = population()
+    for r in rows:
+        ref = pop[(pop["year"] == int(r["year"])) & (pop["code"] == r["la"])]["population"]
+        assert int(r["population"]) == int(ref.iloc[0])
+
+
+def test_school_census_from_the_returns(returns):
+    folder = write_supporting(returns, [2016, 2020, 2024, 2025], ["330", "873"], seed=1)
+    rows = _read(folder / "school_census.csv")
+    assert {int(r["year"]) for r in rows} == {2020, 2024}  # only 2017-2024 years written
+    upns_2020 = set()
+    for p in (returns / "2020").glob("*.xml"):
+        text = p.read_text()
+        upns_2020 |= {line.strip()[5:18] for line in text.splitlines() if "<UPN>" in line}
+    assert {r["upn"] for r in rows if r["year"] == "2020"} == upns_2020
+    # rates by disability: the test returns have far more disabled children (half) than real
+    # ones (~13%), so compare each group with its own rate
+    disabled = {u for y in (2020, 2024) for p in (returns / str(y)).glob("*.xml")
+                for u, d in _iter_upns(p) if d}
+    for group, (fsm_lo, fsm_hi, ehcp_lo, ehcp_hi, sup_lo, sup_hi) in {
+            False: (0.40, 0.54, 0.03, 0.09, 0.17, 0.27),
+            True: (0.48, 0.62, 0.24, 0.36, 0.24, 0.36)}.items():
+        sel = [r for r in rows if (r["upn"] in disabled) == group]
+        n = len(sel)
+        fsm = sum(r["fsm_eligible"] == "True" for r in sel) / n
+        ehcp = sum(r["sen_provision"] == "EHCP" for r in sel) / n
+        support = sum(r["sen_provision"] == "SEN support" for r in sel) / n
+        assert fsm_lo <= fsm <= fsm_hi and ehcp_lo <= ehcp <= ehcp_hi, (group, fsm, ehcp)
+        assert sup_lo <= support <= sup_hi, (group, support)
+    assert {r["sen_provision"] for r in rows} == {"EHCP", "SEN support", "No SEN"}
+
+
+def test_ofsted_and_determinism(returns, tmp_path):
+    las = [f"{n}" for n in range(300, 460)]
+    a = write_supporting(returns, [2024], las, seed=7)
+    first = {p.name: p.read_bytes() for p in a.iterdir()}
+    again = write_supporting(returns, [2024], las, seed=7)
+    assert {p.name: p.read_bytes() for p in again.iterdir()} == first
+    rows = _read(a / "ofsted_judgements.csv")
+    assert [r["la"] for r in rows] == sorted(las)
+    assert all(2018 <= int(r["inspection_year"]) <= 2024 for r in rows)
+    share = {j: sum(r["judgement"] == j for r in rows) / len(rows)
+             for j in ("Inadequate", "Requires improvement", "Good", "Outstanding")}
+    assert 0.03 <= share["Inadequate"] <= 0.2 and 0.35 <= share["Good"] <= 0.55
+    assert 0.25 <= share["Requires improvement"] <= 0.45 and share["Outstanding"] <= 0.2
+    other = write_supporting(returns, [2024], las, seed=8)
+    assert (other / "ofsted_judgements.csv").read_bytes() != first["ofsted_judgements.csv"]
