@@ -1,0 +1,115 @@
+"""``census_return``: one LA's census return for one year -> staging Parquet (group census_extract).
+
+Per LA-year work writes Parquet files only (never the DuckDB warehouse), so it has no pool: the
+153 LA runs the landing sensor can ask for in a minute do not contend (the instance caps
+concurrent runs at 4 in ``dagster.yaml``).
+
+* From the sensor: run config ``source_paths`` maps the partition key to the file that arrived.
+* From a UI backfill: the file is found by convention (``<landing>/<year>/<la>.xml``) or, failing
+  that, by scanning the landing headers. With ``BackfillPolicy.single_run()`` one run ingests every
+  selected LA-year with a process pool of ``workers`` (default 2).
+
+A bad file is quarantined (copied byte for byte beside a reason file) and fails *its* partition
+with a :class:`dagster.Failure` naming file, line and fix; the other partitions of the same run are
+materialised normally.
+"""
+
+
+import dagster as dg
+
+from cin_pipeline.defs.partitions import split_key, year_la_partitions
+from cin_pipeline.defs.resources import CinPaths
+from cin_pipeline.ops import landing
+
+
+class CensusReturnConfig(dg.Config):
+    source_paths: dict[str, str] = {}
+    """Partition key (``"<la>|<year>"``) -> path of the file to ingest (set by the landing sensor)."""
+    workers: int = 2
+    """Processes used when one run ingests several LA-years (single-run backfill)."""
+
+
+def _metadata(o: landing.Outcome) -> dict:
+    rows = o.rows or {}
+    findings = o.findings or {}
+    return {
+        "source_path": dg.MetadataValue.path(o.path or ""),
+        "sha256": o.sha256 or "",
+        "children": dg.MetadataValue.int(int(rows.get("child", 0))),
+        "episodes": dg.MetadataValue.int(int(rows.get("episode", 0))),
+        "errors": dg.MetadataValue.int(int(findings.get("error", 0))),
+        "queries": dg.MetadataValue.int(int(findings.get("query", 0))),
+        "children_with_errors": dg.MetadataValue.int(int(o.children_with_errors)),
+        "rows_by_table": dg.MetadataValue.json({k: int(v) for k, v in rows.items()}),
+        "findings_by_severity": dg.MetadataValue.json({k: int(v) for k, v in findings.items()}),
+        "ingest_seconds": dg.MetadataValue.float(float(o.seconds)),
+    }
+
+
+def describe_failure(o: landing.Outcome) -> str:
+    where = f", line {o.line}" if o.line else ""
+    text = f"LA {o.la} year {o.year}: {o.path or '(no file)'}{where}: [{o.reason_code}] {o.message}"
+    if o.quarantined_to:
+        text += f" The file was quarantined to {o.quarantined_to}; correct it and put the new version in the landing folder."
+    return text
+
+
+@dg.asset(
+    partitions_def=year_la_partitions,
+    group_name="census_extract",
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    output_required=False,
+    kinds={"xml", "parquet"},
+    tags={"cin/writes": "parquet"},
+    description="One LA's CIN census return for one year, parsed, validated and staged as Parquet "
+                "(data/staging/<table>/year=Y/la=LA/part.parquet).",
+)
+def census_return(context: dg.AssetExecutionContext, config: CensusReturnConfig, cin_paths: CinPaths):
+    paths = cin_paths.paths()
+    keys = list(context.partition_keys)
+    tasks = []
+    for key in keys:
+        year, la = split_key(key)
+        path = landing.locate_return(paths.landing_dir, year, la, config.source_paths.get(str(key)))
+        tasks.append((str(key), year, la, str(path) if path else None, str(paths.staging_dir),
+                      str(paths.quarantine_dir), str(paths.audit_dir)))
+    context.log.info(f"Ingesting {len(tasks)} LA-year return(s) with {min(config.workers, len(tasks))} worker(s)")
+
+    def progress(o: landing.Outcome) -> None:
+        if o.ok:
+            context.log.debug(f"{o.key}: {o.rows.get('child', 0)} children in {o.seconds}s")
+        else:
+            context.log.error(describe_failure(o))
+
+    if len(tasks) > 1:
+        # A backfill over a rectangle of LAs x years meets LA-years that do not exist (an LA
+        # created or abolished by a boundary change): without a file they are skipped, not failed.
+        missing = [t[0] for t in tasks if t[3] is None]
+        if missing:
+            context.log.warning(f"No landing file for {len(missing)} LA-year(s), skipped: "
+                                + ", ".join(missing[:50]) + (" ..." if len(missing) > 50 else ""))
+        tasks = [t for t in tasks if t[3] is not None]
+    outcomes = landing.ingest_many(tasks, workers=config.workers, on_done=progress)
+    failed = [o for o in outcomes if not o.ok]
+    if len(keys) == 1 and outcomes and not failed:
+        yield dg.MaterializeResult(metadata=_metadata(outcomes[0]))
+        return
+    for o in outcomes:
+        if o.ok:  # per-partition materialisation: a bad file fails only its own partition
+            context.log_event(dg.AssetMaterialization(
+                asset_key=context.asset_key, partition=o.key, metadata=_metadata(o)))
+    if failed:
+        first = failed[0]
+        raise dg.Failure(
+            description=(f"{len(failed)} of {len(keys)} return(s) could not be ingested. "
+                         + " | ".join(describe_failure(o) for o in failed[:20])),
+            metadata={
+                "file": dg.MetadataValue.path(first.path or ""),
+                "line": dg.MetadataValue.int(int(first.line or 0)),
+                "reason_code": first.reason_code or "",
+                "message": first.message or "",
+                "quarantined_to": first.quarantined_to or "",
+                "failed_partitions": dg.MetadataValue.json([o.key for o in failed]),
+            },
+            allow_retries=False,
+        )

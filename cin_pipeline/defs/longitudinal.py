@@ -1,0 +1,49 @@
+"""``longitudinal_cin_dataset`` (group ``longitudinal``): the LCD, rebuilt over every staged year.
+
+One unpartitioned asset: each child's records are linked across census years within an LA, so a
+resubmission of any LA-year can change rows of other years. The SQL is in ``cin_pipeline/lcd``.
+"""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from cin_pipeline.defs.census_extract import census_return
+from cin_pipeline.defs.resources import CinPaths
+from cin_pipeline.defs.staging import EAGER_IGNORING_MISSING
+from cin_pipeline.lcd import build_lcd
+from cin_pipeline.ops.warehouse import attach_staging, markdown_table
+
+
+@dg.asset(
+    group_name="longitudinal",
+    deps=[dg.AssetDep(census_return, partition_mapping=dg.AllPartitionMapping())],
+    pool="duckdb",
+    kinds={"duckdb", "sql"},
+    automation_condition=EAGER_IGNORING_MISSING,
+    description="Longitudinal CIN Dataset: schema lcd (child, referral, referral_factor, episode), "
+                "every staged census year linked by (la, child_id). See docs/DEFINITIONS.md.",
+)
+def longitudinal_cin_dataset(
+    context: dg.AssetExecutionContext, duckdb: DuckDBResource, cin_paths: CinPaths
+) -> dg.MaterializeResult:
+    paths = cin_paths.paths()
+    with duckdb.get_connection() as con:
+        attach_staging(con, paths.staging_dir, paths.audit_dir)  # views over the latest Parquet
+        info = build_lcd(con)
+        by_year = con.execute("""
+            SELECT year, count(*) AS referrals, count(DISTINCT la || '/' || child_id) AS children,
+                   count(*) FILTER (WHERE rereferral_12m) AS rereferrals_12m,
+                   round(100.0 * count(*) FILTER (WHERE rereferral_12m) / count(*), 1) AS pct_12m,
+                   count(*) FILTER (WHERE rereferral_3y) AS rereferrals_3y,
+                   count(*) FILTER (WHERE rereferral_5y) AS rereferrals_5y
+            FROM lcd.referral GROUP BY year ORDER BY year""").fetchall()
+        years = con.execute("SELECT min(first_year), max(last_year) FROM lcd.child").fetchone()
+    rows = info["rows"]
+    context.log.info(f"LCD rebuilt: {rows} in {sum(info['seconds'].values()):.1f}s")
+    return dg.MaterializeResult(metadata={
+        **{f"rows_{t}": dg.MetadataValue.int(int(n)) for t, n in rows.items()},
+        "years": f"{years[0]}-{years[1]}" if years[0] else "none",
+        "referrals_by_year": dg.MetadataValue.md(markdown_table(
+            ["referral year", "referrals", "children", "re-referrals 12m", "%", "3y", "5y"], by_year)),
+        "sql_seconds": dg.MetadataValue.json(info["seconds"]),
+    })

@@ -1,0 +1,27 @@
+"""Partitions: reporting year (static), LA (dynamic, filled by the landing sensor) and both."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from cin_pipeline.census.spec import FIRST_YEAR, LAST_YEAR
+
+YEARS = [str(y) for y in range(FIRST_YEAR, LAST_YEAR + 1)]
+
+year_partitions = dg.StaticPartitionsDefinition(YEARS)
+la_partitions = dg.DynamicPartitionsDefinition(name="la")
+# Key string is "<la>|<year>" (dimensions are ordered alphabetically by name).
+year_la_partitions = dg.MultiPartitionsDefinition({"year": year_partitions, "la": la_partitions})
+
+
+def year_la_key(year: int | str, la: str) -> dg.MultiPartitionKey:
+    return dg.MultiPartitionKey({"year": str(year), "la": str(la)})
+
+
+def split_key(key: str | dg.MultiPartitionKey) -> tuple[int, str]:
+    """``"330|2024"`` or a MultiPartitionKey -> ``(2024, "330")``."""
+    if isinstance(key, dg.MultiPartitionKey):
+        dims = key.keys_by_dimension
+        return int(dims["year"]), dims["la"]
+    la, year = str(key).split("|")
+    return int(year), la

@@ -1,0 +1,95 @@
+"""``landing_sensor``: new or changed returns in the landing folder -> one census_return run each.
+
+Every 30 s it lists ``<landing>/**/*.xml``. The cursor keeps ``path -> [size, mtime_ns, sha256]`` so
+only files whose size or mtime moved are re-hashed, and only a new *hash* counts as a new version
+(a touched-but-unchanged file triggers nothing). For each new version it reads the XML header (not
+the file name) for year and LA, then:
+
+* the same content as the version of that LA-year already in staging -> nothing (audit: duplicate);
+* a hostile or unusable header (not XML, DOCTYPE/entities, no LEA/Year, unknown LA, ...) -> the file
+  is quarantined with a reason file (audit: quarantined) and a ``quarantine_report`` run is requested,
+  which fails with the reason so the rejection is visible in the UI; no partition is created;
+* otherwise the LA partition is added if new, and a ``census_extract_job`` run is requested for
+  exactly that (year, LA), with the file path in run config. ``run_key`` contains the sha256 (and
+  mtime), so a lost cursor cannot cause a second run for the same version.
+"""
+
+import json
+
+import dagster as dg
+
+from cin_pipeline.defs.jobs import census_extract_job, quarantine_report
+from cin_pipeline.defs.partitions import la_partitions, year_la_key
+from cin_pipeline.defs.resources import CinPaths
+from cin_pipeline.ops import landing
+
+
+def _load_cursor(raw: str | None) -> dict[str, list]:
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@dg.sensor(
+    jobs=[census_extract_job, quarantine_report],
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Watches the landing folder for new or changed CIN returns (by content hash).",
+)
+def landing_sensor(context: dg.SensorEvaluationContext, cin_paths: CinPaths):
+    paths = cin_paths.paths()
+    seen, cursor = landing.scan_landing(paths.landing_dir, _load_cursor(context.cursor))
+    CensusFileError = landing.census_file_error()
+    run_requests: list[dg.RunRequest] = []
+    new_las: set[str] = set()
+    known_las = set(context.instance.get_dynamic_partitions(la_partitions.name))
+    for f in (s for s in seen if s.changed):
+        try:
+            header = landing.read_header(f.path)
+        except Exception as exc:  # noqa: BLE001
+            if CensusFileError is None or not isinstance(exc, CensusFileError):
+                context.log.warning(f"{f.path}: could not read header yet ({exc!r}); will retry")
+                cursor.pop(f.path, None)  # e.g. still being copied: look again next tick
+                continue
+            landing.record_submission(paths.audit_dir, f.path, f.sha256, None, None, "quarantined",
+                                      f"[{exc.reason_code}] line {exc.line}: {exc.message}")
+            dest = landing.quarantine(f.path, exc.reason_code, exc.message, paths.quarantine_dir, exc.line)
+            cursor.pop(f.path, None)
+            context.log.warning(f"Quarantined {f.path} -> {dest}: [{exc.reason_code}] {exc.message}")
+            run_requests.append(dg.RunRequest(
+                job_name=quarantine_report.name,
+                run_key=f"quarantine:{f.sha256}:{f.mtime_ns}",
+                run_config={"ops": {"report_quarantined_file": {"config": {
+                    "file": f.path, "reason_code": exc.reason_code, "message": exc.message,
+                    "line": int(exc.line or 0), "quarantined_to": str(dest), "sha256": f.sha256}}}},
+                tags={"cin/file": f.path, "cin/reason": exc.reason_code},
+            ))
+            continue
+        year, la = int(header.year), str(header.la)
+        if (landing.is_known_version(paths.audit_dir, f.sha256)
+                and landing.latest_ingested_sha(paths.audit_dir, year, la) == f.sha256):
+            landing.record_submission(paths.audit_dir, f.path, f.sha256, year, la, "duplicate",
+                                      "identical to the version already staged for this LA-year")
+            context.log.info(f"{f.path}: exact duplicate of the staged {la}/{year} version, skipped")
+            continue
+        key = year_la_key(year, la)
+        if la not in known_las:
+            new_las.add(la)
+        run_requests.append(dg.RunRequest(
+            job_name=census_extract_job.name,
+            run_key=f"{key}:{f.sha256}:{f.mtime_ns}",
+            partition_key=key,
+            run_config={"ops": {"census_return": {"config": {"source_paths": {str(key): f.path}}}}},
+            tags={"cin/file": f.path, "cin/sha256": f.sha256, "cin/la": la, "cin/year": str(year)},
+        ))
+    return dg.SensorResult(
+        run_requests=run_requests,
+        dynamic_partitions_requests=[la_partitions.build_add_request(sorted(new_las))] if new_las else [],
+        cursor=json.dumps(cursor, sort_keys=True),
+        skip_reason=None if run_requests else dg.SkipReason(
+            f"{len(seen)} file(s) in landing, no new version"),
+    )

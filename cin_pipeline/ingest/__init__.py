@@ -1,0 +1,28 @@
+"""Ingest: CIN census XML returns -> validated per-(year, LA) Parquet staging partitions.
+
+Library code with no Dagster imports; ``cin_pipeline.defs`` calls these functions from the
+per-(year, LA) asset and the landing sensor.
+
+* :func:`read_header` - cheap header read and routing checks (year, LA); raises
+  :class:`CensusFileError` with a ``reason_code`` for files that cannot be ingested.
+* :func:`parse_return` - whole return -> typed DataFrames (small files, tests, notebooks).
+* :func:`ingest_file` - parse, validate and write the 11 staging Parquet files of one LA-year.
+* :func:`attach_staging` - (re)create the ``staging`` and ``clean`` views in a DuckDB database.
+* :func:`quarantine`, :func:`record_submission`, :func:`file_sha256`, :func:`is_known_version`
+  - the landing side: set bad files aside with a reason, keep the append-only audit trail.
+"""
+
+from cin_pipeline.ingest.audit import file_sha256, is_known_version, read_submissions, record_submission
+from cin_pipeline.ingest.parse import (
+    REASON_CODES, CensusFileError, Header, ParsedReturn, parse_return, read_header,
+)
+from cin_pipeline.ingest.quarantine import quarantine
+from cin_pipeline.ingest.staging import STAGING_TABLES, TABLE_COLUMNS, IngestResult, ingest_file
+from cin_pipeline.ingest.warehouse import attach_staging
+
+__all__ = [
+    "CensusFileError", "Header", "ParsedReturn", "IngestResult", "REASON_CODES",
+    "STAGING_TABLES", "TABLE_COLUMNS",
+    "read_header", "parse_return", "ingest_file", "attach_staging",
+    "quarantine", "record_submission", "read_submissions", "file_sha256", "is_known_version",
+]

@@ -1,0 +1,161 @@
+"""Ingest benchmark: our full ingest versus a bare lxml pass over the same returns.
+
+:func:`run_ingest_bench` times, over every file of one census year in ``returns_dir``
+(``<returns_dir>/<year>/<la>.xml``, the layout of ``cin_pipeline.synth.generate``):
+
+* ``ingest_file`` - parse + type + validate (all rules) + write the 11 Parquet files, one
+  process per file in a pool of ``workers`` (what the Dagster partitions do);
+* ``bare_iterparse`` - ``lxml.etree.iterparse`` over the same files with the same pool, clearing
+  elements, doing nothing else: the speed limit of any lxml-based parser.
+
+Each row reports wall seconds, children/second, MB/second, and memory: the peak of the summed
+resident memory of this process and its children (sampled every 50 ms) and the largest
+single worker's peak RSS. Run with ``python -m cin_pipeline.ingest.bench <returns_dir>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from lxml import etree
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    kids = [int(x) for x in fh.read().split()]
+                out.extend(kids)
+                todo.extend(kids)
+        except OSError:
+            continue
+    return out
+
+
+class _PeakMemory:
+    """Samples the summed RSS of this process and all its descendants in a thread."""
+
+    def __init__(self, interval: float = 0.05):
+        self.interval = interval
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        me = os.getpid()
+        while not self._stop.is_set():
+            total = _rss_kb(me) + sum(_rss_kb(p) for p in _descendants(me))
+            self.peak_kb = max(self.peak_kb, total)
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def _ingest_one(args) -> tuple[int, int]:
+    path, staging_dir = args
+    from cin_pipeline.ingest.staging import ingest_file
+
+    res = ingest_file(path, staging_dir, threads=1)
+    return res.rows["child"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _bare_one(path) -> tuple[int, int]:
+    children = 0
+    for _ev, el in etree.iterparse(str(path), events=("end",), resolve_entities=False, no_network=True,
+                                   load_dtd=False, huge_tree=False):
+        if el.tag == "Child":
+            children += 1
+            el.clear()
+            while el.getprevious() is not None:
+                del el.getparent()[0]
+    return children, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _pick_year(returns_dir: Path) -> int:
+    years = [int(p.name) for p in returns_dir.iterdir() if p.is_dir() and p.name.isdigit()
+             and any(p.glob("*.xml"))]
+    if not years:
+        raise FileNotFoundError(f"no <year>/<la>.xml returns under {returns_dir}")
+    return max(years)
+
+
+def _run(stage: str, func, jobs, workers: int, n_bytes: int) -> dict:
+    t0 = time.perf_counter()
+    with _PeakMemory() as mem:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(func, jobs, chunksize=1))
+    seconds = time.perf_counter() - t0
+    children = sum(r[0] for r in results)
+    return {
+        "stage": stage, "files": len(jobs), "children": children, "mb": round(n_bytes / 1e6, 1),
+        "workers": workers, "seconds": round(seconds, 2),
+        "children_per_s": round(children / seconds) if seconds else None,
+        "mb_per_s": round(n_bytes / 1e6 / seconds, 1) if seconds else None,
+        "peak_rss_total_mb": round(mem.peak_kb / 1024),
+        "peak_rss_worker_mb": round(max(r[1] for r in results) / 1024) if results else 0,
+    }
+
+
+def run_ingest_bench(returns_dir: str | os.PathLike, workers: int = 2, year: int | None = None,
+                     staging_dir: str | os.PathLike | None = None) -> list[dict]:
+    """Benchmark ``ingest_file`` and a bare ``iterparse`` over one year's returns (see module doc).
+
+    ``year`` defaults to the latest year folder holding returns; ``staging_dir`` to a temporary
+    folder removed afterwards. Returns one dict per stage.
+    """
+    returns_dir = Path(returns_dir)
+    year = year or _pick_year(returns_dir)
+    files = sorted((returns_dir / str(year)).glob("*.xml"), key=lambda p: -p.stat().st_size)
+    n_bytes = sum(p.stat().st_size for p in files)
+    with tempfile.TemporaryDirectory(prefix="cin_bench_") as tmp:
+        out = Path(staging_dir) if staging_dir else Path(tmp) / "staging"
+        rows = [
+            _run("ingest_file", _ingest_one, [(str(p), str(out)) for p in files], workers, n_bytes),
+            _run("bare_iterparse", _bare_one, [str(p) for p in files], workers, n_bytes),
+        ]
+    for r in rows:
+        r["year"] = year
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("returns_dir")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--year", type=int)
+    args = ap.parse_args(argv)
+    for row in run_ingest_bench(args.returns_dir, args.workers, args.year):
+        print(json.dumps(row))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,625 @@
+"""Safe, streaming reader of CIN census XML returns.
+
+Two entry points:
+
+* :func:`read_header` reads only the ``<Header>`` (it stops at ``</Header>``), checks the things
+  that decide whether and where a file can be ingested (XML at all, root element, DOCTYPE/entity
+  declarations, year, LA), and returns a :class:`Header`. The landing sensor uses it to route a
+  file, so it costs a few kilobytes of reading whatever the size of the file.
+* :func:`iter_batches` streams the ``<Child>`` records with ``lxml.etree.iterparse`` and yields
+  them in batches of raw (untyped, as-sent) rows per staging table. Each ``<Child>`` element is
+  cleared and dropped from the tree as soon as it has been read, so memory does not grow with
+  the file. Typing (dates, booleans, codes) is done afterwards in DuckDB by
+  :mod:`cin_pipeline.ingest.staging`, in one vectorised step.
+
+:func:`parse_return` combines both and returns the typed tables as pandas DataFrames, with the
+columns of ``docs/ARCHITECTURE.md``.
+
+Anything that makes a file unusable as a whole raises :class:`CensusFileError`, whose
+``reason_code`` says which of the known failure classes it is and whose message tells the LA
+analyst what to fix. Problems with individual records are *not* raised: they become rows of
+``validation_finding`` (see :mod:`cin_pipeline.ingest.rules`).
+
+Security: the parser never loads a DTD, never resolves entities, never touches the network and
+keeps libxml2's size limits (``huge_tree=False``). On top of that any ``<!DOCTYPE`` or
+``<!ENTITY`` declaration is rejected outright (a census return never needs one; they are how
+"billion laughs" entity-expansion and XXE attacks are delivered).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from lxml import etree
+
+from cin_pipeline.census import spec
+
+DEFAULT_MAX_BYTES = 2 * 1024**3
+"""Largest return accepted (2 GiB); override with ``CIN_MAX_RETURN_BYTES`` or ``max_bytes=``."""
+
+DEFAULT_BATCH_CHILDREN = 20_000
+"""Children per batch yielded by :func:`iter_batches` (bounds the Python-side memory)."""
+
+_SAFE_PARSER_OPTIONS = dict(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
+)
+
+_PROLOG_SCAN_BYTES = 1024 * 1024
+
+# ------------------------------------------------------------------ reason codes
+EMPTY_FILE = "empty_file"
+NOT_XML = "not_xml"
+MALFORMED_XML = "malformed_xml"
+WRONG_ROOT = "wrong_root"
+MISSING_HEADER = "missing_header"
+MISSING_LEA = "missing_lea"
+MISSING_YEAR = "missing_year"
+INVALID_YEAR = "invalid_year"
+YEAR_OUT_OF_RANGE = "year_out_of_range"
+YEAR_MISMATCH = "year_mismatch"
+UNKNOWN_LA = "unknown_la"
+LA_MISMATCH = "la_mismatch"
+DOCTYPE_FORBIDDEN = "doctype_forbidden"
+ENTITY_FORBIDDEN = "entity_forbidden"
+FILE_TOO_LARGE = "file_too_large"
+FILE_NOT_FOUND = "file_not_found"
+
+REASON_CODES = (
+    EMPTY_FILE, NOT_XML, MALFORMED_XML, WRONG_ROOT, MISSING_HEADER, MISSING_LEA, MISSING_YEAR,
+    INVALID_YEAR, YEAR_OUT_OF_RANGE, YEAR_MISMATCH, UNKNOWN_LA, LA_MISMATCH, DOCTYPE_FORBIDDEN,
+    ENTITY_FORBIDDEN, FILE_TOO_LARGE, FILE_NOT_FOUND,
+)
+"""Every ``CensusFileError.reason_code`` this module can raise."""
+
+
+class CensusFileError(Exception):
+    """A return that cannot be ingested at all (as opposed to record-level validation findings).
+
+    ``reason_code`` is one of :data:`REASON_CODES`; ``message`` is written for the LA analyst
+    (what is wrong and what to fix); ``line`` is the line of the file where the problem was
+    found, when known.
+    """
+
+    def __init__(self, reason_code: str, message: str, line: int | None = None):
+        self.reason_code = reason_code
+        self.message = message
+        self.line = line
+        where = f" (line {line})" if line else ""
+        super().__init__(f"[{reason_code}]{where} {message}")
+
+
+# ------------------------------------------------------------------ LA codes hook
+def known_la_codes() -> frozenset[str] | None:
+    """Every valid 3-digit LA code, from :mod:`cin_pipeline.reference`.
+
+    Returns ``None`` when the reference package cannot be imported (then only the 3-digit
+    format of ``LEA`` is checked). Tests replace this function to stub the list.
+    """
+    try:
+        from cin_pipeline.reference import all_la_codes
+    except ImportError:  # pragma: no cover - reference package missing
+        return None
+    return frozenset(str(c).zfill(3) for c in all_la_codes())
+
+
+# ------------------------------------------------------------------ header
+@dataclass(frozen=True)
+class Header:
+    """The ``<Header>`` of a return, as sent (strings trimmed) plus the parsed year and LA."""
+
+    year: int
+    la: str
+    collection: str | None = None
+    reference_date: str | None = None
+    source_level: str | None = None
+    software_code: str | None = None
+    release: str | None = None
+    serial_no: str | None = None
+    generated_at: str | None = None
+    lea_raw: str | None = None
+    lines: dict[str, int] = field(default_factory=dict, compare=False)
+    """Source line of each header element (``"Header"``, ``"ReferenceDate"``, ``"LEA"``, ...)."""
+
+    @property
+    def reference_date_parsed(self) -> _dt.date | None:
+        """``ReferenceDate`` as a date, or ``None`` when missing or not ``YYYY-MM-DD``."""
+        try:
+            return _dt.date.fromisoformat(self.reference_date) if self.reference_date else None
+        except ValueError:
+            return None
+
+
+def _max_bytes(max_bytes: int | None) -> int:
+    if max_bytes is not None:
+        return max_bytes
+    return int(os.environ.get("CIN_MAX_RETURN_BYTES", DEFAULT_MAX_BYTES))
+
+
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_ROOT_START = re.compile(rb"<[A-Za-z_:]")
+
+
+def _precheck(path: Path, max_bytes: int | None) -> None:
+    """Cheap checks on the bytes before any XML parser sees the file."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise CensusFileError(FILE_NOT_FOUND, f"The file {path.name} does not exist (any more).")
+    limit = _max_bytes(max_bytes)
+    if size > limit:
+        raise CensusFileError(
+            FILE_TOO_LARGE,
+            f"The file is {size:,} bytes, more than the {limit:,} bytes accepted for one return. "
+            "Check that this is a single LA's CIN census XML return and not an archive or an "
+            "export of several returns.",
+        )
+    with path.open("rb") as fh:
+        head = fh.read(_PROLOG_SCAN_BYTES)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head.decode("utf-16", errors="ignore").encode("utf-8")
+    else:
+        text = head[3:] if head.startswith(_BOMS[0]) else head
+    stripped = text.lstrip()
+    if not stripped:
+        raise CensusFileError(
+            EMPTY_FILE,
+            "The file is empty (0 bytes or only blank space). Export the CIN census return "
+            "again from your case management system and resubmit it.",
+        )
+    if not stripped.startswith(b"<") or b"\x00" in stripped[:4096]:
+        raise CensusFileError(
+            NOT_XML,
+            "The file is not XML: it does not start with '<'. The CIN census must be submitted "
+            "as the XML return (not a spreadsheet, CSV, PDF or zip file).",
+            1,
+        )
+    m = _ROOT_START.search(text)
+    prolog = text[: m.start()] if m else text
+    upper = prolog.upper()
+    if b"<!ENTITY" in upper or (m is None and b"<!ENTITY" in text.upper()):
+        raise CensusFileError(
+            ENTITY_FORBIDDEN,
+            "The file declares XML entities (<!ENTITY ...>). Census returns must not contain a "
+            "DOCTYPE or entity declarations; they are refused because they can be used to attack "
+            "the system (entity expansion / external entities). Remove the <!DOCTYPE ...> block "
+            "and resubmit.",
+            prolog.count(b"\n") + 1,
+        )
+    if b"<!DOCTYPE" in upper:
+        raise CensusFileError(
+            DOCTYPE_FORBIDDEN,
+            "The file contains a <!DOCTYPE ...> declaration. Census returns must not contain "
+            "one; remove it and resubmit the file.",
+            upper[: upper.index(b"<!DOCTYPE")].count(b"\n") + 1,
+        )
+
+
+def _syntax_error(exc: etree.XMLSyntaxError) -> CensusFileError:
+    line = exc.lineno if getattr(exc, "lineno", None) else None
+    msg = (exc.msg or str(exc)).strip()
+    if "entity" in msg.lower() and ("declar" in msg.lower() or "undefined" in msg.lower()):
+        return CensusFileError(
+            ENTITY_FORBIDDEN,
+            f"The file uses an XML entity that is not allowed ({msg}). Replace entity references "
+            "such as &name; with the plain text and resubmit.",
+            line,
+        )
+    return CensusFileError(
+        MALFORMED_XML,
+        f"The XML is not well formed: {msg}. This usually means the file was cut short "
+        "(truncated upload or export) or edited by hand; export the return again and resubmit.",
+        line,
+    )
+
+
+def _check_root(el, path: Path) -> None:
+    docinfo = el.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        dtd = docinfo.internalDTD
+        if dtd is not None and list(dtd.iterentities()):
+            raise CensusFileError(
+                ENTITY_FORBIDDEN,
+                "The file declares XML entities. Remove the <!DOCTYPE ...> block and resubmit.",
+                1,
+            )
+        raise CensusFileError(
+            DOCTYPE_FORBIDDEN,
+            "The file contains a <!DOCTYPE ...> declaration. Remove it and resubmit.",
+            1,
+        )
+    if el.tag != "Message":
+        raise CensusFileError(
+            WRONG_ROOT,
+            f"The top-level element is <{el.tag}> but a CIN census return starts with <Message> "
+            "(no namespace). Check that this is the CIN census XML return and not another "
+            "collection's file.",
+            el.sourceline,
+        )
+
+
+def _text(el) -> str | None:
+    t = el.text
+    if t is None:
+        return None
+    t = t.strip()
+    return t or None
+
+
+def read_header(
+    path: str | os.PathLike,
+    expected_year: int | None = None,
+    expected_la: str | None = None,
+    *,
+    max_bytes: int | None = None,
+) -> Header:
+    """Read and check the ``<Header>`` of a return, stopping after ``</Header>``.
+
+    Raises :class:`CensusFileError` when the file is empty, not XML, malformed before the end of
+    the header, has the wrong root, a DOCTYPE or entity declaration, no header, no ``LEA`` or
+    ``Year``, a year outside ``spec.FIRST_YEAR..spec.LAST_YEAR``, an unknown LA, or a year/LA that
+    disagrees with ``expected_year``/``expected_la`` (e.g. the landing folder it was put in).
+    """
+    path = Path(path)
+    _precheck(path, max_bytes)
+    depth = 0
+    header_el = None
+    context = etree.iterparse(str(path), events=("start", "end"), **_SAFE_PARSER_OPTIONS)
+    try:
+        for event, el in context:
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    _check_root(el, path)
+                elif depth == 2 and el.tag != "Header":
+                    raise CensusFileError(
+                        MISSING_HEADER,
+                        f"The return has no <Header> before <{el.tag}>. The first element inside "
+                        "<Message> must be the <Header> with <CollectionDetails> (Year, "
+                        "ReferenceDate) and <Source> (LEA).",
+                        el.sourceline,
+                    )
+            else:
+                depth -= 1
+                if depth == 1 and el.tag == "Header":
+                    header_el = el
+                    break
+                if depth == 0:
+                    raise CensusFileError(
+                        MISSING_HEADER,
+                        "The return has no <Header>. Add the <Header> with <CollectionDetails> "
+                        "(Year, ReferenceDate) and <Source> (LEA) and resubmit.",
+                        el.sourceline,
+                    )
+        if header_el is None:
+            raise CensusFileError(MISSING_HEADER, "The return has no <Header>.", None)
+        header = _header_from(header_el)
+    except etree.XMLSyntaxError as exc:
+        raise _syntax_error(exc) from None
+    finally:
+        del context
+    check_header(header, expected_year, expected_la)
+    return header
+
+
+def _header_from(el) -> Header:
+    values: dict[str, str | None] = {}
+    lines: dict[str, int] = {"Header": el.sourceline}
+    for sub in el.iter():
+        if sub is el or not isinstance(sub.tag, str):
+            continue
+        if len(sub) == 0:
+            values.setdefault(sub.tag, _text(sub))
+            lines.setdefault(sub.tag, sub.sourceline)
+    header_line = el.sourceline
+    lea_raw = values.get("LEA")
+    if not lea_raw:
+        raise CensusFileError(
+            MISSING_LEA,
+            "The header has no <LEA> (your 3-digit DfE local authority code, e.g. 330) in "
+            "<Header><Source>. Add it and resubmit.",
+            lines.get("LEA", header_line),
+        )
+    year_raw = values.get("Year")
+    if not year_raw:
+        raise CensusFileError(
+            MISSING_YEAR,
+            "The header has no <Year> in <Header><CollectionDetails>. Add the census year (the "
+            "year in which the census ends on 31 March, e.g. 2025 for 2024-25) and resubmit.",
+            lines.get("Year", header_line),
+        )
+    try:
+        year = int(year_raw)
+    except ValueError:
+        raise CensusFileError(
+            INVALID_YEAR,
+            f"The header <Year> is '{year_raw}', which is not a year. Use the 4-digit year in "
+            "which the census ends (e.g. 2025 for 2024-25).",
+            lines.get("Year"),
+        ) from None
+    return Header(
+        year=year,
+        la=lea_raw.strip().upper(),
+        collection=values.get("Collection"),
+        reference_date=values.get("ReferenceDate"),
+        source_level=values.get("SourceLevel"),
+        software_code=values.get("SoftwareCode"),
+        release=values.get("Release"),
+        serial_no=values.get("SerialNo"),
+        generated_at=values.get("DateTime"),
+        lea_raw=lea_raw,
+        lines=lines,
+    )
+
+
+def check_header(header: Header, expected_year: int | None = None, expected_la: str | None = None) -> None:
+    """Raise :class:`CensusFileError` if the header's year or LA cannot be accepted."""
+    line_year = header.lines.get("Year")
+    line_lea = header.lines.get("LEA")
+    if not spec.FIRST_YEAR <= header.year <= spec.LAST_YEAR:
+        raise CensusFileError(
+            YEAR_OUT_OF_RANGE,
+            f"The header <Year> is {header.year}; this pipeline accepts census years "
+            f"{spec.FIRST_YEAR} to {spec.LAST_YEAR} (the year in which the census ends on 31 March). "
+            "Correct the year and resubmit.",
+            line_year,
+        )
+    if expected_year is not None and header.year != int(expected_year):
+        raise CensusFileError(
+            YEAR_MISMATCH,
+            f"The header <Year> is {header.year} but the file was submitted for census year "
+            f"{expected_year}. Submit it for the right year, or correct the header.",
+            line_year,
+        )
+    if not re.fullmatch(r"\d{3}", header.la):
+        raise CensusFileError(
+            UNKNOWN_LA,
+            f"The header <LEA> is '{header.lea_raw}'; it must be your 3-digit DfE local "
+            "authority code (e.g. 330).",
+            line_lea,
+        )
+    codes = known_la_codes()
+    if codes is not None and header.la not in codes:
+        raise CensusFileError(
+            UNKNOWN_LA,
+            f"The header <LEA> is '{header.la}', which is not a DfE local authority code. "
+            "Put your own 3-digit LA code in <Header><Source><LEA> and resubmit.",
+            line_lea,
+        )
+    if expected_la is not None and header.la != str(expected_la).strip().zfill(3):
+        raise CensusFileError(
+            LA_MISMATCH,
+            f"The header <LEA> is {header.la} but the file was submitted for LA {expected_la}. "
+            "Submit it under the right LA, or correct the header.",
+            line_lea,
+        )
+
+
+# ------------------------------------------------------------------ records
+RAW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "child": ("child_id", "la_child_id_raw", "upn", "former_upn", "upn_unknown", "birth_date",
+              "expected_birth_date", "sex_element", "sex_raw", "death_date", "ethnicity",
+              "has_identifiers", "line"),
+    "disability": ("child_id", "disability", "line"),
+    "episode": ("child_id", "episode_seq", "referral_date", "referral_source", "primary_need",
+                "closure_date", "reason_for_closure", "icpc_date", "referral_nfa", "line"),
+    "assessment": ("child_id", "episode_seq", "assessment_seq", "start_date",
+                   "internal_review_date", "authorisation_date", "line"),
+    "assessment_factor": ("child_id", "episode_seq", "assessment_seq", "factor", "line"),
+    "cin_plan": ("child_id", "episode_seq", "plan_seq", "start_date", "end_date", "line"),
+    "section47": ("child_id", "episode_seq", "s47_seq", "start_date", "icpc_target_date",
+                  "icpc_date", "icpc_not_required", "line"),
+    "cpp": ("child_id", "episode_seq", "cpp_seq", "start_date", "end_date", "initial_category",
+            "latest_category", "number_of_previous_cpp", "empty_reviews", "line"),
+    "cpp_review": ("child_id", "episode_seq", "cpp_seq", "review_seq", "review_date", "line"),
+}
+"""Columns of the raw (as-sent text) rows :func:`iter_batches` yields, per staging table.
+
+Values are the element text exactly as sent (``None`` when the element is absent) except
+``child_id`` (LAchildID trimmed and upper-cased, the key of every table), the ``*_seq`` position
+numbers and ``line``. ``sex_element`` says which of ``Sex``/``GenderCurrent`` carried
+``sex_raw``; ``has_identifiers`` is 0 when ``<ChildIdentifiers>`` is missing; ``empty_reviews``
+counts ``<Reviews>`` groups without a ``<CPPreviewDate>`` (rule 8842Q)."""
+
+RawBatch = dict[str, list[tuple]]
+"""One batch of raw rows: table name -> list of row tuples in :data:`RAW_COLUMNS` order."""
+
+
+def _new_batch() -> RawBatch:
+    return {t: [] for t in RAW_COLUMNS}
+
+
+def iter_batches(
+    path: str | os.PathLike, batch_children: int = DEFAULT_BATCH_CHILDREN
+) -> Iterator[RawBatch]:
+    """Stream the ``<Child>`` records of a return as batches of raw rows (see :data:`RAW_COLUMNS`).
+
+    Call :func:`read_header` first: this function assumes the prolog/root checks passed. Each
+    ``<Child>`` is dropped from the tree once read, so memory stays flat whatever the file size.
+    Episodes are numbered 1.. within each ``<Child>`` element; assessments, CIN plans, S47s and
+    CPPs 1.. within their episode, reviews 1.. within their CPP.
+
+    Raises :class:`CensusFileError` (``malformed_xml``, with the line) when the XML breaks.
+    """
+    batch = _new_batch()
+    n = 0
+    context = etree.iterparse(str(path), events=("end",), tag="Child", **_SAFE_PARSER_OPTIONS)
+    try:
+        for _event, ch in context:
+            _read_child(ch, batch)
+            n += 1
+            ch.clear()
+            parent = ch.getparent()
+            if parent is not None:
+                while ch.getprevious() is not None:
+                    del parent[0]
+            if n >= batch_children:
+                yield batch
+                batch = _new_batch()
+                n = 0
+    except etree.XMLSyntaxError as exc:
+        raise _syntax_error(exc) from None
+    finally:
+        del context
+    if n or not any(batch.values()):
+        yield batch
+
+
+def _read_child(ch, batch: RawBatch) -> None:
+    """Append the rows of one ``<Child>`` element to ``batch``."""
+    ids = chars = None
+    episodes = []
+    for blk in ch:
+        t = blk.tag
+        if t == "ChildIdentifiers":
+            ids = blk
+        elif t == "ChildCharacteristics":
+            chars = blk
+        elif t == "CINdetails":
+            episodes.append(blk)
+    idv = {e.tag: e.text for e in ids} if ids is not None else {}
+    raw_id = idv.get("LAchildID")
+    cid = raw_id.strip().upper() if raw_id is not None else None
+    if not cid:
+        cid = None
+    if "Sex" in idv:
+        sex_el = "Sex"
+    elif "GenderCurrent" in idv:
+        sex_el = "GenderCurrent"
+    else:
+        sex_el = None
+    ethnicity = None
+    if chars is not None:
+        dis_rows = batch["disability"]
+        for e in chars:
+            t = e.tag
+            if t == "Ethnicity":
+                ethnicity = e.text
+            elif t == "Disabilities":
+                for d in e:
+                    if d.tag == "Disability":
+                        dis_rows.append((cid, d.text, d.sourceline))
+    g = idv.get
+    batch["child"].append((
+        cid, raw_id, g("UPN"), g("FormerUPN"), g("UPNunknown"), g("PersonBirthDate"),
+        g("ExpectedPersonBirthDate"), sex_el, g(sex_el) if sex_el else None, g("PersonDeathDate"),
+        ethnicity, 0 if ids is None else 1, ch.sourceline,
+    ))
+    if not episodes:
+        return
+    ep_rows = batch["episode"]
+    as_rows = batch["assessment"]
+    af_rows = batch["assessment_factor"]
+    pl_rows = batch["cin_plan"]
+    s47_rows = batch["section47"]
+    cpp_rows = batch["cpp"]
+    rv_rows = batch["cpp_review"]
+    for seq, ep in enumerate(episodes, 1):
+        d = {}
+        a_seq = p_seq = s_seq = k_seq = 0
+        for e in ep:
+            t = e.tag
+            if t == "Assessments":
+                a_seq += 1
+                av = {}
+                for x in e:
+                    if x.tag == "FactorsIdentifiedAtAssessment":
+                        for f in x:
+                            if f.tag == "AssessmentFactors":
+                                af_rows.append((cid, seq, a_seq, f.text, f.sourceline))
+                    else:
+                        av[x.tag] = x.text
+                as_rows.append((cid, seq, a_seq, av.get("AssessmentActualStartDate"),
+                                av.get("AssessmentInternalReviewDate"),
+                                av.get("AssessmentAuthorisationDate"), e.sourceline))
+            elif t == "CINPlanDates":
+                p_seq += 1
+                pv = {x.tag: x.text for x in e}
+                pl_rows.append((cid, seq, p_seq, pv.get("CINPlanStartDate"),
+                                pv.get("CINPlanEndDate"), e.sourceline))
+            elif t == "Section47":
+                s_seq += 1
+                sv = {x.tag: x.text for x in e}
+                s47_rows.append((cid, seq, s_seq, sv.get("S47ActualStartDate"),
+                                 sv.get("InitialCPCtarget"), sv.get("DateOfInitialCPC"),
+                                 sv.get("ICPCnotRequired"), e.sourceline))
+            elif t == "ChildProtectionPlans":
+                k_seq += 1
+                kv = {}
+                empty_reviews = 0
+                for x in e:
+                    if x.tag == "Reviews":
+                        r_seq = 0
+                        for r in x:
+                            if r.tag == "CPPreviewDate":
+                                r_seq += 1
+                                rv_rows.append((cid, seq, k_seq, r_seq, r.text, r.sourceline))
+                        if r_seq == 0:
+                            empty_reviews += 1
+                    else:
+                        kv[x.tag] = x.text
+                cpp_rows.append((cid, seq, k_seq, kv.get("CPPstartDate"), kv.get("CPPendDate"),
+                                 kv.get("InitialCategoryOfAbuse"), kv.get("LatestCategoryOfAbuse"),
+                                 kv.get("NumberOfPreviousCPP"), empty_reviews, e.sourceline))
+            else:
+                d[t] = e.text
+        ep_rows.append((cid, seq, d.get("CINreferralDate"), d.get("ReferralSource"),
+                        d.get("PrimaryNeedCode"), d.get("CINclosureDate"),
+                        d.get("ReasonForClosure"), d.get("DateOfInitialCPC"),
+                        d.get("ReferralNFA"), ep.sourceline))
+
+
+# ------------------------------------------------------------------ convenience
+@dataclass
+class ParsedReturn:
+    """A whole return, parsed and typed: ``tables`` maps each staging table name to a DataFrame
+    with exactly the columns of ``docs/ARCHITECTURE.md`` (``validation_finding`` not included:
+    validation runs in :func:`cin_pipeline.ingest.staging.ingest_file`)."""
+
+    header: Header
+    tables: dict
+    path: Path
+
+    @property
+    def year(self) -> int:
+        return self.header.year
+
+    @property
+    def la(self) -> str:
+        return self.header.la
+
+
+def parse_return(
+    path: str | os.PathLike,
+    expected_year: int | None = None,
+    expected_la: str | None = None,
+    *,
+    max_bytes: int | None = None,
+) -> ParsedReturn:
+    """Parse a whole return into typed DataFrames (one per staging table except findings).
+
+    Meant for tests, notebooks and small files; :func:`cin_pipeline.ingest.staging.ingest_file`
+    streams large files into DuckDB instead of holding DataFrames.
+    """
+    from cin_pipeline.ingest import staging
+
+    path = Path(path)
+    header = read_header(path, expected_year, expected_la, max_bytes=max_bytes)
+    con = staging.connect()
+    try:
+        staging.load_raw(con, path)
+        staging.build_typed(con, header, source_file=path.name, file_sha256=None)
+        tables = {t: con.table(t).df() for t in staging.DATA_TABLES}
+    finally:
+        con.close()
+    return ParsedReturn(header=header, tables=tables, path=path)

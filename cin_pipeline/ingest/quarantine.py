@@ -1,0 +1,99 @@
+"""Quarantine: set aside a return that cannot be ingested, byte for byte, with the reason.
+
+``quarantine_dir/<UTC timestamp>_<sha8>_<original name>`` holds the file unchanged; beside it
+``<that name>.reason.txt`` explains to the LA analyst what is wrong, where, and what to fix, and
+``<that name>.reason.json`` carries the same for machines. Nothing is ever overwritten, and the
+original is only removed once an identical copy is safely in quarantine.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shutil
+from pathlib import Path
+
+from cin_pipeline.ingest.audit import file_sha256, utc_stamp
+
+_FIXES = {
+    "empty_file": "Export the return again from your case management system and resubmit it.",
+    "not_xml": "Submit the CIN census XML return (not a spreadsheet, CSV, PDF or zip file).",
+    "malformed_xml": "Export the return again (the file looks cut short or hand-edited) and resubmit.",
+    "wrong_root": "Check that this is the CIN census XML return: it must start with <Message>.",
+    "missing_header": "Add the <Header> with <CollectionDetails> and <Source> and resubmit.",
+    "missing_lea": "Add your 3-digit LA code in <Header><Source><LEA> and resubmit.",
+    "missing_year": "Add the census year in <Header><CollectionDetails><Year> and resubmit.",
+    "invalid_year": "Put the 4-digit census year (e.g. 2025 for 2024-25) in <Year> and resubmit.",
+    "year_out_of_range": "Correct the census year in the header and resubmit.",
+    "year_mismatch": "Submit the file for the census year in its header, or correct the header.",
+    "unknown_la": "Put your own 3-digit DfE LA code in <LEA> and resubmit.",
+    "la_mismatch": "Submit the file under the LA in its header, or correct the header.",
+    "doctype_forbidden": "Remove the <!DOCTYPE ...> declaration and resubmit.",
+    "entity_forbidden": "Remove the <!DOCTYPE ...> block and any &entity; references, then resubmit.",
+    "file_too_large": "Check that the file is a single LA's return, then contact the DfE team.",
+}
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    candidate = folder / name
+    n = 1
+    while candidate.exists() or Path(str(candidate) + ".reason.json").exists():
+        candidate = folder / f"{name}.{n}"
+        n += 1
+    return candidate
+
+
+def quarantine(
+    path: str | os.PathLike,
+    reason_code: str,
+    message: str,
+    quarantine_dir: str | os.PathLike,
+    line: int | None = None,
+    *,
+    keep_original: bool = False,
+) -> Path:
+    """Move ``path`` into ``quarantine_dir`` with a ``.reason.txt`` and ``.reason.json``.
+
+    The file is copied to a temporary name, checked to be byte-identical (SHA-256), renamed to
+    ``<UTC timestamp>_<sha8>_<original name>`` (a new name if that exists: never overwrites),
+    and only then is the original deleted (unless ``keep_original``). If anything fails before
+    the copy is in place, the original is left untouched and the error propagates.
+    Returns the path of the quarantined file.
+    """
+    src = Path(path)
+    folder = Path(quarantine_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = file_sha256(src)
+    now = _dt.datetime.now(_dt.timezone.utc)
+    target = _free_name(folder, f"{utc_stamp(now)}_{digest[:8]}_{src.name}")
+    tmp = folder / f".{target.name}.partial"
+    try:
+        shutil.copyfile(src, tmp)
+        if file_sha256(tmp) != digest:
+            raise OSError(f"copy of {src} into quarantine is not identical; original kept")
+        os.link(tmp, target)  # atomic, and refuses to overwrite
+    finally:
+        tmp.unlink(missing_ok=True)
+    where = f"line {line}" if line else "the file as a whole"
+    fix = _FIXES.get(reason_code, "Correct the file and resubmit it.")
+    text = (
+        f"The CIN census file '{src.name}' was not loaded and has been set aside.\n\n"
+        f"Problem ({reason_code}), at {where}:\n  {message}\n\n"
+        f"What to do:\n  {fix}\n\n"
+        f"Received: {now.isoformat(timespec='seconds')}\nSHA-256: {digest}\n"
+        f"Quarantined as: {target.name}\n"
+    )
+    Path(str(target) + ".reason.txt").write_text(text, encoding="utf-8")
+    Path(str(target) + ".reason.json").write_text(json.dumps({
+        "original_name": src.name, "original_path": str(src), "quarantined_as": target.name,
+        "reason_code": reason_code, "message": message, "line": line, "fix": fix,
+        "sha256": digest, "size_bytes": target.stat().st_size,
+        "quarantined_at": now.isoformat(timespec="seconds"),
+    }, indent=1), encoding="utf-8")
+    if not keep_original:
+        try:
+            src.unlink()
+        except OSError:
+            pass  # the copy is safe in quarantine; leaving the original loses nothing
+    return target

@@ -1,0 +1,350 @@
+"""Staging writer: one return -> 11 Parquet files under ``staging/<table>/year=<Y>/la=<LA>/``.
+
+:func:`ingest_file` is the per-(year, LA) unit of work the Dagster asset and the CLI call:
+
+1. :func:`cin_pipeline.ingest.parse.read_header` (cheap checks; raises ``CensusFileError``),
+2. stream the records into raw (text) tables of a private in-memory DuckDB connection,
+3. type them into the staging tables of ``docs/ARCHITECTURE.md`` (:func:`build_typed`),
+4. run the validation rules as SQL over those tables (:mod:`cin_pipeline.ingest.rules`),
+5. ``COPY`` every table to Parquet in temporary files, then rename them into place.
+
+No DuckDB database file is opened, so any number of processes can ingest different LA-years
+at once. Re-ingesting an LA-year (a resubmission) replaces its 11 files; a per-partition lock
+file serialises two writers of the *same* LA-year.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fcntl
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from cin_pipeline.census import spec
+from cin_pipeline.ingest import parse
+from cin_pipeline.ingest.parse import RAW_COLUMNS, Header
+
+# ------------------------------------------------------------------ the contract
+TABLE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "header": (
+        ("year", "INTEGER"), ("la", "VARCHAR"), ("collection", "VARCHAR"),
+        ("header_year", "INTEGER"), ("reference_date", "DATE"), ("lea", "VARCHAR"),
+        ("software_code", "VARCHAR"), ("release", "VARCHAR"), ("serial_no", "VARCHAR"),
+        ("generated_at", "TIMESTAMP"), ("source_file", "VARCHAR"), ("file_sha256", "VARCHAR"),
+        ("ingested_at", "TIMESTAMP"),
+    ),
+    "child": (
+        ("year", "INTEGER"), ("la", "VARCHAR"), ("child_id", "VARCHAR"),
+        ("la_child_id_raw", "VARCHAR"), ("upn", "VARCHAR"), ("former_upn", "VARCHAR"),
+        ("upn_unknown", "VARCHAR"), ("birth_date", "DATE"), ("expected_birth_date", "DATE"),
+        ("sex", "VARCHAR"), ("sex_raw", "VARCHAR"), ("death_date", "DATE"),
+        ("ethnicity", "VARCHAR"), ("line", "INTEGER"),
+    ),
+    "disability": (
+        ("year", "INTEGER"), ("la", "VARCHAR"), ("child_id", "VARCHAR"),
+        ("disability", "VARCHAR"), ("line", "INTEGER"),
+    ),
+    "episode": (
+        ("year", "INTEGER"), ("la", "VARCHAR"), ("child_id", "VARCHAR"), ("episode_seq", "INTEGER"),
+        ("referral_date", "DATE"), ("referral_source", "VARCHAR"), ("primary_need", "VARCHAR"),
+        ("closure_date", "DATE"), ("reason_for_closure", "VARCHAR"), ("icpc_date", "DATE"),
+        ("referral_nfa", "BOOLEAN"), ("line", "INTEGER"),
+    ),
+    "assessment": (
+        ("year", "INTEGER"), ("la", "VARCHAR"), ("child_id", "VARCHAR"), ("episode_seq", "INTEGER"),
+        ("assessment_seq", "INTEGER"), ("start_date", "DATE"), ("internal_review_date", "DATE"),
+        ("authorisation_date", "DATE"), ("line", "INTEGER"),
+    ),
+    "assessment_factor": (
+        ("year", "INTEGER"), ("la", "VARCHAR"), ("child_id", "VARCHAR"), ("episode_seq", "INTEGER"),
+        ("assessment_seq", "INTEGER"), ("factor", "VARCHAR"), ("line", "INTEGER"),
+    ),
+    "cin_plan": (
+        ("year", "INTEGER"), ("la", "VARCHAR"), ("child_id", "VARCHAR"), ("episode_seq", "INTEGER"),
+        ("plan_seq", "INTEGER"), ("start_date", "DATE"), ("end_date", "DATE"), ("line", "INTEGER"),
+    ),
+    "section47": (
+        ("year", "INTEGER"), ("la", "VARCHAR"), ("child_id", "VARCHAR"), ("episode_seq", "INTEGER"),
+        ("s47_seq", "INTEGER"), ("start_date", "DATE"), ("icpc_target_date", "DATE"),
+        ("icpc_date", "DATE"), ("icpc_not_required", "BOOLEAN"), ("line", "INTEGER"),
+    ),
+    "cpp": (
+        ("year", "INTEGER"), ("la", "VARCHAR"), ("child_id", "VARCHAR"), ("episode_seq", "INTEGER"),
+        ("cpp_seq", "INTEGER"), ("start_date", "DATE"), ("end_date", "DATE"),
+        ("initial_category", "VARCHAR"), ("latest_category", "VARCHAR"),
+        ("number_of_previous_cpp", "INTEGER"), ("line", "INTEGER"),
+    ),
+    "cpp_review": (
+        ("year", "INTEGER"), ("la", "VARCHAR"), ("child_id", "VARCHAR"), ("episode_seq", "INTEGER"),
+        ("cpp_seq", "INTEGER"), ("review_seq", "INTEGER"), ("review_date", "DATE"),
+        ("line", "INTEGER"),
+    ),
+    "validation_finding": (
+        ("year", "INTEGER"), ("la", "VARCHAR"), ("rule_code", "VARCHAR"), ("severity", "VARCHAR"),
+        ("child_id", "VARCHAR"), ("episode_seq", "INTEGER"), ("file", "VARCHAR"),
+        ("line", "INTEGER"), ("message", "VARCHAR"), ("fix", "VARCHAR"),
+    ),
+}
+"""Every staging table and its typed columns, in order: the single copy of the ARCHITECTURE.md
+table list that this package, the warehouse views and the tests use."""
+
+STAGING_TABLES = tuple(TABLE_COLUMNS)
+DATA_TABLES = tuple(t for t in STAGING_TABLES if t != "validation_finding")
+RECORD_TABLES = tuple(RAW_COLUMNS)
+"""Tables filled from ``<Child>`` records (all but ``header`` and ``validation_finding``)."""
+
+GENDER_CURRENT_TO_SEX = {"1": "M", "2": "F", "0": "U", "9": "U"}
+"""Harmonisation of the pre-2025 ``GenderCurrent`` codes onto ``Sex`` (M/F/U); 9 (indeterminate)
+and 0 (not recorded or unborn) both become U, the 2024-25 code for unknown."""
+
+_KIND = {  # typed column -> how to derive it from the raw text of the same name
+    "child": {"la_child_id_raw": "raw", "upn": "code", "former_upn": "code", "upn_unknown": "code",
+              "birth_date": "date", "expected_birth_date": "date", "sex_raw": "code",
+              "death_date": "date", "ethnicity": "code"},
+    "disability": {"disability": "code"},
+    "episode": {"referral_date": "date", "referral_source": "code", "primary_need": "code",
+                "closure_date": "date", "reason_for_closure": "code", "icpc_date": "date",
+                "referral_nfa": "bool"},
+    "assessment": {"start_date": "date", "internal_review_date": "date", "authorisation_date": "date"},
+    "assessment_factor": {"factor": "code"},
+    "cin_plan": {"start_date": "date", "end_date": "date"},
+    "section47": {"start_date": "date", "icpc_target_date": "date", "icpc_date": "date",
+                  "icpc_not_required": "bool"},
+    "cpp": {"start_date": "date", "end_date": "date", "initial_category": "code",
+            "latest_category": "code", "number_of_previous_cpp": "int"},
+    "cpp_review": {"review_date": "date"},
+}
+
+_RAW_TYPES = {"child_id": "VARCHAR", "line": "INTEGER", "has_identifiers": "INTEGER",
+              "empty_reviews": "INTEGER"}
+
+
+def _sql_str(v) -> str:
+    return "NULL" if v is None else "'" + str(v).replace("'", "''") + "'"
+
+
+def _sql_list(values) -> str:
+    return "[" + ", ".join(_sql_str(v) for v in values) + "]"
+
+
+def _bool_sql(x: str) -> str:
+    return (f"CASE WHEN lower(cin_txt({x})) IN {tuple(sorted(spec.BOOLEAN_TRUE))} THEN true "
+            f"WHEN lower(cin_txt({x})) IN {tuple(sorted(spec.BOOLEAN_FALSE))} THEN false END")
+
+
+def typed_expr(kind: str, col: str) -> str:
+    """SQL turning raw text column ``col`` into its typed staging value (one place for all)."""
+    if kind == "raw":
+        return col
+    if kind in ("code", "date", "bool", "int"):
+        return f"cin_{kind}({col})"  # macros defined by connect()
+    raise ValueError(kind)
+
+
+# ------------------------------------------------------------------ connection and loading
+def connect(threads: int | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB connection with the helper macros the ingest SQL uses."""
+    config = {}
+    if threads:
+        config["threads"] = int(threads)
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    con = duckdb.connect(":memory:", config=config)
+    ws = "' ' || chr(9) || chr(10) || chr(13)"
+    con.execute(f"CREATE MACRO cin_txt(x) AS nullif(trim(x, {ws}), '')")
+    con.execute("CREATE MACRO cin_code(x) AS upper(cin_txt(x))")
+    con.execute("CREATE MACRO cin_date(x) AS try_cast(cin_txt(x) AS DATE)")
+    con.execute("CREATE MACRO cin_int(x) AS try_cast(cin_txt(x) AS INTEGER)")
+    con.execute(f"CREATE MACRO cin_bool(x) AS {_bool_sql('x')}")
+    con.execute("CREATE MACRO cin_v(x) AS coalesce(CAST(x AS VARCHAR), 'missing')")
+    con.execute("CREATE MACRO cin_in(l, x) AS coalesce(list_contains(l, x), false)")
+    return con
+
+
+def _create_raw_tables(con) -> None:
+    for table, cols in RAW_COLUMNS.items():
+        spec_cols = ", ".join(
+            f"{c} {_RAW_TYPES.get(c, 'INTEGER' if c.endswith('_seq') else 'VARCHAR')}" for c in cols
+        )
+        con.execute(f"CREATE OR REPLACE TABLE raw_{table} ({spec_cols})")
+
+
+def _insert_batch(con, batch: parse.RawBatch) -> None:
+    for table, rows in batch.items():
+        if not rows:
+            continue
+        cols = RAW_COLUMNS[table]
+        frame = pd.DataFrame.from_records(rows, columns=list(cols))
+        con.register("_batch", frame)
+        con.execute(f"INSERT INTO raw_{table} SELECT * FROM _batch")
+        con.unregister("_batch")
+
+
+def load_raw(con, path: str | os.PathLike, batch_children: int = parse.DEFAULT_BATCH_CHILDREN) -> dict[str, int]:
+    """Stream the records of ``path`` into ``raw_<table>`` tables; returns rows per table."""
+    _create_raw_tables(con)
+    for batch in parse.iter_batches(path, batch_children):
+        _insert_batch(con, batch)
+    return {t: con.execute(f"SELECT count(*) FROM raw_{t}").fetchone()[0] for t in RAW_COLUMNS}
+
+
+def build_typed(con, header: Header, source_file: str, file_sha256: str | None,
+                ingested_at: _dt.datetime | None = None) -> None:
+    """Create the typed staging tables (``header``, ``child``, ...) from the raw tables."""
+    year, la = int(header.year), header.la
+    ingested_at = ingested_at or _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+    con.execute(
+        f"""CREATE OR REPLACE TABLE header AS SELECT
+            {year}::INTEGER AS year, {_sql_str(la)} AS la,
+            cin_txt({_sql_str(header.collection)}) AS collection,
+            {year}::INTEGER AS header_year,
+            try_cast(cin_txt({_sql_str(header.reference_date)}) AS DATE) AS reference_date,
+            {_sql_str(la)} AS lea,
+            cin_txt({_sql_str(header.software_code)}) AS software_code,
+            cin_txt({_sql_str(header.release)}) AS release,
+            cin_txt({_sql_str(header.serial_no)}) AS serial_no,
+            try_cast(replace(cin_txt({_sql_str(header.generated_at)}), 'Z', '') AS TIMESTAMP) AS generated_at,
+            {_sql_str(source_file)} AS source_file,
+            {_sql_str(file_sha256)} AS file_sha256,
+            TIMESTAMP '{ingested_at.isoformat(sep=' ', timespec='seconds')}' AS ingested_at"""
+    )
+    gender_map = "MAP {" + ", ".join(f"'{k}': '{v}'" for k, v in GENDER_CURRENT_TO_SEX.items()) + "}"
+    sex_codes = _sql_list(spec.codes("Sex", spec.LAST_YEAR))
+    for table in RECORD_TABLES:
+        kinds = _KIND[table]
+        select = []
+        for col, typ in TABLE_COLUMNS[table]:
+            if col == "year":
+                expr = f"{year}::INTEGER"
+            elif col == "la":
+                expr = _sql_str(la)
+            elif col == "sex":
+                expr = (f"CASE WHEN sex_element = 'Sex' AND list_contains({sex_codes}, upper(cin_txt(sex_raw))) "
+                        f"THEN upper(cin_txt(sex_raw)) WHEN sex_element = 'GenderCurrent' "
+                        f"THEN {gender_map}[cin_txt(sex_raw)] END")
+            elif col in kinds:
+                expr = typed_expr(kinds[col], col)
+            else:
+                expr = col
+            select.append(f"CAST({expr} AS {typ}) AS {col}")
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(select)} FROM raw_{table}")
+
+
+def create_empty(con, table: str) -> None:
+    """Create ``table`` with its staging columns and no rows."""
+    cols = ", ".join(f"{c} {t}" for c, t in TABLE_COLUMNS[table])
+    con.execute(f"CREATE OR REPLACE TABLE {table} ({cols})")
+
+
+# ------------------------------------------------------------------ writing
+def partition_dir(staging_dir: str | os.PathLike, table: str, year: int, la: str) -> Path:
+    """``staging_dir/<table>/year=<Y>/la=<LA>`` (the folder holding ``part.parquet``)."""
+    return Path(staging_dir) / table / f"year={int(year)}" / f"la={la}"
+
+
+def write_partition(con, staging_dir: str | os.PathLike, year: int, la: str) -> dict[str, Path]:
+    """Write every staging table of ``con`` to its ``part.parquet``, atomically per file.
+
+    All 11 files are first written under temporary names beside their final place, then renamed
+    over the previous version (``os.replace``) while holding the LA-year lock, so readers never
+    see a half-written file and two writers of the same LA-year cannot interleave.
+    """
+    staging_dir = Path(staging_dir)
+    token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    pending: list[tuple[Path, Path]] = []
+    try:
+        for table in STAGING_TABLES:
+            target_dir = partition_dir(staging_dir, table, year, la)
+            target_dir.mkdir(parents=True, exist_ok=True)
+            tmp = target_dir / f".part-{token}.tmp"
+            pending.append((tmp, target_dir / "part.parquet"))
+            con.execute(f"COPY {table} TO {_sql_str(str(tmp))} (FORMAT parquet, COMPRESSION zstd)")
+        lock_dir = staging_dir / ".locks"
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        with open(lock_dir / f"{int(year)}_{la}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            for tmp, final in pending:
+                os.replace(tmp, final)
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    finally:
+        for tmp, _ in pending:
+            if tmp.exists():
+                tmp.unlink()
+    return {table: final for table, (_, final) in zip(STAGING_TABLES, pending)}
+
+
+# ------------------------------------------------------------------ the unit of work
+@dataclass
+class IngestResult:
+    """What :func:`ingest_file` did, for the Dagster asset metadata and the audit trail."""
+
+    year: int
+    la: str
+    sha256: str
+    source_file: str
+    rows: dict[str, int] = field(default_factory=dict)
+    findings: dict[str, int] = field(default_factory=dict)
+    """Finding counts by severity: ``{"error": n, "query": m}``."""
+    children_with_errors: int = 0
+    seconds: float = 0.0
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def children(self) -> int:
+        return self.rows.get("child", 0)
+
+
+def ingest_file(
+    path: str | os.PathLike,
+    staging_dir: str | os.PathLike,
+    expected_year: int | None = None,
+    expected_la: str | None = None,
+    source_name: str | None = None,
+    *,
+    sha256: str | None = None,
+    threads: int | None = None,
+    max_bytes: int | None = None,
+) -> IngestResult:
+    """Parse, validate and stage one return (one LA-year); see the module docstring.
+
+    ``source_name`` is the file name recorded in ``header.source_file`` and in every finding
+    (default: the name of ``path``; pass the original name when ``path`` is a landing copy).
+    ``sha256`` skips re-hashing when the caller already has it. ``threads`` caps DuckDB's
+    threads (use 1 when running several ingests in parallel).
+
+    Raises :class:`cin_pipeline.ingest.parse.CensusFileError` when the file cannot be ingested;
+    nothing is written in that case.
+    """
+    from cin_pipeline.ingest import rules
+    from cin_pipeline.ingest.audit import file_sha256
+
+    t0 = time.perf_counter()
+    path = Path(path)
+    header = parse.read_header(path, expected_year, expected_la, max_bytes=max_bytes)
+    digest = sha256 or file_sha256(path)
+    name = source_name or path.name
+    con = connect(threads=threads)
+    try:
+        load_raw(con, path)
+        build_typed(con, header, source_file=name, file_sha256=digest)
+        rules.run_rules(con, header, name)
+        rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in STAGING_TABLES}
+        findings = dict(con.execute(
+            "SELECT severity, count(*) FROM validation_finding GROUP BY severity").fetchall())
+        bad_children = con.execute(
+            "SELECT count(DISTINCT child_id) FROM validation_finding "
+            "WHERE severity = 'error' AND child_id IS NOT NULL").fetchone()[0]
+        files = write_partition(con, staging_dir, header.year, header.la)
+    finally:
+        con.close()
+    return IngestResult(
+        year=header.year, la=header.la, sha256=digest, source_file=name, rows=rows,
+        findings={"error": findings.get("error", 0), "query": findings.get("query", 0)},
+        children_with_errors=bad_children, seconds=round(time.perf_counter() - t0, 3), files=files,
+    )

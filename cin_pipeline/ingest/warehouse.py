@@ -1,0 +1,104 @@
+"""Warehouse views over the staging Parquet files: schemas ``staging`` and ``clean``.
+
+:func:`attach_staging` (re)creates, in any DuckDB connection (normally the warehouse file, by the
+year-level asset that holds the ``duckdb`` pool):
+
+* ``staging.<table>`` for the 11 staging tables: a view over
+  ``<staging_dir>/<table>/*/*/part.parquet``, so it always shows the latest files; while no file
+  exists yet, an empty view with the right column types;
+* ``clean.<table>``: the same minus every child with an ``error`` finding in that LA-year (and
+  records without a child id); ``clean.header`` passes through, ``clean.validation_finding``
+  keeps the findings of the children that remain and LA-level findings;
+* ``staging.submission_audit`` over ``<audit_dir>/submissions/*.json`` (the audit trail);
+* ``staging.dq_summary``: findings per year, LA, rule and severity (the data-quality summary);
+* ``staging.excluded_child``: the (year, la, child_id) that ``clean`` leaves out, and why.
+
+Views are defined on the set of files present when called: call again after new LA-years land
+(the glob then picks them up); replaced partitions are picked up without a new call.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cin_pipeline.ingest.audit import SUBMISSION_FIELDS, submissions_dir
+from cin_pipeline.ingest.staging import STAGING_TABLES, TABLE_COLUMNS
+
+_AUDIT_TYPES = {"arrival_time": "TIMESTAMP", "size_bytes": "BIGINT", "year": "INTEGER"}
+
+
+def _q(path: Path | str) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _empty_select(columns) -> str:
+    return "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in columns) + " WHERE false"
+
+
+def staging_glob(staging_dir: str | os.PathLike, table: str) -> str:
+    """The Parquet glob of one staging table (every year and LA)."""
+    return str(Path(staging_dir) / table / "*" / "*" / "part.parquet")
+
+
+def attach_staging(con, staging_dir: str | os.PathLike, audit_dir: str | os.PathLike | None = None) -> dict[str, int]:
+    """Create or replace the ``staging`` and ``clean`` views; returns files found per table.
+
+    ``audit_dir`` defaults to ``Paths.from_env().audit_dir``.
+    """
+    if audit_dir is None:
+        from cin_pipeline.settings import Paths
+        audit_dir = Paths.from_env().audit_dir
+    staging_dir = Path(staging_dir)
+    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    con.execute("CREATE SCHEMA IF NOT EXISTS clean")
+    found: dict[str, int] = {}
+    for table in STAGING_TABLES:
+        cols = TABLE_COLUMNS[table]
+        files = list(staging_dir.glob(f"{table}/*/*/part.parquet"))
+        found[table] = len(files)
+        if files:
+            select_cols = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in cols)
+            body = (f"SELECT {select_cols} FROM read_parquet({_q(staging_glob(staging_dir, table))}, "
+                    "hive_partitioning = false, union_by_name = true)")
+        else:
+            body = _empty_select(cols)
+        con.execute(f"CREATE OR REPLACE VIEW staging.{table} AS {body}")
+
+    con.execute("""CREATE OR REPLACE VIEW staging.excluded_child AS
+        SELECT year, la, child_id, count(*) AS error_findings,
+               string_agg(DISTINCT rule_code, ', ' ORDER BY rule_code) AS rule_codes
+        FROM staging.validation_finding
+        WHERE severity = 'error' AND child_id IS NOT NULL
+        GROUP BY year, la, child_id""")
+    for table in STAGING_TABLES:
+        if table == "header":
+            con.execute("CREATE OR REPLACE VIEW clean.header AS SELECT * FROM staging.header")
+            continue
+        keep_la_level = "t.child_id IS NULL OR " if table == "validation_finding" else ""
+        con.execute(f"""CREATE OR REPLACE VIEW clean.{table} AS
+            SELECT t.* FROM staging.{table} t
+            WHERE {keep_la_level}(t.child_id IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM staging.excluded_child x
+                WHERE x.year = t.year AND x.la = t.la AND x.child_id = t.child_id))""")
+
+    con.execute("""CREATE OR REPLACE VIEW staging.dq_summary AS
+        SELECT year, la, rule_code, severity, count(*) AS findings,
+               count(DISTINCT child_id) AS children
+        FROM staging.validation_finding GROUP BY ALL""")
+
+    audit_cols = [(c, _AUDIT_TYPES.get(c, "VARCHAR")) for c in SUBMISSION_FIELDS]
+    sub_dir = submissions_dir(audit_dir)
+    if sub_dir.exists() and any(sub_dir.glob("*.json")):
+        struct = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c, _ in audit_cols) + "}"
+        select_cols = ", ".join(
+            f"CAST(replace({c}, 'Z', '') AS {t}) AS {c}" if c == "arrival_time" else f"CAST({c} AS {t}) AS {c}"
+            for c, t in audit_cols)
+        body = (f"SELECT {select_cols}, filename AS record_file FROM read_json({_q(sub_dir / '*.json')}, "
+                f"format = 'auto', columns = {struct}, filename = true)")
+        found["submission_audit"] = len(list(sub_dir.glob("*.json")))
+    else:
+        body = _empty_select(audit_cols + [("record_file", "VARCHAR")])
+        found["submission_audit"] = 0
+    con.execute(f"CREATE OR REPLACE VIEW staging.submission_audit AS {body}")
+    return found

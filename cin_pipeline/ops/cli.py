@@ -1,0 +1,52 @@
+"""Sub-commands ``demo``, ``ui`` and ``bench`` of ``cin-pipeline``."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "demo", help="generate synthetic returns and run the whole pipeline through Dagster",
+        description="Generate synthetic CIN returns into the landing folder, register the LA "
+                    "partitions and materialise every asset (census_return for every LA-year as a "
+                    "single-run backfill, staging, data quality, LCD, tables, checks, publication) "
+                    "through the real Dagster definitions, in process, on the .dagster_home instance.")
+    p.add_argument("--scale", type=float, default=0.03, help="size relative to the real census (default 0.03)")
+    p.add_argument("--years", default="2013-2024", help="reporting years, e.g. 2013-2024 or 2017,2023-2024")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--las", default=None, help="comma-separated 3-digit LA codes (default: all)")
+    p.add_argument("--workers", type=int, default=2, help="ingest processes (default 2)")
+    p.add_argument("--keep", action="store_true",
+                   help="keep existing landing/staging/warehouse data instead of starting clean")
+    p.set_defaults(func=_demo)
+
+    p = subparsers.add_parser("ui", help="start the Dagster web UI (dagster dev) on the demo data")
+    p.add_argument("--port", type=int, default=3000)
+    p.add_argument("--host", default="127.0.0.1")
+    p.set_defaults(func=_ui)
+
+    p = subparsers.add_parser("bench", help="time every stage (generation, ingest, LCD resubmission, ...)")
+    p.add_argument("--scale", type=float, default=None, help="synthetic scale (default 0.1, --quick 0.02)")
+    p.add_argument("--quick", action="store_true", help="small and fast (CI)")
+    p.set_defaults(func=_bench)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from cin_pipeline.ops.demo import run_demo
+
+    las = [s.strip() for s in args.las.split(",") if s.strip()] if args.las else None
+    return run_demo(scale=args.scale, years=args.years, seed=args.seed, las=las,
+                    workers=args.workers, keep=args.keep)
+
+
+def _ui(args: argparse.Namespace) -> int:
+    from cin_pipeline.ops.ui import run_ui
+
+    return run_ui(port=args.port, host=args.host)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from cin_pipeline.ops.bench import run_bench
+
+    return run_bench(scale=args.scale, quick=args.quick)

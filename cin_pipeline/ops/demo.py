@@ -1,0 +1,205 @@
+"""``cin-pipeline demo``: synthetic returns -> every asset, through the real Dagster definitions.
+
+1. generate the returns into the landing folder (``data/landing/<year>/<la>.xml``),
+2. register the LA partitions on the persistent instance in ``.dagster_home``,
+3. run, in process, with the same Definitions the UI loads:
+   ``census_return`` for every LA-year (one single-run backfill; ingest pool of 2 processes),
+   ``census_year`` + ``data_quality_summary`` (year range), ``longitudinal_cin_dataset``, and then
+   every asset (with its checks) of the groups ``children_in_need``, ``re_referrals`` and
+   ``publication`` when they exist in the Definitions,
+4. print what it did.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import warnings
+from pathlib import Path
+
+from cin_pipeline.settings import Paths
+
+TABLE_GROUPS = ("children_in_need", "re_referrals", "publication")
+
+
+def _say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def load_definitions():
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", message=".*preview.*", category=Warning)
+    warnings.filterwarnings("ignore", message=".*beta.*", category=Warning)
+    from cin_pipeline.definitions import defs
+
+    return defs()
+
+
+def run_selection(defs, instance, name: str, selection, tags=None, run_config=None):
+    """Run an asset selection (assets + their checks) of ``defs`` in process."""
+    import dagster as dg
+
+    job = dg.define_asset_job(f"demo_{name}", selection=selection)
+    merged = dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
+    return merged.resolve_job_def(f"demo_{name}").execute_in_process(
+        instance=instance, tags=tags or {}, run_config=run_config or {}, raise_on_error=False)
+
+
+def range_tags(start: str, end: str) -> dict[str, str]:
+    return {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
+
+
+def _failures(result) -> list[str]:
+    out = []
+    for ev in result.all_events:
+        if ev.event_type_value == "STEP_FAILURE":
+            err = ev.event_specific_data.error
+            out.append(f"{ev.step_key}: {(err.message if err else '').strip()[:400]}")
+    return out
+
+
+def _report(result, label: str, t0: float) -> bool:
+    status = "ok" if result.success else "FAILED"
+    _say(f"  {label}: {status} in {time.perf_counter() - t0:.1f}s (run {result.run_id[:8]})")
+    for f in _failures(result):
+        _say(f"    ! {f}")
+    return result.success
+
+
+def _wipe(paths: Paths) -> None:
+    for p in (paths.landing_dir, paths.staging_dir, paths.quarantine_dir, paths.audit_dir,
+              paths.publication_dir):
+        shutil.rmtree(p, ignore_errors=True)
+    for suffix in ("", ".wal"):
+        Path(str(paths.warehouse) + suffix).unlink(missing_ok=True)
+
+
+def run_demo(scale: float = 0.03, years: str = "2013-2024", seed: int = 42, las=None,
+             workers: int = 2, keep: bool = False) -> int:
+    import dagster as dg
+
+    from cin_pipeline.defs.partitions import la_partitions, year_la_key
+    from cin_pipeline.ops.ui import dagster_home
+    from cin_pipeline.synth import generate, parse_years
+
+    t_start = time.perf_counter()
+    paths = Paths.from_env()
+    year_list = parse_years(years)
+    home = dagster_home()
+    _say(f"cin-pipeline demo: years {year_list[0]}-{year_list[-1]} ({len(year_list)}), scale {scale}, "
+         f"seed {seed}, LAs {'all' if not las else ','.join(las)}")
+    _say(f"  data: {paths.data_dir}   DAGSTER_HOME: {home}")
+    if not keep:
+        _wipe(paths)
+
+    # 1. synthetic returns into the landing folder
+    t0 = time.perf_counter()
+    gen = generate(paths.landing_dir, years=year_list, las=las, scale=scale, seed=seed)
+    files = sorted(paths.landing_dir.glob("*/*.xml"))
+    n_children = sum(c.get("children", 0) for c in gen.counts.values())
+    _say(f"1. generated {len(files)} returns ({n_children:,} children) in "
+         f"{time.perf_counter() - t0:.1f}s -> {paths.landing_dir}")
+
+    # 2. LA partitions (what the landing sensor would do, file by file)
+    instance = dg.DagsterInstance.get()
+    la_codes = sorted({f.stem for f in files})
+    have = set(instance.get_dynamic_partitions(la_partitions.name))
+    instance.add_dynamic_partitions(la_partitions.name, [la for la in la_codes if la not in have])
+    _say(f"2. registered {len(la_codes)} LA partitions ({len(set(la_codes) - have)} new)")
+
+    defs = load_definitions()
+    ok = True
+
+    # 3. census_return: every LA-year in one single-run backfill
+    t0 = time.perf_counter()
+    order = list(instance.get_dynamic_partitions(la_partitions.name))
+    chosen = sorted(la_codes, key=order.index)
+    start, end = str(year_la_key(year_list[0], chosen[0])), str(year_la_key(year_list[-1], chosen[-1]))
+    res = run_selection(defs, instance, "census_return", dg.AssetSelection.assets("census_return"),
+                        tags=range_tags(start, end),
+                        run_config={"ops": {"census_return": {"config": {"workers": workers}}}})
+    mats = [e for e in res.get_asset_materialization_events()]
+    ok &= _report(res, f"3. census_return: {len(mats)} LA-year partitions ingested", t0)
+
+    # 4. staging views + data quality, for the year range
+    t0 = time.perf_counter()
+    res = run_selection(defs, instance, "staging", dg.AssetSelection.groups("staging"),
+                        tags=range_tags(str(year_list[0]), str(year_list[-1])))
+    ok &= _report(res, "4. census_year + data_quality_summary", t0)
+
+    # 5. LCD
+    t0 = time.perf_counter()
+    res = run_selection(defs, instance, "lcd", dg.AssetSelection.groups("longitudinal"))
+    ok &= _report(res, "5. longitudinal_cin_dataset", t0)
+
+    # 6. tables, checks, publication (if the Definitions have them)
+    graph = defs.resolve_asset_graph()
+    for group in TABLE_GROUPS:
+        keys = [k for k in graph.get_all_asset_keys()
+                if graph.get(k).group_name == group and graph.get(k).is_materializable]
+        if not keys:
+            _say(f"6. group {group}: not in the Definitions yet, skipped")
+            continue
+        t0 = time.perf_counter()
+        partitioned = [k for k in keys if graph.get(k).partitions_def is not None]
+        plain = [k for k in keys if graph.get(k).partitions_def is None]
+        if partitioned:
+            pdef = graph.get(partitioned[0]).partitions_def
+            valid = [str(y) for y in year_list if pdef.has_partition_key(str(y))]
+            single = all((graph.get(k).backfill_policy or dg.BackfillPolicy.multi_run(1)).max_partitions_per_run is None
+                         for k in partitioned)
+            batches = [(valid[0], valid[-1])] if single else [(y, y) for y in valid]
+            for a, b in batches:
+                res = run_selection(defs, instance, f"{group}_{a}_{b}",
+                                    dg.AssetSelection.assets(*partitioned), tags=range_tags(a, b))
+                ok &= _report(res, f"6. {group}: {len(partitioned)} year-partitioned assets {a}-{b}", t0)
+        if plain:
+            res = run_selection(defs, instance, f"{group}_plain", dg.AssetSelection.assets(*plain))
+            ok &= _report(res, f"6. {group}: {len(plain)} unpartitioned assets", t0)
+
+    _summary(paths, year_list)
+    _say(f"demo {'finished' if ok else 'finished WITH FAILURES'} in {time.perf_counter() - t_start:.0f}s. "
+         f"Browse it: cin-pipeline ui  (DAGSTER_HOME={home})")
+    return 0 if ok else 1
+
+
+def _summary(paths: Paths, year_list: list[int]) -> None:
+    import duckdb
+
+    if not paths.warehouse.exists():
+        return
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        q = lambda sql, *a: con.execute(sql, list(a)).fetchall()  # noqa: E731
+        try:
+            staged = q("SELECT count(*) FROM staging.child")[0][0]
+            clean = q("SELECT count(*) FROM clean.child")[0][0]
+            eps = q("SELECT count(*) FROM staging.episode")[0][0]
+            sev = dict(q("SELECT severity, count(*) FROM staging.validation_finding GROUP BY 1"))
+            _say(f"staged: {staged:,} child records ({staged - clean:,} excluded for errors), {eps:,} episodes; "
+                 f"findings: {sev.get('error', 0):,} errors, {sev.get('query', 0):,} queries")
+        except duckdb.Error as exc:
+            _say(f"staged: (views unavailable: {exc})")
+        try:
+            counts = {t: q(f"SELECT count(*) FROM lcd.{t}")[0][0]
+                      for t in ("child", "referral", "referral_factor", "episode")}
+            _say("LCD rows: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
+            last = year_list[-1]
+            rows = q("""SELECT year, count(*), count(*) FILTER (WHERE rereferral_12m),
+                        count(*) FILTER (WHERE referral_nfa), count(*) FILTER (WHERE assessed_not_in_need)
+                        FROM lcd.referral WHERE year BETWEEN ? AND ? GROUP BY 1 ORDER BY 1""",
+                     max(year_list[0] + 1, last - 2), last)
+            for y, n, rr, nfa, nin in rows:
+                _say(f"  {y}: {n:,} referrals, {rr:,} re-referrals within 12 months ({100 * rr / n:.1f}%), "
+                     f"NFA {100 * nfa / n:.1f}%, assessed not in need {100 * nin / n:.1f}%")
+        except duckdb.Error as exc:
+            _say(f"LCD: (unavailable: {exc})")
+        try:
+            pub = q("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'publication'")[0][0]
+            if pub:
+                _say(f"publication: {pub} tables in schema publication; files under {paths.publication_dir}")
+        except duckdb.Error:
+            pass
+    finally:
+        con.close()

@@ -1,0 +1,270 @@
+"""Landing-folder helpers shared by the ``census_return`` asset and the ``landing_sensor``.
+
+No Dagster here (so the process pool that ingests many LA-years imports only the ingest library).
+The ingest/audit names come from :mod:`cin_pipeline.ingest`; where one is not there (yet), a thin
+local fallback with the same signature is used, so the Dagster layer keeps working.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import shutil
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+
+# ------------------------------------------------------------------ ingest library adapters
+def _ingest_attr(name: str):
+    import importlib
+
+    for module in ("cin_pipeline.ingest", "cin_pipeline.ingest.audit", "cin_pipeline.ingest.staging",
+                   "cin_pipeline.ingest.parse"):
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        if hasattr(mod, name):
+            return getattr(mod, name)
+    return None
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    fn = _ingest_attr("file_sha256")
+    if fn is not None:
+        return fn(path)
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_header(path: str | os.PathLike):
+    """``cin_pipeline.ingest.read_header``: raises ``CensusFileError`` for a hostile/unusable file."""
+    return _ingest_attr("read_header")(path)
+
+
+def census_file_error():
+    return _ingest_attr("CensusFileError")
+
+
+def record_submission(audit_dir, path, sha256, year, la, status, detail="") -> None:
+    fn = _ingest_attr("record_submission")
+    sha256 = sha256 or ""
+    if fn is not None:
+        fn(audit_dir, path, sha256, year, la, status, detail)
+        return
+    now = _dt.datetime.now(_dt.timezone.utc)
+    folder = Path(audit_dir) / "submissions"
+    folder.mkdir(parents=True, exist_ok=True)
+    rec = {"path": str(path), "file_name": Path(path).name, "sha256": sha256, "year": year, "la": la,
+           "status": status, "detail": detail, "recorded_at": now.isoformat()}
+    name = f"{now:%Y%m%dT%H%M%S%f}_{(sha256 or 'nohash')[:12]}_{status}.json"
+    (folder / name).write_text(json.dumps(rec, indent=1))
+
+
+INGESTED = ("ingested", "ingested_with_errors")
+
+
+def is_known_version(audit_dir, sha256: str) -> bool:
+    """True if this exact content was ingested before (any LA-year)."""
+    fn = _ingest_attr("is_known_version")
+    if fn is not None:
+        return bool(fn(audit_dir, sha256, INGESTED))
+    folder = Path(audit_dir) / "submissions"
+    return folder.exists() and any(
+        (r := json.loads(p.read_text())).get("sha256") == sha256 and r.get("status") in INGESTED
+        for p in folder.glob("*.json"))
+
+
+def latest_ingested_sha(audit_dir, year: int, la: str) -> str | None:
+    """SHA-256 of the version of (year, la) now in staging (the last one ingested), if any."""
+    fn = _ingest_attr("read_submissions")
+    if fn is not None:
+        records = fn(audit_dir)
+    else:
+        folder = Path(audit_dir) / "submissions"
+        records = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))] if folder.exists() else []
+    latest = None
+    for r in records:  # oldest first
+        if r.get("status") in INGESTED and str(r.get("la")) == str(la) and str(r.get("year")) == str(year):
+            latest = r.get("sha256")
+    return latest
+
+
+def quarantine(path, reason_code: str, message: str, quarantine_dir, line: int | None = None) -> Path:
+    """Set the file aside byte for byte with a reason file (the ingest library moves it)."""
+    fn = _ingest_attr("quarantine")
+    if fn is not None:
+        try:
+            return Path(fn(path, reason_code, message, quarantine_dir, line))
+        except TypeError:  # older signature without ``line``
+            return Path(fn(path, reason_code, message, quarantine_dir))
+    now = _dt.datetime.now(_dt.timezone.utc)
+    dest_dir = Path(quarantine_dir) / f"{now:%Y%m%dT%H%M%S%f}_{Path(path).stem}"
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    dest = dest_dir / Path(path).name
+    shutil.copy2(path, dest)  # byte for byte; the landing copy stays where the LA put it
+    (dest_dir / "reason.txt").write_text(f"{reason_code}\n{message}\n")
+    return dest
+
+
+# ------------------------------------------------------------------ locating a return
+def landing_path(landing_dir: str | os.PathLike, year: int, la: str) -> Path:
+    """The landing convention: ``<landing>/<year>/<la>.xml``."""
+    return Path(landing_dir) / str(year) / f"{la}.xml"
+
+
+def locate_return(landing_dir, year: int, la: str, configured: str | None = None) -> Path | None:
+    """The file to ingest for (year, la): the path from run config (the sensor), else the landing
+    convention, else the newest file under the landing folder whose *header* says (year, la)."""
+    if configured and Path(configured).is_file():
+        return Path(configured)
+    conventional = landing_path(landing_dir, year, la)
+    if conventional.is_file():
+        return conventional
+    root = Path(landing_dir)
+    if not root.exists():
+        return None
+    matches = []
+    for p in sorted(root.rglob("*.xml")):
+        try:
+            h = read_header(p)
+        except Exception:  # unreadable files are the sensor's business
+            continue
+        if int(h.year) == int(year) and str(h.la) == str(la):
+            matches.append(p)
+    return max(matches, key=lambda p: p.stat().st_mtime_ns) if matches else None
+
+
+# ------------------------------------------------------------------ the unit of work
+@dataclass
+class Outcome:
+    """What happened to one LA-year (picklable, returned by the worker processes)."""
+
+    key: str
+    year: int
+    la: str
+    path: str | None
+    ok: bool
+    sha256: str | None = None
+    rows: dict | None = None
+    findings: dict | None = None
+    children_with_errors: int = 0
+    seconds: float = 0.0
+    reason_code: str | None = None
+    message: str | None = None
+    line: int | None = None
+    quarantined_to: str | None = None
+
+
+def ingest_one(key: str, year: int, la: str, path: str | None, staging_dir: str,
+               quarantine_dir: str, audit_dir: str, threads: int | None = None) -> Outcome:
+    """Ingest one LA-year file; quarantine it on a file-level error. Never raises for bad data."""
+    if path is None:
+        return Outcome(key, year, la, None, False, reason_code="file_not_found",
+                       message=f"No landing file for LA {la}, year {year}: expected "
+                               f"<landing>/{year}/{la}.xml or a file whose header says "
+                               f"LEA {la}, Year {year}. Put the return in the landing folder.")
+    ingest_file = _ingest_attr("ingest_file")
+    CensusFileError = census_file_error()
+    sha = None
+    try:
+        sha = file_sha256(path)
+        res = ingest_file(path, staging_dir, expected_year=year, expected_la=la,
+                          source_name=Path(path).name, sha256=sha, threads=threads)
+    except Exception as exc:  # noqa: BLE001 - classified below
+        if CensusFileError is not None and isinstance(exc, CensusFileError):
+            record_submission(audit_dir, path, sha, year, la, "quarantined",
+                              f"[{exc.reason_code}] line {exc.line}: {exc.message}")
+            dest = quarantine(path, exc.reason_code, exc.message, quarantine_dir, exc.line)
+            return Outcome(key, year, la, str(path), False, sha256=sha, reason_code=exc.reason_code,
+                           message=exc.message, line=exc.line, quarantined_to=str(dest))
+        record_submission(audit_dir, path, sha, year, la, "failed", repr(exc))
+        return Outcome(key, year, la, str(path), False, sha256=sha, reason_code="internal_error",
+                       message=f"{exc!r}\n{traceback.format_exc()}")
+    status = "ingested_with_errors" if res.findings.get("error", 0) else "ingested"
+    record_submission(audit_dir, path, res.sha256, res.year, res.la, status,
+                      {"rows": dict(res.rows), "findings": dict(res.findings),
+                       "children_with_errors": res.children_with_errors})
+    return Outcome(key, year, la, str(path), True, sha256=res.sha256, rows=dict(res.rows),
+                   findings=dict(res.findings), children_with_errors=res.children_with_errors,
+                   seconds=res.seconds)
+
+
+def _ingest_star(args) -> Outcome:
+    return ingest_one(*args)
+
+
+def ingest_many(tasks: list[tuple], workers: int = 2, on_done=None) -> list[Outcome]:
+    """Run :func:`ingest_one` over ``tasks`` (tuples of its arguments) with a process pool.
+
+    Workers are *spawned* (not forked: the caller may be a threaded Dagster process) and import
+    only the ingest library. ``on_done(outcome)`` is called in the parent as each one finishes.
+    """
+    if workers <= 1 or len(tasks) <= 1:
+        out = []
+        for t in tasks:
+            o = ingest_one(*t)
+            if on_done:
+                on_done(o)
+            out.append(o)
+        return out
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    out = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+        # one DuckDB thread per worker: the pool itself is the parallelism
+        futures = [pool.submit(_ingest_star, tuple(t[:7]) + (1,)) for t in tasks]
+        for f in as_completed(futures):
+            o = f.result()
+            if on_done:
+                on_done(o)
+            out.append(o)
+    return sorted(out, key=lambda o: o.key)
+
+
+# ------------------------------------------------------------------ the sensor's file scan
+@dataclass
+class SeenFile:
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    changed: bool  # content differs from what the cursor knew (or the file is new)
+
+
+def scan_landing(landing_dir, cursor: dict[str, list]) -> tuple[list[SeenFile], dict[str, list]]:
+    """Every ``*.xml`` under ``landing_dir`` with its hash.
+
+    ``cursor`` maps path -> [size, mtime_ns, sha256]. A file whose size and mtime are unchanged is
+    not re-hashed; a file whose size/mtime changed is hashed and counts as ``changed`` only if its
+    hash differs (a touched-but-unchanged file is not). Files that disappeared leave the cursor.
+    """
+    root = Path(landing_dir)
+    new_cursor: dict[str, list] = {}
+    seen: list[SeenFile] = []
+    if not root.exists():
+        return seen, new_cursor
+    for p in sorted(root.rglob("*.xml")):
+        if not p.is_file():
+            continue
+        st = p.stat()
+        key = str(p)
+        prev = cursor.get(key)
+        if prev and prev[0] == st.st_size and prev[1] == st.st_mtime_ns:
+            sha, changed = prev[2], False
+        else:
+            try:
+                sha = file_sha256(p)
+            except OSError:
+                continue  # vanished or unreadable mid-scan: next tick
+            changed = not prev or prev[2] != sha
+        new_cursor[key] = [st.st_size, st.st_mtime_ns, sha]
+        seen.append(SeenFile(key, st.st_size, st.st_mtime_ns, sha, changed))
+    return seen, new_cursor

@@ -1,0 +1,513 @@
+"""EES writer: from a :class:`~cin_pipeline.tables.registry.TableSpec` and its unrounded LA-level
+counts to the exact rows of the published ``.csv`` and its ``.meta.csv``.
+
+Conventions (published_tables.md section 0 and 1a; checked against the real 2024 files):
+
+* Columns: ``time_period, time_identifier, geographic_level, country_code, country_name,
+  region_code, region_name, old_la_code, new_la_code, la_name`` (national-only tables stop after
+  ``country_name``), then the filters, then the indicators, in declaration order.
+* Rows: years newest first; per year the National row, the 11 Regional rows (E12000001-E12000009,
+  then Inner London E13000001 and Outer London E13000002) and the LA rows valid in that year, in
+  the published order (:func:`cin_pipeline.reference.las_for_year`); London boroughs carry their
+  Inner/Outer London code and name on LA rows.
+* National and regional **counts** = sum of unrounded LA values, rounded half-up to the nearest 10
+  (399505 -> 399510); LA counts unrounded. **Percentages and rates** (1 dp, half-up) are computed
+  from unrounded counts at every level; rates per 10,000 children aged 0-17
+  (:func:`cin_pipeline.reference.population_for`). Numbers are written without trailing zeros
+  (``21`` not ``21.0``), as in the published files.
+* Symbols (:mod:`cin_pipeline.publish.suppression`): ``c`` LA counts 1-5 and secondary
+  suppression, ``x`` not available (LA without a usable return, item not collected that year),
+  ``u`` low reliability, ``z`` not applicable (zero denominator, no observations), ``k`` a
+  non-zero national/regional value that rounds to 0.
+* LAs configured in :func:`cin_pipeline.reference.la_year_status` (for this table's file) show
+  ``x``/``u`` on their own row; the national and regional totals include the ``carry_forward_from``
+  year's values for them when one is configured (Hackney 2021-22 <- 2020, Hampshire 2024 <- 2023),
+  else the LA's own values for the year (if any).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from itertools import product
+
+import numpy as np
+import pandas as pd
+
+from cin_pipeline import reference
+from cin_pipeline.publish import suppression
+from cin_pipeline.tables.registry import SQL_DIR, TableSpec
+
+log = logging.getLogger(__name__)
+
+TIME_IDENTIFIER = "Reporting year"
+COUNTRY = ("E92000001", "England")
+GEO_COLUMNS = ["region_code", "region_name", "old_la_code", "new_la_code", "la_name"]
+BASE_COLUMNS = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name"]
+META_COLUMNS = ["col_name", "col_type", "label", "indicator_grouping", "indicator_unit",
+                "indicator_dp", "filter_hint", "filter_grouping_column"]
+
+
+def standard_columns(spec: TableSpec) -> list[str]:
+    return BASE_COLUMNS + ([] if spec.national_only else GEO_COLUMNS)
+
+
+# ----------------------------------------------------------------------------- numbers
+def round_half_up(value: int | Fraction | float, dp: int = 0) -> Decimal:
+    """Round half-up exactly (floats go through their shortest repr)."""
+    if isinstance(value, Fraction):
+        scaled = value * (10 ** dp)
+        q, r = divmod(scaled.numerator, scaled.denominator)
+        if 2 * r >= scaled.denominator:
+            q += 1
+        return Decimal(q).scaleb(-dp)
+    return Decimal(repr(value) if isinstance(value, float) else value).quantize(
+        Decimal(1).scaleb(-dp), rounding=ROUND_HALF_UP)
+
+
+def round_to_10(n: int) -> int:
+    """Nearest 10, halves up: 399505 -> 399510, 4 -> 0, 5 -> 10."""
+    return int(round_half_up(Fraction(int(n), 10), 0)) * 10
+
+
+def fmt(value: Decimal | int) -> str:
+    """Published number format: no trailing zeros after the point, no exponent."""
+    d = Decimal(value)
+    if d == d.to_integral_value():
+        return str(int(d))
+    s = format(d.normalize(), "f")
+    return s
+
+
+def fmt_fraction(value: Fraction, dp: int, aggregated: bool) -> str:
+    r = round_half_up(value, dp)
+    if r == 0 and value != 0 and aggregated:
+        return "k"
+    return fmt(r)
+
+
+def percentile(values: list[float] | np.ndarray, q: float) -> Fraction | None:
+    """Linear-interpolation percentile (numpy default / Excel PERCENTILE.INC), exact."""
+    if len(values) == 0:
+        return None
+    v = sorted(int(x) for x in values)
+    pos = Fraction(q).limit_denominator(1000) * (len(v) - 1)
+    lo = int(pos)
+    frac = pos - lo
+    if lo + 1 >= len(v):
+        return Fraction(v[-1])
+    return Fraction(v[lo]) + (Fraction(v[lo + 1]) - Fraction(v[lo])) * frac
+
+
+# ----------------------------------------------------------------------------- reference
+@dataclass
+class Geography:
+    """Reference data the writer needs for one release year (cached per process)."""
+
+    status: dict[tuple[int, str], tuple[str, int | None]] = field(default_factory=dict)
+    _las: dict[int, pd.DataFrame] = field(default_factory=dict)
+    _pop: dict[int, dict[str, int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, status_file: str | None) -> "Geography":
+        st = reference.la_year_status()
+        out: dict[tuple[int, str], tuple[str, int | None]] = {}
+        for r in st.itertuples(index=False):
+            files = str(getattr(r, "files", "") or "")
+            scope = str(getattr(r, "scope", "") or "")
+            if status_file and scope != "whole_return" and status_file not in files.split(";"):
+                continue
+            cf = r.carry_forward_from
+            carry = None if cf is None or pd.isna(cf) or cf == "" else int(cf)
+            out[(int(r.year), str(r.la))] = (str(r.status), carry)
+        return cls(status=out)
+
+    def las(self, year: int) -> pd.DataFrame:
+        if year not in self._las:
+            self._las[year] = reference.las_for_year(year)
+        return self._las[year]
+
+    def population(self, year: int) -> dict[str, int]:
+        if year not in self._pop:
+            try:
+                self._pop[year] = reference.population_for(year)
+            except ValueError:
+                self._pop[year] = {}
+        return self._pop[year]
+
+
+# ----------------------------------------------------------------------------- queries
+def prepare(con) -> None:
+    """Create the macros the table queries use (temporary, per connection)."""
+    con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
+
+
+def run_query(con, spec: TableSpec) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Run the table's query (and distributions): unrounded LA-level counts."""
+    prepare(con)
+    counts = con.sql(spec.query).df()
+    dists = {name: con.sql(q).df() for name, q in spec.distributions.items()}
+    return normalise_counts(spec, counts), dists
+
+
+def normalise_counts(spec: TableSpec, counts: pd.DataFrame) -> pd.DataFrame:
+    cols = {c.lower(): c for c in counts.columns}
+    need = ["year", "la", *[f.name for f in spec.query_filters], *spec.count_columns]
+    missing = [c for c in need if c.lower() not in cols]
+    if missing:
+        raise ValueError(f"{spec.table_id}: query lacks columns {missing}")
+    df = counts.rename(columns={cols[c.lower()]: c for c in need})[need].copy()
+    df["year"] = df["year"].astype(int)
+    df["la"] = df["la"].astype(str)
+    for c in spec.count_columns:
+        df[c] = pd.to_numeric(df[c]).fillna(0).astype("int64")
+    for f in spec.query_filters:
+        df[f.name] = df[f.name].astype(str)
+        if f.values:
+            bad = set(df[f.name]) - set(f.values)
+            if bad:
+                raise ValueError(f"{spec.table_id}: unexpected {f.name} values {sorted(bad)}")
+    return df
+
+
+# ----------------------------------------------------------------------------- rows
+@dataclass
+class EesOutput:
+    spec: TableSpec
+    release_year: int
+    data: pd.DataFrame          # every cell a string, columns = spec.columns()
+    meta: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def file_name(self) -> str:
+        return self.spec.file_name(self.release_year)
+
+    @property
+    def meta_file_name(self) -> str:
+        return self.spec.meta_file_name(self.release_year)
+
+    def csv_text(self) -> str:
+        return to_csv_text(self.data)
+
+    def meta_text(self) -> str:
+        return to_csv_text(self.meta)
+
+    def headline(self) -> dict[str, str]:
+        """Headline indicators from the latest National row."""
+        d = self.data
+        nat = d[d["geographic_level"] == "National"]
+        if nat.empty:
+            return {}
+        for f in self.spec.filters:
+            if f.total and f.name in nat.columns:
+                nat = nat[nat[f.name] == f.total] if (nat[f.name] == f.total).any() else nat
+        row = nat.iloc[0]
+        return {k: str(row[k]) for k in self.spec.headline if k in row}
+
+
+def to_csv_text(df: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    w.writerow(list(df.columns))
+    w.writerows(df.astype(str).itertuples(index=False, name=None))
+    return buf.getvalue()
+
+
+def _index(spec: TableSpec, counts: pd.DataFrame) -> dict[tuple, dict[str, int]]:
+    keys = ["year", "la", *[f.name for f in spec.query_filters]]
+    cc = list(spec.count_columns)
+    out: dict[tuple, dict[str, int]] = {}
+    for rec in counts[keys + cc].itertuples(index=False, name=None):
+        k = tuple(rec[: len(keys)])
+        vals = dict(zip(cc, rec[len(keys):]))
+        if k in out:  # several rows for one key: sum them
+            for c in cc:
+                out[k][c] += int(vals[c])
+        else:
+            out[k] = {c: int(v) for c, v in vals.items()}
+    return out
+
+
+def _dist_index(dists: dict[str, pd.DataFrame]) -> dict[str, dict[tuple[int, str], list[int]]]:
+    out: dict[str, dict[tuple[int, str], list[int]]] = {}
+    for name, df in dists.items():
+        m: dict[tuple[int, str], list[int]] = {}
+        if len(df):
+            for y, la, v in zip(df["year"].astype(int), df["la"].astype(str), df["value"]):
+                if v is not None and not pd.isna(v):
+                    m.setdefault((int(y), la), []).append(int(v))
+        out[name] = m
+    return out
+
+
+class _Formatter:
+    """Turns one row's unrounded counts into published strings."""
+
+    def __init__(self, spec: TableSpec, year: int):
+        self.spec = spec
+        self.year = year
+
+    def row(self, counts: dict[str, int] | None, *, aggregated: bool, population: int | None,
+            obs: dict[str, list[int]], not_collected_row: bool = False,
+            denominators: dict[str, int] | None = None) -> list[str]:
+        spec = self.spec
+        if counts is None:
+            counts = {c: 0 for c in spec.count_columns}
+        sup = set() if aggregated else suppression.suppressed_counts(spec, counts)
+        out: list[str] = []
+        for ind in spec.indicators:
+            if not_collected_row or (ind.first_year and self.year < ind.first_year):
+                out.append("x")
+                continue
+            if ind.zero_base and counts.get(ind.zero_base, 0) == 0:
+                out.append("z")
+                continue
+            if ind.kind == "count":
+                v = counts[ind.name]
+                if aggregated:
+                    r = round_to_10(v)
+                    out.append("k" if r == 0 and v != 0 else str(r))
+                else:
+                    out.append("c" if ind.name in sup else str(v))
+            elif ind.kind == "percent":
+                num = counts[ind.numerator]
+                den = (denominators or {}).get(ind.name) if ind.denominator.startswith("@") \
+                    else counts[ind.denominator]
+                out.append(suppression.percent_cell(
+                    num, den, num_suppressed=ind.numerator in sup,
+                    den_suppressed=(not ind.denominator.startswith("@")) and ind.denominator in sup,
+                    dp=ind.dp, aggregated=aggregated))
+            elif ind.kind == "rate":
+                num = counts[ind.numerator]
+                if ind.numerator in sup:
+                    out.append("c")
+                elif not population:
+                    out.append("x")
+                else:
+                    out.append(fmt_fraction(Fraction(num * 10000, population), ind.dp, aggregated))
+            elif ind.kind == "percentile":
+                p = percentile(obs.get(ind.source, []), ind.q)
+                out.append("z" if p is None else fmt(round_half_up(p, ind.dp)))
+            else:  # pragma: no cover
+                raise ValueError(ind.kind)
+        return out
+
+
+def _add(acc: dict[str, int], vals: dict[str, int]) -> None:
+    for k, v in vals.items():
+        acc[k] = acc.get(k, 0) + int(v)
+
+
+def build_rows(spec: TableSpec, counts: pd.DataFrame, release_year: int,
+               dists: dict[str, pd.DataFrame] | None = None,
+               geo: Geography | None = None) -> EesOutput:
+    """The published rows of ``spec`` for ``release_year`` from unrounded LA-level counts."""
+    geo = geo or Geography.load(spec.status_file)
+    counts = normalise_counts(spec, counts)
+    idx = _index(spec, counts)
+    didx = _dist_index(dists or {})
+    if spec.national_only:
+        rows, notes = _national_rows(spec, idx, didx, release_year, geo)
+    else:
+        rows, notes = _la_rows(spec, idx, didx, release_year, geo)
+    data = pd.DataFrame(rows, columns=spec.columns(), dtype=object)
+    return EesOutput(spec, release_year, data, build_meta(spec), notes)
+
+
+def _source(spec, idx, didx, geo, year: int, la: str, fkey: tuple = ()):
+    """(counts, observations) that a LA contributes to totals in ``year``."""
+    st = geo.status.get((year, la))
+    src_year = st[1] if st and st[1] else year
+    vals = idx.get((src_year, la, *fkey))
+    obs = {name: m.get((src_year, la), []) for name, m in didx.items()}
+    return vals, obs
+
+
+def _la_rows(spec, idx, didx, release_year, geo) -> tuple[list[list[str]], list[str]]:
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    regions = reference.regions()
+    nfilters = [f.values[0] for f in spec.filters]  # all constant for LA tables
+    if spec.query_filters:
+        raise NotImplementedError("LA-level tables with non-constant filters")
+    for year in sorted(spec.years(release_year), reverse=True):
+        las = geo.las(year)
+        fmtr = _Formatter(spec, year)
+        pop = geo.population(year)
+        totals: dict[str, dict[str, int]] = {}
+        tobs: dict[str, dict[str, list[int]]] = {}
+        known = set(las["old_la_code"])
+        extra = sorted({k[1] for k in idx if k[0] == year} - known)
+        if extra:
+            notes.append(f"{year}: counts for LAs not in the {year} geography ignored: {extra}")
+        for r in las.itertuples(index=False):
+            vals, obs = _source(spec, idx, didx, geo, year, r.old_la_code)
+            if vals is None:
+                continue
+            for area in ("E92000001", r.region_code, r.london_group_code):
+                if area:
+                    _add(totals.setdefault(area, {}), vals)
+                    for name, o in obs.items():
+                        tobs.setdefault(area, {}).setdefault(name, []).extend(o)
+        base = [str(year), TIME_IDENTIFIER]
+        rows.append(base + ["National", *COUNTRY, "", "", "", "", ""] + nfilters
+                    + fmtr.row(totals.get("E92000001"), aggregated=True,
+                               population=pop.get("E92000001"), obs=tobs.get("E92000001", {})))
+        for reg in regions.itertuples(index=False):
+            rows.append(base + ["Regional", *COUNTRY, reg.region_code, reg.region_name, "", "", ""]
+                        + nfilters
+                        + fmtr.row(totals.get(reg.region_code), aggregated=True,
+                                   population=pop.get(reg.region_code),
+                                   obs=tobs.get(reg.region_code, {})))
+        for r in las.itertuples(index=False):
+            la = r.old_la_code
+            geo_cells = [r.published_region_code, r.published_region_name, la, r.new_la_code, r.la_name]
+            st = geo.status.get((year, la))
+            own = idx.get((year, la))
+            if st:
+                cells = [st[0]] * len(spec.indicators)
+            elif own is None:
+                notes.append(f"{year}: no data for LA {la} ({r.la_name}) and no status configured: x")
+                cells = ["x"] * len(spec.indicators)
+            else:
+                obs = {name: m.get((year, la), []) for name, m in didx.items()}
+                cells = fmtr.row(own, aggregated=False, population=pop.get(la), obs=obs)
+            rows.append(base + ["Local authority", *COUNTRY, *geo_cells] + nfilters + cells)
+    return rows, notes
+
+
+def _national_rows(spec, idx, didx, release_year, geo) -> tuple[list[list[str]], list[str]]:
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    qf = list(spec.query_filters)
+    for year in sorted(spec.years(release_year), reverse=True):
+        fmtr = _Formatter(spec, year)
+        las = set(geo.las(year)["old_la_code"]) if year >= reference.FIRST_YEAR else set()
+        present = {k[1] for k in idx if k[0] == year}
+        # LAs configured with a carry-forward contribute their earlier year's rows
+        carried = {la for (y, la), (_, cf) in geo.status.items() if y == year and cf}
+        contributors = (present | carried) & las if las else present
+        agg: dict[tuple, dict[str, int]] = {}
+        for la in sorted(contributors):
+            st = geo.status.get((year, la))
+            src_year = st[1] if st and st[1] else year
+            for k, vals in idx.items():
+                if k[0] == src_year and k[1] == la:
+                    _add(agg.setdefault(tuple(k[2:]), {}), vals)
+        # Total rows, one filter at a time (Total x Total comes out of the second pass)
+        for i, f in enumerate(qf):
+            if not f.total:
+                continue
+            for key, vals in list(agg.items()):
+                if key[i] == f.total:
+                    continue
+                tkey = key[:i] + (f.total,) + key[i + 1:]
+                _add(agg.setdefault(tkey, {}), vals)
+        # (counts built from query rows that already contain a Total value would double: refuse)
+        base = [str(year), TIME_IDENTIFIER, "National", *COUNTRY]
+        fy = {f.name: dict(f.value_first_year) for f in qf}
+        for key in product(*[f.values for f in qf]):
+            vals = agg.get(key)
+            dens: dict[str, int] = {}
+            for ind in spec.indicators:
+                if ind.kind == "percent" and ind.denominator.startswith("@"):
+                    fname = ind.denominator[1:]
+                    j = [f.name for f in qf].index(fname)
+                    tkey = key[:j] + (qf[j].total,) + key[j + 1:]
+                    dens[ind.name] = agg.get(tkey, {}).get(ind.numerator, 0)
+            not_collected = any(year < fy[f.name].get(v, 0) for f, v in zip(qf, key))
+            rows.append(base + [f.values[0] for f in spec.filters if f.constant] + list(key)
+                        + fmtr.row(vals, aggregated=True, population=None, obs={},
+                                   not_collected_row=not_collected, denominators=dens))
+    return rows, notes
+
+
+# ----------------------------------------------------------------------------- meta
+def build_meta(spec: TableSpec) -> pd.DataFrame:
+    """The ``.meta.csv``: the 8 required columns (+ ``filter_default`` when a filter has no Total)."""
+    rows = []
+    need_default = any(not f.total and not f.constant and f.default for f in spec.filters)
+    for f in spec.filters:
+        r = {"col_name": f.name, "col_type": "Filter", "label": f.label, "indicator_grouping": "",
+             "indicator_unit": "", "indicator_dp": "", "filter_hint": f.hint,
+             "filter_grouping_column": ""}
+        if need_default:
+            r["filter_default"] = f.default if (f.default and not f.total) else ""
+        rows.append(r)
+    for i in spec.indicators:
+        r = {"col_name": i.name, "col_type": "Indicator", "label": i.label,
+             "indicator_grouping": i.grouping, "indicator_unit": i.unit,
+             "indicator_dp": str(i.dp), "filter_hint": "", "filter_grouping_column": ""}
+        if need_default:
+            r["filter_default"] = ""
+        rows.append(r)
+    cols = META_COLUMNS + (["filter_default"] if need_default else [])
+    return pd.DataFrame(rows, columns=cols, dtype=object)
+
+
+# ----------------------------------------------------------------------------- entry point
+def build_ees(con, spec: TableSpec, release_year: int, geo: Geography | None = None) -> EesOutput:
+    """Query the warehouse (``clean.*``/``lcd.*``) and return the published rows and meta."""
+    counts, dists = run_query(con, spec)
+    out = build_rows(spec, counts, release_year, dists, geo)
+    for n in out.notes:
+        log.warning("%s: %s", spec.table_id, n)
+    return out
+
+
+# ----------------------------------------------------------------------------- warehouse
+PUBLICATION_SCHEMA = "publication"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def store_publication(con, out: EesOutput) -> int:
+    """Replace the rows of ``release_year`` in ``publication.<table_id>``: the published cells as
+    text (exactly the CSV content, in file order: column ``row_number``) plus ``release_year``."""
+    spec = out.spec
+    table = f"{PUBLICATION_SCHEMA}.{_q(spec.table_id)}"
+    cols = spec.columns()
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {PUBLICATION_SCHEMA}")
+    existing = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+        "ORDER BY ordinal_position", [PUBLICATION_SCHEMA, spec.table_id]).fetchall()
+    wanted = ["release_year", "row_number", *cols]
+    if existing and [c for (c,) in existing] != wanted:
+        con.execute(f"DROP TABLE {table}")  # declaration changed: rebuild the table
+        existing = []
+    if not existing:
+        con.execute(f"CREATE TABLE {table} (release_year INTEGER, row_number INTEGER, "
+                    + ", ".join(f"{_q(c)} VARCHAR" for c in cols) + ")")
+    df = out.data.copy()
+    df.insert(0, "row_number", range(1, len(df) + 1))
+    df.insert(0, "release_year", out.release_year)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM {table} WHERE release_year = ?", [out.release_year])
+        con.register("_ees_rows", df)
+        con.execute(f"INSERT INTO {table} SELECT * FROM _ees_rows")
+        con.unregister("_ees_rows")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return len(df)
+
+
+def load_publication(con, spec: TableSpec, release_year: int) -> EesOutput:
+    """The stored rows of ``spec`` for ``release_year`` (as written by :func:`store_publication`)."""
+    cols = spec.columns()
+    df = con.execute(
+        f"SELECT {', '.join(_q(c) for c in cols)} FROM {PUBLICATION_SCHEMA}.{_q(spec.table_id)} "
+        "WHERE release_year = ? ORDER BY row_number", [release_year]).df()
+    if df.empty:
+        raise LookupError(f"publication.{spec.table_id} has no rows for release year {release_year}")
+    df = df.astype(object).where(df.notna(), "")
+    return EesOutput(spec, release_year, df.astype(str), build_meta(spec))

@@ -1,0 +1,92 @@
+"""Data guidance (``data-guidance.md``), generated from the table registry: nothing is written twice."""
+
+from __future__ import annotations
+
+from cin_pipeline.tables.registry import RELEASES, TableSpec
+
+SYMBOLS = (
+    ("c", "confidential: a local authority count of 1 to 5, or a figure from which such a count "
+          "could be worked out (secondary suppression), or a percentage or rate of one"),
+    ("x", "not available: no return from the local authority, or the item was not collected that year"),
+    ("u", "low reliability: the local authority's return for the year has serious quality issues"),
+    ("z", "not applicable: e.g. a percentage of zero, or a percentile with no cases"),
+    ("k", "a national or regional figure that is not zero but rounds to zero"),
+)
+
+ROUNDING = (
+    "National and regional counts are the sum of unrounded local authority figures, rounded "
+    "(half up) to the nearest 10. Local authority counts are not rounded. Percentages and rates "
+    "are calculated from unrounded counts and given to 1 decimal place (half up); rates are per "
+    "10,000 children aged 0 to 17 (ONS mid-year estimates). Local authority counts of 1 to 5 are "
+    "suppressed (c), with secondary suppression where a suppressed figure could be worked out "
+    "from the others.")
+
+
+def _columns_table(spec: TableSpec) -> list[str]:
+    lines = ["| Column | Type | Label | Unit | dp |", "|---|---|---|---|---|"]
+    for f in spec.filters:
+        vals = ", ".join(f.values[:8]) + (" …" if len(f.values) > 8 else "")
+        lines.append(f"| `{f.name}` | Filter | {f.label} ({vals}) | | |")
+    for i in spec.indicators:
+        extra = f" (not collected before {i.first_year}: x)" if i.first_year else ""
+        lines.append(f"| `{i.name}` | Indicator | {i.label}{extra} | {i.unit} | {i.dp} |")
+    return lines
+
+
+def table_section(spec: TableSpec, release_year: int) -> str:
+    years = spec.years(release_year)
+    out = [
+        f"### {spec.code}: {spec.title}",
+        "",
+        f"* File: `data/{spec.file_name(release_year)}` (metadata `data/{spec.meta_file_name(release_year)}`)",
+        f"* Geographic levels: {', '.join(spec.geographic_levels)}",
+        f"* Time period: reporting years {years[0]} to {years[-1]} (years ending 31 March)",
+        "",
+        spec.description,
+        "",
+        *_columns_table(spec),
+    ]
+    if spec.footnotes:
+        out += ["", "Footnotes:", *[f"{n}. {t}" for n, t in enumerate(spec.footnotes, 1)]]
+    return "\n".join(out) + "\n"
+
+
+def data_guidance(release: str, release_year: int, tables: list[TableSpec],
+                  status_notes: list[str] | None = None) -> str:
+    meta = RELEASES[release]
+    out = [
+        f"# {meta['title']}: reporting year {release_year} — data guidance",
+        "",
+        meta["summary"],
+        "",
+        "## Data files",
+        "",
+        *[f"* `{t.file_name(release_year)}` — {t.code}: {t.title}" for t in tables],
+        "",
+        "All files follow the Explore Education Statistics data standards (`time_period` = "
+        "reporting year ending 31 March, `time_identifier` = Reporting year).",
+        "",
+        "## Rounding and suppression",
+        "",
+        ROUNDING,
+        "",
+        "## Symbols",
+        "",
+        *[f"* `{s}` — {t}" for s, t in SYMBOLS],
+        "",
+    ]
+    if status_notes:
+        out += ["## Local authorities with no return or low-reliability data", "",
+                *[f"* {n}" for n in status_notes], ""]
+    out += ["## Data sets", ""]
+    out += [table_section(t, release_year) for t in tables]
+    return "\n".join(out)
+
+
+def status_notes(release_year: int) -> list[str]:
+    """The LA-year status configuration (x/u and carry-forward), as guidance sentences."""
+    from cin_pipeline import reference
+
+    st = reference.la_year_status()
+    st = st[st["year"].astype(int) <= release_year]
+    return [f"{int(r.year)}: {r.note} (`{r.status}`)" for r in st.itertuples(index=False)]

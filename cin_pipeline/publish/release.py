@@ -1,0 +1,83 @@
+"""Assemble one release folder ``data/publication/<release>/<year>/`` and publish it atomically.
+
+Contents::
+
+    data/<file>.csv, data/<file>.meta.csv   every table of the release (EES data + metadata)
+    data-guidance.md                        generated from the registry
+    all-data.zip                            data/*.csv, data/*.meta.csv and data-guidance.md
+    index.html                              static release preview (headlines, inline SVG charts)
+    gx/                                     Great Expectations Data Docs (if available)
+    MANIFEST.json                           files with sizes and sha256 (written last)
+"""
+
+from __future__ import annotations
+
+import logging
+import zipfile
+from pathlib import Path
+
+from cin_pipeline.publish import guidance, preview
+from cin_pipeline.publish.ees import EesOutput
+from cin_pipeline.publish.writer import publish_atomically
+from cin_pipeline.tables.registry import RELEASES
+
+log = logging.getLogger(__name__)
+
+
+def build_data_docs(gx_dir: Path, outputs: dict[str, EesOutput]) -> str:
+    """Call the checks engineer's ``cin_pipeline.checks.data_docs.build`` if present."""
+    gx_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        from cin_pipeline.checks import data_docs
+    except Exception as exc:  # noqa: BLE001 - optional component
+        (gx_dir / "README.md").write_text(f"Data Docs not built: {exc}\n", encoding="utf-8")
+        return "missing"
+    try:
+        data_docs.build(gx_dir, [(o.spec, o.data, o.release_year) for o in outputs.values()])
+        return "built"
+    except Exception as exc:  # noqa: BLE001 - a report must not block the publication
+        log.warning("GX Data Docs failed: %s", exc)
+        (gx_dir / "README.md").write_text(f"Data Docs failed: {exc}\n", encoding="utf-8")
+        return "failed"
+
+
+def write_release(folder: Path, release: str, release_year: int, outputs: dict[str, EesOutput],
+                  data_docs: bool = True) -> dict:
+    folder = Path(folder)
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    written = []
+    for out in outputs.values():
+        (data / out.file_name).write_text(out.csv_text(), encoding="utf-8", newline="")
+        (data / out.meta_file_name).write_text(out.meta_text(), encoding="utf-8", newline="")
+        written += [out.file_name, out.meta_file_name]
+    specs = [o.spec for o in outputs.values()]
+    (folder / "data-guidance.md").write_text(
+        guidance.data_guidance(release, release_year, specs, guidance.status_notes(release_year)),
+        encoding="utf-8")
+    with zipfile.ZipFile(folder / "all-data.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        for name in written:
+            z.write(data / name, f"data/{name}")
+        z.write(folder / "data-guidance.md", "data-guidance.md")
+    (folder / "index.html").write_text(
+        preview.render(f"{RELEASES[release]['title']}: reporting year {release_year}", release_year,
+                       outputs), encoding="utf-8")
+    gx = build_data_docs(folder / "gx", outputs) if data_docs else "skipped"
+    if gx == "skipped":
+        (folder / "gx").mkdir(exist_ok=True)
+        (folder / "gx" / "README.md").write_text("Data Docs not requested.\n", encoding="utf-8")
+    return {"files": written, "gx": gx}
+
+
+def publish_release(publication_dir: str | Path, release: str, release_year: int,
+                    outputs: dict[str, EesOutput], data_docs: bool = True) -> tuple[Path, dict]:
+    """Write the release folder atomically; returns (folder, info)."""
+    target = Path(publication_dir) / release / str(release_year)
+    info: dict = {}
+
+    def _build(tmp: Path) -> None:
+        info.update(write_release(tmp, release, release_year, outputs, data_docs))
+
+    publish_atomically(target, _build, {"release": release, "release_year": release_year,
+                                        "tables": sorted(outputs)})
+    return target, info

@@ -1,0 +1,73 @@
+"""Small-number suppression of LA cells (the published "c" convention).
+
+* **Primary**: an LA count of 1 to 5 inclusive is shown ``c`` (0 is a true zero and is shown).
+* **Secondary**: for every additive identity declared on the table (``TableSpec.sums``:
+  ``total = sum(parts)``, e.g. D5 ``CPP_At31`` = the five duration bands, C4 ``ICPC`` = the four
+  duration bands, B1 ``Anypoint_episodes = Ended_episodes + At31_episodes``), a suppressed cell that
+  is the only hidden cell of its identity could be worked out by subtraction, so one more cell is
+  hidden: the smallest visible non-zero part (ties: the first in declared order), else the
+  total. Repeated until no identity has exactly one hidden cell (a cell hidden for one identity can
+  expose another).
+* **Derived cells**: a percentage or rate of a suppressed count is ``c``; a percentage whose
+  denominator is suppressed is ``c`` unless its numerator is 0 (then ``0``, as published: D3 Isles
+  of Scilly 2022); a percentage with denominator 0 is ``z``.
+
+National and regional figures are never suppressed (they are rounded to the nearest 10 instead).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from cin_pipeline.tables.registry import TableSpec
+
+LOW, HIGH = 1, 5
+
+
+def is_small(v: int) -> bool:
+    return LOW <= int(v) <= HIGH
+
+
+def suppressed_counts(spec: TableSpec, counts: dict[str, int]) -> set[str]:
+    """Names of the count indicators of one LA row to show as ``c``."""
+    sup = {i.name for i in spec.indicators
+           if i.kind == "count" and i.suppress and is_small(counts.get(i.name, 0))}
+    return secondary(spec.sums, counts, sup)
+
+
+def secondary(sums, counts: dict[str, int], primary: set[str]) -> set[str]:
+    sup = set(primary)
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in sums:
+            cells = (total, *parts)
+            hidden = [c for c in cells if c in sup]
+            if len(hidden) != 1:
+                continue
+            visible_parts = [p for p in parts if p not in sup and counts.get(p, 0) != 0]
+            if hidden[0] == total and not visible_parts:
+                continue  # every part is 0 or hidden: nothing to work out
+            if visible_parts:
+                pick = min(visible_parts, key=lambda p: (counts.get(p, 0), parts.index(p)))
+            elif total not in sup:
+                pick = total
+            else:  # pragma: no cover
+                continue
+            sup.add(pick)
+            changed = True
+    return sup
+
+
+def percent_cell(num: int, den: int | None, *, num_suppressed: bool, den_suppressed: bool,
+                 dp: int, aggregated: bool) -> str:
+    """One percentage cell, following the published conventions (see module docstring)."""
+    from cin_pipeline.publish.ees import fmt_fraction
+
+    if num_suppressed:
+        return "c"
+    if den is None or den == 0:
+        return "z"
+    if den_suppressed and num != 0:
+        return "c"
+    return fmt_fraction(Fraction(int(num) * 100, int(den)), dp, aggregated)

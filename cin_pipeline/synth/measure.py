@@ -1,0 +1,66 @@
+"""Published measures counted on a simulated LA, exactly as they will be visible in its returns.
+
+The definitions follow ``spec/published_tables.md`` §4 as the generator's brief fixes them:
+
+* referral = a CINdetails with CINreferralDate in the year; re-referral = a referral within 365
+  days after the child's previous referral in the LA (which may be in the previous year);
+* NFA = ReferralNFA 1; not in need = referral of the year closed RC8/RC9 by 31 March;
+* episodes of need exclude NFA and not-in-need (RC8/RC9) episodes; CIN at 31 March = episodes
+  open at 31 March (no closure shown) that are not NFA; awaiting assessment = of those, episodes
+  with no assessment started by 31 March;
+* S47 = S47 starts in the year, ICPC = ICPC dates in the year, plans started = CPP starts in the
+  year, subsequent = NumberOfPreviousCPP > 0, plans at 31 March = open plans, by time since start.
+
+These counts are what the statistics layer should recompute from the XML files.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .simulate import NONE, OUT_NFA, OUT_NIN, RC, LASimulation, period
+
+MEASURES = ("referrals", "re_referrals", "nfa", "not_in_need", "referrals_child", "anypoint_episodes",
+            "started_episodes", "ended_episodes", "at31_episodes", "awaiting_assessment", "s47", "icpc",
+            "cpp_start", "cpp_subsequent", "cpp_at31", "cpp_at31_le3m", "cpp_at31_3to6m",
+            "cpp_at31_6to12m", "cpp_at31_1to2y", "cpp_at31_2yplus")
+
+
+def measure_year(sim: LASimulation, year: int) -> dict:
+    """Measures of ``sim`` for census ``year`` (see the module docstring)."""
+    t0, t1 = period(year)
+    e = sim.episodes
+    ref_y = (e.ref >= t0) & (e.ref <= t1)
+    nfa = e.outcome == OUT_NFA
+    closed_vis = e.closure <= t1
+    rc89 = (e.reason == RC["RC8"]) | (e.reason == RC["RC9"])
+    nin_vis = (e.outcome == OUT_NIN) & closed_vis & rc89
+    need_ep = ~nfa & ~(nin_vis & (e.closure >= t0))
+    at31 = ~nfa & (e.ref <= t1) & (e.closure > t1)
+    cpp = e.cpp_start != NONE
+    cpp_open = cpp & (e.cpp_start <= t1) & (e.cpp_end > t1)
+    dur = t1 - e.cpp_start
+    cpp_y = cpp & (e.cpp_start >= t0) & (e.cpp_start <= t1)
+    return {
+        "year": year, "la": sim.la,
+        "referrals": int(ref_y.sum()),
+        "re_referrals": int(np.sum(ref_y & (e.prev_ref != NONE) & (e.ref - e.prev_ref <= 365))),
+        "nfa": int(np.sum(ref_y & nfa)),
+        "not_in_need": int(np.sum(ref_y & nin_vis)),
+        "referrals_child": int(len(np.unique(e.child[ref_y]))),
+        "anypoint_episodes": int(np.sum(need_ep & (e.ref <= t1) & (e.closure >= t0))),
+        "started_episodes": int(np.sum(need_ep & ref_y)),
+        "ended_episodes": int(np.sum(need_ep & (e.closure >= t0) & closed_vis)),
+        "at31_episodes": int(at31.sum()),
+        "awaiting_assessment": int(np.sum(at31 & ((e.a_start == NONE) | (e.a_start > t1)))),
+        "s47": int(np.sum((e.s47 >= t0) & (e.s47 <= t1))),
+        "icpc": int(np.sum((e.icpc >= t0) & (e.icpc <= t1))),
+        "cpp_start": int(cpp_y.sum()),
+        "cpp_subsequent": int(np.sum(cpp_y & (e.n_prev_cpp > 0))),
+        "cpp_at31": int(cpp_open.sum()),
+        "cpp_at31_le3m": int(np.sum(cpp_open & (dur <= 91))),
+        "cpp_at31_3to6m": int(np.sum(cpp_open & (dur > 91) & (dur <= 182))),
+        "cpp_at31_6to12m": int(np.sum(cpp_open & (dur > 182) & (dur <= 365))),
+        "cpp_at31_1to2y": int(np.sum(cpp_open & (dur > 365) & (dur <= 730))),
+        "cpp_at31_2yplus": int(np.sum(cpp_open & (dur > 730))),
+    }

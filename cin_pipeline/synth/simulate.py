@@ -1,0 +1,670 @@
+"""Simulation engine: children's journeys through children's social care in one local authority.
+
+One call of :func:`simulate_la` simulates one LA from a burn-in period before the first census
+year wanted up to 31 March of the last one, and returns flat numpy arrays (one row per child and
+one row per episode of need). The XML writer (:mod:`cin_pipeline.synth.writer`) then cuts each
+census year out of those life histories, so every return holds exactly what a real return holds.
+
+Model (all dates are integer days since 1970-01-01)
+--------------------------------------------------
+* **Referral chains.** Each child has a chain of referrals. A referral is for a *new* child
+  (first referral in the LA, drawn at a daily rate driven by the target referrals of the year),
+  or for a child whose previous episode has closed: either a re-referral within 12 months of the
+  previous referral (probability controlled so that the re-referral share hits the target) or a
+  later return (1 to several years after). A child's next referral is always after the closure
+  of the previous episode, so episodes never overlap and at most one episode is open.
+* **Outcome of each referral** (drawn with the year's target shares): no further action (NFA:
+  nothing else is recorded), assessed not in need (assessment, then closure RC8, or RC9 from
+  the 2022-23 census), or in need. Children in need may have a section 47 enquiry (S47), an
+  initial child protection conference (ICPC, on a weekday, a number of working days after the
+  S47 start drawn from the published time-to-ICPC bands), a child protection plan (CPP) starting
+  on the ICPC date with reviews, a child in need plan (never concurrent with a CPP), and a closure
+  with a reason (RC1-RC7) at or after every activity.
+* **Calibration.** Years are simulated one at a time. Before the episodes of year ``y`` are
+  timed, the number of episodes (and plans) already simulated that stay open at 31 March ``y`` is
+  known, so the duration scale of the year's new episodes (and plans) is solved by bisection so
+  that the stock at 31 March hits the target (Little's law made exact on the sampled quantiles).
+  Shares that are only partly visible by 31 March (not in need, S47s, ICPCs, plans, second
+  plans, re-referrals) are corrected year by year from the realised values of the year before;
+  the burn-in (``BURN_IN_YEARS``) lets these controllers settle before the first year written.
+
+Randomness comes from one ``numpy.random.Generator`` per LA seeded with ``(seed, la)``, so
+results do not depend on worker count or order.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cin_pipeline.census import spec
+
+BURN_IN_YEARS = 7
+"""Years simulated before the first census year written (open cases and prior referrals)."""
+
+EPOCH = _dt.date(1970, 1, 1)
+NONE = -1  # "no date" in int32 date arrays
+FAR = 10**6  # closure of an episode still open at the end of the simulation
+
+OUT_NFA, OUT_NIN, OUT_NEED = 0, 1, 2
+
+# ------------------------------------------------------------------ code tables (indices)
+REFERRAL_SOURCES = ("1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F", "4",
+                    "5A", "5B", "5C", "5D", "6", "7", "8", "9", "10")
+_SOURCE_W = np.array([4.0, 1.0, 1.2, 2.0, 18.0, 2.5, 2.5, 2.5, 0.8, 1.5, 2.5, 4.0, 1.5,
+                      4.0, 6.0, 2.5, 4.0, 28.0, 2.5, 4.0, 1.0, 3.5])
+SOURCE_5D = REFERRAL_SOURCES.index("5D")
+SOURCE_5B = REFERRAL_SOURCES.index("5B")
+
+PRIMARY_NEEDS = ("N0", "N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9")
+_NEED_W = np.array([2.0, 56.0, 9.0, 3.0, 8.0, 14.0, 2.0, 0.5, 2.0, 3.5])
+
+ETHNICITIES = tuple(c.code for c in spec.ETHNICITY)
+_ETH_W = {"WBRI": 66.0, "WIRI": 0.3, "WIRT": 0.2, "WOTH": 6.0, "WROM": 0.7, "MWBC": 2.5,
+          "MWBA": 1.0, "MWAS": 1.0, "MOTH": 3.0, "AIND": 1.2, "APKN": 3.0, "ABAN": 1.3,
+          "AOTH": 1.5, "BCRB": 1.2, "BAFR": 3.5, "BOTH": 1.2, "CHNE": 0.2, "OOTH": 2.5,
+          "REFU": 0.5, "NOBT": 3.0}
+
+DISABILITIES = tuple(c.code for c in spec.DISABILITY if c.code != "NONE")
+_DIS_W = np.array([6.0, 2.0, 5.0, 4.0, 14.0, 18.0, 2.0, 1.5, 14.0, 1.0, 18.0, 9.0])
+
+CLOSURE_REASONS = ("RC1", "RC2", "RC3", "RC4", "RC5", "RC6", "RC7", "RC8", "RC9")
+RC = {c: i for i, c in enumerate(CLOSURE_REASONS)}
+
+CATEGORIES = ("NEG", "PHY", "SAB", "EMO", "MUL")
+_CAT_W = np.array([50.0, 7.0, 4.0, 36.0, 3.0])
+
+UPN_UNKNOWN_SCHOOL = ("UN2", "UN3", "UN4", "UN5", "UN6")
+_UNK_W = np.array([3.0, 1.0, 3.0, 1.0, 2.0])
+
+# Assessment factors: one bit per code (code-set order, "21" last).
+FACTOR_CODES = tuple(c.code for c in spec.ASSESSMENT_FACTORS if c.code != "21") + ("21",)
+FACTOR_BIT = {c: i for i, c in enumerate(FACTOR_CODES)}
+BIT_21 = FACTOR_BIT["21"]
+_PRIVATE_FOSTER = ("8B", "8C", "8D", "8E", "8F")
+_PRIVATE_FOSTER_W = (0.1, 0.1, 0.15, 0.4, 0.25)
+
+# CPP length when the plan ends (published 2025 shares of plans ending by duration), days.
+_CPP_BANDS = ((7, 91, 0.159), (92, 182, 0.110), (183, 365, 0.435), (366, 730, 0.252), (731, 1100, 0.044))
+# Age at first referral (years): (low, high, weight); unborn handled separately.
+_AGE_BANDS = ((0, 1, 11.0), (1, 5, 20.0), (5, 10, 28.0), (10, 16, 32.0), (16, 18, 9.0))
+P_UNBORN = 0.035
+P_LONG_RETURN = 0.30  # child comes back (after > 12 months) once an episode is over
+LONG_RETURN_MEAN_DAYS = 700.0
+
+
+def to_day(d: _dt.date) -> int:
+    return (d - EPOCH).days
+
+
+def period(year: int) -> tuple[int, int]:
+    """(1 April, 31 March) of census ``year`` as day numbers."""
+    a, b = spec.census_period(year)
+    return to_day(a), to_day(b)
+
+
+def year_of_day(days: np.ndarray) -> np.ndarray:
+    """Census (reporting) year containing each day number."""
+    dt = days.astype("datetime64[D]")
+    y = dt.astype("datetime64[Y]").astype(int) + 1970
+    m = (dt.astype("datetime64[M]").astype(int) % 12) + 1
+    return np.where(m >= 4, y + 1, y)
+
+
+def busday_add(days: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Add ``n`` working days (Mon-Fri) to each day; the result is never a weekend."""
+    dt = days.astype("datetime64[D]")
+    return np.busday_offset(dt, n, roll="forward").astype("int64")
+
+
+# ------------------------------------------------------------------ targets
+TARGET_COLUMNS = ("referrals", "re_referrals", "nfa", "not_in_need", "at31_episodes",
+                  "awaiting_assessment", "s47", "icpc", "icpc_0_10", "icpc_11_15", "icpc_16_20",
+                  "icpc_21_plus", "cpp_start", "cpp_subsequent", "cpp_at31")
+
+
+@dataclass
+class YearTargets:
+    """Calibration targets of one LA-year (counts already multiplied by ``scale``)."""
+
+    referrals: float
+    rr_share: float
+    nfa_share: float
+    nin_share: float
+    at31: float
+    awaiting: float
+    s47: float
+    icpc: float
+    icpc_bands: np.ndarray
+    cpp_start: float
+    sub_share: float
+    cpp_at31: float
+    factor_p: np.ndarray  # probability of each factor bit on an in-need assessment
+
+
+def _share(num, den, default):
+    try:
+        num, den = float(num), float(den)
+    except (TypeError, ValueError):
+        return default
+    if not np.isfinite(num) or not np.isfinite(den) or den <= 0:
+        return default
+    return min(max(num / den, 0.0), 1.0)
+
+
+def factor_probabilities(row: dict, year: int) -> np.ndarray | None:
+    """Per-bit factor probabilities from a calibration row (None if the row has no factors)."""
+    ep = row.get("episodes_with_factor")
+    if ep is None or not np.isfinite(float(ep)) or float(ep) <= 0:
+        return None
+    p = np.zeros(len(FACTOR_CODES))
+    for code in FACTOR_CODES:
+        if code == "21":
+            continue
+        key = "factor_privately_fostered" if code in _PRIVATE_FOSTER else f"factor_{code}"
+        v = row.get(key)
+        if v is None or not np.isfinite(float(v)):
+            continue
+        v = float(v) / float(ep)
+        if code in _PRIVATE_FOSTER:
+            v *= _PRIVATE_FOSTER_W[_PRIVATE_FOSTER.index(code)]
+        p[FACTOR_BIT[code]] = min(v, 0.95)
+    valid = set(spec.codes("AssessmentFactors", year))
+    for code in FACTOR_CODES:
+        if code not in valid:
+            p[FACTOR_BIT[code]] = 0.0
+    if year >= 2021:  # split codes exist: keep the deprecated 18A/19A rare
+        p[FACTOR_BIT["18A"]] = min(p[FACTOR_BIT["18A"]], 0.01)
+        p[FACTOR_BIT["19A"]] = min(p[FACTOR_BIT["19A"]], 0.005)
+    return p
+
+
+def year_targets(row: dict, year: int, scale: float, factor_row: dict | None) -> YearTargets:
+    """Turn one calibration row into :class:`YearTargets` (``factor_row`` for years < 2018)."""
+    def num(key, default=0.0):
+        v = row.get(key)
+        try:
+            v = float(v)
+        except (TypeError, ValueError):
+            return default
+        return v if np.isfinite(v) else default
+
+    refs = num("referrals")
+    bands = np.array([num("icpc_0_10"), num("icpc_11_15"), num("icpc_16_20"), num("icpc_21_plus")])
+    bands = bands / bands.sum() if bands.sum() > 0 else np.array([0.1, 0.7, 0.1, 0.1])
+    fp = factor_probabilities(row, year)
+    if fp is None and factor_row is not None:
+        fp = factor_probabilities(factor_row, year)
+    if fp is None:
+        fp = np.zeros(len(FACTOR_CODES))
+        fp[FACTOR_BIT["20"]] = 0.5
+    return YearTargets(
+        referrals=max(refs * scale, 3.0),
+        rr_share=_share(num("re_referrals"), refs, 0.22),
+        nfa_share=_share(num("nfa"), refs, 0.08),
+        nin_share=_share(num("not_in_need"), refs, 0.28),
+        at31=num("at31_episodes") * scale,
+        awaiting=num("awaiting_assessment") * scale,
+        s47=num("s47") * scale,
+        icpc=num("icpc") * scale,
+        icpc_bands=bands,
+        cpp_start=num("cpp_start") * scale,
+        sub_share=_share(num("cpp_subsequent"), num("cpp_start"), 0.2),
+        cpp_at31=num("cpp_at31") * scale,
+        factor_p=fp,
+    )
+
+
+# ------------------------------------------------------------------ result containers
+@dataclass
+class Children:
+    """One row per child ever referred in the LA during the simulation."""
+
+    dob: np.ndarray
+    male: np.ndarray
+    eth: np.ndarray
+    dis: np.ndarray  # bitmask over DISABILITIES (0 = NONE)
+    has_upn: np.ndarray
+    unk: np.ndarray  # index into UPN_UNKNOWN_SCHOOL when no UPN
+    death: np.ndarray  # day of death or NONE
+
+
+@dataclass
+class Episodes:
+    """One row per referral (episode of need, NFA included), in simulation order."""
+
+    child: np.ndarray
+    ref: np.ndarray
+    prev_ref: np.ndarray
+    source: np.ndarray
+    outcome: np.ndarray
+    need: np.ndarray
+    a_start: np.ndarray
+    a_auth: np.ndarray
+    factors: np.ndarray
+    s47: np.ndarray
+    s47_end: np.ndarray  # day the S47 concluded (= ICPC, or ICPC not required)
+    icpc_target: np.ndarray
+    icpc: np.ndarray
+    cpp_start: np.ndarray
+    cpp_end: np.ndarray
+    cat_init: np.ndarray
+    cat_latest: np.ndarray
+    n_prev_cpp: np.ndarray
+    rev_first: np.ndarray
+    rev_every: np.ndarray
+    plan_start: np.ndarray
+    plan_end: np.ndarray
+    closure: np.ndarray
+    reason: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ref)
+
+
+@dataclass
+class LASimulation:
+    la: str
+    first_year: int
+    last_year: int
+    children: Children
+    episodes: Episodes
+    controls: list = field(default_factory=list)  # per simulated year: controller values
+
+
+class _Grow:
+    """Append-only numpy column store (amortised doubling)."""
+
+    def __init__(self, dtypes: dict[str, str], cap: int = 1024):
+        self.n = 0
+        self.cols = {k: np.empty(cap, dtype=t) for k, t in dtypes.items()}
+
+    def add(self, **vals) -> np.ndarray:
+        k = len(next(iter(vals.values())))
+        need = self.n + k
+        cap = len(next(iter(self.cols.values())))
+        if need > cap:
+            new = max(need, cap * 2)
+            for name, arr in self.cols.items():
+                grown = np.empty(new, dtype=arr.dtype)
+                grown[: self.n] = arr[: self.n]
+                self.cols[name] = grown
+        for name, v in vals.items():
+            self.cols[name][self.n: need] = v
+        idx = np.arange(self.n, need)
+        self.n = need
+        return idx
+
+    def view(self) -> dict[str, np.ndarray]:
+        return {k: v[: self.n] for k, v in self.cols.items()}
+
+
+# ------------------------------------------------------------------ the simulation
+def _pick(rng, weights, n):
+    w = np.asarray(weights, dtype=float)
+    return rng.choice(len(w), size=n, p=w / w.sum())
+
+
+def _day_weights(start: int, end: int) -> np.ndarray:
+    """Relative referral intensity of each day (fewer at weekends, in August and at Christmas)."""
+    days = np.arange(start, end + 1)
+    dt = days.astype("datetime64[D]")
+    wd = (days + 3) % 7  # 0 = Monday (1970-01-01 was a Thursday)
+    w = np.where(wd >= 5, 0.25, 1.0)
+    month = dt.astype("datetime64[M]").astype(int) % 12 + 1
+    dom = (dt - dt.astype("datetime64[M]")).astype(int) + 1
+    w = w * np.where(month == 8, 0.8, 1.0)
+    w = w * np.where((month == 12) & (dom >= 22), 0.5, 1.0)
+    return w
+
+
+def _stoch_round(rng, x: float) -> int:
+    x = max(float(x), 0.0)
+    base = int(np.floor(x))
+    return base + int(rng.random() < (x - base))
+
+
+def _bisect_scale(count_fn, target: float, lo: float, hi: float, iters: int = 30) -> float:
+    """Smallest-error scale in [lo, hi] for a count increasing with the scale."""
+    if count_fn(lo) >= target:
+        return lo
+    if count_fn(hi) <= target:
+        return hi
+    for _ in range(iters):
+        mid = 0.5 * (lo + hi)
+        if count_fn(mid) < target:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_year: int,
+                seed: int, burn_in: int = BURN_IN_YEARS) -> LASimulation:
+    """Simulate LA ``la`` from ``first_year - burn_in`` to 31 March ``last_year``.
+
+    ``targets`` maps every census year of the simulation (burn-in included) to its targets.
+    """
+    rng = np.random.default_rng([int(seed), int(la)])
+    sim_years = list(range(first_year - burn_in, last_year + 1))
+
+    eth_w = np.array([_ETH_W[c] for c in ETHNICITIES])
+    eth_w = rng.dirichlet(eth_w / eth_w.sum() * 300.0) + 1e-9  # each LA its own mix
+
+    ch = _Grow({"dob": "i8", "male": "?", "eth": "i1", "dis": "i4", "has_upn": "?", "unk": "i1",
+                "death": "i8", "ncpp": "i2", "ext_cpp": "i1"})
+    ep_cols = {"child": "i8", "ref": "i8", "prev_ref": "i8", "source": "i1", "outcome": "i1",
+               "need": "i1", "a_start": "i8", "a_auth": "i8", "factors": "i8", "s47": "i8",
+               "s47_end": "i8", "icpc_target": "i8", "icpc": "i8", "cpp_start": "i8",
+               "cpp_end": "i8", "cat_init": "i1", "cat_latest": "i1", "n_prev_cpp": "i2",
+               "rev_first": "i2", "rev_every": "i2", "plan_start": "i8", "plan_end": "i8",
+               "closure": "i8", "reason": "i1"}
+    ep = _Grow(ep_cols, cap=4096)
+
+    # scheduled future referrals of known children: child, day, is re-referral within 12 months, prev referral
+    pend_child = np.empty(0, np.int64)
+    pend_day = np.empty(0, np.int64)
+    pend_within = np.empty(0, bool)
+    pend_prev = np.empty(0, np.int64)
+
+    # controller state: multiplicative corrections learnt from the realised values of each year
+    corr = {"nin": 1.10, "s47": 1.0, "icpc": 1.0, "cpp": 1.0, "dur": 0.8, "cppdur": 1.0, "await": 1.2}
+    elig = 0.30  # realised re-referral share per unit of pi (re-referral "eligibility")
+    spawn_share = 0.10  # same-year re-referrals as a share of the year's referrals
+    ext_p = 0.10
+    controls = []
+    gain = 0.7
+
+    base_bands = np.array([b[2] for b in _CPP_BANDS])
+    base_bands = base_bands / base_bands.sum()
+    base_cpp_mean = sum(p * (lo + hi) / 2 for (lo, hi, _), p in zip(_CPP_BANDS, base_bands))
+
+    def adapt(key, target, realised, lo=0.2, hi=5.0):
+        if target > 0 and realised > 0:
+            corr[key] = float(np.clip(corr[key] * (target / realised) ** gain, lo, hi))
+
+    for y in sim_years:
+        tg = targets[y]
+        t0, t1 = period(y)
+        n_days = t1 - t0 + 1
+
+        # ---------------- referral volume: pending returns + same-year re-referrals + new children
+        in_year = (pend_day >= t0) & (pend_day <= t1)
+        b_child, b_day, b_prev = pend_child[in_year], pend_day[in_year], pend_prev[in_year]
+        keep = ~in_year
+        pend_child, pend_day = pend_child[keep], pend_day[keep]
+        pend_within, pend_prev = pend_within[keep], pend_prev[keep]
+
+        pi_w = float(np.clip(tg.rr_share / max(elig, 1e-6), 0.0, 0.95))
+        n_new = _stoch_round(rng, tg.referrals * (1.0 - spawn_share) - len(b_day))
+
+        w = _day_weights(t0, t1)
+        new_days = t0 + rng.choice(n_days, size=n_new, p=w / w.sum())
+        new_child = _new_children(rng, ch, new_days, eth_w)
+        b_child = np.concatenate([b_child, new_child])
+        b_day = np.concatenate([b_day, new_days])
+        b_prev = np.concatenate([b_prev, np.full(n_new, NONE, np.int64)])
+
+        p_nfa = tg.nfa_share
+        p_nin = min(tg.nin_share * corr["nin"], 0.97 - p_nfa)
+        need_refs = max(tg.referrals * (1 - p_nfa - p_nin), 1e-9)
+        p_s47 = min(0.97, tg.s47 / need_refs * corr["s47"])
+        p_icpc = min(0.97, _share(tg.icpc, tg.s47, 0.35) * corr["icpc"])
+        p_cpp = min(0.98, _share(tg.cpp_start, tg.icpc, 0.85) * corr["cpp"])
+        non_nfa = max(tg.referrals * (1 - p_nfa), 1e-9)
+        delay_mean = max(0.3, min(40.0, tg.awaiting / non_nfa * 365.0 * corr["await"]))
+        # Little's law: stock = inflow x mean duration (corrected by what the last year gave)
+        # (year-y episodes make up much of the stock a year later: blend in next year's target)
+        nx = targets.get(y + 1, tg)
+        at31_goal = 0.6 * tg.at31 + 0.4 * nx.at31 * tg.referrals / max(nx.referrals, 1e-9)
+        d_scale = float(np.clip(at31_goal / need_refs * 365.0 * corr["dur"], 20.0, 5000.0))
+        cpp_goal = 0.6 * tg.cpp_at31 + 0.4 * nx.cpp_at31 * tg.cpp_start / max(nx.cpp_start, 1e-9)
+        c_scale = float(np.clip(_share(cpp_goal, tg.cpp_start, 0.8) * 365.0 / base_cpp_mean * corr["cppdur"],
+                                0.1, 6.0)) if tg.cpp_start > 0 else 1.0
+        params = dict(p_nfa=p_nfa, p_nin=p_nin, p_s47=p_s47, p_icpc=p_icpc, p_cpp=p_cpp,
+                      delay_mean=delay_mean, ext_p=ext_p, pi_w=pi_w, year=y)
+
+        gen = 0
+        spawned = 0
+        while len(b_day):
+            order = np.lexsort((b_child, b_day))
+            b_child, b_day, b_prev = b_child[order], b_day[order], b_prev[order]
+            epi = _draw_episodes(rng, ch, b_child, b_day, b_prev, tg, params)
+            _apply_cpp(epi, c_scale)
+            _close_episodes(rng, ch, epi, d_scale, y)
+            idx = ep.add(**{k: epi[k] for k in ep_cols})
+            nxt_child, nxt_day, nxt_within, nxt_prev = _schedule_next(rng, ch, epi, pi_w, idx)
+            same = nxt_day <= t1
+            spawned += int(same.sum())
+            pend_child = np.concatenate([pend_child, nxt_child[~same]])
+            pend_day = np.concatenate([pend_day, nxt_day[~same]])
+            pend_within = np.concatenate([pend_within, nxt_within[~same]])
+            pend_prev = np.concatenate([pend_prev, nxt_prev[~same]])
+            b_child, b_day, b_prev = nxt_child[same], nxt_day[same], nxt_prev[same]
+            gen += 1
+
+        # ---------------- learn corrections from what is visible at 31 March y
+        cur = ep.view()
+        ref_y = (cur["ref"] >= t0) & (cur["ref"] <= t1)
+        n_ref = max(int(ref_y.sum()), 1)
+        rr_real = np.sum(ref_y & (cur["prev_ref"] != NONE) & (cur["ref"] - cur["prev_ref"] <= 365)) / n_ref
+        if pi_w > 0.02:
+            elig = float(np.clip(0.5 * elig + 0.5 * rr_real / pi_w, 0.05, 1.0))
+        spawn_share = float(np.clip(0.5 * spawn_share + 0.5 * spawned / n_ref, 0.0, 0.5))
+        nin_vis = np.sum(ref_y & (cur["outcome"] == OUT_NIN) & (cur["closure"] <= t1))
+        adapt("nin", tg.nin_share * n_ref, nin_vis, 1.0, 2.5)
+        adapt("s47", tg.s47, np.sum((cur["s47"] >= t0) & (cur["s47"] <= t1)), 0.5, 2.0)
+        adapt("icpc", tg.icpc, np.sum((cur["icpc"] >= t0) & (cur["icpc"] <= t1)), 0.5, 2.0)
+        adapt("cpp", tg.cpp_start, np.sum((cur["cpp_start"] >= t0) & (cur["cpp_start"] <= t1)), 0.5, 2.0)
+        at31 = (cur["outcome"] != OUT_NFA) & (cur["ref"] <= t1) & (cur["closure"] > t1)
+        adapt("dur", tg.at31, np.sum(at31), 0.05, 5.0)
+        adapt("await", tg.awaiting, np.sum(at31 & ((cur["a_start"] == NONE) | (cur["a_start"] > t1))), 0.2, 5.0)
+        adapt("cppdur", tg.cpp_at31, np.sum((cur["cpp_start"] != NONE) & (cur["cpp_start"] <= t1)
+                                            & (cur["cpp_end"] > t1)), 0.1, 5.0)
+        # share of second plans arising from the child's own history -> plans elsewhere before
+        cpp_rows = (cur["cpp_start"] >= t0) & (cur["cpp_start"] <= t1)
+        if cpp_rows.any():
+            sub_real = float(np.mean(cur["n_prev_cpp"][cpp_rows] > 0))
+            ext_p = float(np.clip(ext_p + 0.8 * (tg.sub_share - sub_real), 0.0, 0.6))
+        controls.append(dict(year=y, n_new=n_new, pi_w=pi_w, elig=elig, spawn_share=spawn_share,
+                             d_scale=d_scale, c_scale=c_scale, gens=gen,
+                             **{f"corr_{k}": v for k, v in corr.items()}))
+
+    chv = ch.view()
+    children = Children(dob=chv["dob"], male=chv["male"], eth=chv["eth"], dis=chv["dis"],
+                        has_upn=chv["has_upn"], unk=chv["unk"], death=chv["death"])
+    epv = ep.view()
+    episodes = Episodes(**{k: epv[k] for k in ep_cols})
+    return LASimulation(la=la, first_year=first_year, last_year=last_year, children=children,
+                        episodes=episodes, controls=controls)
+
+
+def _new_children(rng, ch: _Grow, ref_days: np.ndarray, eth_w: np.ndarray) -> np.ndarray:
+    """Create children first referred on ``ref_days``; returns their indices."""
+    n = len(ref_days)
+    unborn = rng.random(n) < P_UNBORN
+    band = _pick(rng, [b[2] for b in _AGE_BANDS], n)
+    lo = np.array([b[0] for b in _AGE_BANDS])[band]
+    hi = np.array([b[1] for b in _AGE_BANDS])[band]
+    age_days = ((lo + rng.random(n) * (hi - lo)) * 365.25).astype(np.int64)
+    dob = np.where(unborn, ref_days + rng.integers(1, 250, n), ref_days - age_days)
+    ndis = np.where(rng.random(n) < 0.08, rng.integers(1, 3, n), 0)
+    dis = np.zeros(n, np.int32)
+    for k in range(2):
+        pick = _pick(rng, _DIS_W, n)
+        dis |= np.where(ndis > k, 1 << pick, 0).astype(np.int32)
+    return ch.add(dob=dob, male=rng.random(n) < 0.52, eth=rng.choice(len(eth_w), n, p=eth_w / eth_w.sum()),
+                  dis=dis, has_upn=rng.random(n) < 0.95, unk=_pick(rng, _UNK_W, n),
+                  death=np.full(n, NONE), ncpp=np.zeros(n), ext_cpp=np.full(n, -1))
+
+
+def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dict) -> dict:
+    """Outcome and activity dates of a batch of referrals (closure comes later)."""
+    n = len(ref)
+    u = rng.random(n)
+    outcome = np.where(u < p["p_nfa"], OUT_NFA, np.where(u < p["p_nfa"] + p["p_nin"], OUT_NIN, OUT_NEED))
+    year = year_of_day(ref)
+    source = _pick(rng, _SOURCE_W, n)
+    source = np.where((source == SOURCE_5D) & (year < 2023), SOURCE_5B, source)
+    need = np.where(outcome == OUT_NFA, -1, _pick(rng, _NEED_W, n))
+    assessed = outcome != OUT_NFA
+    inneed = outcome == OUT_NEED
+
+    delay = np.minimum(np.rint(rng.exponential(p["delay_mean"], n)), 40).astype(np.int64)
+    a_start = np.where(assessed, ref + delay, NONE)
+    a_len = np.clip(np.rint(3 + rng.gamma(2.6, 12.5, n)), 3, 60).astype(np.int64)
+    a_auth = np.where(assessed, a_start + a_len, NONE)
+
+    # S47 -> ICPC -> CPP
+    has_s47 = inneed & (rng.random(n) < p["p_s47"])
+    s47 = np.where(has_s47, ref + np.where(rng.random(n) < 0.4, 0, rng.integers(1, 8, n)), NONE)
+    band = _pick(rng, tg.icpc_bands, n)
+    lo = np.array([4, 11, 16, 21])[band]
+    hi = np.array([10, 15, 20, 40])[band]
+    wd = lo + (rng.random(n) * (hi - lo + 1)).astype(np.int64)
+    has_icpc = has_s47 & (rng.random(n) < p["p_icpc"])
+    s47_safe = np.where(has_s47, s47, ref)
+    icpc = np.where(has_icpc, busday_add(s47_safe, wd), NONE)
+    icpc_target = np.where(has_s47, busday_add(s47_safe, np.full(n, 15)), NONE)
+    s47_end = np.where(has_icpc, icpc, np.where(has_s47, s47_safe + rng.integers(5, 31, n), NONE))
+    has_cpp = has_icpc & (rng.random(n) < p["p_cpp"])
+    cpp_start = np.where(has_cpp, icpc, NONE)
+    # CPP base length (scaled later)
+    bb = np.array([b[2] for b in _CPP_BANDS])
+    cb = _pick(rng, bb, n)
+    clo = np.array([b[0] for b in _CPP_BANDS])[cb]
+    chi = np.array([b[1] for b in _CPP_BANDS])[cb]
+    cpp_base = clo + rng.random(n) * (chi - clo)
+    cat_init = np.where(has_cpp, _pick(rng, _CAT_W, n), -1)
+    cat_latest = np.where(has_cpp & (rng.random(n) < 0.12), _pick(rng, _CAT_W, n), cat_init)
+
+    # number of previous plans: the child's own plans so far, plus plans elsewhere before
+    n_prev = np.zeros(n, np.int16)
+    if has_cpp.any():
+        cc = child[has_cpp]
+        ext = ch.cols["ext_cpp"][cc]
+        undecided = ext < 0
+        first_here = ch.cols["ncpp"][cc] == 0
+        draw = np.where(rng.random(len(cc)) < p["ext_p"], np.where(rng.random(len(cc)) < 0.8, 1, 2), 0)
+        ext = np.where(undecided & first_here, draw, np.where(undecided, 0, ext))
+        ch.cols["ext_cpp"][cc] = ext
+        n_prev[has_cpp] = ch.cols["ncpp"][cc] + ext
+        ch.cols["ncpp"][cc] += 1
+
+    # factors on the (single) assessment of the episode
+    factors = np.zeros(n, np.int64)
+    if assessed.any():
+        ai = np.flatnonzero(assessed)
+        factors[ai] = _draw_factors(rng, tg.factor_p, len(ai))
+        nin_i = np.flatnonzero(outcome == OUT_NIN)
+        only21 = rng.random(len(nin_i)) < 0.6
+        factors[nin_i[only21]] = np.int64(1) << BIT_21
+
+    # CIN plan and review rhythm (dates fixed once the closure is known)
+    plan = inneed & (rng.random(n) < 0.8)
+    return dict(child=child, ref=ref, prev_ref=prev_ref, source=source, outcome=outcome, need=need,
+                a_start=a_start, a_auth=a_auth, factors=factors, s47=s47, s47_end=s47_end,
+                icpc_target=icpc_target, icpc=icpc, cpp_start=cpp_start, cpp_base=cpp_base,
+                cpp_end=np.full(n, NONE, np.int64), cat_init=cat_init, cat_latest=cat_latest,
+                n_prev_cpp=n_prev, rev_first=rng.integers(15, 90, n), rev_every=rng.integers(90, 183, n),
+                plan=plan, plan_gap=rng.integers(0, 15, n), stepdown=rng.integers(30, 241, n),
+                q=rng.lognormal(-0.5, 1.0, n), closing_gap=rng.integers(0, 8, n),
+                plan_start=np.full(n, NONE, np.int64), plan_end=np.full(n, NONE, np.int64),
+                closure=np.full(n, FAR, np.int64), reason=np.full(n, -1, np.int8),
+                rc_u=rng.random(n), rc9=rng.random(n) < 0.35)
+
+
+def _draw_factors(rng, p: np.ndarray, n: int) -> np.ndarray:
+    """Bitmasks of factors: independent draws with probabilities ``p``, at least one factor."""
+    k = len(p)
+    hits = rng.random((n, k)) < p[None, :]
+    none = ~hits.any(axis=1)
+    if none.any() and p.sum() > 0:
+        hits[np.flatnonzero(none), rng.choice(k, size=int(none.sum()), p=p / p.sum())] = True
+    weights = (np.int64(1) << np.arange(k, dtype=np.int64))
+    return (hits.astype(np.int64) * weights[None, :]).sum(axis=1)
+
+
+def _apply_cpp(epi: dict, scale: float) -> None:
+    has = epi["cpp_start"] != NONE
+    length = np.maximum(7, np.rint(epi["cpp_base"] * scale)).astype(np.int64)
+    epi["cpp_end"] = np.where(has, epi["cpp_start"] + length, NONE)
+
+
+def _min_close(epi: dict) -> np.ndarray:
+    """Earliest closure of each in-need episode: after every activity (and the step-down)."""
+    m = np.maximum(epi["a_auth"], epi["s47_end"])
+    cpp = epi["cpp_start"] != NONE
+    step = np.where(epi["plan"], epi["stepdown"], 0)
+    return np.where(cpp, np.maximum(m, epi["cpp_end"] + step), m)
+
+
+def _open_at(epi: dict, d: float, t1: int) -> int:
+    """Episodes of the batch (not NFA) open at day ``t1`` if in-need episodes last ``q*d`` days."""
+    nin = epi["outcome"] == OUT_NIN
+    need = epi["outcome"] == OUT_NEED
+    close_nin = epi["a_auth"] + epi["closing_gap"]
+    close_need = np.maximum(epi["ref"] + np.ceil(epi["q"] * d), _min_close(epi))
+    return int(np.sum(nin & (close_nin > t1)) + np.sum(need & (close_need > t1)))
+
+
+def _close_episodes(rng, ch: _Grow, epi: dict, d: float, year: int) -> None:
+    """Closure dates and reasons, CIN plan dates, deaths."""
+    out = epi["outcome"]
+    nin = out == OUT_NIN
+    need = out == OUT_NEED
+    closure = np.full(len(out), FAR, np.int64)
+    closure[nin] = (epi["a_auth"] + epi["closing_gap"])[nin]
+    close_need = np.maximum(epi["ref"] + np.ceil(epi["q"] * d).astype(np.int64), _min_close(epi))
+    closure[need] = close_need[need]
+    epi["closure"] = np.where(out == OUT_NFA, FAR, closure)
+
+    reason = np.full(len(out), -1, np.int8)
+    cy = year_of_day(closure)
+    reason[nin] = np.where(epi["rc9"][nin] & (cy[nin] >= 2023), RC["RC9"], RC["RC8"])
+    u = epi["rc_u"]
+    dob = ch.cols["dob"][epi["child"]]
+    age = (closure - dob) / 365.25
+    born = dob <= closure
+    r = np.full(len(out), RC["RC7"], np.int8)
+    r = np.where(u < 0.06, RC["RC5"], r)
+    r = np.where((u >= 0.06) & (u < 0.09), RC["RC3"], r)
+    r = np.where((u >= 0.09) & (u < 0.11), RC["RC4"], r)
+    r = np.where((u >= 0.11) & (u < 0.118) & (age < 10), RC["RC1"], r)
+    r = np.where((u >= 0.12) & (u < 0.14) & (age >= 17), RC["RC6"], r)
+    r = np.where((u >= 0.998) & born, RC["RC2"], r)
+    reason[need] = r[need]
+    epi["reason"] = reason
+    died = need & (reason == RC["RC2"])
+    if died.any():
+        ch.cols["death"][epi["child"][died]] = closure[died]
+
+    # CIN plans: after a CPP ends (step-down), or after the assessment when there is no CPP
+    cpp = epi["cpp_start"] != NONE
+    start = np.where(cpp, epi["cpp_end"] + 1,
+                     np.maximum(epi["a_auth"], epi["s47_end"]) + epi["plan_gap"])
+    ok = need & epi["plan"] & (closure >= start + 1)
+    epi["plan_start"] = np.where(ok, start, NONE)
+    epi["plan_end"] = np.where(ok, closure, NONE)
+
+
+def _schedule_next(rng, ch: _Grow, epi: dict, pi_w: float, idx: np.ndarray):
+    """Next referral of each child of the batch: within 12 months, later, or never."""
+    n = len(epi["ref"])
+    ref = epi["ref"]
+    end = np.where(epi["outcome"] == OUT_NFA, ref, epi["closure"])
+    weight = np.where(epi["outcome"] == OUT_NEED, 0.6, 1.0)
+    room = ref + 365 - end
+    within = (room >= 2) & (rng.random(n) < np.minimum(pi_w * weight, 0.98))
+    later = ~within & (rng.random(n) < P_LONG_RETURN)
+    lo = end + 1
+    day_within = lo + (rng.random(n) * np.maximum(ref + 365 - lo + 1, 1)).astype(np.int64)
+    day_later = np.maximum(end + 1, ref + 366) + rng.exponential(LONG_RETURN_MEAN_DAYS, n).astype(np.int64)
+    day = np.where(within, day_within, day_later)
+    go = (within | later) & (end < FAR)
+    dob = ch.cols["dob"][epi["child"]]
+    alive = ch.cols["death"][epi["child"]] == NONE
+    go &= alive & (day < dob + int(18 * 365.25))
+    return epi["child"][go], day[go], within[go], ref[go]

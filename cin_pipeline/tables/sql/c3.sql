@@ -1,0 +1,102 @@
+-- C3 Factors identified at the end of assessment (year, LA, unrounded).
+-- Source: each year's own return. Unit = episode with an assessment authorised in the year
+-- (authorisation date 1 April Y-1 .. 31 March Y); an episode is counted once per factor recorded
+-- on any of those assessments. Episodes_with_assessment_factor = such episodes with at least one
+-- factor other than 21 (no factors identified). Factor 21 is not published.
+-- Column -> census codes: cin_pipeline.reference.measures.C3_FACTOR_COLUMNS (18A/19A = *_unknown,
+-- 18B/19B = *_child_on_child, 18C/19C = *_adult_on_child; 8B-8F = Privately_fostered).
+WITH f AS (
+    SELECT DISTINCT a.year, a.la, a.child_id || '#' || a.episode_seq AS ep, f.factor
+    FROM clean.assessment a
+    JOIN clean.assessment_factor f USING (year, la, child_id, episode_seq, assessment_seq)
+    WHERE a.authorisation_date BETWEEN make_date(a.year - 1, 4, 1) AND make_date(a.year, 3, 31)
+      AND f.factor <> '21'
+),
+agg AS (
+    SELECT year, la,
+           count(DISTINCT ep) AS Episodes_with_assessment_factor,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('1A')) AS Alcohol_Misuse_child,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('1B')) AS Alcohol_Misuse_parent,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('1C')) AS Alcohol_Misuse_person,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('2A')) AS Drug_Misuse_child,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('2B')) AS Drug_Misuse_parent,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('2C')) AS Drug_Misuse_person,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('3A')) AS Domestic_Abuse_child,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('3B')) AS Domestic_Abuse_parent,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('3C')) AS Domestic_Abuse_person,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('4A')) AS Mental_Health_child,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('4B')) AS Mental_Health_parent,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('4C')) AS Mental_Health_person,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('5A')) AS Learning_Disability_child,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('5B')) AS Learning_Disability_parent,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('5C')) AS Learning_Disability_person,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('6A')) AS Physical_Disability_child,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('6B')) AS Physical_Disability_parent,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('6C')) AS Physical_Disability_person,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('7A')) AS Young_Carer,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('8B', '8C', '8D', '8E', '8F')) AS Privately_fostered,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('9A')) AS Unaccompanied_asylum_seeker,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('10A')) AS Going_missing,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('11A')) AS Child_sexual_exploitation,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('12A')) AS Trafficking,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('13A')) AS Gangs,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('14A')) AS Socially_unacceptable_behaviour,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('15A')) AS Self_harm,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('16A')) AS Neglect,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('17A')) AS Emotional_Abuse,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('18A')) AS Physical_Abuse_unknown,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('18B')) AS Physical_Abuse_child_on_child,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('18C')) AS Physical_Abuse_adult_on_child,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('19A')) AS Sexual_Abuse_unknown,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('19B')) AS Sexual_Abuse_child_on_child,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('19C')) AS Sexual_Abuse_adult_on_child,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('22A')) AS Female_Genital_Mutilation,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('23A')) AS Faith_linked_abuse,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('24A')) AS Child_criminal_exploitation,
+           count(DISTINCT ep) FILTER (WHERE factor IN ('20')) AS Other
+    FROM f
+    GROUP BY ALL
+),
+las AS (SELECT DISTINCT year, la FROM clean.header)
+SELECT las.year, las.la,
+       coalesce(agg.Episodes_with_assessment_factor, 0) AS Episodes_with_assessment_factor,
+       coalesce(agg.Alcohol_Misuse_child, 0) AS Alcohol_Misuse_child,
+       coalesce(agg.Alcohol_Misuse_parent, 0) AS Alcohol_Misuse_parent,
+       coalesce(agg.Alcohol_Misuse_person, 0) AS Alcohol_Misuse_person,
+       coalesce(agg.Drug_Misuse_child, 0) AS Drug_Misuse_child,
+       coalesce(agg.Drug_Misuse_parent, 0) AS Drug_Misuse_parent,
+       coalesce(agg.Drug_Misuse_person, 0) AS Drug_Misuse_person,
+       coalesce(agg.Domestic_Abuse_child, 0) AS Domestic_Abuse_child,
+       coalesce(agg.Domestic_Abuse_parent, 0) AS Domestic_Abuse_parent,
+       coalesce(agg.Domestic_Abuse_person, 0) AS Domestic_Abuse_person,
+       coalesce(agg.Mental_Health_child, 0) AS Mental_Health_child,
+       coalesce(agg.Mental_Health_parent, 0) AS Mental_Health_parent,
+       coalesce(agg.Mental_Health_person, 0) AS Mental_Health_person,
+       coalesce(agg.Learning_Disability_child, 0) AS Learning_Disability_child,
+       coalesce(agg.Learning_Disability_parent, 0) AS Learning_Disability_parent,
+       coalesce(agg.Learning_Disability_person, 0) AS Learning_Disability_person,
+       coalesce(agg.Physical_Disability_child, 0) AS Physical_Disability_child,
+       coalesce(agg.Physical_Disability_parent, 0) AS Physical_Disability_parent,
+       coalesce(agg.Physical_Disability_person, 0) AS Physical_Disability_person,
+       coalesce(agg.Young_Carer, 0) AS Young_Carer,
+       coalesce(agg.Privately_fostered, 0) AS Privately_fostered,
+       coalesce(agg.Unaccompanied_asylum_seeker, 0) AS Unaccompanied_asylum_seeker,
+       coalesce(agg.Going_missing, 0) AS Going_missing,
+       coalesce(agg.Child_sexual_exploitation, 0) AS Child_sexual_exploitation,
+       coalesce(agg.Trafficking, 0) AS Trafficking,
+       coalesce(agg.Gangs, 0) AS Gangs,
+       coalesce(agg.Socially_unacceptable_behaviour, 0) AS Socially_unacceptable_behaviour,
+       coalesce(agg.Self_harm, 0) AS Self_harm,
+       coalesce(agg.Neglect, 0) AS Neglect,
+       coalesce(agg.Emotional_Abuse, 0) AS Emotional_Abuse,
+       coalesce(agg.Physical_Abuse_unknown, 0) AS Physical_Abuse_unknown,
+       coalesce(agg.Physical_Abuse_child_on_child, 0) AS Physical_Abuse_child_on_child,
+       coalesce(agg.Physical_Abuse_adult_on_child, 0) AS Physical_Abuse_adult_on_child,
+       coalesce(agg.Sexual_Abuse_unknown, 0) AS Sexual_Abuse_unknown,
+       coalesce(agg.Sexual_Abuse_child_on_child, 0) AS Sexual_Abuse_child_on_child,
+       coalesce(agg.Sexual_Abuse_adult_on_child, 0) AS Sexual_Abuse_adult_on_child,
+       coalesce(agg.Female_Genital_Mutilation, 0) AS Female_Genital_Mutilation,
+       coalesce(agg.Faith_linked_abuse, 0) AS Faith_linked_abuse,
+       coalesce(agg.Child_criminal_exploitation, 0) AS Child_criminal_exploitation,
+       coalesce(agg.Other, 0) AS Other
+FROM las LEFT JOIN agg USING (year, la)

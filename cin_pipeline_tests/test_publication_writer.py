@@ -1,0 +1,182 @@
+"""Publication: atomic release folders, their contents, the Dagster table/publication assets and
+the explicit guard against failed blocking checks."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster_duckdb import DuckDBResource
+
+from cin_pipeline.defs.partitions import year_partitions
+from cin_pipeline.defs.publication import publication
+from cin_pipeline.defs.resources import CinPaths
+from cin_pipeline.defs.tables import TABLE_ASSETS, table_asset_key
+from cin_pipeline.lcd import build_lcd
+from cin_pipeline.publish import writer
+from cin_pipeline.publish.bench import run_publication_bench
+from cin_pipeline.publish.ees import build_ees, store_publication
+from cin_pipeline.publish.release import publish_release
+from cin_pipeline.settings import Paths
+from cin_pipeline.tables.registry import all_tables, get
+from cin_pipeline_tests.test_tables_end_to_end import tiny_census
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_atomic_publish_failure_leaves_previous_untouched(tmp_path):
+    target = tmp_path / "children-in-need" / "2024"
+
+    def good(folder: Path, text: str = "v1"):
+        (folder / "data").mkdir()
+        (folder / "data" / "a.csv").write_text(text)
+
+    writer.publish_atomically(target, good)
+    before = _tree(target)
+    assert "MANIFEST.json" in before
+
+    def bad(folder: Path):
+        good(folder, "v2-partial")
+        (folder / "data" / "b.csv").write_text("half")
+        raise RuntimeError("disk full mid-write")
+
+    with pytest.raises(RuntimeError):
+        writer.publish_atomically(target, bad)
+    assert _tree(target) == before
+    assert [p.name for p in target.parent.iterdir()] == ["2024"]     # no temp folder left behind
+    writer.publish_atomically(target, lambda f: good(f, "v2"))
+    assert (target / "data" / "a.csv").read_text() == "v2"
+
+
+def test_interrupted_swap_is_recovered(tmp_path):
+    target = tmp_path / "r" / "2024"
+    writer.publish_atomically(target, lambda f: (f / "x.csv").write_text("old"))
+    # simulate a crash between the two renames: target moved away, new one never arrived
+    target.rename(target.parent / ".2024.old-deadbeef")
+    (target.parent / ".2024.tmp-cafebabe").mkdir()
+    writer.recover(target)
+    assert (target / "x.csv").read_text() == "old"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["2024"]
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pub")
+    wh = folder / "warehouse.duckdb"
+    con = duckdb.connect(str(wh))
+    tiny_census(con, {"330": 7, "202": 1})
+    build_lcd(con)
+    con.close()
+    return wh
+
+
+def test_release_folder_contents(tmp_path, warehouse):
+    con = duckdb.connect(str(warehouse))
+    outs = {s.table_id: build_ees(con, s, 2024) for s in all_tables()
+            if s.release == "children-in-need"}
+    con.close()
+    folder, info = publish_release(tmp_path, "children-in-need", 2024, outs, data_docs=False)
+    assert folder == tmp_path / "children-in-need" / "2024"
+    names = sorted(p.name for p in (folder / "data").iterdir())
+    assert "b1_children_in_need_2013_to_2024.csv" in names
+    assert "b1_children_in_need_2013_to_2024.meta.csv" in names and len(names) == 12
+    text = (folder / "data" / "b1_children_in_need_2013_to_2024.csv").read_text()
+    assert text.startswith("time_period,time_identifier,geographic_level,country_code,country_name,"
+                           "region_code,region_name,old_la_code,new_la_code,la_name,category,")
+    assert "\r\n" not in text and '"Herefordshire, County of"' in text
+    with zipfile.ZipFile(folder / "all-data.zip") as z:
+        assert set(z.namelist()) == {f"data/{n}" for n in names} | {"data-guidance.md"}
+    guide = (folder / "data-guidance.md").read_text()
+    assert "### B1: Children in need and episodes of need by local authority" in guide
+    assert "Hampshire" in guide and "nearest 10" in guide
+    html = (folder / "index.html").read_text()
+    assert "<svg" in html and "<script" not in html and "http" not in html.replace(
+        'xmlns="http://www.w3.org/2000/svg"', "")
+    assert (folder / "gx").is_dir()
+    manifest = json.loads((folder / "MANIFEST.json").read_text())
+    assert {f["path"] for f in manifest["files"]} >= {f"data/{n}" for n in names}
+
+
+def _resources(tmp_path: Path, warehouse: Path) -> dict:
+    paths = Paths(data_dir=tmp_path, landing_dir=tmp_path / "landing", warehouse=warehouse,
+                  staging_dir=tmp_path / "staging", quarantine_dir=tmp_path / "q",
+                  audit_dir=tmp_path / "audit", publication_dir=tmp_path / "publication")
+    return {"duckdb": DuckDBResource(database=str(warehouse)), "cin_paths": CinPaths.from_paths(paths)}
+
+
+
+
+def test_table_assets_and_publication_asset(tmp_path, warehouse, monkeypatch):
+    import cin_pipeline.defs.tables as tables_mod
+
+    monkeypatch.setattr(tables_mod, "attach_staging", lambda *a, **k: None)
+    res = _resources(tmp_path, warehouse)
+    d3 = next(a for a in TABLE_ASSETS if a.key == table_asset_key(get("d3")))
+    assert d3.group_names_by_key[d3.key] == "children_in_need"
+    assert d3.partitions_def == year_partitions
+    r = dg.materialize(TABLE_ASSETS, partition_key="2024", resources=res)
+    assert r.success
+    mat = r.asset_materializations_for_node("table_d3")[0]
+    assert mat.metadata["dagster/row_count"].value == 1967 - 0
+    assert "CPP_start" in mat.metadata["headline"].value
+    # the publication asset reads publication.* and writes both release folders
+    r2 = dg.materialize([publication, *TABLE_ASSETS], selection=[publication.key],
+                        partition_key="2024", resources=res)
+    assert r2.success
+    out = tmp_path / "publication"
+    assert (out / "children-in-need" / "2024" / "data" / "d3_cpps_subsequent_plan_2013_to_2024.csv").exists()
+    assert (out / "children-in-need-re-referrals" / "2024" / "data"
+            / "e1_re_referrals_by_level_of_intervention_2017_to_2024.csv").exists()
+    assert publication.automation_condition is not None
+
+
+def test_publication_refuses_when_blocking_check_failed(tmp_path, warehouse, monkeypatch):
+    import cin_pipeline.defs.tables as tables_mod
+
+    monkeypatch.setattr(tables_mod, "attach_staging", lambda *a, **k: None)
+    res = _resources(tmp_path, warehouse)
+    con = duckdb.connect(str(warehouse))
+    for s in all_tables():
+        store_publication(con, build_ees(con, s, 2024))
+    con.close()
+    state = {"pass": True}
+
+    @dg.asset_check(asset=table_asset_key(get("d3")), blocking=True, name="always_state")
+    def d3_check():
+        return dg.AssetCheckResult(passed=state["pass"])
+
+    d3 = next(a for a in TABLE_ASSETS if a.key == table_asset_key(get("d3")))
+    with dg.instance_for_test() as instance:
+        everything = [publication, *TABLE_ASSETS, d3_check]
+        assert dg.materialize(everything, selection=[publication.key], partition_key="2024",
+                              resources=res, instance=instance).success
+        folder = tmp_path / "publication" / "children-in-need" / "2024"
+        before = _tree(folder)
+        # the check fails on the latest evaluation of tables/d3
+        state["pass"] = False
+        dg.materialize([d3, d3_check], partition_key="2024", resources=res, instance=instance,
+                       raise_on_error=False)
+        # publication alone (as from the UI): in-run blocking does not apply, the guard does
+        r = dg.materialize(everything, selection=[publication.key], partition_key="2024",
+                           resources=res, instance=instance, raise_on_error=False)
+        assert not r.success
+        assert _tree(folder) == before
+        state["pass"] = True
+        dg.materialize([d3, d3_check], partition_key="2024", resources=res, instance=instance)
+        assert dg.materialize(everything, selection=[publication.key], partition_key="2024",
+                              resources=res, instance=instance).success
+
+
+def test_bench_runs(tmp_path, warehouse):
+    steps = run_publication_bench(warehouse, 2024, staging_dir=tmp_path / "none",
+                                  out_dir=tmp_path / "bench", rebuild_lcd=False, data_docs=False)
+    total = steps[-1]
+    assert total["step"] == "total" and total["seconds"] < 120
+    assert {s["step"] for s in steps} >= {f"table_{s.table_id}" for s in all_tables()}
+    assert (tmp_path / "bench" / "children-in-need" / "2024" / "index.html").exists()
