@@ -5,8 +5,9 @@ and ``agrees_with_<other>``.
 
 Each check reads the table's rows for the run's release year from the warehouse:
 
-* ``publication.<table_id>``: the text rows as they will be published (columns = the published
-  columns, every cell text; an optional ``release_year`` column selects the release);
+* ``publication.<table_id>``: the text rows as they will be published (written by
+  ``cin_pipeline.publish.ees.store_publication``: ``release_year``, ``row_number`` then the
+  published columns, every cell text);
 * ``publication.<table_id>__unrounded`` (optional): the table query's unrounded LA-level counts
   (``year, la, <filters>, <counts>``, optional ``release_year``). When present the cross-checks
   are exact; otherwise they use the text bounds documented in :mod:`cin_pipeline.checks.cross`.
@@ -55,8 +56,9 @@ def load_table(con, spec: TableSpec, release_year: int | None) -> tuple[pd.DataF
     where, params = ("", [])
     if "release_year" in cols and release_year is not None:
         where, params = " where release_year = ?", [int(release_year)]
-    text = con.execute(f'select * from publication."{name}"{where}', params).df()
-    text = text.drop(columns=[c for c in ("release_year",) if c in text.columns])
+    order = " order by row_number" if "row_number" in cols else ""
+    text = con.execute(f'select * from publication."{name}"{where}{order}', params).df()
+    text = text.drop(columns=[c for c in ("release_year", "row_number") if c in text.columns])
     text = text.astype(object).where(text.notna(), "").astype(str)
     unrounded = None
     uname = f"{name}__unrounded"
