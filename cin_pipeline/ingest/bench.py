@@ -8,7 +8,8 @@
 * ``bare_iterparse`` - ``lxml.etree.iterparse`` over the same files with the same pool, clearing
   elements, doing nothing else: the speed limit of any lxml-based parser.
 
-Each row reports wall seconds, children/second, MB/second, and memory: the peak of the summed
+Each row reports wall seconds, children/second, MB/second, CPU seconds of the workers and
+children per CPU second (robust when other work shares the machine), and memory: the peak of the summed
 resident memory of this process and its children (sampled every 50 ms) and the largest
 single worker's peak RSS. Run with ``python -m cin_pipeline.ingest.bench <returns_dir>``.
 """
@@ -107,18 +108,27 @@ def _pick_year(returns_dir: Path) -> int:
     return max(years)
 
 
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def _run(stage: str, func, jobs, workers: int, n_bytes: int) -> dict:
+    cpu0 = _children_cpu()
     t0 = time.perf_counter()
     with _PeakMemory() as mem:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(func, jobs, chunksize=1))
     seconds = time.perf_counter() - t0
+    cpu = _children_cpu() - cpu0  # workers are reaped when the pool closes
     children = sum(r[0] for r in results)
     return {
         "stage": stage, "files": len(jobs), "children": children, "mb": round(n_bytes / 1e6, 1),
         "workers": workers, "seconds": round(seconds, 2),
         "children_per_s": round(children / seconds) if seconds else None,
         "mb_per_s": round(n_bytes / 1e6 / seconds, 1) if seconds else None,
+        "cpu_seconds": round(cpu, 2),
+        "children_per_cpu_s": round(children / cpu) if cpu else None,
         "peak_rss_total_mb": round(mem.peak_kb / 1024),
         "peak_rss_worker_mb": round(max(r[1] for r in results) / 1024) if results else 0,
     }
