@@ -103,6 +103,9 @@ def test_release_folder_contents(tmp_path, warehouse):
     assert {f["path"] for f in manifest["files"]} >= {f"data/{n}" for n in names}
 
 
+NO_DOCS = {"ops": {"publication": {"config": {"data_docs": False}}}}
+
+
 def _resources(tmp_path: Path, warehouse: Path) -> dict:
     paths = Paths(data_dir=tmp_path, landing_dir=tmp_path / "landing", warehouse=warehouse,
                   staging_dir=tmp_path / "staging", quarantine_dir=tmp_path / "q",
@@ -122,18 +125,19 @@ def test_table_assets_and_publication_asset(tmp_path, warehouse, monkeypatch):
     assert d3.partitions_def == year_partitions
     r = dg.materialize(TABLE_ASSETS, partition_key="2024", resources=res)
     assert r.success
-    mat = r.asset_materializations_for_node("table_d3")[0]
-    assert mat.metadata["dagster/row_count"].value == 1967 - 0
+    mat = r.asset_materializations_for_node("tables__d3")[0]
+    assert mat.metadata["dagster/row_count"].value == 1967
     assert "CPP_start" in mat.metadata["headline"].value
     # the publication asset reads publication.* and writes both release folders
     r2 = dg.materialize([publication, *TABLE_ASSETS], selection=[publication.key],
-                        partition_key="2024", resources=res)
+                        partition_key="2024", resources=res, run_config=NO_DOCS)
     assert r2.success
     out = tmp_path / "publication"
     assert (out / "children-in-need" / "2024" / "data" / "d3_cpps_subsequent_plan_2013_to_2024.csv").exists()
     assert (out / "children-in-need-re-referrals" / "2024" / "data"
             / "e1_re_referrals_by_level_of_intervention_2017_to_2024.csv").exists()
-    assert publication.automation_condition is not None
+    cond = publication.automation_conditions_by_key[publication.key]
+    assert [ch.get_label() for ch in cond.children] == ["eager", "all_deps_blocking_checks_passed"]
 
 
 def test_publication_refuses_when_blocking_check_failed(tmp_path, warehouse, monkeypatch):
@@ -155,7 +159,7 @@ def test_publication_refuses_when_blocking_check_failed(tmp_path, warehouse, mon
     with dg.instance_for_test() as instance:
         everything = [publication, *TABLE_ASSETS, d3_check]
         assert dg.materialize(everything, selection=[publication.key], partition_key="2024",
-                              resources=res, instance=instance).success
+                              resources=res, instance=instance, run_config=NO_DOCS).success
         folder = tmp_path / "publication" / "children-in-need" / "2024"
         before = _tree(folder)
         # the check fails on the latest evaluation of tables/d3
@@ -164,13 +168,13 @@ def test_publication_refuses_when_blocking_check_failed(tmp_path, warehouse, mon
                        raise_on_error=False)
         # publication alone (as from the UI): in-run blocking does not apply, the guard does
         r = dg.materialize(everything, selection=[publication.key], partition_key="2024",
-                           resources=res, instance=instance, raise_on_error=False)
+                           resources=res, instance=instance, raise_on_error=False, run_config=NO_DOCS)
         assert not r.success
         assert _tree(folder) == before
         state["pass"] = True
         dg.materialize([d3, d3_check], partition_key="2024", resources=res, instance=instance)
         assert dg.materialize(everything, selection=[publication.key], partition_key="2024",
-                              resources=res, instance=instance).success
+                              resources=res, instance=instance, run_config=NO_DOCS).success
 
 
 def test_bench_runs(tmp_path, warehouse):

@@ -27,33 +27,65 @@ from cin_pipeline.publish.release import publish_release
 from cin_pipeline.tables.registry import RELEASES, all_tables
 
 
-def failed_blocking_checks(context: dg.AssetExecutionContext, asset_keys) -> list[str]:
-    """Blocking checks on ``asset_keys`` whose latest evaluation failed (for this partition when
-    the evaluation is partitioned)."""
-    graph = context.repository_def.asset_graph
+def _asset_graph(context: dg.AssetExecutionContext):
+    """The code location's asset graph (every check), else None (e.g. under dg.materialize)."""
+    try:
+        return context.repository_def.asset_graph
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def failed_blocking_checks(context: dg.AssetExecutionContext, asset_keys, limit: int = 5000) -> list[str]:
+    """Blocking checks on ``asset_keys`` whose latest evaluation (for this run's partition, or
+    unpartitioned) failed with ERROR severity.
+
+    Reads the instance's event log (latest first), so it sees every check that has ever been
+    evaluated even when the run's job does not contain it; checks declared in the code location
+    are also looked up by key (``get_latest_asset_check_evaluation_record``)."""
     keys = set(asset_keys)
     partition = context.partition_key if context.has_partition_key else None
+    latest: dict[dg.AssetCheckKey, object] = {}
+    records = context.instance.get_event_records(
+        dg.EventRecordsFilter(event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION),
+        limit=limit, ascending=False)
+    for rec in records:
+        ev = rec.event_log_entry.dagster_event
+        evaluation = getattr(ev, "event_specific_data", None)
+        if evaluation is None or evaluation.asset_key not in keys:
+            continue
+        ck = dg.AssetCheckKey(evaluation.asset_key, evaluation.check_name)
+        if ck in latest:
+            continue
+        p = getattr(evaluation, "partition", None)
+        if p is not None and partition is not None and p != partition:
+            continue
+        latest[ck] = evaluation
+    graph = _asset_graph(context)
+    if graph is not None:
+        for ck in graph.asset_check_keys:
+            if ck.asset_key in keys and ck not in latest and graph.get_check_spec(ck).blocking:
+                rec = context.instance.get_latest_asset_check_evaluation_record(ck)
+                ev = rec.event.dagster_event if rec and rec.event else None
+                evaluation = getattr(ev, "event_specific_data", None) if ev else None
+                if evaluation is not None and (rec.partition in (None, partition)):
+                    latest[ck] = evaluation
     failed = []
-    for ck in sorted(graph.asset_check_keys, key=lambda k: k.to_user_string()):
-        if ck.asset_key not in keys:
-            continue
-        spec = graph.get_check_spec(ck)
-        if not spec.blocking:
-            continue
-        rec = context.instance.get_latest_asset_check_evaluation_record(ck)
-        if rec is None or rec.event is None:
-            continue
-        ev = rec.event.dagster_event
-        evaluation = getattr(ev, "event_specific_data", None) if ev else None
-        passed = getattr(evaluation, "passed", None)
-        if rec.partition is not None and partition is not None and rec.partition != partition:
-            continue
-        if passed is False:
+    for ck, evaluation in latest.items():
+        blocking = getattr(evaluation, "blocking", None)
+        if blocking is None and graph is not None and ck in graph.asset_check_keys:
+            blocking = graph.get_check_spec(ck).blocking
+        severity = getattr(evaluation, "severity", dg.AssetCheckSeverity.ERROR)
+        if blocking and not evaluation.passed and severity == dg.AssetCheckSeverity.ERROR:
             failed.append(ck.to_user_string())
-    return failed
+    return sorted(failed)
 
 
 TABLE_KEYS = [table_asset_key(s) for s in all_tables()]
+
+
+class PublicationConfig(dg.Config):
+    data_docs: bool = True
+    """Build the GX Data Docs into ``gx/`` (about 20 s; tests switch it off)."""
 
 
 @dg.asset(
@@ -67,7 +99,7 @@ TABLE_KEYS = [table_asset_key(s) for s in all_tables()]
     description="Release folders data/publication/<release>/<year>/ (EES csv + meta, data guidance, "
                 "all-data.zip, static preview, GX Data Docs), written atomically.",
 )
-def publication(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
+def publication(context: dg.AssetExecutionContext, config: PublicationConfig, duckdb: DuckDBResource,
                 cin_paths: CinPaths) -> dg.MaterializeResult:
     release_year = int(context.partition_key)
     failed = failed_blocking_checks(context, TABLE_KEYS)
@@ -84,7 +116,8 @@ def publication(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
         outs = {tid: o for tid, o in outputs.items() if o.spec.release == release}
         if not outs:
             continue
-        folder, info = publish_release(cin_paths.paths().publication_dir, release, release_year, outs)
+        folder, info = publish_release(cin_paths.paths().publication_dir, release, release_year, outs,
+                                       data_docs=config.data_docs)
         meta[f"{release}_folder"] = dg.MetadataValue.path(str(folder))
         meta[f"{release}_files"] = len(info["files"])
         meta[f"{release}_gx"] = info["gx"]

@@ -64,7 +64,6 @@ def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
             "seconds": round(time.perf_counter() - t0, 2),
         })
 
-    _table.__name__ = f"table_{spec.table_id}"
     return _table
 
 

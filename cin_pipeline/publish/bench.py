@@ -24,6 +24,55 @@ from cin_pipeline.settings import Paths
 from cin_pipeline.tables.registry import RELEASES, all_tables
 
 
+def stage_synthetic_year(con, year: int, replicates_per_la: int = 1000) -> int:
+    """Fill ``clean.*`` (as tables) with a synthetic national year: for every LA of ``year``,
+    ``replicates_per_la`` copies of a 4-child pattern (an open CPP case with S47/ICPC/factors, an
+    NFA referral followed by a re-referral that is assessed and closed, a case assessed not in
+    need, a new referral awaiting assessment). 1000 per LA is about national volume (612,000
+    referrals a year). Returns the number of episodes."""
+    from cin_pipeline import reference
+    from cin_pipeline.ingest.staging import TABLE_COLUMNS
+
+    con.execute("CREATE SCHEMA IF NOT EXISTS clean")
+    for table, cols in TABLE_COLUMNS.items():
+        con.execute(f"DROP VIEW IF EXISTS clean.{table}")
+        con.execute(f"CREATE OR REPLACE TABLE clean.{table} (" + ", ".join(f"{c} {t}" for c, t in cols) + ")")
+    las = reference.las_for_year(year)["old_la_code"].tolist()
+    con.execute("CREATE OR REPLACE TEMP TABLE _bench_la AS SELECT unnest(?) AS la", [las])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _bench_r AS SELECT la, i FROM _bench_la, "
+                f"range({int(replicates_per_la)}) t(i)")
+    y = int(year)
+    d = lambda yy, m, dd: f"make_date({yy}, {m}, {dd})"  # noqa: E731
+    off = "to_days(CAST(i % 200 AS INTEGER))"
+    con.execute(f"INSERT INTO clean.header (year, la, reference_date) SELECT {y}, la, {d(y, 3, 31)} FROM _bench_la")
+    con.execute(f"""INSERT INTO clean.child (year, la, child_id, sex)
+        SELECT {y}, la, k || i, 'F' FROM _bench_r, (VALUES ('A'), ('B'), ('C'), ('D')) v(k)""")
+    con.execute(f"""INSERT INTO clean.episode (year, la, child_id, episode_seq, referral_date, closure_date,
+                                                reason_for_closure, referral_nfa)
+        SELECT {y}, la, 'A' || i, 1, {d(y - 1, 5, 1)} + {off}, NULL, NULL, false FROM _bench_r
+        UNION ALL SELECT {y}, la, 'B' || i, 1, {d(y - 1, 4, 10)}, {d(y - 1, 4, 10)}, 'RC8', true FROM _bench_r
+        UNION ALL SELECT {y}, la, 'B' || i, 2, {d(y - 1, 10, 1)}, {d(y, 1, 15)}, 'RC7', false FROM _bench_r
+        UNION ALL SELECT {y}, la, 'C' || i, 1, {d(y - 1, 2, 1)}, {d(y - 1, 7, 1)}, 'RC8', false FROM _bench_r
+        UNION ALL SELECT {y}, la, 'D' || i, 1, {d(y, 3, 1)}, NULL, NULL, false FROM _bench_r""")
+    con.execute(f"""INSERT INTO clean.assessment (year, la, child_id, episode_seq, assessment_seq, start_date,
+                                                   authorisation_date)
+        SELECT {y}, la, 'A' || i, 1, 1, {d(y - 1, 5, 2)} + {off}, {d(y - 1, 5, 20)} + {off} FROM _bench_r
+        UNION ALL SELECT {y}, la, 'B' || i, 2, 1, {d(y - 1, 10, 2)}, {d(y - 1, 10, 20)} FROM _bench_r
+        UNION ALL SELECT {y}, la, 'C' || i, 1, 1, {d(y - 1, 2, 2)}, {d(y - 1, 2, 20)} FROM _bench_r""")
+    con.execute(f"""INSERT INTO clean.assessment_factor (year, la, child_id, episode_seq, assessment_seq, factor)
+        SELECT {y}, la, 'A' || i, 1, 1, f FROM _bench_r, (VALUES ('3B'), ('4B')) v(f)
+        UNION ALL SELECT {y}, la, 'B' || i, 2, 1, '16A' FROM _bench_r
+        UNION ALL SELECT {y}, la, 'C' || i, 1, 1, '21' FROM _bench_r""")
+    con.execute(f"""INSERT INTO clean.section47 (year, la, child_id, episode_seq, s47_seq, start_date, icpc_date)
+        SELECT {y}, la, 'A' || i, 1, 1, {d(y - 1, 6, 1)} + {off},
+               {d(y - 1, 6, 1)} + {off} + to_days(CAST(8 + i % 17 AS INTEGER)) FROM _bench_r""")
+    con.execute(f"""INSERT INTO clean.cpp (year, la, child_id, episode_seq, cpp_seq, start_date,
+                                            number_of_previous_cpp)
+        SELECT {y}, la, 'A' || i, 1, 1, {d(y - 1, 6, 1)} + {off} + to_days(CAST(8 + i % 17 AS INTEGER)),
+               CAST(i % 4 = 0 AS INTEGER) FROM _bench_r""")
+    return con.execute("SELECT count(*) FROM clean.episode").fetchone()[0]
+
+
 def run_publication_bench(warehouse: str | Path, year: int, staging_dir: str | Path | None = None,
                           out_dir: str | Path | None = None, rebuild_lcd: bool = True,
                           data_docs: bool = True) -> list[dict]:
@@ -70,5 +119,14 @@ def run_publication_bench(warehouse: str | Path, year: int, staging_dir: str | P
 
 
 if __name__ == "__main__":  # pragma: no cover
+    # python -m cin_pipeline.publish.bench <warehouse> <year> [--synthetic N]
     wh, yr = sys.argv[1], int(sys.argv[2])
-    print(json.dumps(run_publication_bench(wh, yr), indent=1))
+    if "--synthetic" in sys.argv:
+        n = int(sys.argv[sys.argv.index("--synthetic") + 1])
+        c = duckdb.connect(wh)
+        t = time.perf_counter()
+        print("staged episodes:", stage_synthetic_year(c, yr, n), f"in {time.perf_counter() - t:.1f}s")
+        c.close()
+        print(json.dumps(run_publication_bench(wh, yr, staging_dir="/nonexistent"), indent=1))
+    else:
+        print(json.dumps(run_publication_bench(wh, yr), indent=1))

@@ -341,6 +341,7 @@ def _la_rows(spec, idx, didx, release_year, geo) -> tuple[list[list[str]], list[
         pop = geo.population(year)
         totals: dict[str, dict[str, int]] = {}
         tobs: dict[str, dict[str, list[int]]] = {}
+        missing: list[str] = []
         known = set(las["old_la_code"])
         extra = sorted({k[1] for k in idx if k[0] == year} - known)
         if extra:
@@ -372,12 +373,15 @@ def _la_rows(spec, idx, didx, release_year, geo) -> tuple[list[list[str]], list[
             if st:
                 cells = [st[0]] * len(spec.indicators)
             elif own is None:
-                notes.append(f"{year}: no data for LA {la} ({r.la_name}) and no status configured: x")
+                missing.append(la)
                 cells = ["x"] * len(spec.indicators)
             else:
                 obs = {name: m.get((year, la), []) for name, m in didx.items()}
                 cells = fmtr.row(own, aggregated=False, population=pop.get(la), obs=obs)
             rows.append(base + ["Local authority", *COUNTRY, *geo_cells] + nfilters + cells)
+        if missing:
+            notes.append(f"{year}: {len(missing)} LAs with no data and no status configured, shown x: "
+                         + ", ".join(missing[:12]) + (" ..." if len(missing) > 12 else ""))
     return rows, notes
 
 

@@ -33,7 +33,7 @@ def _pct(name: str, label: str, numerator: str, denominator: str, grouping: str 
                      denominator=denominator, grouping=grouping, **kw)
 
 
-PER10K = "per 10,000 children aged 0 to 17"
+PER10K = "per 10,000 children"
 
 B1 = register(TableSpec(
     release="children-in-need", code="B1",
@@ -57,8 +57,7 @@ B1 = register(TableSpec(
         _rate("At31_episodes", f"Children in need at 31 March {PER10K}", "At 31 March"),
         _count("Awaiting_assessment",
                "Children awaiting assessment or assessment not required at 31 March", "At 31 March"),
-        _rate("Awaiting_assessment",
-              f"Children awaiting assessment or assessment not required at 31 March {PER10K}",
+        _rate("Awaiting_assessment", f"Children awaiting assessment at 31 March {PER10K}",
               "At 31 March"),
     ),
     query=sql("b1"),
@@ -72,6 +71,7 @@ B1 = register(TableSpec(
         "referrals closed after assessment as not in need (RC8, RC9) are not episodes of need."),
     footnotes=(
         "Rates are per 10,000 children aged 0 to 17 (ONS mid-year estimates for the previous year).",
+        "Awaiting_assessment counts children awaiting assessment or for whom assessment is not required.",
         "Anypoint_episodes = Ended_episodes + At31_episodes.",
     ),
 ))
@@ -201,7 +201,7 @@ D3 = register(TableSpec(
     filters=(_category("Child Protection Plans which are a second or subsequent plan"),),
     indicators=(
         _count("CPP_start", "Child protection plans starting in the year"),
-        _count("CPP_subsequent", "Child protection plans starting in the year which were a second or subsequent plan"),
+        _count("CPP_subsequent", "Plans starting in the year which were a second or subsequent plan"),
         _pct("CPP_subsequent_percent", "Percentage of plans starting which were a second or subsequent plan",
              "CPP_subsequent", "CPP_start"),
     ),

@@ -31,18 +31,16 @@ need AS (
     FROM ep
     WHERE NOT nfa AND NOT not_in_need
 ),
-auth AS (   -- episodes with an assessment authorised by 31 March
+started_assessment AS (   -- episodes with an assessment started by 31 March
     SELECT DISTINCT a.year, a.la, a.child_id, a.episode_seq
     FROM clean.assessment a
-    WHERE a.authorisation_date IS NOT NULL AND a.authorisation_date <= make_date(a.year, 3, 31)
+    WHERE a.start_date IS NOT NULL AND a.start_date <= make_date(a.year, 3, 31)
 ),
-awaiting AS (
-    SELECT ep.year, ep.la, count(DISTINCT ep.child_id) AS n
-    FROM ep
-    LEFT JOIN auth USING (year, la, child_id, episode_seq)
-    WHERE NOT ep.nfa AND ep.referral_date <= ep.y_end
-      AND (ep.closure_date IS NULL OR ep.closure_date > ep.y_end)
-      AND auth.child_id IS NULL
+awaiting AS (   -- children in need at 31 March whose open episode has no assessment started yet
+    SELECT need.year, need.la, count(DISTINCT need.child_id) AS n
+    FROM need
+    LEFT JOIN started_assessment sa USING (year, la, child_id, episode_seq)
+    WHERE need.at31 AND sa.child_id IS NULL
     GROUP BY ALL
 ),
 agg AS (
