@@ -64,6 +64,7 @@ def _asset(defs, name):
 def test_materialize_partitions_counts_match_xml(env):
     defs, paths, instance = env
     census_return = _asset(defs, "census_return")
+    baseline = dg.evaluate_automation_conditions(defs=defs, instance=instance)
     for key in ("330|2024", "202|2024"):
         res = dg.materialize([census_return], partition_key=key, instance=instance, resources=defs.resources)
         assert res.success
@@ -77,6 +78,10 @@ def test_materialize_partitions_counts_match_xml(env):
         assert meta["episodes"].value == expected["episode"]
         assert len(meta["sha256"].value) == 64
         assert meta["source_path"].value == str(xml)
+    # declarative automation: the new LA-years make their year and the LCD due
+    ev = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=baseline.cursor)
+    assert ev.get_num_requested(dg.AssetKey("census_year")) == 1  # year 2024 only
+    assert ev.get_num_requested(dg.AssetKey("longitudinal_cin_dataset")) == 1
     status = {(a["la"], a["status"]) for a in _audit(paths)}
     assert {("330", "ingested"), ("202", "ingested")} <= {(la, s.replace("_with_errors", "")) for la, s in status}
 

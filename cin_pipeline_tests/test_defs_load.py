@@ -70,6 +70,8 @@ def test_jobs_sensor_automation(defs):
     sensor = defs.resolve_sensor_def("landing_sensor")
     assert sensor.minimum_interval_seconds == 30
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    auto = defs.resolve_sensor_def("cin_automation_sensor")
+    assert auto.default_status == dg.DefaultSensorStatus.RUNNING
     graph = defs.resolve_asset_graph()
     assert graph.get(dg.AssetKey("longitudinal_cin_dataset")).automation_condition is not None
     assert graph.get(dg.AssetKey("census_return")).backfill_policy == dg.BackfillPolicy.single_run()

@@ -17,9 +17,14 @@ def lcd_con(small_returns, tmp_path_factory):
     from cin_pipeline.lcd import build_lcd
     from cin_pipeline.ops.warehouse import attach_staging
 
+    from cin_pipeline.ops.landing import ingest_many
+
     staging = tmp_path_factory.mktemp("staging")
-    for f in sorted(small_returns.glob("*/*.xml")):
-        ingest.ingest_file(f, staging)
+    side = tmp_path_factory.mktemp("side")
+    tasks = [(f"{f.stem}|{f.parent.name}", int(f.parent.name), f.stem, str(f), str(staging),
+              str(side / "quarantine"), str(side / "audit")) for f in sorted(small_returns.glob("*/*.xml"))]
+    outcomes = ingest_many(tasks, workers=2)
+    assert all(o.ok for o in outcomes), [o.message for o in outcomes if not o.ok]
     con = duckdb.connect()
     attach_staging(con, staging)
     info = build_lcd(con)

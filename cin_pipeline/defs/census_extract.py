@@ -67,12 +67,11 @@ def describe_failure(o: landing.Outcome) -> str:
 def census_return(context: dg.AssetExecutionContext, config: CensusReturnConfig, cin_paths: CinPaths):
     paths = cin_paths.paths()
     keys = list(context.partition_keys)
-    tasks = []
-    for key in keys:
-        year, la = split_key(key)
-        path = landing.locate_return(paths.landing_dir, year, la, config.source_paths.get(str(key)))
-        tasks.append((str(key), year, la, str(path) if path else None, str(paths.staging_dir),
-                      str(paths.quarantine_dir), str(paths.audit_dir)))
+    wanted = [(*split_key(key), config.source_paths.get(str(key))) for key in keys]
+    found = landing.locate_returns(paths.landing_dir, wanted)
+    tasks = [(str(key), year, la, str(path) if path else None, str(paths.staging_dir),
+              str(paths.quarantine_dir), str(paths.audit_dir))
+             for key, (year, la, _), path in zip(keys, wanted, found)]
     context.log.info(f"Ingesting {len(tasks)} LA-year return(s) with {min(config.workers, len(tasks))} worker(s)")
 
     def progress(o: landing.Outcome) -> None:

@@ -9,8 +9,13 @@ Each check reads the table's rows for the run's release year from the warehouse:
   ``cin_pipeline.publish.ees.store_publication``: ``release_year``, ``row_number`` then the
   published columns, every cell text);
 * ``publication.<table_id>__unrounded`` (optional): the table query's unrounded LA-level counts
-  (``year, la, <filters>, <counts>``, optional ``release_year``). When present the cross-checks
-  are exact; otherwise they use the text bounds documented in :mod:`cin_pipeline.checks.cross`.
+  (``year, la, <filters>, <counts>``, optional ``release_year``), written with the text rows by
+  ``store_publication``. When present the cross-checks are exact; otherwise they use the text
+  bounds documented in :mod:`cin_pipeline.checks.cross`. The loader turns the query output into
+  what the totals are made of with the writer's own
+  :func:`cin_pipeline.publish.ees.la_contributions` (carried-forward LA-years from
+  ``reference.la_year_status()`` under the year they count in, LAs outside a year's geography
+  dropped), so the checks and the writer cannot disagree on carry-forward.
 
 A failed check of severity ERROR fails its step and, being ``blocking``, stops every downstream
 asset in the same run (the ``publication`` asset depends on every table asset). WARN results
@@ -69,6 +74,13 @@ def load_table(con, spec: TableSpec, release_year: int | None) -> tuple[pd.DataF
             uwhere, uparams = " where release_year = ?", [int(release_year)]
         unrounded = con.execute(f'select * from publication."{uname}"{uwhere}', uparams).df()
         unrounded = unrounded.drop(columns=[c for c in ("release_year",) if c in unrounded.columns])
+        if unrounded.empty:
+            unrounded = None  # e.g. text rows stored without their counts: text bounds
+        elif "year" in unrounded.columns and "la" in unrounded.columns:
+            from cin_pipeline.publish.ees import la_contributions
+
+            ry = int(release_year) if release_year is not None else int(unrounded["year"].max())
+            unrounded = la_contributions(spec, unrounded, ry)
     return text, unrounded
 
 

@@ -93,3 +93,15 @@ def landing_sensor(context: dg.SensorEvaluationContext, cin_paths: CinPaths):
         skip_reason=None if run_requests else dg.SkipReason(
             f"{len(seen)} file(s) in landing, no new version"),
     )
+
+
+# Declarative automation (census_year, data_quality_summary, the LCD, and any other asset with an
+# automation condition) needs an automation-condition sensor running; Dagster's default one starts
+# STOPPED, so this one is declared RUNNING.
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    "cin_automation_sensor",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Evaluates every asset's AutomationCondition (eager year views and LCD after new returns).",
+)

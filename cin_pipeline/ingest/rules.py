@@ -13,8 +13,14 @@ macros of :func:`cin_pipeline.ingest.staging.connect` (``cin_date``, ``cin_bool`
 
 ``$year``, ``$ref`` / ``$start`` (DATE literals: 31 March of the year and 1 April before),
 ``$codes_<Item>`` (SQL list of ``spec.codes(item, year)``), ``$sex_element``/``$sex_codes``
-(``Sex`` M/F/U from 2025, ``GenderCurrent`` before), ``$la_codes`` (valid LA codes for UPN
-characters 2-4), ``$upn13`` (valid 13th UPN characters), ``$header_line``, ``$ref_raw``.
+(``Sex`` M/F/U from 2025, ``GenderCurrent`` before), ``$sex_unborn`` (the code for an unborn
+child or no sex recorded: ``U`` from 2025, ``0`` before), ``$la_codes`` (valid LA codes for UPN
+characters 2-4), ``$upn13`` (valid 13th UPN characters), ``$header_line``, ``$ref_raw``,
+``$school_age_dob`` (DATE: children born on or before it are of school age, 8770Q) and the
+working-day cut-offs (England and Wales bank holidays, :mod:`cin_pipeline.ingest.calendar`)
+``$start_minus_1wd``, ``$ref_minus_15wd`` and ``$ref_minus_45wd``.
+
+LA-level rules (2886Q, 2887Q, 2888Q) return one row with ``child_id`` and ``line`` NULL.
 
 Structural problems the parser leaves behind (a required item missing, a date or number that
 cannot be read) are reported by :data:`STRUCTURAL` checks under the DfE rule they break, or under
@@ -23,12 +29,14 @@ cannot be read) are reported by :data:`STRUCTURAL` checks under the DfE rule the
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
 from string import Template
 
 import duckdb
 
 from cin_pipeline.census import spec
+from cin_pipeline.ingest import calendar
 from cin_pipeline.ingest.parse import Header
 
 _CHUNK = 6
@@ -128,6 +136,52 @@ RULES: tuple[Rule, ...] = (
          "Check the date of death.",
          f"""SELECT child_id, {CHILD}, line, 'PersonDeathDate ' || death_date AS detail
              FROM child WHERE death_date IS NOT NULL AND NOT in_period(death_date)"""),
+    Rule("8750", E, "$sex_element must equal $sex_unborn for an unborn child",
+         "Send <$sex_element>$sex_unborn</$sex_element> for a child with an expected date of birth and no date of birth.",
+         f"""SELECT child_id, {CHILD}, line,
+             'ExpectedPersonBirthDate ' || expected_birth_date || ', $sex_element ' || cin_v(sex_raw) AS detail
+             FROM child WHERE expected_birth_date IS NOT NULL AND birth_date IS NULL
+               AND sex_raw IS DISTINCT FROM '$sex_unborn'"""),
+    Rule("8530Q", Q, "Please check and either amend data or provide a reason: Expected Date of Birth is outside the expected range for this census (March to December of the Census Year end)",
+         "Check the expected date of birth (30 days before to 9 months after 31 March of the census year).",
+         f"""SELECT child_id, {CHILD}, line, 'ExpectedPersonBirthDate ' || expected_birth_date AS detail
+             FROM child WHERE expected_birth_date < CAST($ref - INTERVAL 30 DAY AS DATE)
+               OR expected_birth_date > CAST($ref + INTERVAL 9 MONTH AS DATE)"""),
+    Rule("8535Q", Q, "Please check and either amend data or provide a reason: Child\u2019s date of death should not be prior to the date of birth",
+         "Check the date of death and the date of birth.",
+         f"""SELECT child_id, {CHILD}, line, 'PersonDeathDate ' || death_date || ', PersonBirthDate ' || birth_date AS detail
+             FROM child WHERE death_date < birth_date"""),
+    Rule("1560Q", Q, "Please check and either amend or provide a reason: Former UPN wrongly formatted",
+         "Check the former UPN: 13 characters, a letter, 11 digits, then a digit or a letter other than I, O and S.",
+         f"""SELECT child_id, {CHILD}, line, 'FormerUPN ' || former_upn AS detail
+             FROM child WHERE former_upn IS NOT NULL
+               AND NOT (regexp_full_match(former_upn, '[A-Z][0-9]{{11}}[0-9A-Z]') AND cin_in($upn13, substr(former_upn, 13, 1)))"""),
+    Rule("8770Q", Q, "Please check and either amend data or provide a reason: UPN is missing or reason UPN is missing or is UN1 for a child who is of school age.",
+         "Send the child's UPN, or a UPNunknown reason UN2-UN7 (UN1 'not of school age' does not apply).",
+         f"""SELECT c.child_id, {CHILD}, c.line,
+             'PersonBirthDate ' || c.birth_date || ', no UPN, UPNunknown ' || cin_v(c.upn_unknown) AS detail
+             FROM child c WHERE c.upn IS NULL AND c.birth_date <= $school_age_dob
+               AND NOT cin_in(['UN2', 'UN3', 'UN4', 'UN5', 'UN6', 'UN7'], c.upn_unknown)
+               AND EXISTS (SELECT 1 FROM episode e WHERE e.child_id = c.child_id AND e.referral_nfa = false)"""),
+    Rule("8772", E, "UPN unknown reason is UN7 (Referral with no further action) but at least one CIN details is a referral going on to further action",
+         "Use another UPNunknown reason (or send the UPN): the child has a referral that went on to further action.",
+         f"""SELECT c.child_id, {CHILD}, c.line, 'UPNunknown UN7, ' || e.n || ' referral(s) with ReferralNFA false' AS detail
+             FROM child c JOIN (SELECT child_id, count(*) AS n FROM episode WHERE referral_nfa = false GROUP BY child_id) e
+               USING (child_id)
+             WHERE c.upn_unknown = 'UN7'"""),
+    Rule("8775Q", Q, "Please check and either amend data or provide a reason: Child is over 25 years old",
+         "Check the date of birth (the child is over 25 and has a CIN episode open after their 25th birthday).",
+         f"""SELECT c.child_id, {CHILD}, c.line, 'PersonBirthDate ' || c.birth_date AS detail
+             FROM child c WHERE c.birth_date < CAST($ref - INTERVAL 25 YEAR AS DATE)
+               AND EXISTS (SELECT 1 FROM episode e WHERE e.child_id = c.child_id
+                 AND (e.closure_date IS NULL OR e.closure_date > CAST(c.birth_date + INTERVAL 25 YEAR AS DATE)))"""),
+    Rule("2886Q", Q, "Please check and either amend or provide a reason: Percentage of children with no sex recorded is more than 2% (excluding unborns)",
+         "Check the <$sex_element> of the children ($sex_unborn or missing is 'no sex recorded').",
+         f"""SELECT NULL AS child_id, {CHILD}, NULL::INTEGER AS line,
+             n || ' of ' || total || ' children (' || round(100.0 * n / total, 1) || '%) with $sex_element $sex_unborn or missing' AS detail
+             FROM (SELECT count(*) FILTER (WHERE (sex_raw IS NULL OR sex_raw = '$sex_unborn') AND expected_birth_date IS NULL) AS n,
+                          count(*) AS total FROM child)
+             WHERE n > 0.02 * total"""),
     # ------------------------------------------------------------------ characteristics
     Rule("8540", E, "Child's disability is missing or invalid (see Disability table)",
          "Record the child's disabilities (NONE if none) using the Disability codes.",
@@ -151,6 +205,18 @@ RULES: tuple[Rule, ...] = (
              'Disability ' || disability || ' recorded ' || count(*) || ' times' AS detail
              FROM disability WHERE child_id IS NOT NULL AND disability IS NOT NULL
              GROUP BY child_id, disability HAVING count(*) > 1"""),
+    Rule("2887Q", Q, "Please check and either amend or provide a reason: Less than 8 disability codes have been used in your return",
+         "Check the children's disabilities: the return uses fewer than 8 different disability codes.",
+         f"""SELECT NULL AS child_id, {CHILD}, NULL::INTEGER AS line, n || ' disability codes used: ' || codes AS detail
+             FROM (SELECT count(DISTINCT disability) AS n, string_agg(DISTINCT disability, ', ' ORDER BY disability) AS codes
+                   FROM disability WHERE disability <> 'NONE' AND cin_in($codes_Disability, disability))
+             WHERE n BETWEEN 1 AND 7"""),
+    Rule("2888Q", Q, "Please check and either amend or provide a reason: Only one disability code is recorded per child and multiple disabilities should be recorded where possible.",
+         "Record all of a child's disabilities, not only the main one.",
+         f"""SELECT NULL AS child_id, {CHILD}, NULL::INTEGER AS line, n || ' disabled children, each with one disability code' AS detail
+             FROM (SELECT count(*) AS n, max(k) AS most FROM (SELECT child_id, count(DISTINCT disability) AS k
+                   FROM disability WHERE disability <> 'NONE' GROUP BY child_id))
+             WHERE n > 0 AND most = 1"""),
     # ------------------------------------------------------------------ episodes (CINdetails)
     Rule("8590", E, "Child does not have a recorded CIN episode.",
          "Add the child's <CINdetails>, or remove the child from the return.",
@@ -279,6 +345,23 @@ RULES: tuple[Rule, ...] = (
          """SELECT e.child_id, e.episode_seq, e.line, 'ReasonForClosure ' || e.reason_for_closure || ' without assessment' AS detail
             FROM episode e WHERE e.reason_for_closure IN ('RC8', 'RC9') AND NOT EXISTS (SELECT 1 FROM assessment a
               WHERE a.child_id = e.child_id AND a.episode_seq = e.episode_seq)"""),
+    Rule("8569Q", Q, "A case with referral date before one working day prior to the collection start date must not be flagged as a no further action case",
+         "Check the referral date and ReferralNFA: a referral before the census year cannot be NFA.",
+         """SELECT child_id, episode_seq, line,
+            'CINreferralDate ' || referral_date || ' before ' || CAST($start_minus_1wd AS VARCHAR) || ', ReferralNFA true' AS detail
+            FROM episode WHERE referral_nfa = true AND referral_date < $start_minus_1wd"""),
+    Rule("8867", E, "CIN episode is shown as closed, however Assessment is not shown as completed",
+         "Add the authorisation date of every assessment of a closed episode (or remove the closure).",
+         """SELECT a.child_id, a.episode_seq, a.line,
+            'CINclosureDate ' || e.closure_date || ', assessment started ' || cin_v(a.start_date) || ' has no AssessmentAuthorisationDate' AS detail
+            FROM assessment a JOIN episode e USING (child_id, episode_seq)
+            WHERE e.closure_date IS NOT NULL AND a.authorisation_date IS NULL"""),
+    Rule("8868", E, "CIN episode is shown as closed, however Section 47 enquiry is not shown as completed by ICPC date or ICPC not required flag",
+         "Add the ICPC date, or set ICPCnotRequired to 1, on every S47 of a closed episode (or remove the closure).",
+         """SELECT s.child_id, s.episode_seq, s.line,
+            'CINclosureDate ' || e.closure_date || ', S47 started ' || cin_v(s.start_date) || ' has no DateOfInitialCPC and ICPCnotRequired is not true' AS detail
+            FROM section47 s JOIN episode e USING (child_id, episode_seq)
+            WHERE e.closure_date IS NOT NULL AND s.icpc_date IS NULL AND s.icpc_not_required IS DISTINCT FROM true"""),
     # ------------------------------------------------------------------ assessments
     Rule("1103", E, "The assessment start date cannot be before the referral date",
          "Correct the assessment start date or the referral date.",
@@ -337,6 +420,28 @@ RULES: tuple[Rule, ...] = (
          """SELECT child_id, episode_seq, min(line) AS line, 'AssessmentFactors ' || factor || ' recorded ' || count(*) || ' times' AS detail
             FROM assessment_factor WHERE factor IS NOT NULL
             GROUP BY child_id, episode_seq, assessment_seq, factor HAVING count(*) > 1"""),
+    Rule("8670Q", Q, "Please check and either amend data or provide a reason: Assessment started more than 45 working days before the end of the census year. However, there is no Assessment end date.",
+         "Check the assessment: add the authorisation date if it was completed.",
+         """SELECT child_id, episode_seq, line,
+            'open assessment started ' || start_date || ', before ' || CAST($ref_minus_45wd AS VARCHAR) AS detail
+            FROM assessment WHERE authorisation_date IS NULL AND start_date < $ref_minus_45wd"""),
+    Rule("8873Q", Q, "Please check and either amend data or provide a reason: When there is only one assessment on the episode and the factors code \u201c21 No factors identified\u201d has been used for the completed assessment, the reason for closure \u2018RC8\u2019 or 'RC9' should be used.",
+         "Check the reason for closure (RC8/RC9) or the assessment factors.",
+         """SELECT e.child_id, e.episode_seq, e.line,
+            'only assessment has factor 21, ReasonForClosure ' || cin_v(e.reason_for_closure) AS detail
+            FROM episode e JOIN (SELECT child_id, episode_seq, min(assessment_seq) AS assessment_seq FROM assessment
+                                 GROUP BY child_id, episode_seq HAVING count(*) = 1) a USING (child_id, episode_seq)
+            WHERE NOT cin_in(['RC8', 'RC9'], e.reason_for_closure)
+              AND EXISTS (SELECT 1 FROM assessment_factor f WHERE f.child_id = a.child_id AND f.episode_seq = a.episode_seq
+                          AND f.assessment_seq = a.assessment_seq AND f.factor = '21')"""),
+    Rule("8945Q", Q, "Please check and either amend data or provide a reason: the assessment factors code '18A' should not be used ('18B' or '18C' should be used instead)",
+         "Use 18B (child on child) or 18C (adult on child) instead of 18A.",
+         """SELECT child_id, episode_seq, line, 'AssessmentFactors 18A' AS detail
+            FROM assessment_factor WHERE factor = '18A'""", from_year=2025),
+    Rule("8950Q", Q, "Please check and either amend data or provide a reason: the assessment factors code '19A' should not be used ('19B' or '19C' should be used instead)",
+         "Use 19B (child on child) or 19C (adult on child) instead of 19A.",
+         """SELECT child_id, episode_seq, line, 'AssessmentFactors 19A' AS detail
+            FROM assessment_factor WHERE factor = '19A'""", from_year=2025),
     # ------------------------------------------------------------------ CIN plans (2021-22 onwards)
     Rule("4000", E, "CIN Plan details provided for a referral with no further action",
          "Remove the CIN plan, or set ReferralNFA to 0.",
@@ -403,6 +508,18 @@ RULES: tuple[Rule, ...] = (
             WHERE k.start_date >= p.start_date
               AND ((p.end_date IS NOT NULL AND k.start_date < p.end_date) OR (p.end_date IS NULL AND k.start_date <= $ref))""",
          from_year=2022),
+    Rule("4008", E, "CIN Plan shown as starting after the child\u2019s Date of Death.",
+         "Correct the CIN plan start date or the date of death.",
+         """SELECT p.child_id, p.episode_seq, p.line, 'CINPlanStartDate ' || p.start_date || ', PersonDeathDate ' || c.death_date AS detail
+            FROM cin_plan p JOIN child c USING (child_id) WHERE p.start_date > c.death_date""", from_year=2022),
+    Rule("4009Q", Q, "CIN Plan cannot end after the child\u2019s Date of Death",
+         "Check the CIN plan end date and the date of death.",
+         """SELECT p.child_id, p.episode_seq, p.line, 'CINPlanEndDate ' || p.end_date || ', PersonDeathDate ' || c.death_date AS detail
+            FROM cin_plan p JOIN child c USING (child_id) WHERE p.end_date > c.death_date""", from_year=2022),
+    Rule("4012Q", Q, "Please check and either amend or provide a reason: CIN Plan shown as starting and ending on the same day",
+         "Check the CIN plan start and end dates.",
+         """SELECT child_id, episode_seq, line, 'CINPlanStartDate and CINPlanEndDate ' || start_date AS detail
+            FROM cin_plan WHERE end_date = start_date""", from_year=2022),
     # ------------------------------------------------------------------ section 47
     Rule("1104", E, "The date of the initial child protection conference cannot be before the referral date",
          "Correct the ICPC date or the referral date.",
@@ -441,6 +558,21 @@ RULES: tuple[Rule, ...] = (
          "Correct the ICPC date.",
          """SELECT child_id, episode_seq, line, 'DateOfInitialCPC ' || icpc_date || ' is a ' || dayname(icpc_date) AS detail
             FROM section47 WHERE isodow(icpc_date) IN (6, 7)"""),
+    Rule("8675Q", Q, "Please check and either amend data or provide a reason: S47 Enquiry started more than 15 working days before the end of the census year. However, there is no date of Initial Child Protection Conference.",
+         "Check the S47: add the ICPC date, or set ICPCnotRequired to 1 if no conference is needed.",
+         """SELECT child_id, episode_seq, line,
+            'open S47 started ' || start_date || ', before ' || CAST($ref_minus_15wd AS VARCHAR) AS detail
+            FROM section47 WHERE icpc_date IS NULL AND icpc_not_required = false AND start_date < $ref_minus_15wd"""),
+    Rule("8890", E, "A Section 47 enquiry is shown as starting when there is another Section 47 Enquiry ongoing",
+         "Correct the S47 dates so the enquiries of an episode do not overlap.",
+         """SELECT DISTINCT a.child_id, a.episode_seq, a.line,
+            'S47ActualStartDate ' || a.start_date || ' during S47 ' || b.s47_seq || ' (' || b.start_date
+              || ' to ' || coalesce(CAST(b.icpc_date AS VARCHAR), 'open') || ')' AS detail
+            FROM section47 a JOIN section47 b ON a.child_id = b.child_id AND a.episode_seq = b.episode_seq
+              AND a.s47_seq <> b.s47_seq
+            WHERE a.start_date >= b.start_date
+              AND ((b.icpc_date IS NOT NULL AND a.start_date <= b.icpc_date)
+                OR (b.icpc_date IS NULL AND b.icpc_not_required IS DISTINCT FROM true AND a.start_date <= $ref))"""),
     # ------------------------------------------------------------------ child protection plans
     Rule("1105", E, "The child protection plan start date cannot be before the referral date",
          "Correct the CPP start date or the referral date.",
@@ -502,6 +634,14 @@ RULES: tuple[Rule, ...] = (
             FROM cpp a JOIN cpp b ON a.child_id = b.child_id AND (a.episode_seq, a.cpp_seq) <> (b.episode_seq, b.cpp_seq)
             WHERE a.start_date >= b.start_date
               AND ((b.end_date IS NOT NULL AND a.start_date < b.end_date) OR (b.end_date IS NULL AND a.start_date <= $ref))"""),
+    Rule("8915", E, "Child Protection Plan shown as starting after the child\u2019s Date of Death",
+         "Correct the CPP start date or the date of death.",
+         """SELECT k.child_id, k.episode_seq, k.line, 'CPPstartDate ' || k.start_date || ', PersonDeathDate ' || c.death_date AS detail
+            FROM cpp k JOIN child c USING (child_id) WHERE k.start_date > c.death_date"""),
+    Rule("8920", E, "Child Protection Plan cannot end after the child\u2019s Date of Death",
+         "Correct the CPP end date or the date of death.",
+         """SELECT k.child_id, k.episode_seq, k.line, 'CPPendDate ' || k.end_date || ', PersonDeathDate ' || c.death_date AS detail
+            FROM cpp k JOIN child c USING (child_id) WHERE k.end_date > c.death_date"""),
 )
 
 _BY_CODE = {r.code: r for r in RULES}
@@ -575,10 +715,20 @@ def placeholders(header: Header, la_codes=None) -> dict[str, str]:
         from cin_pipeline.ingest import parse
         la_codes = parse.known_la_codes() or ()
     la_codes = sorted(set(la_codes) | {f"{i:03d}" for i in range(1, 6)})
+    def date_sql(d: _dt.date) -> str:
+        return f"DATE '{d.isoformat()}'"
+
     values = {
         "year": str(year),
-        "ref": f"DATE '{end.isoformat()}'",
-        "start": f"DATE '{start.isoformat()}'",
+        "ref": date_sql(end),
+        "start": date_sql(start),
+        "sex_unborn": "U" if sex_el == "Sex" else "0",
+        # 2024-25 on: of school age by the September after the census (born on or before
+        # 31 August four years before); earlier returns: more than 6 years old at the reference date
+        "school_age_dob": date_sql(_dt.date(year - 4, 8, 31) if year >= 2025 else _dt.date(year - 6, 3, 31)),
+        "start_minus_1wd": date_sql(calendar.working_days_before(start, 1)),
+        "ref_minus_15wd": date_sql(calendar.working_days_before(end, 15)),
+        "ref_minus_45wd": date_sql(calendar.working_days_before(end, 45)),
         "sex_element": sex_el,
         "sex_codes": _sql_list(spec.codes(sex_el, year)),
         "sex_codes_text": ", ".join(spec.codes(sex_el, year)),

@@ -148,13 +148,22 @@ def typed_expr(kind: str, col: str) -> str:
 
 
 # ------------------------------------------------------------------ connection and loading
-def connect(threads: int | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
-    """A private in-memory DuckDB connection with the helper macros the ingest SQL uses."""
+def connect(threads: int | None = None, memory_limit: str | None = None,
+            temp_directory: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB connection with the helper macros the ingest SQL uses.
+
+    ``memory_limit`` (e.g. ``"1GB"``) caps DuckDB's buffer memory; beyond it, operators spill to
+    ``temp_directory``.
+    """
     config = {}
     if threads:
         config["threads"] = int(threads)
     if memory_limit:
         config["memory_limit"] = memory_limit
+    if temp_directory:
+        # DuckDB creates the folder itself on the first spill (and removes it on close)
+        Path(temp_directory).parent.mkdir(parents=True, exist_ok=True)
+        config["temp_directory"] = str(temp_directory)
     con = duckdb.connect(":memory:", config=config)
     ws = "' ' || chr(9) || chr(10) || chr(13)"
     con.execute(f"CREATE MACRO cin_txt(x) AS nullif(trim(x, {ws}), '')")
@@ -167,23 +176,50 @@ def connect(threads: int | None = None, memory_limit: str | None = None) -> duck
     return con
 
 
-_SESSIONS: dict[tuple[int, int, int | None], duckdb.DuckDBPyConnection] = {}
+DEFAULT_MEMORY_LIMIT = "1GB"
+"""DuckDB memory limit of one ingest (env ``CIN_INGEST_MEMORY_LIMIT`` overrides it, DuckDB
+syntax: ``"512MB"``, ``"2GB"``). DuckDB spills what does not fit (the in-memory tables included)
+to :func:`spill_dir`, so with the parser holding one batch of children at a time an ingest stays
+within about 2 GB however large the file."""
+
+_SESSIONS: dict[tuple[int, int, int | None], tuple[tuple, duckdb.DuckDBPyConnection]] = {}
 
 
-def session(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def memory_limit() -> str:
+    """The DuckDB memory limit for an ingest: ``CIN_INGEST_MEMORY_LIMIT`` or ``1GB``."""
+    return os.environ.get("CIN_INGEST_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT
+
+
+def spill_dir(staging_dir: str | os.PathLike) -> Path:
+    """Folder holding the ingests' spill folders: ``<parent of staging_dir>/tmp/duckdb_spill``.
+    Each connection of :func:`session` spills to its own ``<pid>-<thread>`` subfolder, so
+    parallel ingests never share (or delete) each other's temporary files."""
+    return Path(staging_dir).resolve().parent / "tmp" / "duckdb_spill"
+
+
+def session(threads: int | None = None, memory_limit: str | None = None,
+            spill_root: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
     """This process's (and thread's) private in-memory connection, reused across ingests.
 
     Opening an in-memory database and defining the macros costs tens of milliseconds, which
     matters with 150 LA files a year; a cached connection per (process, thread) avoids it and is
     as isolated as a fresh one (nothing is shared with other processes or threads). Every ingest
-    starts by dropping the tables the previous one left (:func:`reset`).
+    starts by dropping the tables the previous one left (:func:`reset`). A different memory limit
+    or spill folder replaces the cached connection (DuckDB cannot move a used spill folder).
     """
     import threading
 
     key = (os.getpid(), threading.get_ident(), threads)
-    con = _SESSIONS.get(key)
-    if con is None:
-        con = _SESSIONS[key] = connect(threads=threads)
+    temp_directory = None if spill_root is None else Path(spill_root) / f"{key[0]}-{key[1]}-{threads or 0}"
+    settings = (memory_limit, None if temp_directory is None else str(temp_directory))
+    cached = _SESSIONS.get(key)
+    if cached is not None and cached[0] == settings:
+        con = cached[1]
+    else:
+        if cached is not None:
+            cached[1].close()
+        con = connect(threads=threads, memory_limit=memory_limit, temp_directory=temp_directory)
+        _SESSIONS[key] = (settings, con)
     reset(con)
     return con
 
@@ -345,7 +381,8 @@ def ingest_file(
     ``source_name`` is the file name recorded in ``header.source_file`` and in every finding
     (default: the name of ``path``; pass the original name when ``path`` is a landing copy).
     ``sha256`` skips re-hashing when the caller already has it. ``threads`` caps DuckDB's
-    threads (use 1 when running several ingests in parallel).
+    threads (use 1 when running several ingests in parallel). DuckDB memory is capped by
+    :func:`memory_limit` and spills to :func:`spill_dir` (beside ``staging_dir``).
 
     Raises :class:`cin_pipeline.ingest.parse.CensusFileError` when the file cannot be ingested;
     nothing is written in that case.
@@ -358,7 +395,7 @@ def ingest_file(
     header = parse.read_header(path, expected_year, expected_la, max_bytes=max_bytes)
     digest = sha256 or file_sha256(path)
     name = source_name or path.name
-    con = session(threads=threads)
+    con = session(threads=threads, memory_limit=memory_limit(), spill_root=spill_dir(staging_dir))
     try:
         load_raw(con, path)
         build_typed(con, header, source_file=name, file_sha256=digest)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+DEFAULT_YEARS = "2016-2024"
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -13,7 +15,9 @@ def register(subparsers) -> None:
                     "single-run backfill, staging, data quality, LCD, tables, checks, publication) "
                     "through the real Dagster definitions, in process, on the .dagster_home instance.")
     p.add_argument("--scale", type=float, default=0.03, help="size relative to the real census (default 0.03)")
-    p.add_argument("--years", default="2013-2024", help="reporting years, e.g. 2013-2024 or 2017,2023-2024")
+    p.add_argument("--years", default=DEFAULT_YEARS,
+                   help="reporting years (default 2016-2024: the re-referral series from 2017 plus the "
+                        "previous year for its 12-month look-back; 2013-2024 for every CIN time series)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--las", default=None, help="comma-separated 3-digit LA codes (default: all)")
     p.add_argument("--workers", type=int, default=2, help="ingest processes (default 2)")

@@ -75,7 +75,7 @@ def _wipe(paths: Paths) -> None:
         Path(str(paths.warehouse) + suffix).unlink(missing_ok=True)
 
 
-def run_demo(scale: float = 0.03, years: str = "2013-2024", seed: int = 42, las=None,
+def run_demo(scale: float = 0.03, years: str = "2016-2024", seed: int = 42, las=None,
              workers: int = 2, keep: bool = False) -> int:
     import dagster as dg
 

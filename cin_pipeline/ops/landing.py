@@ -119,26 +119,45 @@ def landing_path(landing_dir: str | os.PathLike, year: int, la: str) -> Path:
     return Path(landing_dir) / str(year) / f"{la}.xml"
 
 
-def locate_return(landing_dir, year: int, la: str, configured: str | None = None) -> Path | None:
-    """The file to ingest for (year, la): the path from run config (the sensor), else the landing
-    convention, else the newest file under the landing folder whose *header* says (year, la)."""
-    if configured and Path(configured).is_file():
-        return Path(configured)
-    conventional = landing_path(landing_dir, year, la)
-    if conventional.is_file():
-        return conventional
+def header_index(landing_dir) -> dict[tuple[int, str], Path]:
+    """(year, la) -> newest ``*.xml`` under the landing folder whose *header* says so (one scan)."""
+    found: dict[tuple[int, str], Path] = {}
     root = Path(landing_dir)
     if not root.exists():
-        return None
-    matches = []
+        return found
     for p in sorted(root.rglob("*.xml")):
         try:
             h = read_header(p)
         except Exception:  # unreadable files are the sensor's business
             continue
-        if int(h.year) == int(year) and str(h.la) == str(la):
-            matches.append(p)
-    return max(matches, key=lambda p: p.stat().st_mtime_ns) if matches else None
+        k = (int(h.year), str(h.la))
+        if k not in found or p.stat().st_mtime_ns > found[k].stat().st_mtime_ns:
+            found[k] = p
+    return found
+
+
+def locate_returns(landing_dir, wanted: list[tuple[int, str, str | None]]) -> list[Path | None]:
+    """The file to ingest for each (year, la, configured path): the path from run config (the
+    sensor), else the landing convention ``<landing>/<year>/<la>.xml``, else the newest file whose
+    header says (year, la). The header scan runs at most once, and only if something is missing."""
+    out: list[Path | None] = []
+    index = None
+    for year, la, configured in wanted:
+        if configured and Path(configured).is_file():
+            out.append(Path(configured))
+            continue
+        conventional = landing_path(landing_dir, year, la)
+        if conventional.is_file():
+            out.append(conventional)
+            continue
+        if index is None:
+            index = header_index(landing_dir)
+        out.append(index.get((int(year), str(la))))
+    return out
+
+
+def locate_return(landing_dir, year: int, la: str, configured: str | None = None) -> Path | None:
+    return locate_returns(landing_dir, [(year, la, configured)])[0]
 
 
 # ------------------------------------------------------------------ the unit of work

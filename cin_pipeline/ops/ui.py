@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -28,7 +27,7 @@ def run_ui(port: int = 3000, host: str = "127.0.0.1") -> int:
     cmd = [str(exe) if exe.exists() else "dagster", "dev", "-m", "cin_pipeline.definitions",
            "-h", host, "-p", str(port)]
     print(f"DAGSTER_HOME={home}\n$ {' '.join(cmd)}\nOpen http://{host}:{port}  (Ctrl-C to stop)", flush=True)
-    try:
-        return subprocess.call(cmd, cwd=PROJECT_ROOT, env=os.environ.copy())
-    except KeyboardInterrupt:
-        return 0
+    os.chdir(PROJECT_ROOT)
+    # Become `dagster dev` (no wrapper process left behind): signals reach it directly.
+    os.execve(cmd[0], cmd, os.environ.copy()) if Path(cmd[0]).is_absolute() else os.execvpe(cmd[0], cmd, os.environ.copy())
+    return 0  # not reached

@@ -33,6 +33,7 @@ import logging
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import lru_cache
 from itertools import product
 
 import numpy as np
@@ -104,6 +105,12 @@ def percentile(values: list[float] | np.ndarray, q: float) -> Fraction | None:
 
 
 # ----------------------------------------------------------------------------- reference
+@lru_cache(maxsize=None)
+def _las_for_year(year: int) -> pd.DataFrame:
+    """:func:`cin_pipeline.reference.las_for_year`, once per process (read-only: do not modify)."""
+    return reference.las_for_year(year)
+
+
 @dataclass
 class Geography:
     """Reference data the writer needs for one release year (cached per process)."""
@@ -128,7 +135,7 @@ class Geography:
 
     def las(self, year: int) -> pd.DataFrame:
         if year not in self._las:
-            self._las[year] = reference.las_for_year(year)
+            self._las[year] = _las_for_year(year)
         return self._las[year]
 
     def population(self, year: int) -> dict[str, int]:
@@ -182,6 +189,7 @@ class EesOutput:
     data: pd.DataFrame          # every cell a string, columns = spec.columns()
     meta: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    counts: pd.DataFrame | None = None  # the query's unrounded output (normalised), if known
 
     @property
     def file_name(self) -> str:
@@ -316,13 +324,62 @@ def build_rows(spec: TableSpec, counts: pd.DataFrame, release_year: int,
     else:
         rows, notes = _la_rows(spec, idx, didx, release_year, geo)
     data = pd.DataFrame(rows, columns=spec.columns(), dtype=object)
-    return EesOutput(spec, release_year, data, build_meta(spec), notes)
+    return EesOutput(spec, release_year, data, build_meta(spec), notes, counts)
+
+
+def source_year(geo: Geography, year: int, la: str) -> int:
+    """The year whose counts LA ``la`` contributes to the national and regional totals of ``year``:
+    its ``carry_forward_from`` year when one is configured, else ``year`` itself."""
+    st = geo.status.get((year, la))
+    return st[1] if st and st[1] else year
+
+
+def la_sources(geo: Geography, year: int, available) -> list[tuple[str, int]]:
+    """``(la, source year)`` of every LA whose unrounded counts go into the totals of ``year``.
+
+    These are the LAs of the year's geography (every LA with counts, before
+    :data:`cin_pipeline.reference.FIRST_YEAR`) that have counts in their :func:`source_year`;
+    ``available`` holds the ``(year, la)`` pairs that have counts. The writer sums exactly these
+    (national, regional and national-only tables), and the cross-checks re-add them
+    (:func:`la_contributions`), so carry-forward is applied in one place."""
+    avail = set(available)
+    if year >= reference.FIRST_YEAR:
+        las = list(geo.las(year)["old_la_code"])
+    else:
+        las = sorted({la for y, la in avail if y == year})
+    out = []
+    for la in las:
+        src = source_year(geo, year, la)
+        if (src, la) in avail:
+            out.append((la, src))
+    return out
+
+
+def la_contributions(spec: TableSpec, counts: pd.DataFrame, release_year: int,
+                     geo: Geography | None = None) -> pd.DataFrame:
+    """The unrounded LA rows that make up the published totals of every year of ``release_year``.
+
+    ``counts`` is the table query's output (``year, la, <filters>, <counts>``); the result has
+    the same columns, one block per published year and contributing LA (:func:`la_sources`):
+    the LA's rows of its source year, labelled with the published year. Carried-forward LA-years
+    (Hampshire 2024 <- 2023) therefore appear under the year they are counted in, and LAs
+    outside the year's geography are left out, exactly as :func:`build_rows` sums them."""
+    geo = geo or Geography.load(spec.status_file)
+    counts = normalise_counts(spec, counts)
+    avail = set(zip(counts["year"].astype(int), counts["la"].astype(str)))
+    keys = [(year, la, src) for year in spec.years(release_year)
+            for la, src in la_sources(geo, year, avail)]
+    key = pd.DataFrame(keys, columns=["out_year", "la", "year"])
+    key["year"] = key["year"].astype("int64")
+    key["out_year"] = key["out_year"].astype("int64")
+    out = counts.merge(key, on=["year", "la"], how="inner")
+    out["year"] = out.pop("out_year")
+    return out[list(counts.columns)].sort_values(["year", "la"], kind="stable").reset_index(drop=True)
 
 
 def _source(spec, idx, didx, geo, year: int, la: str, fkey: tuple = ()):
     """(counts, observations) that a LA contributes to totals in ``year``."""
-    st = geo.status.get((year, la))
-    src_year = st[1] if st and st[1] else year
+    src_year = source_year(geo, year, la)
     vals = idx.get((src_year, la, *fkey))
     obs = {name: m.get((src_year, la), []) for name, m in didx.items()}
     return vals, obs
@@ -333,6 +390,7 @@ def _la_rows(spec, idx, didx, release_year, geo) -> tuple[list[list[str]], list[
     notes: list[str] = []
     regions = reference.regions()
     nfilters = [f.values[0] for f in spec.filters]  # all constant for LA tables
+    avail = {k[:2] for k in idx}
     if spec.query_filters:
         raise NotImplementedError("LA-level tables with non-constant filters")
     for year in sorted(spec.years(release_year), reverse=True):
@@ -346,10 +404,11 @@ def _la_rows(spec, idx, didx, release_year, geo) -> tuple[list[list[str]], list[
         extra = sorted({k[1] for k in idx if k[0] == year} - known)
         if extra:
             notes.append(f"{year}: counts for LAs not in the {year} geography ignored: {extra}")
+        contributing = {la for la, _ in la_sources(geo, year, avail)}
         for r in las.itertuples(index=False):
-            vals, obs = _source(spec, idx, didx, geo, year, r.old_la_code)
-            if vals is None:
+            if r.old_la_code not in contributing:
                 continue
+            vals, obs = _source(spec, idx, didx, geo, year, r.old_la_code)
             for area in ("E92000001", r.region_code, r.london_group_code):
                 if area:
                     _add(totals.setdefault(area, {}), vals)
@@ -389,17 +448,12 @@ def _national_rows(spec, idx, didx, release_year, geo) -> tuple[list[list[str]],
     rows: list[list[str]] = []
     notes: list[str] = []
     qf = list(spec.query_filters)
+    avail = {k[:2] for k in idx}
     for year in sorted(spec.years(release_year), reverse=True):
         fmtr = _Formatter(spec, year)
-        las = set(geo.las(year)["old_la_code"]) if year >= reference.FIRST_YEAR else set()
-        present = {k[1] for k in idx if k[0] == year}
         # LAs configured with a carry-forward contribute their earlier year's rows
-        carried = {la for (y, la), (_, cf) in geo.status.items() if y == year and cf}
-        contributors = (present | carried) & las if las else present
         agg: dict[tuple, dict[str, int]] = {}
-        for la in sorted(contributors):
-            st = geo.status.get((year, la))
-            src_year = st[1] if st and st[1] else year
+        for la, src_year in la_sources(geo, year, avail):
             for k, vals in idx.items():
                 if k[0] == src_year and k[1] == la:
                     _add(agg.setdefault(tuple(k[2:]), {}), vals)
@@ -432,16 +486,25 @@ def _national_rows(spec, idx, didx, release_year, geo) -> tuple[list[list[str]],
 
 
 # ----------------------------------------------------------------------------- meta
+def filter_default(f) -> str:
+    """The default item of a filter without a Total: declared ``default``, else the first value."""
+    return f.default or (f.values[0] if f.values else "")
+
+
 def build_meta(spec: TableSpec) -> pd.DataFrame:
-    """The ``.meta.csv``: the 8 required columns (+ ``filter_default`` when a filter has no Total)."""
+    """The ``.meta.csv``: the 8 required columns (+ ``filter_default`` when a filter has no Total).
+
+    A filter without a ``Total`` item gets ``filter_default`` = its declared ``default``, else its
+    first declared value (for the single-valued ``category`` filter of the wide tables: that value),
+    so the EES screener's ``filter_defaults`` check finds a default in the data for every filter."""
     rows = []
-    need_default = any(not f.total and not f.constant and f.default for f in spec.filters)
+    need_default = any(not f.total and filter_default(f) for f in spec.filters)
     for f in spec.filters:
         r = {"col_name": f.name, "col_type": "Filter", "label": f.label, "indicator_grouping": "",
              "indicator_unit": "", "indicator_dp": "", "filter_hint": f.hint,
              "filter_grouping_column": ""}
         if need_default:
-            r["filter_default"] = f.default if (f.default and not f.total) else ""
+            r["filter_default"] = "" if f.total else filter_default(f)
         rows.append(r)
     for i in spec.indicators:
         r = {"col_name": i.name, "col_type": "Indicator", "label": i.label,
@@ -472,32 +535,61 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def store_publication(con, out: EesOutput) -> int:
-    """Replace the rows of ``release_year`` in ``publication.<table_id>``: the published cells as
-    text (exactly the CSV content, in file order: column ``row_number``) plus ``release_year``."""
-    spec = out.spec
-    table = f"{PUBLICATION_SCHEMA}.{_q(spec.table_id)}"
-    cols = spec.columns()
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {PUBLICATION_SCHEMA}")
+UNROUNDED_SUFFIX = "__unrounded"
+
+
+def _ensure_table(con, name: str, columns: list[tuple[str, str]]) -> str:
+    """``publication.<name>`` with exactly ``columns`` (rebuilt when the declaration changed)."""
+    table = f"{PUBLICATION_SCHEMA}.{_q(name)}"
     existing = con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-        "ORDER BY ordinal_position", [PUBLICATION_SCHEMA, spec.table_id]).fetchall()
-    wanted = ["release_year", "row_number", *cols]
-    if existing and [c for (c,) in existing] != wanted:
-        con.execute(f"DROP TABLE {table}")  # declaration changed: rebuild the table
+        "ORDER BY ordinal_position", [PUBLICATION_SCHEMA, name]).fetchall()
+    if existing and [c for (c,) in existing] != [c for c, _ in columns]:
+        con.execute(f"DROP TABLE {table}")
         existing = []
     if not existing:
-        con.execute(f"CREATE TABLE {table} (release_year INTEGER, row_number INTEGER, "
-                    + ", ".join(f"{_q(c)} VARCHAR" for c in cols) + ")")
-    df = out.data.copy()
-    df.insert(0, "row_number", range(1, len(df) + 1))
-    df.insert(0, "release_year", out.release_year)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(f"DELETE FROM {table} WHERE release_year = ?", [out.release_year])
+        con.execute(f"CREATE TABLE {table} (" + ", ".join(f"{_q(c)} {t}" for c, t in columns) + ")")
+    return table
+
+
+def _replace_rows(con, table: str, release_year: int, df: pd.DataFrame) -> None:
+    con.execute(f"DELETE FROM {table} WHERE release_year = ?", [release_year])
+    if len(df):
         con.register("_ees_rows", df)
         con.execute(f"INSERT INTO {table} SELECT * FROM _ees_rows")
         con.unregister("_ees_rows")
+
+
+def store_publication(con, out: EesOutput) -> int:
+    """Replace the rows of ``release_year`` in ``publication.<table_id>``: the published cells as
+    text (exactly the CSV content, in file order: column ``row_number``) plus ``release_year``.
+
+    In the same transaction, ``publication.<table_id>__unrounded`` gets the query's unrounded
+    output for that release year (``release_year, year, la, <filters>, <counts>``; every row the
+    query returned, carried-forward source years included), which the cross-checks
+    (``cin_pipeline.defs.checks``) read to be exact. Without ``out.counts`` (e.g. rows re-stored
+    from :func:`load_publication`) that release year's unrounded rows are removed, so the checks
+    never compare text with stale counts."""
+    spec = out.spec
+    cols = spec.columns()
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {PUBLICATION_SCHEMA}")
+    table = _ensure_table(con, spec.table_id, [("release_year", "INTEGER"), ("row_number", "INTEGER")]
+                          + [(c, "VARCHAR") for c in cols])
+    ucols = ["year", "la", *[f.name for f in spec.query_filters], *spec.count_columns]
+    utable = _ensure_table(con, spec.table_id + UNROUNDED_SUFFIX,
+                           [("release_year", "INTEGER"), ("year", "INTEGER"), ("la", "VARCHAR")]
+                           + [(f.name, "VARCHAR") for f in spec.query_filters]
+                           + [(c, "BIGINT") for c in spec.count_columns])
+    df = out.data.copy()
+    df.insert(0, "row_number", range(1, len(df) + 1))
+    df.insert(0, "release_year", out.release_year)
+    udf = (out.counts[ucols].copy() if out.counts is not None
+           else pd.DataFrame({c: [] for c in ucols}))
+    udf.insert(0, "release_year", out.release_year)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _replace_rows(con, table, out.release_year, df)
+        _replace_rows(con, utable, out.release_year, udf)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -111,6 +111,16 @@ def render_return(sim: LASimulation, year: int, release: str = "0.1.0") -> tuple
     sex_codes = {"Sex": ("M", "F", "U"), "GenderCurrent": ("1", "2", "0")}[sex_el]
     id_order = [i.name for i in spec.block_items("ChildIdentifiers", year)]
     ep_order = [i.name for i in spec.block_items("CINdetails", year)]
+    slot = {name: ep_order.index(name) if name in ep_order else len(ep_order) for name in (
+        "CINreferralDate", "ReferralSource", "PrimaryNeedCode", "CINclosureDate", "ReasonForClosure",
+        "Assessments", "CINPlanDates", "Section47", "ReferralNFA", "ChildProtectionPlans")}
+    S_REF, S_SRC, S_NEED, S_CLOSE, S_RC = (slot[k] for k in ("CINreferralDate", "ReferralSource", "PrimaryNeedCode",
+                                                               "CINclosureDate", "ReasonForClosure"))
+    S_ASS, S_PLAN, S_S47, S_NFA, S_CPP = (slot[k] for k in ("Assessments", "CINPlanDates", "Section47",
+                                                            "ReferralNFA", "ChildProtectionPlans"))
+    n_slots = len(ep_order) + 1
+    ids = sim.__dict__.setdefault("_id_cache", {})
+    upns = sim.__dict__.setdefault("_upn_cache", {})
     plans_on = spec.has_cin_plan_dates(year)
     valid_rc = set(spec.codes("ReasonForClosure", year))
     valid_src = set(spec.codes("ReferralSource", year))
@@ -128,7 +138,10 @@ def render_return(sim: LASimulation, year: int, release: str = "0.1.0") -> tuple
         all_nfa = all(cols["outcome"][j] == OUT_NFA for j in eps)
 
         dob = ch_dob[k]
-        ident = {"LAchildID": f"<LAchildID>{escape(la_child_id(la, ci))}</LAchildID>"}
+        lid = ids.get(ci)
+        if lid is None:
+            lid = ids[ci] = f"<LAchildID>{escape(la_child_id(la, ci))}</LAchildID>"
+        ident = {"LAchildID": lid}
         if dob > t1:
             ident["ExpectedPersonBirthDate"] = f"<ExpectedPersonBirthDate>{iso(dob)}</ExpectedPersonBirthDate>"
             sex = sex_codes[2]
@@ -138,7 +151,10 @@ def render_return(sim: LASimulation, year: int, release: str = "0.1.0") -> tuple
         ident[sex_el] = f"<{sex_el}>{sex}</{sex_el}>"
         school_age = dob + five_years <= t1
         if school_age and ch_upn[k]:
-            ident["UPN"] = f"<UPN>{upn(la, ci)}</UPN>"
+            u = upns.get(ci)
+            if u is None:
+                u = upns[ci] = f"<UPN>{upn(la, ci)}</UPN>"
+            ident["UPN"] = u
         elif all_nfa and ci % 3 == 0:
             ident["UPNunknown"] = "<UPNunknown>UN7</UPNunknown>"
         elif not school_age:
@@ -159,38 +175,38 @@ def render_return(sim: LASimulation, year: int, release: str = "0.1.0") -> tuple
                    + "</Ethnicity><Disabilities>" + dcodes + "</Disabilities></ChildCharacteristics>")
 
         for j in eps:
-            part = {}
+            part = [""] * n_slots
             ref = cols["ref"][j]
             src = REFERRAL_SOURCES[cols["source"][j]]
-            part["CINreferralDate"] = f"<CINreferralDate>{iso(ref)}</CINreferralDate>"
-            part["ReferralSource"] = f"<ReferralSource>{src if src in valid_src else '10'}</ReferralSource>"
+            part[S_REF] = f"<CINreferralDate>{iso(ref)}</CINreferralDate>"
+            part[S_SRC] = f"<ReferralSource>{src if src in valid_src else '10'}</ReferralSource>"
             nfa = cols["outcome"][j] == OUT_NFA
-            part["ReferralNFA"] = f"<ReferralNFA>{1 if nfa else 0}</ReferralNFA>"
+            part[S_NFA] = f"<ReferralNFA>{1 if nfa else 0}</ReferralNFA>"
             if not nfa:
-                part["PrimaryNeedCode"] = f"<PrimaryNeedCode>{PRIMARY_NEEDS[cols['need'][j]]}</PrimaryNeedCode>"
+                part[S_NEED] = f"<PrimaryNeedCode>{PRIMARY_NEEDS[cols['need'][j]]}</PrimaryNeedCode>"
                 closure = cols["closure"][j]
                 if closure <= t1:
                     rc = CLOSURE_REASONS[cols["reason"][j]]
-                    part["CINclosureDate"] = f"<CINclosureDate>{iso(closure)}</CINclosureDate>"
-                    part["ReasonForClosure"] = f"<ReasonForClosure>{rc if rc in valid_rc else 'RC8'}</ReasonForClosure>"
+                    part[S_CLOSE] = f"<CINclosureDate>{iso(closure)}</CINclosureDate>"
+                    part[S_RC] = f"<ReasonForClosure>{rc if rc in valid_rc else 'RC8'}</ReasonForClosure>"
                 a_start, a_auth = cols["a_start"][j], cols["a_auth"][j]
                 if a_start != NONE and a_start <= t1 and a_auth >= t0:
                     if a_auth <= t1:
-                        part["Assessments"] = (f"<Assessments><AssessmentActualStartDate>{iso(a_start)}</AssessmentActualStartDate>"
+                        part[S_ASS] = (f"<Assessments><AssessmentActualStartDate>{iso(a_start)}</AssessmentActualStartDate>"
                                                f"<AssessmentAuthorisationDate>{iso(a_auth)}</AssessmentAuthorisationDate>"
                                                + _factor_codes(cols["factors"][j], fcache) + "</Assessments>")
                     else:
-                        part["Assessments"] = f"<Assessments><AssessmentActualStartDate>{iso(a_start)}</AssessmentActualStartDate></Assessments>"
+                        part[S_ASS] = f"<Assessments><AssessmentActualStartDate>{iso(a_start)}</AssessmentActualStartDate></Assessments>"
                 ps, pe = cols["plan_start"][j], cols["plan_end"][j]
                 if plans_on and ps != NONE and ps <= t1 and pe >= t0:
                     end = f"<CINPlanEndDate>{iso(pe)}</CINPlanEndDate>" if pe <= t1 else ""
-                    part["CINPlanDates"] = f"<CINPlanDates><CINPlanStartDate>{iso(ps)}</CINPlanStartDate>{end}</CINPlanDates>"
+                    part[S_PLAN] = f"<CINPlanDates><CINPlanStartDate>{iso(ps)}</CINPlanStartDate>{end}</CINPlanDates>"
                 s47, s47_end = cols["s47"][j], cols["s47_end"][j]
                 if s47 != NONE and s47 <= t1 and s47_end >= t0:
                     icpc = cols["icpc"][j]
                     held = icpc != NONE and icpc <= t1
                     not_req = icpc == NONE and s47_end <= t1
-                    part["Section47"] = (f"<Section47><S47ActualStartDate>{iso(s47)}</S47ActualStartDate>"
+                    part[S_S47] = (f"<Section47><S47ActualStartDate>{iso(s47)}</S47ActualStartDate>"
                                          f"<InitialCPCtarget>{iso(cols['icpc_target'][j])}</InitialCPCtarget>"
                                          + (f"<DateOfInitialCPC>{iso(icpc)}</DateOfInitialCPC>" if held else "")
                                          + f"<ICPCnotRequired>{1 if not_req else 0}</ICPCnotRequired></Section47>")
@@ -204,7 +220,7 @@ def render_return(sim: LASimulation, year: int, release: str = "0.1.0") -> tuple
                         if r >= t0:
                             revs.append(f"<CPPreviewDate>{iso(r)}</CPPreviewDate>")
                         r += every
-                    part["ChildProtectionPlans"] = (
+                    part[S_CPP] = (
                         f"<ChildProtectionPlans><CPPstartDate>{iso(cs)}</CPPstartDate>"
                         + (f"<CPPendDate>{iso(ce)}</CPPendDate>" if ce <= t1 else "")
                         + f"<InitialCategoryOfAbuse>{CATEGORIES[cols['cat_init'][j]]}</InitialCategoryOfAbuse>"
@@ -212,7 +228,7 @@ def render_return(sim: LASimulation, year: int, release: str = "0.1.0") -> tuple
                         f"<NumberOfPreviousCPP>{cols['n_prev_cpp'][j]}</NumberOfPreviousCPP>"
                         + ("<Reviews>" + "".join(revs) + "</Reviews>" if revs else "")
                         + "</ChildProtectionPlans>")
-            out.append("<CINdetails>" + "".join(part.get(n, "") for n in ep_order) + "</CINdetails>")
+            out.append("<CINdetails>" + "".join(part) + "</CINdetails>")
         out.append("</Child>\n")
     out.append("</Children></Message>\n")
     return "".join(out), len(child_ids), n_eps

@@ -1,0 +1,258 @@
+"""``cin-pipeline bench`` (``make bench``): a table of what / seconds / peak memory MB / records/s.
+
+Runs in a temporary folder (nothing under ``data/`` is touched):
+
+1. generation: ``cin_pipeline.synth.bench.run_generation_bench`` if present, else timed ``generate``;
+2. ingest: ``cin_pipeline.ingest.bench.run_ingest_bench`` (one year, pool of 2) if present;
+3. the Dagster spine on the generated returns: ``census_return`` single-run backfill over every
+   LA-year, ``census_year`` + ``data_quality_summary``, ``longitudinal_cin_dataset``;
+4. **one LA resubmission re-materialised through the LCD** (the largest LA's latest return comes in
+   again with changes): census_return for that partition, census_year for that year, LCD rebuild.
+   Target < 30 s;
+5. publication: ``cin_pipeline.publish.bench.run_publication_bench`` if present.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import tempfile
+import threading
+import time
+import warnings
+from pathlib import Path
+
+
+class PeakMemory:
+    """Peak summed RSS (MB) of this process and its children, sampled every 50 ms."""
+
+    def __init__(self) -> None:
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _rss_kb(pid: int) -> int:
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def _tree(self) -> list[int]:
+        pids, frontier = [os.getpid()], [os.getpid()]
+        while frontier:
+            pid = frontier.pop()
+            try:
+                with open(f"/proc/{pid}/task/{pid}/children") as fh:
+                    kids = [int(x) for x in fh.read().split()]
+            except OSError:
+                kids = []
+            pids += kids
+            frontier += kids
+        return pids
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, sum(self._rss_kb(p) for p in self._tree()))
+            self._stop.wait(0.05)
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def mb(self) -> int:
+        return round(self.peak_kb / 1024)
+
+
+def _row(what: str, seconds: float | None, mb: float | None, records: float | None, note: str = "") -> dict:
+    rate = round(records / seconds) if records and seconds else None
+    return {"what": what, "seconds": None if seconds is None else round(seconds, 2), "peak_mb": mb,
+            "records_per_s": rate, "note": note}
+
+
+def _timed(what: str, fn, records_of=lambda r: None, note: str = ""):
+    with PeakMemory() as mem:
+        t0 = time.perf_counter()
+        result = fn()
+        dt = time.perf_counter() - t0
+    return result, _row(what, dt, mem.mb, records_of(result), note)
+
+
+def _call_with(fn, **available):
+    """Call a sibling stage's bench function with the keyword arguments it accepts."""
+    params = inspect.signature(fn).parameters
+    kwargs = {k: v for k, v in available.items() if k in params}
+    return fn(**kwargs)
+
+
+def _optional(module: str, name: str):
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _first_num(d: dict, *keys):
+    for k in keys:
+        if d.get(k) is not None:
+            return d[k]
+    return None
+
+
+def _rows_from(stage: str, results) -> list[dict]:
+    """Normalise the dicts other stages' benches return into our table rows."""
+    out = []
+    for r in results if isinstance(results, list) else [results]:
+        if not isinstance(r, dict):
+            continue
+        name = r.get("what") or r.get("stage") or r.get("step") or r.get("name") or ""
+        secs = _first_num(r, "seconds", "wall_s", "elapsed")
+        mb = _first_num(r, "peak_mb", "peak_rss_total_mb", "peak_rss_mb")
+        rate = _first_num(r, "records_per_s", "children_per_s", "rows_per_s")
+        if rate is None and r.get("rows") and secs:
+            rate = round(r["rows"] / secs)
+        out.append({"what": f"{stage}: {name}".rstrip(": "), "seconds": secs, "peak_mb": mb,
+                    "records_per_s": rate, "note": ""})
+    return out
+
+
+def print_table(rows: list[dict]) -> None:
+    w = max(len(r["what"]) for r in rows)
+    print(f"{'what':<{w}}  {'seconds':>8}  {'peak MB':>8}  {'records/s':>10}  note")
+    for r in rows:
+        s = "" if r["seconds"] is None else f"{r['seconds']:.2f}"
+        m = "" if r["peak_mb"] is None else f"{r['peak_mb']}"
+        v = "" if r["records_per_s"] is None else f"{r['records_per_s']:,}"
+        print(f"{r['what']:<{w}}  {s:>8}  {m:>8}  {v:>10}  {r.get('note', '')}", flush=True)
+
+
+def _resubmit(path: Path) -> None:
+    """A resubmission: same LA-year, new serial number and the last child withdrawn."""
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("<SerialNo>", "<SerialNo>9", 1)
+    cut = text.rfind("<Child>")
+    end = text.find("</Child>", cut)
+    if cut > 0 and end > 0 and text.count("<Child>") > 1:
+        text = text[:cut] + text[end + len("</Child>"):]
+    path.write_text(text, encoding="utf-8")
+
+
+def run_bench(scale: float | None = None, quick: bool = False, keep: str | None = None) -> int:
+    warnings.filterwarnings("ignore")
+    import dagster as dg
+
+    from cin_pipeline.synth import generate
+
+    scale = scale or (0.02 if quick else 0.1)
+    years = list(range(2022, 2025)) if quick else list(range(2019, 2025))
+    las = None
+    if quick:
+        from cin_pipeline.reference import la_codes
+
+        las = sorted(la_codes(2024))[:12]
+    rows: list[dict] = []
+    print(f"cin-pipeline bench: scale {scale}, years {years[0]}-{years[-1]}, "
+          f"LAs {'all' if las is None else len(las)}", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="cin_bench_") as tmp:
+        root = Path(keep or tmp)
+        for var in ("CIN_LANDING_DIR", "CIN_WAREHOUSE", "CIN_STAGING_DIR", "CIN_QUARANTINE_DIR",
+                    "CIN_AUDIT_DIR", "CIN_PUBLICATION_DIR"):
+            os.environ.pop(var, None)
+        os.environ["CIN_DATA_DIR"] = str(root / "data")
+        from cin_pipeline.settings import Paths
+
+        paths = Paths.from_env()
+
+        # 1. generation
+        gen_bench = _optional("cin_pipeline.synth.bench", "run_generation_bench")
+        if gen_bench is not None:
+            res = _call_with(gen_bench, out_dir=root / "gen_bench", returns_dir=root / "gen_bench",
+                             scale=scale, years=years, las=las, seed=42, quick=quick)
+            rows += _rows_from("synth", res)
+        gen, row = _timed("synth: generate (landing)", lambda: generate(
+            paths.landing_dir, years=years, las=las, scale=scale, seed=42),
+            lambda g: sum(c.get("children", 0) for c in g.counts.values()), "children/s")
+        rows.append(row)
+        files = sorted(paths.landing_dir.glob("*/*.xml"))
+
+        # 2. ingest library
+        ingest_bench = _optional("cin_pipeline.ingest.bench", "run_ingest_bench")
+        if ingest_bench is not None:
+            rows += _rows_from("ingest", _call_with(ingest_bench, returns_dir=paths.landing_dir, workers=2,
+                                                    year=years[-1]))
+
+        # 3. the Dagster spine
+        from cin_pipeline.defs.partitions import la_partitions
+        from cin_pipeline.ops.demo import load_definitions, range_tags, run_selection
+
+        (root / "dagster_home").mkdir(parents=True, exist_ok=True)
+        instance = dg.DagsterInstance.local_temp(str(root / "dagster_home"))
+        la_list = sorted({f.stem for f in files})
+        instance.add_dynamic_partitions(la_partitions.name, la_list)
+        defs = load_definitions()
+        tags = range_tags(f"{la_list[0]}|{years[0]}", f"{la_list[-1]}|{years[-1]}")
+        res, row = _timed(f"dagster: census_return x{len(files)} (single run)", lambda: run_selection(
+            defs, instance, "b_extract", dg.AssetSelection.assets("census_return"), tags=tags),
+            lambda r: sum(c.get("children", 0) for c in gen.counts.values()), "children/s")
+        rows.append(row)
+        _, row = _timed("dagster: census_year + data_quality", lambda: run_selection(
+            defs, instance, "b_staging", dg.AssetSelection.groups("staging"),
+            tags=range_tags(str(years[0]), str(years[-1]))))
+        rows.append(row)
+        res, row = _timed("dagster: longitudinal_cin_dataset", lambda: run_selection(
+            defs, instance, "b_lcd", dg.AssetSelection.groups("longitudinal")),
+            lambda r: _lcd_rows(r), "referrals/s")
+        rows.append(row)
+
+        # 4. one LA resubmission, through to the LCD
+        biggest = max((f for f in files if f.parent.name == str(years[-1])), key=lambda p: p.stat().st_size)
+        la = biggest.stem
+        _resubmit(biggest)
+
+        def resubmission():
+            r1 = run_selection(defs, instance, "b_resub_extract", dg.AssetSelection.assets("census_return"),
+                               tags=range_tags(f"{la}|{years[-1]}", f"{la}|{years[-1]}"))
+            r2 = run_selection(defs, instance, "b_resub_year", dg.AssetSelection.assets("census_year"),
+                               tags=range_tags(str(years[-1]), str(years[-1])))
+            r3 = run_selection(defs, instance, "b_resub_lcd", dg.AssetSelection.groups("longitudinal"))
+            assert r1.success and r2.success and r3.success, "resubmission runs failed"
+            return r3
+
+        res, row = _timed(f"resubmission: LA {la} {years[-1]} -> LCD (target < 30 s)", resubmission,
+                          lambda r: _lcd_rows(r), "referrals/s")
+        row["note"] += "  OK" if row["seconds"] < 30 else "  OVER TARGET"
+        rows.append(row)
+
+        # 5. publication
+        pub_bench = _optional("cin_pipeline.publish.bench", "run_publication_bench")
+        if pub_bench is not None:
+            try:
+                res = _call_with(pub_bench, warehouse=paths.warehouse, year=years[-1],
+                                 staging_dir=paths.staging_dir, out_dir=root / "publication_bench",
+                                 rebuild_lcd=False)
+                rows += _rows_from("publication", [r for r in res if r.get("step") == "total"
+                                                   or not str(r.get("step", "")).startswith("table_")])
+            except Exception as exc:  # noqa: BLE001 - another stage's bench must not hide ours
+                rows.append(_row("publication", None, None, None, f"failed: {exc!r}"[:120]))
+    print_table(rows)
+    return 0
+
+
+def _lcd_rows(result) -> int | None:
+    for ev in result.get_asset_materialization_events():
+        md = ev.materialization.metadata
+        if "rows_referral" in md:
+            return md["rows_referral"].value
+    return None

@@ -1,0 +1,237 @@
+"""The synthetic CIN census generator: schema validity, determinism, linkage, calibration, structure.
+
+All runs are small (scale <= 0.05, two or three LAs) so the module runs in well under a minute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from cin_pipeline.census import spec
+from cin_pipeline.synth import generate, parse_las, parse_years
+
+YEARS = [2019, 2021, 2022, 2023, 2025]
+LAS = ["202", "873"]
+XSD_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "cin_xsd"
+
+
+@pytest.fixture(scope="module")
+def returns(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synth_engine")
+    res = generate(out, YEARS, las=LAS, scale=0.05, seed=3, supporting=False)
+    return out, res
+
+
+def _d(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def _children(path: Path):
+    return etree.parse(str(path)).getroot().find("Children").findall("Child")
+
+
+def test_files_and_manifest(returns):
+    out, res = returns
+    for y in YEARS:
+        for la in LAS:
+            assert (out / str(y) / f"{la}.xml").exists()
+    doc = json.loads((out / "generation.json").read_text())
+    assert doc["seed"] == 3 and doc["parameters"]["scale"] == 0.05
+    assert doc["files"] == len(YEARS) * len(LAS) == len(res.files)
+    assert all(res.counts[y]["children"] > 0 for y in YEARS)
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_xsd_valid(returns, year):
+    xmlschema = pytest.importorskip("xmlschema")
+    xsd = XSD_DIR / f"CIN_schema_{spec.xsd_year(year)}.xsd"
+    if not xsd.exists():
+        pytest.skip("/work/shared XSDs not available")
+    schema = xmlschema.XMLSchema(str(xsd))
+    out, _ = returns
+    for la in LAS:
+        errors = list(schema.iter_errors(str(out / str(year) / f"{la}.xml")))
+        assert not errors, f"{year}/{la}: {errors[:3]}"
+
+
+def test_same_seed_same_bytes_any_workers_and_other_seed_differs(tmp_path):
+    a = generate(tmp_path / "a", [2022], las=["202"], scale=0.03, seed=11, workers=1, supporting=False)
+    b = generate(tmp_path / "b", [2022], las=["202"], scale=0.03, seed=11, workers=2, supporting=False)
+    c = generate(tmp_path / "c", [2022], las=["202"], scale=0.03, seed=12, workers=1, supporting=False)
+    fa, fb, fc = (r.out_dir / "2022" / "202.xml" for r in (a, b, c))
+    assert fa.read_bytes() == fb.read_bytes()
+    assert fa.read_bytes() != fc.read_bytes()
+
+
+def test_child_ids_persist_across_years(returns):
+    out, _ = returns
+    ref_end = spec.reference_date(2021)
+    open_2021 = {}
+    for child in _children(out / "2021" / "873.xml"):
+        cid = child.findtext("ChildIdentifiers/LAchildID")
+        assert len(cid) <= 20 and cid.isalnum()
+        for ep in child.findall("CINdetails"):
+            if ep.findtext("ReferralNFA") == "0" and ep.find("CINclosureDate") is None:
+                open_2021[cid] = ep.findtext("CINreferralDate")
+    assert len(open_2021) > 20
+    seen = {}
+    for child in _children(out / "2022" / "873.xml"):
+        cid = child.findtext("ChildIdentifiers/LAchildID")
+        seen[cid] = {ep.findtext("CINreferralDate") for ep in child.findall("CINdetails")}
+    for cid, ref in open_2021.items():
+        assert cid in seen, f"{cid} open at {ref_end} missing in 2022"
+        assert ref in seen[cid]
+
+
+def test_calibration_shares_near_targets(returns):
+    from cin_pipeline import reference
+
+    _, res = returns
+    calib = reference.calibration()
+    calib["la"] = calib["la"].astype(str)
+    gen = {k: 0 for k in ("referrals", "re_referrals", "nfa", "s47", "cpp_start")}
+    pub = dict(gen)
+    for m in res.measures:
+        row = calib[(calib["year"] == min(m["year"], 2025)) & (calib["la"] == m["la"])].iloc[0]
+        for k in gen:
+            gen[k] += m[k]
+            pub[k] += float(row[k]) * 0.05
+    assert abs(gen["referrals"] / pub["referrals"] - 1) < 0.10
+    assert abs(gen["re_referrals"] / gen["referrals"] - pub["re_referrals"] / pub["referrals"]) < 0.06
+    assert abs(gen["nfa"] / gen["referrals"] - pub["nfa"] / pub["referrals"]) < 0.04
+    assert abs(gen["s47"] / pub["s47"] - 1) < 0.25
+
+
+def test_structure_follows_spec_per_year(returns):
+    out, _ = returns
+    for y in YEARS:
+        text = (out / str(y) / "873.xml").read_text()
+        assert ("<Sex>" in text) == (spec.sex_element(y) == "Sex")
+        assert ("<GenderCurrent>" in text) == (spec.sex_element(y) == "GenderCurrent")
+        if not spec.has_cin_plan_dates(y):
+            assert "<CINPlanDates>" not in text
+        root = etree.fromstring(text.encode())
+        sources = {e.text for e in root.iter("ReferralSource")}
+        reasons = {e.text for e in root.iter("ReasonForClosure")}
+        factors = {e.text for e in root.iter("AssessmentFactors")}
+        assert sources <= set(spec.codes("ReferralSource", y))
+        assert reasons <= set(spec.codes("ReasonForClosure", y))
+        assert factors <= set(spec.codes("AssessmentFactors", y))
+        order = [i.name for i in spec.block_items("CINdetails", y)]
+        for ep in root.iter("CINdetails"):
+            tags = [c.tag for c in ep]
+            assert tags == sorted(tags, key=order.index)
+    assert "<CINPlanDates>" in (out / "2022" / "873.xml").read_text()
+
+
+def test_date_rules_hold(returns):
+    """A compact re-check of the main date rules of spec §4 on every generated file."""
+    out, _ = returns
+    for y in YEARS:
+        t0, t1 = spec.census_period(y)
+        for la in LAS:
+            cpp_starts = icpcs = 0
+            ids = set()
+            for child in _children(out / str(y) / f"{la}.xml"):
+                ident = child.find("ChildIdentifiers")
+                cid = ident.findtext("LAchildID")
+                assert cid not in ids
+                ids.add(cid)
+                upn = ident.findtext("UPN")
+                if upn:
+                    assert spec.upn_is_valid(upn) and upn[1:4] == la
+                eps = child.findall("CINdetails")
+                if ident.findtext("UPNunknown") == "UN7":
+                    assert all(e.findtext("ReferralNFA") == "1" for e in eps)
+                spans = []
+                for ep in eps:
+                    ref = _d(ep.findtext("CINreferralDate"))
+                    assert ref <= t1
+                    nfa = ep.findtext("ReferralNFA") == "1"
+                    if nfa:
+                        assert t0 <= ref and len(ep) == 3
+                        continue
+                    close = ep.findtext("CINclosureDate")
+                    close = _d(close) if close else None
+                    assert (close is None) == (ep.find("ReasonForClosure") is None)
+                    if close:
+                        assert t0 <= close <= t1 and close >= ref
+                    spans.append((ref, close))
+                    dates = []
+                    for a in ep.findall("Assessments"):
+                        s = _d(a.findtext("AssessmentActualStartDate"))
+                        au = a.findtext("AssessmentAuthorisationDate")
+                        assert s >= ref
+                        if au:
+                            assert t0 <= _d(au) <= t1 and _d(au) >= s
+                            codes = [f.text for f in a.iter("AssessmentFactors")]
+                            assert codes and ("21" not in codes or codes == ["21"])
+                        else:
+                            assert a.find("FactorsIdentifiedAtAssessment") is None and close is None
+                        dates += [s] + ([_d(au)] if au else [])
+                    icpc_dates = set()
+                    for s47 in ep.findall("Section47"):
+                        s = _d(s47.findtext("S47ActualStartDate"))
+                        icpc = s47.findtext("DateOfInitialCPC")
+                        assert s >= ref
+                        assert _d(s47.findtext("InitialCPCtarget")).weekday() < 5
+                        if icpc:
+                            icpc = _d(icpc)
+                            assert icpc.weekday() < 5 and t0 <= icpc <= t1 and icpc >= s
+                            icpc_dates.add(icpc)
+                            icpcs += 1
+                            dates.append(icpc)
+                        elif close:
+                            assert s47.findtext("ICPCnotRequired") == "1"
+                        dates.append(s)
+                    plans = []
+                    for cpp in ep.findall("ChildProtectionPlans"):
+                        cs = _d(cpp.findtext("CPPstartDate"))
+                        ce = cpp.findtext("CPPendDate")
+                        ce = _d(ce) if ce else None
+                        if t0 <= cs:
+                            assert cs in icpc_dates
+                            cpp_starts += 1
+                        if ce:
+                            assert ce > cs and t0 <= ce <= t1
+                            dates.append(ce)
+                        for r in cpp.iter("CPPreviewDate"):
+                            assert _d(r.text) > cs
+                        plans.append((cs, ce))
+                    for pl in ep.findall("CINPlanDates"):
+                        ps = _d(pl.findtext("CINPlanStartDate"))
+                        pe = pl.findtext("CINPlanEndDate")
+                        pe = _d(pe) if pe else None
+                        assert ref <= ps <= t1
+                        for cs, ce in plans:  # never concurrent with a CPP
+                            assert (ce is not None and ce < ps) or (pe is not None and pe < cs)
+                        dates += [ps] + ([pe] if pe else [])
+                    if close:
+                        assert all(d <= close for d in dates)
+                spans.sort()
+                for (r1, c1), (r2, _) in zip(spans, spans[1:]):
+                    assert c1 is not None and r2 > c1
+            assert cpp_starts <= icpcs
+
+
+def test_parsers():
+    assert parse_years("2013-2015,2019") == [2013, 2014, 2015, 2019]
+    assert parse_years(range(2020, 2022)) == [2020, 2021]
+    assert parse_las("all") is None and parse_las("202, 330") == ["202", "330"]
+
+
+def test_cli_registers_synth(tmp_path):
+    from cin_pipeline.synth import cli
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["synth", "--scale", "0.01", "--years", "2024", "--las", "202",
+                              "--seed", "1", "--out", str(tmp_path), "--no-progress"])
+    assert args.func(args) == 0
+    assert (tmp_path / "2024" / "202.xml").exists()

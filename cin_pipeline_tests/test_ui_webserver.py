@@ -1,0 +1,209 @@
+"""Operable from the web UI: the Dagster UI serves this project's asset graph, as a person sees it.
+
+Starts ``dagster-webserver -m cin_pipeline.definitions`` on a free port with DAGSTER_HOME and
+CIN_DATA_DIR in a temp folder, opens it in headless Chromium (Debian's package, driven by
+Playwright) and asserts on visible text: the six stage groups in the global asset lineage, the
+table assets once the groups are expanded, and each table's checks on its Checks tab. The
+GraphQL endpoint is used only to cross-check and to list what the pages must show.
+
+Screenshot of the expanded graph: written to the test's temp folder, or to docs/asset_graph.png
+with ``CIN_UPDATE_SCREENSHOT=1 .venv/bin/python -m pytest -m ui``.
+Chromium comes from ``scripts/ensure_chromium.sh`` (``make test`` runs it); without it this skips.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from ui_helpers import (
+    CHROMIUM_ARGS,
+    DEFINITIONS_MODULE,
+    DISMISS_COMMUNITY_DIALOG,
+    PROJECT_ROOT,
+    DagsterWebUI,
+    find_chromium,
+)
+
+pytestmark = pytest.mark.ui
+
+EXPECTED_GROUPS = ("census_extract", "staging", "longitudinal", "children_in_need", "re_referrals", "publication")
+TABLES_SHOWN = {"c1": "children_in_need", "b1": "children_in_need"}
+EXPECTED_CHECKS = ("gx_suite", "screener")  # on every table asset
+VIEWPORT = {"width": 1600, "height": 1000}
+SCREENSHOT = PROJECT_ROOT / "docs" / "asset_graph.png"
+UI_TIMEOUT_MS = 30_000
+
+ASSETS_QUERY = """
+{ assetNodes { assetKey { path } groupName
+    assetChecksOrError { __typename ... on AssetChecks { checks { name } } } } }
+"""
+WORKSPACE_QUERY = """
+{ workspaceOrError { __typename ... on Workspace { locationEntries { name loadStatus
+    locationOrLoadError { __typename ... on PythonError { message } } } } } }
+"""
+
+
+def _skip_reason() -> str | None:
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright for Python is not installed (pip install -e '.[dev]')"
+    if find_chromium() is None:
+        how = ("run scripts/ensure_chromium.sh as root" if shutil.which("apt-get")
+               else "apt-get is unavailable on this machine, so scripts/ensure_chromium.sh cannot install it")
+        return f"Chromium (/usr/bin/chromium) is not installed: {how}"
+    if importlib.util.find_spec(DEFINITIONS_MODULE) is None:
+        return f"{DEFINITIONS_MODULE} does not exist yet"
+    return None
+
+
+@pytest.fixture(scope="module")
+def web_ui(tmp_path_factory):
+    """The web server on this project's definitions, with its instance and data in a temp folder."""
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    root = tmp_path_factory.mktemp("webui")
+    home, data = root / "dagster_home", root / "data"
+    home.mkdir()
+    data.mkdir()
+    if (PROJECT_ROOT / "dagster.yaml").exists():  # the project's instance settings (telemetry off)
+        shutil.copyfile(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    try:
+        from cin_pipeline.synth import generate
+    except ImportError:
+        generate = None
+    if generate is not None:  # a couple of returns in the landing folder; the graph needs none
+        generate(data / "landing", years=[2024], las=["330"], scale=0.02, seed=1, workers=1)
+    server = DagsterWebUI({"DAGSTER_HOME": str(home), "CIN_DATA_DIR": str(data)}, root / "webserver.log")
+    with server:
+        print(f"\ndagster-webserver answered /server_info after {server.start_seconds:.1f} s")
+        yield server
+
+
+@pytest.fixture(scope="module")
+def assets(web_ui) -> dict[str, dict]:
+    """What the server's GraphQL says it serves: 'a/b' asset key -> {group, checks}."""
+    entries = web_ui.graphql(WORKSPACE_QUERY)["workspaceOrError"]["locationEntries"]
+    errors = [e["locationOrLoadError"].get("message") for e in entries
+              if e["locationOrLoadError"] and e["locationOrLoadError"]["__typename"] == "PythonError"]
+    assert entries and not errors, f"code location failed to load: {errors or entries}"
+    out = {}
+    for node in web_ui.graphql(ASSETS_QUERY)["assetNodes"]:
+        checks = node["assetChecksOrError"]
+        out["/".join(node["assetKey"]["path"])] = {
+            "group": node["groupName"],
+            "checks": sorted(c["name"] for c in checks.get("checks", [])),
+        }
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser(web_ui):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=UI_TIMEOUT_MS)
+    # Scale 2: the fitted graph is small on screen; twice the pixels keep its labels legible.
+    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=2)
+    context.add_init_script(DISMISS_COMMUNITY_DIALOG)
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    pg = context.new_page()
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def table_ids(assets: dict[str, dict]) -> list[str]:
+    return sorted(key.split("/", 1)[1] for key in assets if key.startswith("tables/"))
+
+
+def test_web_server_serves_the_stage_groups_and_table_checks(assets):
+    """Cross-check through GraphQL: what the pages below must show is what the server serves."""
+    groups = {a["group"] for a in assets.values()}
+    assert set(EXPECTED_GROUPS) <= groups, f"missing groups: {sorted(set(EXPECTED_GROUPS) - groups)}"
+    for table, group in TABLES_SHOWN.items():
+        assert f"tables/{table}" in assets, f"no asset tables/{table}; assets: {sorted(assets)}"
+        assert assets[f"tables/{table}"]["group"] == group
+    for table in table_ids(assets):
+        missing = set(EXPECTED_CHECKS) - set(assets[f"tables/{table}"]["checks"])
+        assert not missing, f"tables/{table} has no check(s) {sorted(missing)}"
+
+
+def _graph_menu(page, item: str) -> None:
+    """Choose an item of the graph's settings (gear) menu, as a person would."""
+    page.locator("#zoom-slider-container").get_by_role("button", name="settings").click()
+    page.get_by_role("menuitem", name=item).click()
+    page.keyboard.press("Escape")
+
+
+def _zoom_to_fit(page, probe) -> None:
+    """Double-click on the graph's background (Dagster's zoom to fit) once the layout has settled;
+    again if ``probe`` (a node of the graph) is still not on screen."""
+    from playwright.sync_api import expect
+
+    box = page.locator("#zoom-slider-container").locator("xpath=..").bounding_box()
+    for _ in range(4):
+        page.wait_for_timeout(1500)
+        page.mouse.dblclick(box["x"] + 8, box["y"] + box["height"] - 8)
+        try:
+            expect(probe).to_be_in_viewport(timeout=5000)
+            return
+        except AssertionError:
+            continue
+
+
+def test_asset_graph_shows_every_stage_and_table(web_ui, assets, page, tmp_path):
+    from playwright.sync_api import expect
+
+    t0 = time.monotonic()
+    page.goto(web_ui.url + "/asset-groups")
+    expect(page.get_by_text("Global asset lineage", exact=True)).to_be_visible()
+    graph = page.locator("svg[class*='svgContainer']")
+    # Collapsed (the default): one box per group, i.e. per stage of the data flow.
+    for group in EXPECTED_GROUPS:
+        expect(graph.get_by_text(group, exact=True).first).to_be_visible()
+
+    # Expanded: every asset inside its group box, stages top to bottom, fitted to the window.
+    page.get_by_role("button", name="Hide navigation").click()
+    page.locator("button:has([aria-label='panel_show_right'])").last.click()  # the group list
+    _graph_menu(page, "Expand all groups")
+    _graph_menu(page, "Change graph to vertical orientation")
+    _zoom_to_fit(page, graph.get_by_text(EXPECTED_GROUPS[0], exact=True).first)
+    for name in sorted(set(TABLES_SHOWN) | set(table_ids(assets))) + list(EXPECTED_GROUPS):
+        label = graph.get_by_text(name, exact=True).first
+        expect(label).to_be_visible()
+        expect(label).to_be_in_viewport()
+
+    page.wait_for_timeout(1500)  # let the zoom animation and the status badges settle
+    target = SCREENSHOT if os.environ.get("CIN_UPDATE_SCREENSHOT") == "1" else tmp_path / SCREENSHOT.name
+    page.screenshot(path=str(target))
+    assert target.stat().st_size > 10_000
+    print(f"asset graph checked in {time.monotonic() - t0:.1f} s; screenshot: {target}")
+
+
+@pytest.mark.parametrize("table", sorted(TABLES_SHOWN))
+def test_table_checks_tab_lists_its_checks(web_ui, assets, page, table):
+    from playwright.sync_api import expect
+
+    checks = assets[f"tables/{table}"]["checks"]
+    page.goto(f"{web_ui.url}/assets/tables/{table}?view=checks")
+    expect(page.get_by_text(f"Checks ({len(checks)})", exact=True)).to_be_visible()
+    for check in sorted(set(checks) | set(EXPECTED_CHECKS)):
+        expect(page.get_by_text(check, exact=True).first).to_be_visible()
