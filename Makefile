@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(VENV)/bin/cin-pipeline demo
 
 test: $(STAMP)
+	@bash scripts/ensure_chromium.sh
 	$(PY) -m pytest -q
 
 bench: $(STAMP)

@@ -13,7 +13,6 @@ import zlib
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from cin_pipeline.census import spec
 from cin_pipeline.ingest import calendar, ingest_file, rules, staging
@@ -268,7 +267,7 @@ def test_8873q_single_assessment_with_no_factors_needs_rc8_or_rc9(tmp_path):
 
 def test_8945q_8950q_deprecated_factors_from_2025(tmp_path):
     a = _assessment("2024-06-10", "2024-07-01", factors=("18A", "19A"))
-    rows, lines = _findings(tmp_path, [_child(episodes=[_episode(assessments=a)])])
+    rows, _ = _findings(tmp_path, [_child(episodes=[_episode(assessments=a)])])
     assert [(r[0], r[1], r[3]) for r in rows] == [("8945Q", "query", 1), ("8950Q", "query", 1)]
     a = _assessment("2023-06-10", "2023-07-01", factors=("18A", "19A"))
     old = [_child(episodes=[_episode("2023-06-03", assessments=a)], year=2024)]

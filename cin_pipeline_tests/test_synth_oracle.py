@@ -43,9 +43,9 @@ def test_injected_faults_are_found(oracle_ready, tmp_path):
     assert clean["clean_error_rules"] == {}, clean["clean_error_rules"]
 
     inject_faults(sorted(tmp_path.glob("*/*.xml")), 0.4, seed=2,
-                  manifest_path=tmp_path / "faults_manifest.csv")
+                  manifest_path=tmp_path / "dirty_manifest.csv")
     report = oracle_check(tmp_path, sample=3)
-    injected = {f.rule_code for f in read_manifest(tmp_path / "faults_manifest.csv")}
+    injected = {f.rule_code for f in read_manifest(tmp_path / "dirty_manifest.csv")}
     assert set(report["recall"]) == injected and len(injected) >= 25
     for code, r in report["recall"].items():
         if code in ORACLE_BLIND_SPOTS:
