@@ -11,7 +11,7 @@ import pytest
 from cin_pipeline import reference
 from cin_pipeline.publish import suppression
 from cin_pipeline.publish.ees import (META_COLUMNS, Geography, build_rows, fmt, fmt_fraction,
-                                      percentile, round_half_up, round_to_10)
+                                      la_contributions, percentile, round_half_up, round_to_10)
 from cin_pipeline.tables.registry import get
 
 
@@ -96,7 +96,7 @@ def test_la_cells_percent_rules():
     assert any("840" in n and n.startswith("2024") for n in out.notes)
 
 
-def test_status_x_u_and_carry_forward_into_totals():
+def _carry_forward_case():
     spec = get("c1")
     geo = Geography(status={(2024, "850"): ("u", 2023), (2021, "204"): ("x", 2020),
                             (2024, "884"): ("u", None)})
@@ -109,7 +109,12 @@ def test_status_x_u_and_carry_forward_into_totals():
         {"year": 2020, "la": "204", "Referrals": 3333, "Re_referrals": 333},     # Hackney 2020
         {"year": 2024, "la": "884", "Referrals": 806, "Re_referrals": 100},      # Herefordshire u
     ]
-    out = build_rows(spec, _counts(spec, rows), 2024, geo=geo)
+    return spec, geo, _counts(spec, rows)
+
+
+def test_status_x_u_and_carry_forward_into_totals():
+    spec, geo, counts = _carry_forward_case()
+    out = build_rows(spec, counts, 2024, geo=geo)
     d = out.data
     ham = d[(d.time_period == "2024") & (d.old_la_code == "850")].iloc[0]
     assert set(ham[[i.name for i in spec.indicators]]) == {"u"}
@@ -169,6 +174,15 @@ def test_meta_file():
         assert (fil.indicator_dp == "").all() and (fil.indicator_unit == "").all()
         if tid == "rr_d1":
             assert list(meta.filter_default[:2]) == ["Alcohol misuse (any)", "Re-referral"]
+        for f in spec.filters:   # every filter without a Total has a default present in the data
+            row = meta[meta.col_name == f.name].iloc[0]
+            if f.total:
+                assert row.get("filter_default", "") == ""
+            else:
+                assert row.filter_default == (f.default or f.values[0])
+                assert row.filter_default in set(out.data[f.name])
+        if any(f.constant for f in spec.filters):   # wide tables: the single category value
+            assert meta.filter_default.iloc[0] == spec.filters[0].values[0]
 
 
 @pytest.mark.parametrize("tid,rows_per_year", [("rr_a4", 18), ("rr_d1", 66), ("rr_d2", 22), ("rr_e1", 28)])
@@ -183,3 +197,32 @@ def test_national_long_tables_layout(tid, rows_per_year):
         cce = out.data[out.data.assessmentfactor == "Child criminal exploitation"]
         assert set(cce[cce.time_period == "2021"].referrals) == {"x"}
         assert set(cce[cce.time_period == "2022"].referrals) == {"0"}
+
+
+def test_cross_checks_exact_from_writer_contributions():
+    """The checks re-add exactly what the writer summed (carried-forward LA-years included)."""
+    from cin_pipeline.checks import cross
+
+    spec, geo, counts = _carry_forward_case()
+    out = build_rows(spec, counts, 2024, geo=geo)
+    assert out.counts is not None and len(out.counts) == len(counts)
+    contrib = la_contributions(spec, out.counts, 2024, geo=geo)
+    got = {(y, la): r for y, la, r in zip(contrib.year, contrib.la, contrib.Referrals)}
+    assert got[(2024, "850")] == 30502 and got[(2021, "204")] == 3333   # carried forward
+    assert got[(2024, "884")] == 806                                     # u, own value
+    assert (2020, "204") in got and (2023, "850") in got and len(got) == len(contrib)
+    cols = ["Referrals", "Re_referrals"]
+    pcts = [("Re_referrals_percent", "Re_referrals", "Referrals", 1)]
+    assert cross.national_equals_la_sum(out.data, "c1", cols, unrounded=contrib).passed
+    assert cross.regions_add_up(out.data, "c1", cols, unrounded=contrib).passed
+    assert cross.percentages_consistent(out.data, "c1", pcts, unrounded=contrib).passed
+    # the raw query output (Hampshire's unreliable 2024 figure, no Hackney 2021) does not add up
+    assert not cross.national_equals_la_sum(out.data, "c1", cols, unrounded=out.counts).passed
+    # a national figure off by 10 is caught exactly
+    bad = out.data.copy()
+    i = bad.index[(bad.time_period == "2024") & (bad.geographic_level == "National")][0]
+    right = bad.loc[i, "Referrals"]
+    bad.loc[i, "Referrals"] = str(int(right) + 10)
+    res = cross.national_equals_la_sum(bad, "c1", cols, unrounded=contrib)
+    assert not res.passed
+    assert f"c1 2024 England Referrals: expected {right}, found {int(right) + 10}" in res.message

@@ -11,8 +11,8 @@ One run of the real table assets (``cin_pipeline.defs.tables``), the real blocki
   column, expected and found, the publication step never starts, and the release folders
   published by the first run are byte-for-byte unchanged.
 
-To keep the run short, ``gx_suite`` runs on the tampered table only; every other check of every
-table runs.
+To keep the run short, ``gx_suite`` (about 3 s a table) runs on the tampered table only; every
+other check of every table runs.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def test_wrong_figure_blocks_publication_and_correct_data_publishes(tmp_path, wa
     monkeypatch.setattr(tables_mod, "attach_staging", lambda *a, **k: None)
     res = _resources(tmp_path, warehouse)
     out = tmp_path / "publication"
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         # --- correct data: every blocking check passes, exactly, and the run publishes
         good = _run(res, instance)
         assert good.success

@@ -199,3 +199,11 @@ def test_publication_table_roundtrip(con):
     assert back.csv_text() == out.csv_text()
     n = con.execute('SELECT count(*) FROM publication."d3" WHERE release_year = 2024').fetchone()[0]
     assert n == len(out.data)
+    # the unrounded query output goes beside it, for the exact cross-checks
+    u = con.execute('SELECT * FROM publication."d3__unrounded" WHERE release_year = 2024 '
+                    "ORDER BY year, la").df()
+    assert list(u.columns) == ["release_year", "year", "la", "CPP_start", "CPP_subsequent"]
+    assert u[["year", "la", "CPP_start"]].values.tolist() == [[2024, "202", 1], [2024, "330", 7]]
+    store_publication(con, back)          # text without counts: no stale unrounded rows remain
+    assert con.execute('SELECT count(*) FROM publication."d3__unrounded"').fetchone()[0] == 0
+    store_publication(con, out)

@@ -74,11 +74,16 @@ def census_return(context: dg.AssetExecutionContext, config: CensusReturnConfig,
              for key, (year, la, _), path in zip(keys, wanted, found)]
     context.log.info(f"Ingesting {len(tasks)} LA-year return(s) with {min(config.workers, len(tasks))} worker(s)")
 
+    single = len(keys) == 1
+
     def progress(o: landing.Outcome) -> None:
-        if o.ok:
-            context.log.debug(f"{o.key}: {o.rows.get('child', 0)} children in {o.seconds}s")
-        else:
+        if not o.ok:
             context.log.error(describe_failure(o))
+        elif not single:
+            # Per-partition materialisation as each file finishes: a bad file fails only its own
+            # partition, and an interrupted backfill keeps what it has done.
+            context.log_event(dg.AssetMaterialization(
+                asset_key=context.asset_key, partition=o.key, metadata=_metadata(o)))
 
     if len(tasks) > 1:
         # A backfill over a rectangle of LAs x years meets LA-years that do not exist (an LA
@@ -90,13 +95,9 @@ def census_return(context: dg.AssetExecutionContext, config: CensusReturnConfig,
         tasks = [t for t in tasks if t[3] is not None]
     outcomes = landing.ingest_many(tasks, workers=config.workers, on_done=progress)
     failed = [o for o in outcomes if not o.ok]
-    if len(keys) == 1 and outcomes and not failed:
+    if single and outcomes and not failed:
         yield dg.MaterializeResult(metadata=_metadata(outcomes[0]))
         return
-    for o in outcomes:
-        if o.ok:  # per-partition materialisation: a bad file fails only its own partition
-            context.log_event(dg.AssetMaterialization(
-                asset_key=context.asset_key, partition=o.key, metadata=_metadata(o)))
     if failed:
         first = failed[0]
         raise dg.Failure(

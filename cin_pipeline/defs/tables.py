@@ -4,8 +4,10 @@
 Each asset is partitioned by release year (``year_partitions``): the partition ``2024`` holds the
 whole time series up to 2024, exactly as published in the 2024 release. It runs the table's query
 over ``clean.*``/``lcd.*``, applies the EES conventions (:mod:`cin_pipeline.publish.ees`) and
-replaces that release year's rows of ``publication.<table_id>`` in the warehouse (pool ``duckdb``).
-The checks (``cin_pipeline/defs/checks.py``) attach to :func:`table_asset_key`.
+replaces that release year's rows of ``publication.<table_id>`` (the published text) and
+``publication.<table_id>__unrounded`` (the query's unrounded output, for the exact cross-checks)
+in the warehouse, in one transaction (pool ``duckdb``). The checks (``cin_pipeline/defs/checks.py``)
+attach to :func:`table_asset_key`.
 """
 
 

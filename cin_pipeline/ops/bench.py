@@ -120,10 +120,11 @@ def _rows_from(stage: str, results) -> list[dict]:
         secs = _first_num(r, "seconds", "wall_s", "elapsed")
         mb = _first_num(r, "peak_mb", "peak_rss_total_mb", "peak_rss_mb")
         rate = _first_num(r, "records_per_s", "children_per_s", "rows_per_s")
-        if rate is None and r.get("rows") and secs:
+        if rate is None and r.get("rows") and secs and name == "total":
             rate = round(r["rows"] / secs)
+        note = "table rows/s" if stage == "publication" and name == "total" else ""
         out.append({"what": f"{stage}: {name}".rstrip(": "), "seconds": secs, "peak_mb": mb,
-                    "records_per_s": rate, "note": ""})
+                    "records_per_s": rate, "note": note})
     return out
 
 
@@ -198,6 +199,7 @@ def run_bench(scale: float | None = None, quick: bool = False, keep: str | None 
         from cin_pipeline.ops.demo import load_definitions, range_tags, run_selection
 
         (root / "dagster_home").mkdir(parents=True, exist_ok=True)
+        (root / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
         instance = dg.DagsterInstance.local_temp(str(root / "dagster_home"))
         la_list = sorted({f.stem for f in files})
         instance.add_dynamic_partitions(la_partitions.name, la_list)
