@@ -27,6 +27,13 @@ Model (all dates are integer days since 1970-01-01)
   Shares that are only partly visible by 31 March (not in need, S47s, ICPCs, plans, second
   plans, re-referrals) are corrected year by year from the realised values of the year before;
   the burn-in (``BURN_IN_YEARS``) lets these controllers settle before the first year written.
+  Conversions (S47 -> ICPC) learn from the realised conversion, not from the downstream volume
+  (which would correct an upstream miss twice); P(CPP | ICPC) is exact by construction.
+* **Year-end settlement.** The duration controllers lag by a year and LA targets jump between
+  years, so once year ``y`` is simulated the stocks at 31 March are settled exactly on target
+  (:func:`_settle_stocks`): CPP ends, then closures, of the episodes nearest 31 March are moved
+  across it (mirrored), within every date rule. Carried-in re-referrals beyond the year's
+  re-referral target (``RR_CARRY_MAX``) are cancelled (the child does not come back).
 
 Randomness comes from one ``numpy.random.Generator`` per LA seeded with ``(seed, la)``, so
 results do not depend on worker count or order.
@@ -374,6 +381,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
     elig = 0.30  # realised re-referral share per unit of pi (re-referral "eligibility")
     spawn_share = 0.10  # same-year re-referrals as a share of the year's referrals
     ext_p = 0.10
+    carry = 0.5  # diagnostic: realised share of a year's re-referrals carried in from the year before
     controls = []
     gain = 0.7
 
@@ -393,6 +401,17 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         # ---------------- referral volume: pending returns + same-year re-referrals + new children
         in_year = (pend_day >= t0) & (pend_day <= t1)
         b_child, b_day, b_prev = pend_child[in_year], pend_day[in_year], pend_prev[in_year]
+        # carried-in re-referrals (due within 12 months of a referral of last year) beyond this
+        # year's room for them are cancelled (the child does not come back): targets can halve
+        # from one year to the next, and last year's returns alone then overshoot the share
+        b_within = pend_within[in_year]
+        wi = np.flatnonzero(b_within)
+        room_rr = _stoch_round(rng, RR_CARRY_MAX * tg.rr_share * tg.referrals)
+        if len(wi) > room_rr:
+            drop = np.zeros(len(b_day), bool)
+            drop[rng.choice(wi, len(wi) - room_rr, replace=False)] = True
+            b_child, b_day, b_prev = b_child[~drop], b_day[~drop], b_prev[~drop]
+        carried = min(len(wi), room_rr)
         keep = ~in_year
         pend_child, pend_day = pend_child[keep], pend_day[keep]
         pend_within, pend_prev = pend_within[keep], pend_prev[keep]
@@ -450,14 +469,22 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         ref_y = (cur["ref"] >= t0) & (cur["ref"] <= t1)
         n_ref = max(int(ref_y.sum()), 1)
         rr_real = np.sum(ref_y & (cur["prev_ref"] != NONE) & (cur["ref"] - cur["prev_ref"] <= 365)) / n_ref
+        rr_n = rr_real * n_ref
+        if rr_n >= 1:
+            carry = float(np.clip(0.5 * carry + 0.5 * carried / rr_n, 0.2, 0.9))
         if pi_w > 0.02:
             elig = float(np.clip(0.5 * elig + 0.5 * rr_real / pi_w, 0.05, 1.0))
         spawn_share = float(np.clip(0.5 * spawn_share + 0.5 * spawned / n_ref, 0.0, 0.5))
         nin_vis = np.sum(ref_y & (cur["outcome"] == OUT_NIN) & (cur["closure"] <= t1))
         adapt("nin", tg.nin_share * n_ref, nin_vis, 1.0, 2.5)
-        adapt("s47", tg.s47, np.sum((cur["s47"] >= t0) & (cur["s47"] <= t1)), 0.5, 2.0)
-        adapt("icpc", tg.icpc, np.sum((cur["icpc"] >= t0) & (cur["icpc"] <= t1)), 0.5, 2.0)
-        adapt("cpp", tg.cpp_start, np.sum((cur["cpp_start"] >= t0) & (cur["cpp_start"] <= t1)), 0.5, 2.0)
+        s47_real = int(np.sum((cur["s47"] >= t0) & (cur["s47"] <= t1)))
+        icpc_real = int(np.sum((cur["icpc"] >= t0) & (cur["icpc"] <= t1)))
+        adapt("s47", tg.s47, s47_real, 0.5, 2.0)
+        # conversions learn from the realised conversion, not from volumes: a volume miss upstream
+        # is corrected upstream, and correcting it again downstream overshot a year later.  Plans
+        # start on the ICPC date, so P(CPP | ICPC) is exact by construction (no correction).
+        if s47_real > 0 and tg.s47 > 0:
+            adapt("icpc", _share(tg.icpc, tg.s47, 0.35), icpc_real / s47_real, 0.5, 2.0)
         at31 = (cur["outcome"] != OUT_NFA) & (cur["ref"] <= t1) & (cur["closure"] > t1)
         adapt("dur", tg.at31, np.sum(at31), 0.05, 5.0)
         adapt("await", tg.awaiting, np.sum(at31 & ((cur["a_start"] == NONE) | (cur["a_start"] > t1))), 0.2, 5.0)
@@ -468,8 +495,11 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         if cpp_rows.any():
             sub_real = float(np.mean(cur["n_prev_cpp"][cpp_rows] > 0))
             ext_p = float(np.clip(ext_p + 0.8 * (tg.sub_share - sub_real), 0.0, 0.6))
-        controls.append(dict(year=y, n_new=n_new, pi_w=pi_w, elig=elig, spawn_share=spawn_share,
-                             d_scale=d_scale, c_scale=c_scale, gens=gen,
+        # ---------------- settle the stocks at 31 March y on their targets (controllers above
+        # learnt from the unsettled values, so the durations keep tracking the targets)
+        moved = _settle_stocks(rng, ep, ch.n, pend_child, pend_day, tg, t0, t1)
+        controls.append(dict(year=y, n_new=n_new, pi_w=pi_w, elig=elig, spawn_share=spawn_share, carry=carry,
+                             d_scale=d_scale, c_scale=c_scale, gens=gen, **moved,
                              **{f"corr_{k}": v for k, v in corr.items()}))
 
     chv = ch.view()
@@ -648,6 +678,118 @@ def _close_episodes(rng, ch: _Grow, epi: dict, d: float, year: int) -> None:
     ok = need & epi["plan"] & (closure >= start + 1)
     epi["plan_start"] = np.where(ok, start, NONE)
     epi["plan_end"] = np.where(ok, closure, NONE)
+
+
+RR_CARRY_MAX = 0.75
+"""Most of a year's re-referral target that re-referrals carried in from the year before may fill."""
+
+SETTLE_WINDOW = 365
+"""Days either side of 31 March within which a closure or a CPP end may be moved to settle a stock."""
+
+
+def _nearest(rng, cand: np.ndarray, dist: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` candidates nearest to 31 March (ties broken at random)."""
+    if k <= 0 or len(cand) == 0:
+        return cand[:0]
+    order = np.lexsort((rng.random(len(cand)), dist))
+    return cand[order[:k]]
+
+
+def _settle_stocks(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend_day: np.ndarray,
+                   tg: YearTargets, t0: int, t1: int) -> dict:
+    """Move CPP ends, then closures, of episodes near 31 March ``t1`` until the stocks of open
+    plans and open episodes at 31 March hit ``tg`` (within what the date rules allow).
+
+    A date ``d`` days after 31 March is pulled to ``d - 1`` days before it (and vice versa), never
+    before ``max(t0, t1 - SETTLE_WINDOW + 1)`` nor before any activity it must follow:
+
+    * CPP ends: pulled forward only if the plan is at least 7 days long; pushed back within the
+      open episode, or, when the episode closed by 31 March, together with its closure (same
+      delta, under the closure rules below); a step-down CIN plan moves with the CPP end.
+    * closures (in-need episodes, not RC1/RC2/RC6 whose reason depends on the date): pulled
+      forward to no earlier than the authorisation, S47 conclusion, CPP end and CIN plan start + 1;
+      pushed back only on the child's latest episode and before the child's next scheduled
+      referral (so episodes never overlap); the CIN plan end follows the closure.
+    """
+    v = ep.view()
+    lo_day = max(t0, t1 - SETTLE_WINDOW + 1)
+    hi_day = t1 + SETTLE_WINDOW
+    ref, close = v["ref"], v["closure"]
+    cs, ce = v["cpp_start"], v["cpp_end"]
+    ps = v["plan_start"]
+    has_cpp = cs != NONE
+    has_plan = ps != NONE
+    moved = {"cpp_pulled": 0, "cpp_pushed": 0, "closure_pulled": 0, "closure_pushed": 0}
+    reason = v["reason"]
+    movable = (v["outcome"] == OUT_NEED) & (reason != RC["RC1"]) & (reason != RC["RC2"]) & (reason != RC["RC6"])
+    # latest day each closure may move to: before the child's next scheduled referral when the
+    # episode is the child's latest one (a later episode of the child starts after lo_day)
+    child = v["child"]
+    recent = np.flatnonzero(ref >= lo_day)
+    last_ref = np.full(n_children, NONE, np.int64)
+    np.maximum.at(last_ref, child[recent], ref[recent])
+    next_ref = np.full(n_children, FAR, np.int64)
+    np.minimum.at(next_ref, pend_child, pend_day)
+    room = np.where(movable & (last_ref[child] <= ref), next_ref[child] - 1, close)
+
+    # 1) plans open at 31 March
+    open_cpp = has_cpp & (cs <= t1) & (ce > t1)
+    diff = float(open_cpp.sum()) - tg.cpp_at31
+    k = _stoch_round(rng, abs(diff))
+    if diff > 0:
+        new = np.maximum(np.maximum(t1 + 1 - (ce - t1), cs + 7), lo_day)
+        new = np.where(has_plan, np.minimum(new, close - 2), new)
+        ok = open_cpp & (ce <= hi_day) & (new <= t1) & (new >= np.maximum(cs + 7, lo_day))
+        cand = np.flatnonzero(ok)
+        pick = _nearest(rng, cand, ce[cand] - t1, k)
+    elif diff < 0:
+        # the CPP end moves, and with it (by the same delta) the step-down plan and the closure
+        # when the episode closes by 31 March
+        new = t1 + 1 + (t1 - ce)
+        new = np.where(close > t1, np.minimum(new, np.where(has_plan, close - 2, close)),
+                       np.minimum(new, room - (close - ce)))
+        ok = has_cpp & (ce >= lo_day) & (ce <= t1) & (new > t1) & ((close > t1) | (room > t1))
+        cand = np.flatnonzero(ok)
+        pick = _nearest(rng, cand, t1 - ce[cand], k)
+    else:
+        pick = np.empty(0, np.int64)
+    if len(pick):
+        shift = pick[close[pick] <= t1]
+        close[shift] += new[shift] - ce[shift]
+        ce[pick] = new[pick]
+        pp = pick[has_plan[pick]]
+        ps[pp] = ce[pp] + 1
+        v["plan_end"][pp] = close[pp]
+        moved["cpp_pulled" if diff > 0 else "cpp_pushed"] = len(pick)
+
+    # 2) episodes open at 31 March
+    at31 = (v["outcome"] != OUT_NFA) & (ref <= t1) & (close > t1)
+    diff = float(at31.sum()) - tg.at31
+    k = _stoch_round(rng, abs(diff))
+    if diff > 0:
+        lb = np.maximum.reduce([v["a_auth"], v["s47_end"], ce, np.where(has_plan, ps + 1, NONE), ref])
+        new = np.maximum(np.maximum(t1 + 1 - (close - t1), lb), lo_day)
+        ok = movable & at31 & (close <= hi_day) & (new <= t1)
+        cand = np.flatnonzero(ok)
+        pick = _nearest(rng, cand, close[cand] - t1, k)
+    elif diff < 0:
+        win = np.flatnonzero(movable & (close >= lo_day) & (close <= t1))
+        new = np.minimum(t1 + 1 + (t1 - close[win]), room[win])
+        ok = new > t1
+        cand, new = win[ok], new[ok]
+        sel = _nearest(rng, np.arange(len(cand)), t1 - close[cand], k)
+        pick = cand[sel]
+        new_full = np.array(close)
+        new_full[pick] = new[sel]
+        new = new_full
+    else:
+        pick = np.empty(0, np.int64)
+    if len(pick):
+        close[pick] = new[pick]
+        pp = pick[has_plan[pick]]
+        v["plan_end"][pp] = close[pp]
+        moved["closure_pulled" if diff > 0 else "closure_pushed"] = len(pick)
+    return moved
 
 
 def _schedule_next(rng, ch: _Grow, epi: dict, pi_w: float, idx: np.ndarray):
