@@ -129,3 +129,33 @@ def test_single_run_backfill_bad_file_fails_only_its_partition(env):
     both = con.execute("SELECT count(*) FROM lcd.episode WHERE la = '330' AND first_year = 2023 AND last_year = 2024").fetchone()[0]
     con.close()
     assert dup == 0 and both > 0
+
+
+def test_staging_range_run_materialises_data_quality_summary(env):
+    """A range run of census_year + data_quality_summary (what the demo and a single-run backfill
+    launch) materialises both assets for every year, each year with its own metadata: the
+    downstream step is not skipped because census_year logged its partitions as events only."""
+    defs, paths, instance = env
+    res = defs.resolve_job_def("census_extract_job").execute_in_process(instance=instance, tags={
+        "dagster/asset_partition_range_start": "202|2023", "dagster/asset_partition_range_end": "330|2024"})
+    assert res.success
+    res = defs.resolve_job_def("staging_job").execute_in_process(instance=instance, tags={
+        "dagster/asset_partition_range_start": "2023", "dagster/asset_partition_range_end": "2024"})
+    assert res.success
+    assert not [e.step_key for e in res.all_events if e.event_type_value == "STEP_SKIPPED"]
+    mats: dict = {}
+    for e in res.get_asset_materialization_events():
+        mats.setdefault(e.asset_key.path[-1], []).append((e.partition, e.materialization.metadata))
+    for name in ("census_year", "data_quality_summary"):
+        # exactly one materialisation per year
+        assert sorted(p for p, _ in mats.get(name, [])) == ["2023", "2024"], name
+        assert instance.get_materialized_partitions(dg.AssetKey(name)) == {"2023", "2024"}
+    staged = dict(mats["census_year"])
+    assert staged["2024"]["las_staged"].value == 2 and staged["2023"]["las_staged"].value == 1
+    dq = dict(mats["data_quality_summary"])
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    by_year = dict(con.execute("SELECT year, count(DISTINCT la) FROM dq.findings_by_rule GROUP BY 1").fetchall())
+    con.close()
+    for year in ("2023", "2024"):
+        assert dq[year]["las_with_findings"].value == by_year.get(int(year), 0)
+        assert "by_la" in dq[year]

@@ -21,13 +21,17 @@ EAGER_IGNORING_MISSING = dg.AutomationCondition.eager().without(
 
 
 def emit_per_partition(context: dg.AssetExecutionContext, metadata_by_key: dict[str, dict]):
-    """One materialisation per partition of the run (a single-run backfill covers several)."""
-    if len(metadata_by_key) == 1:
-        (meta,) = metadata_by_key.values()
-        yield dg.MaterializeResult(metadata=meta)
-        return
+    """One materialisation per partition of the run (a single-run backfill covers several), each
+    with its own metadata, and always the step's output.
+
+    The metadata is attached per partition (``add_asset_metadata(partition_key=...)``) and one
+    ``MaterializeResult`` is yielded, which Dagster turns into one materialisation per partition
+    of the run. Logging ``AssetMaterialization`` events instead and yielding nothing left the
+    step without an output, so downstream assets of the same run (``data_quality_summary`` after
+    ``census_year``) were skipped ("skipped dependencies: ['census_year.result']")."""
     for key, meta in metadata_by_key.items():
-        context.log_event(dg.AssetMaterialization(asset_key=context.asset_key, partition=key, metadata=meta))
+        context.add_asset_metadata(meta, partition_key=key)
+    yield dg.MaterializeResult()
 
 
 @dg.asset(

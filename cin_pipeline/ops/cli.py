@@ -1,4 +1,4 @@
-"""Sub-commands ``demo``, ``ui`` and ``bench`` of ``cin-pipeline``."""
+"""Sub-commands ``demo``, ``ui``, ``bench`` and ``compare`` of ``cin-pipeline``."""
 
 from __future__ import annotations
 
@@ -35,6 +35,10 @@ def register(subparsers) -> None:
     p.add_argument("--scale", type=float, default=None, help="synthetic scale (default 0.1, --quick 0.02)")
     p.add_argument("--quick", action="store_true", help="small and fast (CI)")
     p.set_defaults(func=_bench)
+
+    from cin_pipeline.ops import compare
+
+    compare.register(subparsers)
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -2,13 +2,15 @@
 -- Episodes of need (lcd.episode.is_episode_of_need) by the referral that opened them; length =
 -- duration_days (closure - referral); an episode still open is measured to the latest 31 March
 -- in the data. Bands: <= 3 months (91 days), <= 6 months (182), < 1 year (365), < 2 years (730).
+-- Referrals counted: those in their LA's return for their own year (referral_in_return.sql).
 WITH last31 AS (SELECT make_date(max(year), 3, 31) AS d FROM lcd.referral),
+ref AS ({{referral_in_return}}),
 e AS (
     SELECT r.year, r.la,
            coalesce(e.duration_days, date_diff('day', e.referral_date, (SELECT d FROM last31))) AS days,
            CASE WHEN r.rereferral_12m THEN 'Re-referral' ELSE 'Not a re-referral' END AS re_referral
     FROM lcd.episode e
-    JOIN lcd.referral r USING (la, child_id, referral_date)
+    JOIN ref r USING (la, child_id, referral_date)
     WHERE e.is_episode_of_need
 )
 SELECT year, la,

@@ -1,0 +1,206 @@
+"""``cin-pipeline compare``: published vs pipeline national figures, per year.
+
+Pipeline values come from the stored unrounded table output ``publication.<table_id>__unrounded``
+(latest ``release_year`` of each table), summed over the LAs that make up the published national
+total of each year: :func:`cin_pipeline.publish.ees.la_contributions` picks them, so carried-forward
+LA-years (Hampshire 2024 <- 2023) and LAs outside the year's geography are treated exactly as the
+EES writer treats them. Published values are :func:`cin_pipeline.reference.national_published`.
+
+Differences: for counts, ``100 * (pipeline - published) / published`` (per cent); for percentages,
+``pipeline - published`` (percentage points). A figure is *within* the tolerance (default 2) when
+the absolute difference is at most that many per cent (points for percentages). Published counts
+are rounded to the nearest 10; pipeline values are unrounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+DEFAULT_TOLERANCE = 2.0
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    table_id: str
+    numerator: str               # count column of the table query
+    published: str               # column of reference.national_published()
+    denominator: str | None = None  # percentages: numerator / denominator * 100
+
+    @property
+    def is_percent(self) -> bool:
+        return self.denominator is not None
+
+
+FIGURES: tuple[Figure, ...] = (
+    Figure("Referrals", "c1", "Referrals", "referrals"),
+    Figure("Re-referral %", "c1", "Re_referrals", "re_referrals_percent", "Referrals"),
+    Figure("Children referred", "c1", "Referrals_child", "referrals_child"),
+    Figure("NFA %", "c1", "No_Further_Action", "nfa_percent", "Referrals"),
+    Figure("Not in need %", "c1", "Not_in_Need", "not_in_need_percent", "Referrals"),
+    Figure("CIN at 31 March", "b1", "At31_episodes", "at31_episodes"),
+    Figure("Episodes started", "b1", "Started_episodes", "started_episodes"),
+    Figure("S47s", "c4", "Section47", "s47"),
+    Figure("ICPCs", "c4", "ICPC", "icpc"),
+    Figure("CPPs started", "d3", "CPP_start", "cpp_start"),
+    Figure("Second or subsequent %", "d3", "CPP_subsequent", "cpp_subsequent_percent", "CPP_start"),
+    Figure("CPPs at 31 March", "d5", "CPP_At31", "cpp_at31"),
+)
+
+COLUMNS = ["year", "figure", "unit", "published", "pipeline", "difference", "difference_unit",
+           "within", "table", "release_year"]
+
+
+def _table_exists(con, name: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'publication' "
+        "AND table_name = ?", [name]).fetchone()[0])
+
+
+def national_sums(con, table_id: str) -> tuple[int | None, pd.DataFrame]:
+    """``(release_year, per-year sums)`` of a table's unrounded counts over the LAs that make up
+    the national totals (:func:`la_contributions`), for the latest stored release year.
+    ``(None, empty)`` when the table has not been built."""
+    from cin_pipeline.publish.ees import UNROUNDED_SUFFIX, la_contributions
+    from cin_pipeline.tables.registry import get
+
+    spec = get(table_id)
+    name = table_id + UNROUNDED_SUFFIX
+    if not _table_exists(con, name):
+        return None, pd.DataFrame()
+    release = con.execute(f'SELECT max(release_year) FROM publication."{name}"').fetchone()[0]
+    if release is None:
+        return None, pd.DataFrame()
+    counts = con.execute(f'SELECT * FROM publication."{name}" WHERE release_year = ?', [release]).df()
+    contrib = la_contributions(spec, counts, int(release))
+    sums = contrib.groupby("year")[list(spec.count_columns)].sum()
+    return int(release), sums
+
+
+def compare(con, years: list[int] | None = None, published: pd.DataFrame | None = None,
+            tolerance: float = DEFAULT_TOLERANCE) -> pd.DataFrame:
+    """One row per (year, figure) with both a published and a pipeline value (:data:`COLUMNS`).
+
+    ``years`` defaults to every year that has published figures and pipeline output."""
+    from cin_pipeline import reference
+
+    pub = (reference.national_published() if published is None else published).copy()
+    pub["year"] = pub["year"].astype(int)
+    pub = pub.set_index("year")
+    tables = {f.table_id: national_sums(con, f.table_id) for f in FIGURES}
+    if years is None:
+        have = set().union(*(set(int(y) for y in s.index) for _, s in tables.values()))
+        years = sorted(have & set(pub.index))
+    rows = []
+    for year in years:
+        for f in FIGURES:
+            release, sums = tables[f.table_id]
+            if year not in pub.index or f.published not in pub.columns:
+                continue
+            p = pub.at[year, f.published]
+            if p is None or pd.isna(p) or year not in sums.index:
+                continue
+            num = int(sums.at[year, f.numerator])
+            if f.is_percent:
+                den = int(sums.at[year, f.denominator])
+                if den == 0:
+                    continue
+                value = 100.0 * num / den
+                diff = value - float(p)
+                unit, dunit = "%", "points"
+            else:
+                if float(p) == 0:
+                    continue
+                value = float(num)
+                diff = 100.0 * (value - float(p)) / float(p)
+                unit, dunit = "count", "%"
+            rows.append([year, f.label, unit, float(p), value, diff, dunit,
+                         abs(diff) <= tolerance + 1e-9, f.table_id, release])
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def summary_line(df: pd.DataFrame, tolerance: float = DEFAULT_TOLERANCE) -> str:
+    tol = f"{tolerance:g}"
+    return (f"{int(df['within'].sum()) if len(df) else 0} of {len(df)} figures within {tol}% "
+            f"(percentages: within {tol} points)")
+
+
+def _num(value: float, unit: str) -> str:
+    return f"{value:,.1f}" if unit == "%" else f"{value:,.0f}"
+
+
+def format_table(df: pd.DataFrame) -> str:
+    """Aligned text table: year, figure, published, pipeline, difference."""
+    head = ["year", "figure", "published", "pipeline", "difference", ""]
+    body = [[str(r.year), r.figure, _num(r.published, r.unit), _num(r.pipeline, r.unit),
+             f"{r.difference:+.1f}{' pts' if r.difference_unit == 'points' else '%'}",
+             "" if r.within else "*"]
+            for r in df.itertuples(index=False)]
+    widths = [max(len(x) for x in col) for col in zip(head, *body)]
+    left = {1}
+    fmt_row = lambda cells: "  ".join(  # noqa: E731
+        c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    lines = [fmt_row(head), "  ".join("-" * w for w in widths).rstrip()]
+    prev = None
+    for r, cells in zip(df.itertuples(index=False), body):
+        if prev is not None and r.year != prev:
+            lines.append("")
+        prev = r.year
+        lines.append(fmt_row(cells))
+    return "\n".join(lines)
+
+
+def run_compare(years: str | None = None, csv: str | None = None,
+                tolerance: float = DEFAULT_TOLERANCE, warehouse: Path | None = None) -> int:
+    import duckdb
+
+    from cin_pipeline.settings import Paths
+    from cin_pipeline.synth import parse_years
+
+    path = Path(warehouse) if warehouse else Paths.from_env().warehouse
+    if not path.exists():
+        print(f"no warehouse at {path} (set CIN_DATA_DIR or CIN_WAREHOUSE, or run the pipeline)")
+        return 2
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        df = compare(con, parse_years(years) if years else None, tolerance=tolerance)
+        missing = sorted({f.table_id for f in FIGURES} - set(df["table"]))
+    finally:
+        con.close()
+    print(f"Published vs pipeline national figures ({path})")
+    print("difference: % of published for counts, percentage points for percentages; "
+          f"* = outside {tolerance:g}")
+    print()
+    if len(df):
+        print(format_table(df))
+        print()
+    if missing:
+        print(f"no pipeline output for tables {', '.join(missing)} in the compared years")
+    print(summary_line(df, tolerance))
+    if csv:
+        Path(csv).parent.mkdir(parents=True, exist_ok=True)
+        df.to_csv(csv, index=False)
+        print(f"written {csv}")
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "compare", help="published vs pipeline national figures per year (within 2%?)",
+        description="Compare the national figures of the current warehouse (CIN_DATA_DIR / "
+                    "CIN_WAREHOUSE; table outputs publication.<table>__unrounded, latest release "
+                    "year) with the published ones (reference.national_published()).")
+    p.add_argument("--years", default=None,
+                   help="reporting years, e.g. 2013-2024 or 2022,2024 (default: every year with both)")
+    p.add_argument("--csv", default=None, metavar="PATH", help="also write the table as CSV")
+    p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
+                   help="per cent (points for percentages) counted as 'within' (default 2)")
+    p.set_defaults(func=_compare)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    return run_compare(years=args.years, csv=args.csv, tolerance=args.tolerance)

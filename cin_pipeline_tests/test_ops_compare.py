@@ -1,0 +1,153 @@
+"""``cin-pipeline compare`` on a tiny warehouse written by the real EES writer."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from cin_pipeline.cli import main
+from cin_pipeline.ops import compare as cmp
+from cin_pipeline.publish.ees import build_rows, store_publication
+from cin_pipeline.tables.registry import get
+
+C1_COLS = ["Referrals", "Re_referrals", "No_Further_Action", "Not_in_Need", "Referrals_child",
+           "Re_referrals_child"]
+
+
+def _store(con, table_id: str, rows: list[dict], release_year: int = 2024) -> None:
+    spec = get(table_id)
+    counts = pd.DataFrame(rows)
+    for c in spec.count_columns:
+        if c not in counts:
+            counts[c] = 0
+    store_publication(con, build_rows(spec, counts, release_year))
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    c1 = lambda year, la, *v: {"year": year, "la": la, **dict(zip(C1_COLS, v))}  # noqa: E731
+    _store(con, "c1", [
+        c1(2024, "330", 1000, 200, 50, 300, 900, 150),
+        c1(2023, "330", 800, 160, 40, 240, 700, 120),
+        # Hampshire 2024 is 'u' with its 2023 figures carried into the national total
+        c1(2024, "850", 99999, 0, 0, 0, 99999, 0),
+        c1(2023, "850", 500, 100, 25, 150, 450, 80),
+        # an LA code not in the geography of the year: left out, as by the writer
+        c1(2024, "999", 77777, 0, 0, 0, 77777, 0),
+    ])
+    # an older release of the same table: ignored (latest release year only)
+    _store(con, "c1", [c1(2023, "330", 5, 1, 1, 1, 5, 1)], release_year=2023)
+    _store(con, "d3", [{"year": 2024, "la": "330", "CPP_start": 100, "CPP_subsequent": 25}])
+    con.close()
+    return path
+
+
+PUBLISHED = pd.DataFrame({
+    "year": [2023, 2024],
+    "referrals": [1300, 1490],            # 2024: pipeline 1000 + 500 (carried forward) = 1500
+    "re_referrals_percent": [20.0, 19.0],  # 2024: 300 / 1500 = 20.0 %
+    "referrals_child": [1150, 1400],       # 2024: 900 + 450 = 1350 (-3.6 %)
+    "nfa_percent": [5.0, 5.0],             # 2024: 75 / 1500 = 5.0 %
+    "not_in_need_percent": [30.0, 30.0],   # 2024: 450 / 1500 = 30.0 %
+    "cpp_start": [None, 98],               # 2024: 100 (+2.04 %)
+    "cpp_subsequent_percent": [None, 22.5],  # 2024: 25.0 % (+2.5 points)
+    "at31_episodes": [10, 10],             # no b1 output: not compared
+})
+
+
+def test_compare_sums_contributing_las(warehouse):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    df = cmp.compare(con, years=[2024], published=PUBLISHED)
+    con.close()
+    got = {r.figure: r for r in df.itertuples(index=False)}
+    assert list(got) == ["Referrals", "Re-referral %", "Children referred", "NFA %", "Not in need %",
+                         "CPPs started", "Second or subsequent %"]
+    assert got["Referrals"].pipeline == 1500 and got["Referrals"].difference == pytest.approx(100 * 10 / 1490)
+    assert got["Referrals"].within and got["Referrals"].release_year == 2024
+    assert got["Re-referral %"].pipeline == pytest.approx(20.0)
+    assert got["Re-referral %"].difference == pytest.approx(1.0) and got["Re-referral %"].unit == "%"
+    assert got["Re-referral %"].difference_unit == "points"
+    assert got["Children referred"].pipeline == 1350 and not got["Children referred"].within
+    assert got["CPPs started"].difference == pytest.approx(100 * 2 / 98) and not got["CPPs started"].within
+    assert got["Second or subsequent %"].difference == pytest.approx(2.5)
+    assert not got["Second or subsequent %"].within
+    assert cmp.summary_line(df) == "4 of 7 figures within 2% (percentages: within 2 points)"
+
+
+def test_compare_default_years_are_those_with_both(warehouse):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    df = cmp.compare(con, published=PUBLISHED)
+    con.close()
+    assert sorted(set(df["year"])) == [2023, 2024]
+    r2023 = df[(df["year"] == 2023) & (df["figure"] == "Referrals")].iloc[0]
+    assert r2023.pipeline == 1300 and r2023.within  # 800 + 500, the 2024 release's rows
+
+
+def test_cli_prints_table_and_writes_csv(warehouse, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CIN_WAREHOUSE", str(warehouse))
+    monkeypatch.setattr(cmp, "compare", lambda con, years=None, tolerance=2.0, published=None:
+                        _real_compare(con, years, PUBLISHED, tolerance))
+    out_csv = tmp_path / "out" / "compare.csv"
+    assert main(["compare", "--years", "2024", "--csv", str(out_csv)]) == 0
+    text = capsys.readouterr().out
+    assert "Referrals" in text and "1,490" in text and "1,500" in text and "+0.7%" in text
+    assert "+2.5 pts" in text
+    assert "4 of 7 figures within 2%" in text
+    written = pd.read_csv(out_csv)
+    assert list(written.columns) == cmp.COLUMNS and len(written) == 7
+
+
+_real_compare = cmp.compare
+
+
+def test_cli_without_warehouse(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CIN_WAREHOUSE", str(tmp_path / "none.duckdb"))
+    assert main(["compare"]) == 2
+    assert "no warehouse" in capsys.readouterr().out
+
+
+def test_referrals_counted_in_the_return_of_their_year(tmp_path):
+    """End to end on a successor LA: Dorset (838) exists from 2020, and its first return holds
+    referrals made in 2018-19 (reporting year 2019) as open episodes. They are not counted for
+    2019 (no 2019 return holds them, and 838 is not in the 2019 geography), yet still serve as the
+    previous referral of the 12-month look-back."""
+    from datetime import date as d
+
+    from cin_pipeline.ingest.staging import TABLE_COLUMNS
+    from cin_pipeline.lcd import build_lcd
+    from cin_pipeline.publish.ees import build_ees
+
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA clean")
+    for table, cols in TABLE_COLUMNS.items():
+        con.execute(f"CREATE TABLE clean.{table} (" + ", ".join(f"{c} {t}" for c, t in cols) + ")")
+
+    def insert(table, **values):
+        cols = [c for c, _ in TABLE_COLUMNS[table]]
+        con.execute(f"INSERT INTO clean.{table} VALUES ({', '.join('?' for _ in cols)})",
+                    [values.get(c) for c in cols])
+
+    insert("header", year=2020, la="838", reference_date=d(2020, 3, 31))
+    episodes = [("X", 1, d(2019, 1, 10), None, None),             # 2019 referral, still open
+                ("Y", 1, d(2019, 6, 1), d(2019, 7, 1), "RC1"),    # 2020 referral
+                ("Z", 1, d(2019, 3, 1), d(2019, 5, 1), "RC1"),    # 2019 referral, closed in 2020
+                ("Z", 2, d(2019, 9, 1), None, None)]              # 2020 re-referral (of 2019-03-01)
+    for child, seq, ref, closed, reason in episodes:
+        insert("child", year=2020, la="838", child_id=child, sex="F")
+        insert("episode", year=2020, la="838", child_id=child, episode_seq=seq, referral_date=ref,
+               closure_date=closed, reason_for_closure=reason, referral_nfa=False)
+    build_lcd(con)
+    assert con.execute("SELECT count(*) FROM lcd.referral WHERE year = 2019").fetchone()[0] == 2
+    out = build_ees(con, get("c1"), 2020)
+    counts = out.counts.set_index(["year", "la"])
+    assert list(counts.index) == [(2020, "838")]
+    assert (counts.loc[(2020, "838"), "Referrals"], counts.loc[(2020, "838"), "Re_referrals"]) == (2, 1)
+    assert not [n for n in out.notes if "not in the" in n]
+    store_publication(con, out)
+    df = cmp.compare(con, published=pd.DataFrame({"year": [2019, 2020], "referrals": [100, 2]}))
+    con.close()
+    assert df[["year", "figure", "pipeline"]].values.tolist() == [[2020, "Referrals", 2.0]]
