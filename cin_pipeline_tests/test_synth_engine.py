@@ -68,6 +68,61 @@ def test_same_seed_same_bytes_any_workers_and_other_seed_differs(tmp_path):
     assert fa.read_bytes() != fc.read_bytes()
 
 
+def test_year_file_does_not_depend_on_the_years_asked(tmp_path):
+    """Every LA is simulated from a fixed start (940 North Northamptonshire from before its first
+    year, 2022), so a year's file depends only on (seed, LA, year, scale)."""
+    las = ["202", "940"]
+    a = generate(tmp_path / "a", [2023, 2024], las=las, scale=0.03, seed=7, supporting=False)
+    b = generate(tmp_path / "b", [2024], las=las, scale=0.03, seed=7, supporting=False)
+    for la in las:
+        fa, fb = (r.out_dir / "2024" / f"{la}.xml" for r in (a, b))
+        assert fa.read_bytes() == fb.read_bytes(), la
+    assert [m for m in a.measures if m["year"] == 2024] == b.measures
+    assert json.loads((b.out_dir / "generation.json").read_text())["simulation_start"] == 2006
+
+
+def test_authorised_assessments_have_factors_before_2018(tmp_path):
+    """8897Q: every authorised assessment carries factors valid in the year (2018 shares before 2018)."""
+    years = [2013, 2014, 2017]
+    res = generate(tmp_path, years, las=["873"], scale=0.03, seed=2, supporting=False)
+    for y in years:
+        valid = set(spec.codes("AssessmentFactors", y))
+        n = 0
+        for child in _children(res.out_dir / str(y) / "873.xml"):
+            for a in child.iter("Assessments"):
+                if a.find("AssessmentAuthorisationDate") is None:
+                    continue
+                codes = [f.text for f in a.iter("AssessmentFactors")]
+                assert codes and set(codes) <= valid, (y, codes)
+                n += 1
+        assert n > 50, y
+
+
+def test_school_age_children_have_upn_or_reason(returns):
+    """8770Q: no UN1 (and never nothing) for a child of school age as the year's rule defines it
+    (from 2024-25: born on or before 31 August four years before the census year end)."""
+    from cin_pipeline.synth.writer import school_age_dob
+
+    out, _ = returns
+    assert school_age_dob(2025) == dt.date(2021, 8, 31) and school_age_dob(2024) == dt.date(2018, 3, 31)
+    for y in YEARS:
+        cut = school_age_dob(y)
+        young_school_age = 0
+        for la in LAS:
+            for child in _children(out / str(y) / f"{la}.xml"):
+                ident = child.find("ChildIdentifiers")
+                dob = ident.findtext("PersonBirthDate")
+                unknown = ident.findtext("UPNunknown")
+                assert (ident.findtext("UPN") is None) == (unknown is not None)
+                if dob and _d(dob) <= cut:
+                    assert unknown != "UN1", (y, la, dob)
+                    young_school_age += _d(dob) > dt.date(y - 6, 3, 31)
+                elif unknown is not None:
+                    assert unknown in ("UN1", "UN7")
+        if y >= 2025:
+            assert young_school_age > 10  # the 2025 rule reaches children of 3 years 7 months
+
+
 def test_child_ids_persist_across_years(returns):
     out, _ = returns
     ref_end = spec.reference_date(2021)

@@ -9,11 +9,14 @@ hands the clean files to :func:`cin_pipeline.synth.dirty.inject_faults`; it alwa
 :func:`cin_pipeline.synth.supporting.write_supporting` (skipped with a warning while that module
 does not exist).
 
-How the returns are made: :mod:`.simulate` simulates each LA's children over time (burn-in years
-included) calibrated to :func:`cin_pipeline.reference.calibration`; :mod:`.writer` cuts each
-census year out of the histories and writes the XML; :mod:`.measure` counts the published
-measures. LAs run in parallel worker processes; each LA has its own random generator seeded with
-``(seed, la)``, so the same seed gives the same bytes whatever the number of workers.
+How the returns are made: :mod:`.simulate` simulates each LA's children over time calibrated to
+:func:`cin_pipeline.reference.calibration`, always from the same start
+(:func:`.simulate.simulation_start`: burn-in years before 2012-13, or before the first census year
+of an LA created later) up to the last year asked; :mod:`.writer` cuts each census year out of
+the histories and writes the XML; :mod:`.measure` counts the published measures. LAs run in
+parallel worker processes; each LA has its own random generator seeded with ``(seed, la)``, so the
+same seed gives the same bytes whatever the number of workers, and a year's file depends only on
+(seed, LA, year, scale), not on the other years or LAs asked for.
 """
 
 from __future__ import annotations
@@ -81,12 +84,12 @@ def _package_version() -> str:
 
 
 def _plan(years: list[int], las: list[str] | None, scale: float):
-    """Tasks per LA: (la, years to write, targets per simulated year)."""
+    """Tasks per LA: (la, years to write, first simulated year, targets per simulated year)."""
     import numpy as np
 
     from cin_pipeline import reference
 
-    from .simulate import BURN_IN_YEARS, year_targets
+    from .simulate import simulation_start, year_targets
 
     valid = {y: set(reference.la_codes(y)) for y in years}
     wanted = sorted(set().union(*valid.values())) if las is None else list(dict.fromkeys(las))
@@ -106,12 +109,13 @@ def _plan(years: list[int], las: list[str] | None, scale: float):
         with_factors = [y for y in known if np.isfinite(float(by_year[y].get("episodes_with_factor") or np.nan))]
         factor_row = by_year[with_factors[0]] if with_factors else None
         first, last = min(write_years), max(write_years)
+        start = simulation_start(known[0], first)
         targets = {}
-        for y in range(first - BURN_IN_YEARS, last + 2):
+        for y in range(start, last + 2):
             ky = min(max(y, known[0]), known[-1])
             targets[y] = year_targets(by_year[ky], y, scale, factor_row)
         size = float(by_year[known[-1]]["referrals"])
-        tasks.append((size, la, write_years, targets))
+        tasks.append((size, la, write_years, start, targets))
     tasks.sort(key=lambda t: (-t[0], t[1]))
     return [t[1:] for t in tasks]
 
@@ -124,10 +128,10 @@ def _run_la(args) -> dict:
     from .simulate import simulate_la
     from .writer import render_return
 
-    la, write_years, targets, seed, out_dir, release = args
+    la, write_years, start, targets, seed, out_dir, release = args
     t = time.perf_counter()
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
-    sim = simulate_la(la, targets, min(write_years), max(write_years), seed)
+    sim = simulate_la(la, targets, min(write_years), max(write_years), seed, start_year=start)
     t_sim = time.perf_counter() - t
     files, counts, measures = [], {}, []
     for y in write_years:
@@ -167,7 +171,7 @@ def generate(out_dir, years, las=None, scale: float = 1.0, seed: int = 0, dirty_
     tasks = _plan(years, las, scale)
     for y in years:
         (out / str(y)).mkdir(parents=True, exist_ok=True)
-    jobs = [(la, wy, tg, int(seed), str(out), release) for la, wy, tg in tasks]
+    jobs = [(la, wy, start, tg, int(seed), str(out), release) for la, wy, start, tg in tasks]
     workers = DEFAULT_WORKERS if workers is None else max(1, int(workers))
     bar = None
     if progress:
@@ -226,7 +230,7 @@ def generate(out_dir, years, las=None, scale: float = 1.0, seed: int = 0, dirty_
 
 
 def _write_manifest(out: Path, params: dict, release: str, counts: dict, results: list, elapsed: float) -> None:
-    from .simulate import BURN_IN_YEARS
+    from .simulate import BURN_IN_YEARS, SIM_START
 
     doc = {
         "generator": "cin_pipeline.synth",
@@ -234,6 +238,7 @@ def _write_manifest(out: Path, params: dict, release: str, counts: dict, results
         "parameters": params,
         "seed": params["seed"],
         "burn_in_years": BURN_IN_YEARS,
+        "simulation_start": SIM_START,  # later for LAs created after 2012-13 (burn-in before their first year)
         "calibration": "cin_pipeline.reference.calibration() (data/reference/calibration_la_year.csv)",
         "counts": {str(y): c for y, c in counts.items()},
         "files": sum(c["files"] for c in counts.values()),

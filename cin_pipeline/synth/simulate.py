@@ -1,7 +1,8 @@
 """Simulation engine: children's journeys through children's social care in one local authority.
 
-One call of :func:`simulate_la` simulates one LA from a burn-in period before the first census
-year wanted up to 31 March of the last one, and returns flat numpy arrays (one row per child and
+One call of :func:`simulate_la` simulates one LA from a fixed start (:func:`simulation_start`:
+``BURN_IN_YEARS`` before 2012-13, or before the LA's first census year for LAs created later) up
+to 31 March of the last census year wanted, and returns flat numpy arrays (one row per child and
 one row per episode of need). The XML writer (:mod:`cin_pipeline.synth.writer`) then cuts each
 census year out of those life histories, so every return holds exactly what a real return holds.
 
@@ -26,7 +27,7 @@ Model (all dates are integer days since 1970-01-01)
   that the stock at 31 March hits the target (Little's law made exact on the sampled quantiles).
   Shares that are only partly visible by 31 March (not in need, S47s, ICPCs, plans, second
   plans, re-referrals) are corrected year by year from the realised values of the year before;
-  the burn-in (``BURN_IN_YEARS``) lets these controllers settle before the first year written.
+  the burn-in (``BURN_IN_YEARS``) lets these controllers settle before the first census year.
   Conversions (S47 -> ICPC) learn from the realised conversion, not from the downstream volume
   (which would correct an upstream miss twice); P(CPP | ICPC) is exact by construction.
 * **Year-end settlement.** The duration controllers lag by a year and LA targets jump between
@@ -36,7 +37,9 @@ Model (all dates are integer days since 1970-01-01)
   re-referral target (``RR_CARRY_MAX``) are cancelled (the child does not come back).
 
 Randomness comes from one ``numpy.random.Generator`` per LA seeded with ``(seed, la)``, so
-results do not depend on worker count or order.
+results do not depend on worker count or order. Because every LA is simulated from the same
+start whatever years are asked, and nothing simulated after 31 March of a year changes what its
+return shows, each year's return depends only on (seed, LA, year, scale).
 """
 
 from __future__ import annotations
@@ -49,7 +52,23 @@ import numpy as np
 from cin_pipeline.census import spec
 
 BURN_IN_YEARS = 7
-"""Years simulated before the first census year written (open cases and prior referrals)."""
+"""Years simulated before an LA's first census year (open cases and prior referrals)."""
+
+SIM_START = spec.FIRST_YEAR - BURN_IN_YEARS
+"""First simulated census year of every LA that exists in 2012-13 (2005-06)."""
+
+
+def simulation_start(la_first_year: int, first_year: int | None = None) -> int:
+    """First simulated census year of an LA whose first census year is ``la_first_year``.
+
+    Fixed per LA (``BURN_IN_YEARS`` before 2012-13, or before the first census year of an LA
+    created later), so a year's return does not depend on the other years asked for; only a
+    ``first_year`` before 2012-13 (outside the census) moves it earlier.
+    """
+    start = max(SIM_START, int(la_first_year) - BURN_IN_YEARS)
+    if first_year is not None:
+        start = min(start, int(first_year) - BURN_IN_YEARS)
+    return start
 
 EPOCH = _dt.date(1970, 1, 1)
 NONE = -1  # "no date" in int32 date arrays
@@ -178,7 +197,8 @@ def factor_probabilities(row: dict, year: int) -> np.ndarray | None:
         if code in _PRIVATE_FOSTER:
             v *= _PRIVATE_FOSTER_W[_PRIVATE_FOSTER.index(code)]
         p[FACTOR_BIT[code]] = min(v, 0.95)
-    valid = set(spec.codes("AssessmentFactors", year))
+    # burn-in years before 2012-13 use the 2012-13 codes (their assessments show from 2012-13)
+    valid = set(spec.codes("AssessmentFactors", max(int(year), spec.FIRST_YEAR)))
     for code in FACTOR_CODES:
         if code not in valid:
             p[FACTOR_BIT[code]] = 0.0
@@ -204,7 +224,7 @@ def year_targets(row: dict, year: int, scale: float, factor_row: dict | None) ->
     fp = factor_probabilities(row, year)
     if fp is None and factor_row is not None:
         fp = factor_probabilities(factor_row, year)
-    if fp is None:
+    if fp is None or not fp.sum() > 0:  # every authorised assessment gets factors (8897Q)
         fp = np.zeros(len(FACTOR_CODES))
         fp[FACTOR_BIT["20"]] = 0.5
     return YearTargets(
@@ -349,13 +369,19 @@ def _bisect_scale(count_fn, target: float, lo: float, hi: float, iters: int = 30
 
 
 def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_year: int,
-                seed: int, burn_in: int = BURN_IN_YEARS) -> LASimulation:
-    """Simulate LA ``la`` from ``first_year - burn_in`` to 31 March ``last_year``.
+                seed: int, burn_in: int = BURN_IN_YEARS, start_year: int | None = None) -> LASimulation:
+    """Simulate LA ``la`` from census year ``start_year`` to 31 March ``last_year``.
 
-    ``targets`` maps every census year of the simulation (burn-in included) to its targets.
+    ``start_year`` defaults to ``first_year - burn_in``; :func:`cin_pipeline.synth.generate` passes
+    the LA's fixed :func:`simulation_start` so that the returns do not depend on the years asked.
+    ``targets`` maps every census year of the simulation (burn-in included, and the year after
+    ``last_year``) to its targets.
     """
     rng = np.random.default_rng([int(seed), int(la)])
-    sim_years = list(range(first_year - burn_in, last_year + 1))
+    start = first_year - burn_in if start_year is None else int(start_year)
+    if start > first_year:
+        raise ValueError(f"simulation start {start} after the first year wanted {first_year}")
+    sim_years = list(range(start, last_year + 1))
 
     eth_w = np.array([_ETH_W[c] for c in ETHNICITIES])
     eth_w = rng.dirichlet(eth_w / eth_w.sum() * 300.0) + 1e-9  # each LA its own mix
@@ -609,6 +635,9 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
 def _draw_factors(rng, p: np.ndarray, n: int) -> np.ndarray:
     """Bitmasks of factors: independent draws with probabilities ``p``, at least one factor."""
     k = len(p)
+    if not p.sum() > 0:  # never an authorised assessment without factors: "Other"
+        p = np.zeros(k)
+        p[FACTOR_BIT["20"]] = 0.5
     hits = rng.random((n, k)) < p[None, :]
     none = ~hits.any(axis=1)
     if none.any() and p.sum() > 0:

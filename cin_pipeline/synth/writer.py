@@ -8,7 +8,9 @@ the XML return of one census year, holding exactly what a real return holds on 3
 * only activity dated up to 31 March: a closure, an assessment authorisation, an ICPC, a plan
   end after 31 March are not shown (the episode, assessment, S47 or plan is shown open);
 * only activity the rules allow in the year: assessments authorised, S47s concluded, plans
-  ended before 1 April are left out (rules 8696, 8715, 4013, 8930), reviews are those of the year.
+  ended before 1 April are left out (rules 8696, 8715, 4013, 8930), reviews are those of the year;
+* a UPN (or a reason UN2-UN6, or UN7 for NFA-only children) for every child of school age as the
+  year's validation defines it (:func:`school_age_dob`, rule 8770Q); UN1 only for younger children.
 
 Element order comes from :func:`cin_pipeline.census.spec.block_items` (so ``GenderCurrent`` /
 ``Sex`` and ``CINPlanDates`` follow the year), code validity from the code sets in ``spec``.
@@ -37,6 +39,16 @@ _DATES = [(_dt.date(1940, 1, 1) + _dt.timedelta(days=i)).isoformat() for i in ra
 def iso(day: int) -> str:
     """ISO date of a day number (1940-2030)."""
     return _DATES[day - _D0]
+
+
+def school_age_dob(year: int) -> _dt.date:
+    """Children born on or before this date are of school age in the ``year`` return (8770Q).
+
+    From the 2024-25 return: of school age by the September after the census (born on or before
+    31 August four years before the census year end); earlier returns: more than 6 years old at
+    the reference date. Same definition as ``$school_age_dob`` in :mod:`cin_pipeline.ingest.rules`.
+    """
+    return _dt.date(year - 4, 8, 31) if year >= 2025 else _dt.date(year - 6, 3, 31)
 
 
 def la_child_id(la: str, i: int) -> str:
@@ -124,7 +136,7 @@ def render_return(sim: LASimulation, year: int, release: str = "0.1.0") -> tuple
     plans_on = spec.has_cin_plan_dates(year)
     valid_rc = set(spec.codes("ReasonForClosure", year))
     valid_src = set(spec.codes("ReferralSource", year))
-    five_years = int(5 * 365.25)
+    school_dob = to_day(school_age_dob(year))
     fcache: dict = {}
 
     out = ['<?xml version="1.0" encoding="UTF-8"?>\n<Message>', header_xml(la, year, release), "<Children>"]
@@ -149,7 +161,7 @@ def render_return(sim: LASimulation, year: int, release: str = "0.1.0") -> tuple
             ident["PersonBirthDate"] = f"<PersonBirthDate>{iso(dob)}</PersonBirthDate>"
             sex = sex_codes[0] if ch_male[k] else sex_codes[1]
         ident[sex_el] = f"<{sex_el}>{sex}</{sex_el}>"
-        school_age = dob + five_years <= t1
+        school_age = dob <= school_dob
         if school_age and ch_upn[k]:
             u = upns.get(ci)
             if u is None:
