@@ -24,6 +24,8 @@ def register(subparsers) -> None:
     p.add_argument("--workers", type=int, default=2, help="ingest processes (default 2)")
     p.add_argument("--keep", action="store_true",
                    help="keep existing landing/staging/warehouse data instead of starting clean")
+    p.add_argument("--use-landing", action="store_true",
+                   help="do not generate: run the pipeline on the returns already in the landing folder")
     p.set_defaults(func=_demo)
 
     p = subparsers.add_parser("ui", help="start the Dagster web UI (dagster dev) on the demo data")
@@ -46,7 +48,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     las = [s.strip() for s in args.las.split(",") if s.strip()] if args.las else None
     return run_demo(scale=args.scale, years=args.years, seed=args.seed, las=las,
-                    workers=args.workers, keep=args.keep)
+                    workers=args.workers, keep=args.keep, use_landing=args.use_landing)
 
 
 def _ui(args: argparse.Namespace) -> int:

@@ -80,7 +80,7 @@ def _wipe(paths: Paths) -> None:
 
 
 def run_demo(scale: float = 0.03, years: str = "2022-2024", seed: int = 42, las=None,
-             workers: int = 2, keep: bool = False) -> int:
+             workers: int = 2, keep: bool = False, use_landing: bool = False) -> int:
     import dagster as dg
 
     from cin_pipeline.defs.partitions import la_partitions, year_la_key
@@ -94,16 +94,24 @@ def run_demo(scale: float = 0.03, years: str = "2022-2024", seed: int = 42, las=
     _say(f"cin-pipeline demo: years {year_list[0]}-{year_list[-1]} ({len(year_list)}), scale {scale}, "
          f"seed {seed}, LAs {'all' if not las else ','.join(las)}")
     _say(f"  data: {paths.data_dir}   DAGSTER_HOME: {home}")
+    if use_landing:
+        # run on the returns already in the landing folder (e.g. a national scale-1.0 set)
+        keep = True
     if not keep:
         _wipe(paths)
 
     # 1. synthetic returns into the landing folder
     t0 = time.perf_counter()
-    gen = generate(paths.landing_dir, years=year_list, las=las, scale=scale, seed=seed)
-    files = sorted(paths.landing_dir.glob("*/*.xml"))
-    n_children = sum(c.get("children", 0) for c in gen.counts.values())
-    _say(f"1. generated {len(files)} returns ({n_children:,} children) in "
-         f"{time.perf_counter() - t0:.1f}s -> {paths.landing_dir}")
+    if use_landing:
+        files = sorted(f for y in year_list for f in (paths.landing_dir / str(y)).glob("*.xml")
+                       if not las or f.stem in las)
+        _say(f"1. using {len(files)} returns already in {paths.landing_dir}")
+    else:
+        gen = generate(paths.landing_dir, years=year_list, las=las, scale=scale, seed=seed)
+        files = sorted(paths.landing_dir.glob("*/*.xml"))
+        n_children = sum(c.get("children", 0) for c in gen.counts.values())
+        _say(f"1. generated {len(files)} returns ({n_children:,} children) in "
+             f"{time.perf_counter() - t0:.1f}s -> {paths.landing_dir}")
 
     # 2. LA partitions (what the landing sensor would do, file by file)
     instance = dg.DagsterInstance.get()
