@@ -6,6 +6,7 @@ so ``CIN_DATA_DIR`` (and the other ``CIN_*`` variables) move everything, in test
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -57,8 +58,14 @@ def build_resources(paths: Paths | None = None) -> dict[str, object]:
     """The resource dict (also used by tests and the demo to point at another folder)."""
     paths = paths or Paths.from_env()
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    # DuckDB would otherwise take up to 80% of the machine's memory for the year-level builds
+    # (LCD, tables); cap it and let large joins spill to disk beside the warehouse.
+    config = {
+        "memory_limit": os.environ.get("CIN_WAREHOUSE_MEMORY_LIMIT", "4GB"),
+        "temp_directory": str(paths.warehouse.parent / "tmp" / "warehouse_spill"),
+    }
     return {
-        "duckdb": DuckDBResource(database=str(paths.warehouse)),
+        "duckdb": DuckDBResource(database=str(paths.warehouse), connection_config=config),
         "cin_paths": CinPaths.from_paths(paths),
     }
 
