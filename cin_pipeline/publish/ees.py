@@ -415,15 +415,20 @@ def _la_rows(spec, idx, didx, release_year, geo) -> tuple[list[list[str]], list[
                     for name, o in obs.items():
                         tobs.setdefault(area, {}).setdefault(name, []).extend(o)
         base = [str(year), TIME_IDENTIFIER]
+
+        def aggregate(area: str) -> list[str]:
+            # an area none of whose LAs has data for the year (e.g. a year not staged) is not
+            # available, not zero
+            if area not in totals:
+                return ["x"] * len(spec.indicators)
+            return fmtr.row(totals[area], aggregated=True, population=pop.get(area),
+                            obs=tobs.get(area, {}))
+
         rows.append(base + ["National", *COUNTRY, "", "", "", "", ""] + nfilters
-                    + fmtr.row(totals.get("E92000001"), aggregated=True,
-                               population=pop.get("E92000001"), obs=tobs.get("E92000001", {})))
+                    + aggregate("E92000001"))
         for reg in regions.itertuples(index=False):
             rows.append(base + ["Regional", *COUNTRY, reg.region_code, reg.region_name, "", "", ""]
-                        + nfilters
-                        + fmtr.row(totals.get(reg.region_code), aggregated=True,
-                                   population=pop.get(reg.region_code),
-                                   obs=tobs.get(reg.region_code, {})))
+                        + nfilters + aggregate(reg.region_code))
         for r in las.itertuples(index=False):
             la = r.old_la_code
             geo_cells = [r.published_region_code, r.published_region_name, la, r.new_la_code, r.la_name]
