@@ -9,7 +9,8 @@
   elements, doing nothing else: the speed limit of any lxml-based parser.
 
 Each row reports wall seconds, children/second, MB/second, CPU seconds of the workers and
-children per CPU second (robust when other work shares the machine), and memory: the peak of the summed
+children per CPU second (robust when other work shares the machine), CPU milliseconds per file
+(with many small files: the fixed cost of one ingest), and memory: the peak of the summed
 resident memory of this process and its children (sampled every 50 ms) and the largest
 single worker's peak RSS. Run with ``python -m cin_pipeline.ingest.bench <returns_dir>``.
 """
@@ -129,6 +130,7 @@ def _run(stage: str, func, jobs, workers: int, n_bytes: int) -> dict:
         "mb_per_s": round(n_bytes / 1e6 / seconds, 1) if seconds else None,
         "cpu_seconds": round(cpu, 2),
         "children_per_cpu_s": round(children / cpu) if cpu else None,
+        "cpu_ms_per_file": round(1000 * cpu / len(jobs), 1) if jobs else None,
         "peak_rss_total_mb": round(mem.peak_kb / 1024),
         "peak_rss_worker_mb": round(max(r[1] for r in results) / 1024) if results else 0,
     }

@@ -106,11 +106,17 @@ def known_la_codes() -> frozenset[str] | None:
     Returns ``None`` when the reference package cannot be imported (then only the 3-digit
     format of ``LEA`` is checked). Tests replace this function to stub the list.
     """
+    global _LA_CODES
     try:
         from cin_pipeline.reference import all_la_codes
     except ImportError:  # pragma: no cover - reference package missing
         return None
-    return frozenset(str(c).zfill(3) for c in all_la_codes())
+    if _LA_CODES is None or _LA_CODES[0] is not all_la_codes:  # computed once per process
+        _LA_CODES = (all_la_codes, frozenset(str(c).zfill(3) for c in all_la_codes()))
+    return _LA_CODES[1]
+
+
+_LA_CODES: tuple | None = None
 
 
 # ------------------------------------------------------------------ header
