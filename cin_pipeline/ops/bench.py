@@ -138,6 +138,23 @@ def print_table(rows: list[dict]) -> None:
         print(f"{r['what']:<{w}}  {s:>8}  {m:>8}  {v:>10}  {r.get('note', '')}", flush=True)
 
 
+def _validator_rows(files: list[Path], year: int, sample: int = 3) -> list[dict]:
+    """csc-validator-be-cin ingress (XML to its tables) on the ``sample`` smallest returns."""
+    if os.environ.get("CIN_BENCH_SKIP_VALIDATOR"):
+        return []
+    try:
+        from cin_pipeline.synth.oracle import run_oracle_batch
+
+        chosen = sorted(files, key=lambda f: f.stat().st_size)[:sample]
+        _, stats = run_oracle_batch([(f, year) for f in chosen])
+    except Exception as exc:  # the validator's venv could not be built or it crashed
+        return [_row("csc-validator-be-cin ingress", None, None, None, f"not run: {exc!r}"[:120])]
+    secs = sum(s.get("ingest_seconds", 0.0) for s in stats)
+    kids = sum(s.get("n_children", 0) for s in stats)
+    return [_row(f"csc-validator-be-cin ingress ({len(chosen)} files)", secs, None,
+                 kids / secs if secs else None, "children/s, its own venv")]
+
+
 def _resubmit(path: Path) -> None:
     """A resubmission: same LA-year, new serial number and the last child withdrawn."""
     text = path.read_text(encoding="utf-8")
@@ -193,6 +210,10 @@ def run_bench(scale: float | None = None, quick: bool = False, keep: str | None 
         if ingest_bench is not None:
             rows += _rows_from("ingest", _call_with(ingest_bench, returns_dir=paths.landing_dir, workers=2,
                                                     year=years[-1]))
+
+        # 2b. the open-source csc-validator-be-cin reading the same returns (its own venv), for
+        # comparison; it is slow (about 100-200 children/s), so it reads a sample of the files
+        rows += _validator_rows([f for f in files if f.parent.name == str(years[-1])], years[-1])
 
         # 3. the Dagster spine
         from cin_pipeline.defs.partitions import la_partitions
