@@ -1,7 +1,10 @@
-"""``longitudinal_cin_dataset`` (group ``longitudinal``): the LCD, rebuilt over every staged year.
+"""``longitudinal_cin_dataset`` (group ``longitudinal``): the LCD over every staged year.
 
 One unpartitioned asset: each child's records are linked across census years within an LA, so a
-resubmission of any LA-year can change rows of other years. The SQL is in ``cin_pipeline/lcd``.
+resubmission of any LA-year can change rows of other years of that LA, but of no other LA. The
+asset therefore rebuilds only the LAs whose staged files changed since its last build
+(``lcd.build_state``), and everything when there is no state or the LCD SQL changed. The SQL is
+in ``cin_pipeline/lcd``.
 """
 
 import dagster as dg
@@ -10,7 +13,7 @@ from dagster_duckdb import DuckDBResource
 from cin_pipeline.defs.census_extract import census_return
 from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.defs.staging import EAGER_IGNORING_MISSING
-from cin_pipeline.lcd import build_lcd
+from cin_pipeline.lcd import build_lcd, changed_las, staged_signatures, stored_state
 from cin_pipeline.ops.warehouse import attach_staging, markdown_table
 
 
@@ -29,7 +32,10 @@ def longitudinal_cin_dataset(
     paths = cin_paths.paths()
     with duckdb.get_connection() as con:
         attach_staging(con, paths.staging_dir, paths.audit_dir)  # views over the latest Parquet
-        info = build_lcd(con)
+        # signatures first: a file replaced during the build is picked up by the next run
+        signatures = staged_signatures(paths.staging_dir)
+        las = changed_las(stored_state(con), signatures)
+        info = build_lcd(con, las=las, state=signatures)
         by_year = con.execute("""
             SELECT year, count(*) AS referrals, count(DISTINCT la || '/' || child_id) AS children,
                    count(*) FILTER (WHERE rereferral_12m) AS rereferrals_12m,
@@ -39,8 +45,13 @@ def longitudinal_cin_dataset(
             FROM lcd.referral GROUP BY year ORDER BY year""").fetchall()
         years = con.execute("SELECT min(first_year), max(last_year) FROM lcd.child").fetchone()
     rows = info["rows"]
-    context.log.info(f"LCD rebuilt: {rows} in {sum(info['seconds'].values()):.1f}s")
+    rebuilt = info["las"]
+    scope = "all LAs" if rebuilt is None else f"{len(rebuilt)} LA(s): {', '.join(rebuilt) or 'none'}"
+    context.log.info(f"LCD rebuilt for {scope}: {rows} in {sum(info['seconds'].values()):.1f}s")
     return dg.MaterializeResult(metadata={
+        "build": "full" if rebuilt is None else "incremental",
+        "rebuilt_las": dg.MetadataValue.json(sorted(signatures) if rebuilt is None else rebuilt),
+        "n_rebuilt_las": dg.MetadataValue.int(len(signatures) if rebuilt is None else len(rebuilt)),
         **{f"rows_{t}": dg.MetadataValue.int(int(n)) for t, n in rows.items()},
         "years": f"{years[0]}-{years[1]}" if years[0] else "none",
         "referrals_by_year": dg.MetadataValue.md(markdown_table(
