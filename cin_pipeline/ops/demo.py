@@ -201,14 +201,30 @@ def _summary(paths: Paths, year_list: list[int]) -> None:
                         FROM lcd.referral WHERE year BETWEEN ? AND ? GROUP BY 1 ORDER BY 1""",
                      max(year_list[0] + 1, last - 2), last)
             for y, n, rr, nfa, nin in rows:
-                _say(f"  {y}: {n:,} referrals, {rr:,} re-referrals within 12 months ({100 * rr / n:.1f}%), "
+                _say(f"  LCD {y}: {n:,} referrals, {rr:,} re-referrals within 12 months ({100 * rr / n:.1f}%), "
                      f"NFA {100 * nfa / n:.1f}%, assessed not in need {100 * nin / n:.1f}%")
         except duckdb.Error as exc:
             _say(f"LCD: (unavailable: {exc})")
         try:
-            pub = q("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'publication'")[0][0]
+            from cin_pipeline.publish.preview import TILES
+
+            last = year_list[-1]
+            pub = q("""SELECT count(*) FROM information_schema.tables
+                       WHERE table_schema = 'publication' AND table_name NOT LIKE '%\\_\\_unrounded' ESCAPE '\\'""")[0][0]
             if pub:
-                _say(f"publication: {pub} tables in schema publication; files under {paths.publication_dir}")
+                _say(f"publication: {pub} data sets; files under {paths.publication_dir}")
+                _say(f"headline figures, England, year ending 31 March {last} (as published):")
+                for tid, col, label in TILES:
+                    if tid.startswith("rr_"):  # long tables: the national rows are by filter
+                        continue
+                    try:
+                        v = q(f'SELECT "{col}" FROM publication."{tid}" WHERE release_year = ? AND '
+                              "time_period = ? AND geographic_level = 'National' LIMIT 1",
+                              last, str(last))
+                    except duckdb.Error:
+                        continue
+                    if v:
+                        _say(f"  {v[0][0]:>10}  {label}")
         except duckdb.Error:
             pass
     finally:
