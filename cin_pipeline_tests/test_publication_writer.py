@@ -123,15 +123,22 @@ def test_table_assets_and_publication_asset(tmp_path, warehouse, monkeypatch):
     d3 = next(a for a in TABLE_ASSETS if a.key == table_asset_key(get("d3")))
     assert d3.group_names_by_key[d3.key] == "children_in_need"
     assert d3.partitions_def == year_partitions
-    r = dg.materialize(TABLE_ASSETS, partition_key="2024", resources=res)
-    assert r.success
-    mat = r.asset_materializations_for_node("tables__d3")[0]
-    assert mat.metadata["dagster/row_count"].value == 1967
-    assert "CPP_start" in mat.metadata["headline"].value
-    # the publication asset reads publication.* and writes both release folders
-    r2 = dg.materialize([publication, *TABLE_ASSETS], selection=[publication.key],
-                        partition_key="2024", resources=res, run_config=NO_DOCS)
-    assert r2.success
+    with dg.instance_for_test() as instance:
+        # nothing built yet for 2024: the publication refuses rather than publish missing tables
+        r0 = dg.materialize([publication, *TABLE_ASSETS], selection=[publication.key],
+                            partition_key="2024", resources=res, run_config=NO_DOCS,
+                            instance=instance, raise_on_error=False)
+        assert not r0.success
+        assert not (tmp_path / "publication" / "children-in-need" / "2024").exists()
+        r = dg.materialize(TABLE_ASSETS, partition_key="2024", resources=res, instance=instance)
+        assert r.success
+        mat = r.asset_materializations_for_node("tables__d3")[0]
+        assert mat.metadata["dagster/row_count"].value == 1967
+        assert "CPP_start" in mat.metadata["headline"].value
+        # the publication asset reads publication.* and writes both release folders
+        r2 = dg.materialize([publication, *TABLE_ASSETS], selection=[publication.key],
+                            partition_key="2024", resources=res, run_config=NO_DOCS, instance=instance)
+        assert r2.success
     out = tmp_path / "publication"
     assert (out / "children-in-need" / "2024" / "data" / "d3_cpps_subsequent_plan_2013_to_2024.csv").exists()
     assert (out / "children-in-need-re-referrals" / "2024" / "data"
@@ -158,6 +165,8 @@ def test_publication_refuses_when_blocking_check_failed(tmp_path, warehouse, mon
     d3 = next(a for a in TABLE_ASSETS if a.key == table_asset_key(get("d3")))
     with dg.instance_for_test() as instance:
         everything = [publication, *TABLE_ASSETS, d3_check]
+        assert dg.materialize(TABLE_ASSETS, partition_key="2024", resources=res,
+                              instance=instance).success
         assert dg.materialize(everything, selection=[publication.key], partition_key="2024",
                               resources=res, instance=instance, run_config=NO_DOCS).success
         folder = tmp_path / "publication" / "children-in-need" / "2024"

@@ -81,6 +81,26 @@ def failed_blocking_checks(context: dg.AssetExecutionContext, asset_keys, limit:
 
 
 TABLE_KEYS = [table_asset_key(s) for s in all_tables()]
+LCD_KEY = dg.AssetKey("longitudinal_cin_dataset")
+
+
+def stale_or_missing_tables(context: dg.AssetExecutionContext, table_keys) -> list[str]:
+    """Tables whose latest materialisation for this release year is missing, or older than the
+    latest build of the Longitudinal CIN Dataset they are computed from. Publishing then would mix
+    files from different states of the data (e.g. one table failed in the latest run and an older
+    build of it is still in the warehouse)."""
+    partition = context.partition_key
+    lcd = context.instance.fetch_materializations(LCD_KEY, limit=1).records
+    lcd_ts = lcd[0].timestamp if lcd else None
+    problems = []
+    for key in table_keys:
+        recs = context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1).records
+        if not recs:
+            problems.append(f"{key.to_user_string()}: not built for {partition}")
+        elif lcd_ts is not None and recs[0].timestamp < lcd_ts:
+            problems.append(f"{key.to_user_string()}: built before the latest longitudinal_cin_dataset")
+    return problems
 
 
 class PublicationConfig(dg.Config):
@@ -107,6 +127,12 @@ def publication(context: dg.AssetExecutionContext, config: PublicationConfig, du
         raise dg.Failure(
             description=f"refusing to publish {release_year}: blocking checks failed: {failed}",
             metadata={"failed_checks": dg.MetadataValue.json(failed)})
+    stale = stale_or_missing_tables(context, TABLE_KEYS)
+    if stale:
+        raise dg.Failure(
+            description=f"refusing to publish {release_year}: tables not up to date: {stale}; "
+                        "materialise them (with their checks) first",
+            metadata={"tables": dg.MetadataValue.json(stale)})
     t0 = time.perf_counter()
     specs = all_tables()
     with duckdb.get_connection() as con:

@@ -60,9 +60,11 @@ def build_resources(paths: Paths | None = None) -> dict[str, object]:
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
     # DuckDB would otherwise take up to 80% of the machine's memory for the year-level builds
     # (LCD, tables); cap it and let large joins spill to disk beside the warehouse.
+    spill = paths.warehouse.parent / "tmp" / "warehouse_spill"
+    spill.mkdir(parents=True, exist_ok=True)  # DuckDB creates the last folder only
     config = {
         "memory_limit": os.environ.get("CIN_WAREHOUSE_MEMORY_LIMIT", "4GB"),
-        "temp_directory": str(paths.warehouse.parent / "tmp" / "warehouse_spill"),
+        "temp_directory": str(spill),
     }
     return {
         "duckdb": DuckDBResource(database=str(paths.warehouse), connection_config=config),
