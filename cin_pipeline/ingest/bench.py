@@ -22,63 +22,13 @@ import json
 import os
 import resource
 import tempfile
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from lxml import etree
 
-
-def _rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _descendants(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as fh:
-                    kids = [int(x) for x in fh.read().split()]
-                out.extend(kids)
-                todo.extend(kids)
-        except OSError:
-            continue
-    return out
-
-
-class _PeakMemory:
-    """Samples the summed RSS of this process and all its descendants in a thread."""
-
-    def __init__(self, interval: float = 0.05):
-        self.interval = interval
-        self.peak_kb = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        me = os.getpid()
-        while not self._stop.is_set():
-            total = _rss_kb(me) + sum(_rss_kb(p) for p in _descendants(me))
-            self.peak_kb = max(self.peak_kb, total)
-            self._stop.wait(self.interval)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
+from cin_pipeline.memory import PeakMemory as _PeakMemory
 
 
 def _ingest_one(args) -> tuple[int, int]:

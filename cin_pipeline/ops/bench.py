@@ -17,60 +17,11 @@ from __future__ import annotations
 import inspect
 import os
 import tempfile
-import threading
 import time
 import warnings
 from pathlib import Path
 
-
-class PeakMemory:
-    """Peak summed RSS (MB) of this process and its children, sampled every 50 ms."""
-
-    def __init__(self) -> None:
-        self.peak_kb = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    @staticmethod
-    def _rss_kb(pid: int) -> int:
-        try:
-            with open(f"/proc/{pid}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1])
-        except OSError:
-            pass
-        return 0
-
-    def _tree(self) -> list[int]:
-        pids, frontier = [os.getpid()], [os.getpid()]
-        while frontier:
-            pid = frontier.pop()
-            try:
-                with open(f"/proc/{pid}/task/{pid}/children") as fh:
-                    kids = [int(x) for x in fh.read().split()]
-            except OSError:
-                kids = []
-            pids += kids
-            frontier += kids
-        return pids
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, sum(self._rss_kb(p) for p in self._tree()))
-            self._stop.wait(0.05)
-
-    def __enter__(self) -> "PeakMemory":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    @property
-    def mb(self) -> int:
-        return round(self.peak_kb / 1024)
+from cin_pipeline.memory import PeakMemory
 
 
 def _row(what: str, seconds: float | None, mb: float | None, records: float | None, note: str = "") -> dict:
