@@ -16,27 +16,12 @@ import duckdb
 
 from cin_pipeline.census import spec
 from cin_pipeline.ingest import calendar, ingest_file, rules, staging
+from cin_pipeline_tests.test_ingest_rules import _return as build_return
 
 
 # ------------------------------------------------------------------ tiny return builder
 def _return(children: list[str], year: int = 2025, la: str = "201") -> str:
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<Message>
-  <Header>
-    <CollectionDetails>
-      <Collection>CIN</Collection>
-      <Year>{year}</Year>
-      <ReferenceDate>{year}-03-31</ReferenceDate>
-    </CollectionDetails>
-    <Source>
-      <SourceLevel>L</SourceLevel>
-      <LEA>{la}</LEA>
-    </Source>
-  </Header>
-  <Children>
-{''.join(children)}  </Children>
-</Message>
-"""
+    return build_return("".join(children), year=year, la=la)
 
 
 def _el(name: str, value) -> str:
