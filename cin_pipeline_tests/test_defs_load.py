@@ -38,11 +38,16 @@ def test_groups_and_assets(defs):
 
 
 def test_partitions(defs):
-    from cin_pipeline.defs.partitions import la_partitions, year_la_partitions, year_partitions
+    from cin_pipeline.defs.partitions import (census_year_partitions, la_partitions, year_la_partitions,
+                                              year_partitions)
 
     graph = defs.resolve_asset_graph()
     assert graph.get(dg.AssetKey("census_return")).partitions_def == year_la_partitions
-    assert graph.get(dg.AssetKey("census_year")).partitions_def == year_partitions
+    assert graph.get(dg.AssetKey("census_year")).partitions_def == census_year_partitions
+    assert graph.get(dg.AssetKey(["tables", "c1"])).partitions_def == year_partitions
+    assert graph.get(dg.AssetKey("publication")).partitions_def == year_partitions
+    # census years include the 2011-12 look-back census; releases start with the published series
+    assert census_year_partitions.get_partition_keys() == [str(y) for y in range(2012, 2027)]
     assert year_partitions.get_partition_keys() == [str(y) for y in range(2013, 2027)]
     assert la_partitions.name == "la"
     assert str(dg.MultiPartitionKey({"year": "2024", "la": "330"})) == "330|2024"

@@ -23,7 +23,7 @@ import pytest
 
 from cin_pipeline.ingest.staging import TABLE_COLUMNS
 from cin_pipeline.lcd import build_lcd
-from cin_pipeline.publish.ees import build_ees, load_publication, run_query, store_publication
+from cin_pipeline.publish.ees import build_ees, build_rows, load_publication, run_query, store_publication
 from cin_pipeline.tables.registry import get
 
 D = "DATE "
@@ -148,6 +148,16 @@ def test_c1_hand_computed_percentages_from_unrounded(con):
     assert (2023, "330") not in counts.set_index(["year", "la"]).index
     out = build_ees(con, get("c1"), 2024)
     assert _la(out, "330", "2023").Referrals == "x"
+    # only the 2024 return is staged: the 12-month look-back into 2023 is incomplete, so every
+    # re-referral figure of 2024 is x (with a note) while the other figures are published
+    la = _la(out, "330")
+    assert (la.Referrals, la.Re_referrals, la.Re_referrals_percent, la.Re_referrals_child_percent) == \
+        ("28", "x", "x", "x")
+    assert _nat(out).Re_referrals_percent == "x"
+    assert any("2024: Re_referrals" in n and "2023 census is not staged" in n for n in out.notes)
+    # with the 2023 census staged the same counts publish their re-referrals
+    counts, dists = run_query(con, get("c1"))
+    out = build_rows(get("c1"), counts, 2024, dists, staged_years={2023, 2024})
     la = _la(out, "330")
     assert (la.Referrals, la.Re_referrals_percent, la.No_Further_Action_percent,
             la.Not_in_Need, la.Not_in_Need_percent, la.Re_referrals_child_percent) == \
@@ -183,6 +193,10 @@ def test_c3_c4_d3_d5_hand_computed(con):
 
 def test_re_referral_tables_from_lcd(con):
     e1 = build_ees(con, get("rr_e1"), 2024)
+    # 2024 is the only staged census: no 12-month look-back, every figure of 2024 is x
+    assert set(e1.data[e1.data.time_period == "2024"].referrals) == {"x"}
+    counts, dists = run_query(con, get("rr_e1"))
+    e1 = build_rows(get("rr_e1"), counts, 2024, dists, staged_years={2023, 2024})
     d = e1.data[e1.data.time_period == "2024"].set_index(["level_description", "referral_type"])
     # 2024 referrals: 4 per replicate x 8 = 32 -> "30"; NFA 8 -> 10 (25%); CPP (child A) 8
     assert d.loc[("Total", "Total"), "referrals"] == "30"

@@ -11,6 +11,11 @@ Years are *reporting years*: the calendar year in which the census year ends on 
 ``2024`` is the 2023-24 census (1 April 2023 to 31 March 2024) and the XSD file
 ``CIN_schema_2024.xsd``. No XSD survives for returns before 2016-17; those years use the
 2016-17 structure, which is what local authorities sent from 2013-14 onwards.
+
+The published series starts with 2013 (:data:`FIRST_YEAR`), but its 2013 re-referrals look back
+12 months into the 2011-12 census. That return (:data:`LOOKBACK_YEAR`, 2012) is accepted as a
+look-back year only: it is read and validated in the 2012-13 layout (:func:`layout_year`), staged
+and linked into the Longitudinal CIN Dataset, and never published.
 """
 
 from __future__ import annotations
@@ -19,8 +24,22 @@ import datetime as _dt
 from dataclasses import dataclass
 
 FIRST_YEAR = 2013
+"""First reporting year of the published series (and of the return layout this spec describes)."""
+LOOKBACK_YEAR = 2012
+"""First census year accepted: the 2011-12 return, staged only as the 12-month look-back of 2013."""
 LAST_YEAR = 2026
 YEARS = tuple(range(FIRST_YEAR, LAST_YEAR + 1))
+CENSUS_YEARS = tuple(range(LOOKBACK_YEAR, LAST_YEAR + 1))
+
+
+def layout_year(year: int) -> int:
+    """The census year whose layout and code sets a ``year`` return follows (2012 -> 2013)."""
+    return max(int(year), FIRST_YEAR)
+
+
+def is_lookback(year: int) -> bool:
+    """True for a census year staged only as look-back (before the published series)."""
+    return LOOKBACK_YEAR <= int(year) < FIRST_YEAR
 
 
 def census_period(year: int) -> tuple[_dt.date, _dt.date]:
@@ -41,7 +60,7 @@ class Code:
     deprecated_from: int | None = None  # still accepted, but raises a query from this year
 
     def valid_in(self, year: int) -> bool:
-        return self.first_year <= year <= self.last_year
+        return self.first_year <= layout_year(year) <= self.last_year
 
 
 def _codes(*rows) -> tuple[Code, ...]:
@@ -226,7 +245,7 @@ class Item:
     to_year: int = LAST_YEAR
 
     def in_year(self, year: int) -> bool:
-        return self.from_year <= year <= self.to_year
+        return self.from_year <= layout_year(year) <= self.to_year
 
 
 # Element order of each block (xs:sequence order in the schemas).

@@ -85,12 +85,26 @@ def load_table(con, spec: TableSpec, release_year: int | None) -> tuple[pd.DataF
 
 
 def _release_year(context) -> int | None:
+    """The release year of the run: the check's partition key when Dagster passes one, else the
+    run's partition tag (a single partition, or a range of one year as the demo and backfills
+    launch); ``None`` for an unpartitioned run (then the latest stored release is checked)."""
     try:
         if context.has_partition_key:
             return int(context.partition_key)
     except Exception:  # noqa: BLE001  (unpartitioned run, or a non-year key)
         pass
-    return None
+    try:
+        tags = context.run.tags
+    except Exception:  # noqa: BLE001
+        return None
+    key = tags.get("dagster/partition")
+    start = tags.get("dagster/asset_partition_range_start")
+    if key is None and start is not None and start == tags.get("dagster/asset_partition_range_end"):
+        key = start
+    try:
+        return int(key) if key is not None else None
+    except ValueError:
+        return None
 
 
 def _md_details(details: list[dict], n: int = 30) -> str:
@@ -187,6 +201,10 @@ def _check(spec: TableSpec, name: str, description: str, fn, asset_key: dg.Asset
                     additional_deps=additional_deps or None)
     def _the_check(context, duckdb: DuckDBResource):
         year = _release_year(context)
+        if year is not None and not spec.in_release(year):
+            return dg.AssetCheckResult(
+                passed=True, metadata={"in_release": False},
+                description=f"{spec.code} is not part of the {year} release (series starts {spec.first_year})")
         with duckdb.get_connection() as con:
             text, unrounded = load_table(con, spec, year)
             return fn(con, text, unrounded, year)
@@ -243,6 +261,8 @@ def build_table_checks(spec: TableSpec, asset_key: dg.AssetKey | None = None,
             other = all_specs().get(b)
             if other is None:
                 return dg.AssetCheckResult(passed=True, description=f"table {b} is not declared")
+            if y is not None and not other.in_release(y):
+                return dg.AssetCheckResult(passed=True, description=f"table {b} is not part of the {y} release")
             try:
                 ot, _ = load_table(con, other, y)
             except LookupError as e:

@@ -1,17 +1,26 @@
-"""Partitions: reporting year (static), LA (dynamic, filled by the landing sensor) and both."""
+"""Partitions: reporting year (static), LA (dynamic, filled by the landing sensor) and both.
+
+Census assets (``census_return``, ``census_year``, ``data_quality_summary``) are partitioned by
+census year, which includes the 2011-12 look-back census (2012); tables and the publication by
+release year, which starts with the published series (2013).
+"""
 
 from __future__ import annotations
 
 import dagster as dg
 
-from cin_pipeline.census.spec import FIRST_YEAR, LAST_YEAR
+from cin_pipeline.census.spec import CENSUS_YEARS, FIRST_YEAR, LAST_YEAR
 
 YEARS = [str(y) for y in range(FIRST_YEAR, LAST_YEAR + 1)]
+"""Release years (tables, publication)."""
+CENSUS_YEAR_KEYS = [str(y) for y in CENSUS_YEARS]
+"""Census years (returns and staging), the look-back year included."""
 
 year_partitions = dg.StaticPartitionsDefinition(YEARS)
+census_year_partitions = dg.StaticPartitionsDefinition(CENSUS_YEAR_KEYS)
 la_partitions = dg.DynamicPartitionsDefinition(name="la")
 # Key string is "<la>|<year>" (dimensions are ordered alphabetically by name).
-year_la_partitions = dg.MultiPartitionsDefinition({"year": year_partitions, "la": la_partitions})
+year_la_partitions = dg.MultiPartitionsDefinition({"year": census_year_partitions, "la": la_partitions})
 
 
 def year_la_key(year: int | str, la: str) -> dg.MultiPartitionKey:

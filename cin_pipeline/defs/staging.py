@@ -11,7 +11,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from cin_pipeline.defs.census_extract import census_return
-from cin_pipeline.defs.partitions import year_partitions
+from cin_pipeline.defs.partitions import census_year_partitions
 from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.ops.warehouse import attach_staging, markdown_table
 
@@ -35,7 +35,7 @@ def emit_per_partition(context: dg.AssetExecutionContext, metadata_by_key: dict[
 
 
 @dg.asset(
-    partitions_def=year_partitions,
+    partitions_def=census_year_partitions,
     group_name="staging",
     deps=[dg.AssetDep(census_return, partition_mapping=dg.MultiToSingleDimensionPartitionMapping(
         partition_dimension_name="year"))],
@@ -82,7 +82,7 @@ def census_year(context: dg.AssetExecutionContext, duckdb: DuckDBResource, cin_p
 
 
 @dg.asset(
-    partitions_def=year_partitions,
+    partitions_def=census_year_partitions,
     group_name="staging",
     deps=[census_year],
     backfill_policy=dg.BackfillPolicy.single_run(),

@@ -48,6 +48,12 @@ def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
                cin_paths: CinPaths) -> dg.MaterializeResult:
         release_year = int(context.partition_key)
         t0 = time.perf_counter()
+        if not spec.in_release(release_year):
+            note = (f"{spec.code} is not part of the {release_year} release: its series starts in "
+                    f"{spec.first_year}")
+            context.log.info(note)
+            return dg.MaterializeResult(metadata={"in_release": False, "notes": note,
+                                                  "dagster/row_count": dg.MetadataValue.int(0)})
         with duckdb.get_connection() as con:
             attach_staging(con, cin_paths.paths().staging_dir, cin_paths.paths().audit_dir)
             out = build_ees(con, spec, release_year)

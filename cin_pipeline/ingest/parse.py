@@ -273,7 +273,7 @@ def read_header(
 
     Raises :class:`CensusFileError` when the file is empty, not XML, malformed before the end of
     the header, has the wrong root, a DOCTYPE or entity declaration, no header, no ``LEA`` or
-    ``Year``, a year outside ``spec.FIRST_YEAR..spec.LAST_YEAR``, an unknown LA, or a year/LA that
+    ``Year``, a year outside ``spec.LOOKBACK_YEAR..spec.LAST_YEAR``, an unknown LA, or a year/LA that
     disagrees with ``expected_year``/``expected_la`` (e.g. the landing folder it was put in).
     """
     path = Path(path)
@@ -372,11 +372,12 @@ def check_header(header: Header, expected_year: int | None = None, expected_la: 
     """Raise :class:`CensusFileError` if the header's year or LA cannot be accepted."""
     line_year = header.lines.get("Year")
     line_lea = header.lines.get("LEA")
-    if not spec.FIRST_YEAR <= header.year <= spec.LAST_YEAR:
+    if not spec.LOOKBACK_YEAR <= header.year <= spec.LAST_YEAR:
         raise CensusFileError(
             YEAR_OUT_OF_RANGE,
             f"The header <Year> is {header.year}; this pipeline accepts census years "
-            f"{spec.FIRST_YEAR} to {spec.LAST_YEAR} (the year in which the census ends on 31 March). "
+            f"{spec.LOOKBACK_YEAR} to {spec.LAST_YEAR} (the year in which the census ends on 31 March; "
+            f"{spec.LOOKBACK_YEAR} only as the look-back for {spec.FIRST_YEAR} re-referrals). "
             "Correct the year and resubmit.",
             line_year,
         )

@@ -55,7 +55,7 @@ class Rule:
     to_year: int = spec.LAST_YEAR
 
     def applies(self, year: int) -> bool:
-        return self.from_year <= year <= self.to_year
+        return self.from_year <= spec.layout_year(year) <= self.to_year
 
 
 E, Q = "error", "query"

@@ -256,9 +256,10 @@ def _dist_index(dists: dict[str, pd.DataFrame]) -> dict[str, dict[tuple[int, str
 class _Formatter:
     """Turns one row's unrounded counts into published strings."""
 
-    def __init__(self, spec: TableSpec, year: int):
+    def __init__(self, spec: TableSpec, year: int, lookback_ok: bool = True):
         self.spec = spec
         self.year = year
+        self.lookback_ok = lookback_ok
 
     def row(self, counts: dict[str, int] | None, *, aggregated: bool, population: int | None,
             obs: dict[str, list[int]], not_collected_row: bool = False,
@@ -269,7 +270,8 @@ class _Formatter:
         sup = set() if aggregated else suppression.suppressed_counts(spec, counts)
         out: list[str] = []
         for ind in spec.indicators:
-            if not_collected_row or (ind.first_year and self.year < ind.first_year):
+            if not_collected_row or (ind.first_year and self.year < ind.first_year) \
+                    or (ind.lookback and not self.lookback_ok):
                 out.append("x")
                 continue
             if ind.zero_base and counts.get(ind.zero_base, 0) == 0:
@@ -313,16 +315,19 @@ def _add(acc: dict[str, int], vals: dict[str, int]) -> None:
 
 def build_rows(spec: TableSpec, counts: pd.DataFrame, release_year: int,
                dists: dict[str, pd.DataFrame] | None = None,
-               geo: Geography | None = None) -> EesOutput:
-    """The published rows of ``spec`` for ``release_year`` from unrounded LA-level counts."""
+               geo: Geography | None = None, staged_years: set[int] | None = None) -> EesOutput:
+    """The published rows of ``spec`` for ``release_year`` from unrounded LA-level counts.
+
+    ``staged_years``: the census years with staged returns; indicators that look back 12 months
+    are ``x`` in a year whose previous year is not among them (``None``: every look-back complete)."""
     geo = geo or Geography.load(spec.status_file)
     counts = normalise_counts(spec, counts)
     idx = _index(spec, counts)
     didx = _dist_index(dists or {})
     if spec.national_only:
-        rows, notes = _national_rows(spec, idx, didx, release_year, geo)
+        rows, notes = _national_rows(spec, idx, didx, release_year, geo, staged_years)
     else:
-        rows, notes = _la_rows(spec, idx, didx, release_year, geo)
+        rows, notes = _la_rows(spec, idx, didx, release_year, geo, staged_years)
     data = pd.DataFrame(rows, columns=spec.columns(), dtype=object)
     return EesOutput(spec, release_year, data, build_meta(spec), notes, counts)
 
@@ -385,7 +390,18 @@ def _source(spec, idx, didx, geo, year: int, la: str, fkey: tuple = ()):
     return vals, obs
 
 
-def _la_rows(spec, idx, didx, release_year, geo) -> tuple[list[list[str]], list[str]]:
+def _formatter(spec: TableSpec, year: int, staged: set[int] | None, notes: list[str]) -> _Formatter:
+    """The year's formatter; indicators that look back 12 months (re-referrals) are ``x`` when the
+    previous census year has no staged returns (its referrals are unknown), with a note."""
+    ok = staged is None or (year - 1) in staged
+    looks = [i.name for i in spec.indicators if i.lookback]
+    if looks and not ok and year in staged:
+        notes.append(f"{year}: {', '.join(looks)} shown x: the {year - 1} census is not staged, so the "
+                     "12-month look-back for re-referrals is incomplete")
+    return _Formatter(spec, year, ok)
+
+
+def _la_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tuple[list[list[str]], list[str]]:
     rows: list[list[str]] = []
     notes: list[str] = []
     regions = reference.regions()
@@ -395,7 +411,7 @@ def _la_rows(spec, idx, didx, release_year, geo) -> tuple[list[list[str]], list[
         raise NotImplementedError("LA-level tables with non-constant filters")
     for year in sorted(spec.years(release_year), reverse=True):
         las = geo.las(year)
-        fmtr = _Formatter(spec, year)
+        fmtr = _formatter(spec, year, staged_years, notes)
         pop = geo.population(year)
         totals: dict[str, dict[str, int]] = {}
         tobs: dict[str, dict[str, list[int]]] = {}
@@ -449,13 +465,13 @@ def _la_rows(spec, idx, didx, release_year, geo) -> tuple[list[list[str]], list[
     return rows, notes
 
 
-def _national_rows(spec, idx, didx, release_year, geo) -> tuple[list[list[str]], list[str]]:
+def _national_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tuple[list[list[str]], list[str]]:
     rows: list[list[str]] = []
     notes: list[str] = []
     qf = list(spec.query_filters)
     avail = {k[:2] for k in idx}
     for year in sorted(spec.years(release_year), reverse=True):
-        fmtr = _Formatter(spec, year)
+        fmtr = _formatter(spec, year, staged_years, notes)
         # LAs configured with a carry-forward contribute their earlier year's rows
         agg: dict[tuple, dict[str, int]] = {}
         for la, src_year in la_sources(geo, year, avail):
@@ -523,10 +539,20 @@ def build_meta(spec: TableSpec) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------- entry point
+def staged_census_years(con) -> set[int] | None:
+    """Census years with at least one staged return (``clean.header``); ``None`` without staging."""
+    import duckdb
+
+    try:
+        return {int(r[0]) for r in con.execute("SELECT DISTINCT year FROM clean.header").fetchall()}
+    except duckdb.Error:  # no staging attached: every look-back treated as complete
+        return None
+
+
 def build_ees(con, spec: TableSpec, release_year: int, geo: Geography | None = None) -> EesOutput:
     """Query the warehouse (``clean.*``/``lcd.*``) and return the published rows and meta."""
     counts, dists = run_query(con, spec)
-    out = build_rows(spec, counts, release_year, dists, geo)
+    out = build_rows(spec, counts, release_year, dists, geo, staged_census_years(con))
     for n in out.notes:
         log.warning("%s: %s", spec.table_id, n)
     return out

@@ -112,8 +112,10 @@ def las_for_year(year: int) -> pd.DataFrame:
     with ``published_region_code``/``published_region_name`` as the EES files write them on LA rows
     (Inner/Outer London for London boroughs)."""
     y = _clamp(year)
+    if y == FIRST_YEAR - 1:  # the 2011-12 look-back census: same LAs as 2012-13
+        y = FIRST_YEAR
     if y < FIRST_YEAR:
-        raise ValueError(f"no LA geography before {FIRST_YEAR}: {year}")
+        raise ValueError(f"no LA geography before {FIRST_YEAR - 1}: {year}")
     lk = la_lookup()
     from cin_pipeline.reference.build import order_las
 

@@ -9,11 +9,18 @@ census year out of those life histories, so every return holds exactly what a re
 Model (all dates are integer days since 1970-01-01)
 --------------------------------------------------
 * **Referral chains.** Each child has a chain of referrals. A referral is for a *new* child
-  (first referral in the LA, drawn at a daily rate driven by the target referrals of the year),
-  or for a child whose previous episode has closed: either a re-referral within 12 months of the
-  previous referral (probability controlled so that the re-referral share hits the target) or a
-  later return (1 to several years after). A child's next referral is always after the closure
-  of the previous episode, so episodes never overlap and at most one episode is open.
+  (first referral in the LA, on a day drawn with weekday and holiday weights), or for a child
+  whose previous episode has closed: either a re-referral within 12 months of the previous
+  referral or a later return (1 to several years after). A child's next referral is always after
+  the closure of the previous episode, so episodes never overlap and at most one episode is open.
+* **Referral volumes are exact.** A year's re-referrals are carried in (within 12 months of a
+  referral of the year before) or same-year ones, and only same-year ones make a child referred
+  twice in the year. So the carried-in ones are capped at the re-referral target less the
+  same-year repeats implied by the children-referred target. The same-year ones are capped at
+  what the re-referral target leaves, and new children make up the rest of the referral target.
+  Beyond a cap, the child does not come back. Two controllers keep the caps binding: the
+  probability of a re-referral (``pi_w``), and how soon within its 12 months a re-referral comes
+  (``early``: sooner means more of them fall in the same year).
 * **Outcome of each referral** (drawn with the year's target shares): no further action (NFA:
   nothing else is recorded), assessed not in need (assessment, then closure RC8, or RC9 from
   the 2022-23 census), or in need. Children in need may have a section 47 enquiry (S47), an
@@ -33,8 +40,10 @@ Model (all dates are integer days since 1970-01-01)
 * **Year-end settlement.** The duration controllers lag by a year and LA targets jump between
   years, so once year ``y`` is simulated the stocks at 31 March are settled exactly on target
   (:func:`_settle_stocks`): CPP ends, then closures, of the episodes nearest 31 March are moved
-  across it (mirrored), within every date rule. Carried-in re-referrals beyond the year's
-  re-referral target (``RR_CARRY_MAX``) are cancelled (the child does not come back).
+  across it (mirrored), within every date rule.
+* **Conferences without a Section 47.** Where the published plans started exceed what the
+  year's ICPCs can start (some LA-years, e.g. 2014), the rest start at a conference recorded on
+  the CIN details (``DateOfInitialCPC`` there, no Section 47; rules 2883 and 2885 allow it).
 
 Randomness comes from one ``numpy.random.Generator`` per LA seeded with ``(seed, la)``, so
 results do not depend on worker count or order. Because every LA is simulated from the same
@@ -62,11 +71,12 @@ def simulation_start(la_first_year: int, first_year: int | None = None) -> int:
     """First simulated census year of an LA whose first census year is ``la_first_year``.
 
     Fixed per LA (``BURN_IN_YEARS`` before 2012-13, or before the first census year of an LA
-    created later), so a year's return does not depend on the other years asked for; only a
-    ``first_year`` before 2012-13 (outside the census) moves it earlier.
+    created later), so a year's return does not depend on the other years asked for. The 2011-12
+    look-back return (2012) is written from the same simulation (one burn-in year less); only a
+    ``first_year`` before that (outside the census) moves the start earlier.
     """
     start = max(SIM_START, int(la_first_year) - BURN_IN_YEARS)
-    if first_year is not None:
+    if first_year is not None and int(first_year) < spec.LOOKBACK_YEAR:
         start = min(start, int(first_year) - BURN_IN_YEARS)
     return start
 
@@ -168,6 +178,7 @@ class YearTargets:
     sub_share: float
     cpp_at31: float
     factor_p: np.ndarray  # probability of each factor bit on an in-need assessment
+    child_share: float = 0.885  # children referred / referrals (same-year repeats make the gap)
 
 
 def _share(num, den, default):
@@ -241,6 +252,7 @@ def year_targets(row: dict, year: int, scale: float, factor_row: dict | None) ->
         sub_share=_share(num("cpp_subsequent"), num("cpp_start"), 0.2),
         cpp_at31=num("cpp_at31") * scale,
         factor_p=fp,
+        child_share=_share(num("referrals_child"), refs, 0.885),
     )
 
 
@@ -286,6 +298,7 @@ class Episodes:
     plan_end: np.ndarray
     closure: np.ndarray
     reason: np.ndarray
+    cin_icpc: np.ndarray  # conference recorded on the CIN details (no Section 47), or NONE
 
     def __len__(self) -> int:
         return len(self.ref)
@@ -393,7 +406,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
                "s47_end": "i8", "icpc_target": "i8", "icpc": "i8", "cpp_start": "i8",
                "cpp_end": "i8", "cat_init": "i1", "cat_latest": "i1", "n_prev_cpp": "i2",
                "rev_first": "i2", "rev_every": "i2", "plan_start": "i8", "plan_end": "i8",
-               "closure": "i8", "reason": "i1"}
+               "closure": "i8", "reason": "i1", "cin_icpc": "i8"}
     ep = _Grow(ep_cols, cap=4096)
 
     # scheduled future referrals of known children: child, day, is re-referral within 12 months, prev referral
@@ -404,12 +417,12 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
 
     # controller state: multiplicative corrections learnt from the realised values of each year
     corr = {"nin": 1.10, "s47": 1.0, "icpc": 1.0, "cpp": 1.0, "dur": 0.8, "cppdur": 1.0, "await": 1.2}
-    elig = 0.30  # realised re-referral share per unit of pi (re-referral "eligibility")
-    spawn_share = 0.10  # same-year re-referrals as a share of the year's referrals
+    pi_k = 3.0  # P(re-referral within 12 months) per unit of the year's same-year room share, learnt
     ext_p = 0.10
     carry = 0.5  # diagnostic: realised share of a year's re-referrals carried in from the year before
     controls = []
     gain = 0.7
+    early = 1.0  # skew of the day of a re-referral within its 12 months (1 = uniform; higher = sooner)
 
     base_bands = np.array([b[2] for b in _CPP_BANDS])
     base_bands = base_bands / base_bands.sum()
@@ -427,12 +440,17 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         # ---------------- referral volume: pending returns + same-year re-referrals + new children
         in_year = (pend_day >= t0) & (pend_day <= t1)
         b_child, b_day, b_prev = pend_child[in_year], pend_day[in_year], pend_prev[in_year]
-        # carried-in re-referrals (due within 12 months of a referral of last year) beyond this
-        # year's room for them are cancelled (the child does not come back): targets can halve
-        # from one year to the next, and last year's returns alone then overshoot the share
+        # Re-referrals are either carried in (within 12 months of a referral of last year) or
+        # same-year ones, and only same-year ones make a child referred twice in the year: so the
+        # carried-in ones fill the re-referral target less the same-year repeats the children
+        # referred target implies; those beyond that room are cancelled (the child does not come
+        # back), and the same-year ones fill the rest.
         b_within = pend_within[in_year]
         wi = np.flatnonzero(b_within)
-        room_rr = _stoch_round(rng, RR_CARRY_MAX * tg.rr_share * tg.referrals)
+        rr_goal = _stoch_round(rng, tg.rr_share * tg.referrals)
+        rep_goal = _stoch_round(rng, (1.0 - tg.child_share) * tg.referrals)
+        room_rr = max(rr_goal - rep_goal, 0)
+        scheduled = len(wi)
         if len(wi) > room_rr:
             drop = np.zeros(len(b_day), bool)
             drop[rng.choice(wi, len(wi) - room_rr, replace=False)] = True
@@ -442,15 +460,25 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         pend_child, pend_day = pend_child[keep], pend_day[keep]
         pend_within, pend_prev = pend_within[keep], pend_prev[keep]
 
-        pi_w = float(np.clip(tg.rr_share / max(elig, 1e-6), 0.0, 0.95))
-        n_new = _stoch_round(rng, tg.referrals * (1.0 - spawn_share) - len(b_day))
-
+        # the year's referrals = carried-in returns + same-year re-referrals (at most the room the
+        # re-referral target leaves after the carried-in ones) + new children (the rest)
+        total_goal = max(_stoch_round(rng, tg.referrals), 1)
+        spawn_room = max(rr_goal - carried, 0)
+        n_new = max(total_goal - len(b_day) - spawn_room, 0)
+        # P(a referral is followed by a re-referral within 12 months): in proportion to the share
+        # of the year's referrals left to same-year re-referrals (targets jump between years)
+        pi_w = float(np.clip(pi_k * spawn_room / total_goal, 0.01, 0.95))
         w = _day_weights(t0, t1)
-        new_days = t0 + rng.choice(n_days, size=n_new, p=w / w.sum())
-        new_child = _new_children(rng, ch, new_days, eth_w)
-        b_child = np.concatenate([b_child, new_child])
-        b_day = np.concatenate([b_day, new_days])
-        b_prev = np.concatenate([b_prev, np.full(n_new, NONE, np.int64)])
+        w = w / w.sum()
+
+        def new_batch(k):
+            days = t0 + rng.choice(n_days, size=k, p=w)
+            return _new_children(rng, ch, days, eth_w), days, np.full(k, NONE, np.int64)
+
+        nb = new_batch(n_new)
+        b_child = np.concatenate([b_child, nb[0]])
+        b_day = np.concatenate([b_day, nb[1]])
+        b_prev = np.concatenate([b_prev, nb[2]])
 
         p_nfa = tg.nfa_share
         p_nin = min(tg.nin_share * corr["nin"], 0.97 - p_nfa)
@@ -468,27 +496,53 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         cpp_goal = 0.6 * tg.cpp_at31 + 0.4 * nx.cpp_at31 * tg.cpp_start / max(nx.cpp_start, 1e-9)
         c_scale = float(np.clip(_share(cpp_goal, tg.cpp_start, 0.8) * 365.0 / base_cpp_mean * corr["cppdur"],
                                 0.1, 6.0)) if tg.cpp_start > 0 else 1.0
+        # plans beyond what the S47 conferences can start (published in some LA-years, e.g. 2014):
+        # conferences recorded on the CIN details without a Section 47 (transfer-in conferences)
+        direct_plans = max(0.0, tg.cpp_start - p_cpp * tg.icpc)
+        p_direct = min(0.5, direct_plans / max(need_refs * (1.0 - p_s47), 1e-9))
         params = dict(p_nfa=p_nfa, p_nin=p_nin, p_s47=p_s47, p_icpc=p_icpc, p_cpp=p_cpp,
-                      delay_mean=delay_mean, ext_p=ext_p, pi_w=pi_w, year=y)
+                      p_direct=p_direct, delay_mean=delay_mean, ext_p=ext_p, pi_w=pi_w, year=y)
 
-        gen = 0
-        spawned = 0
-        while len(b_day):
-            order = np.lexsort((b_child, b_day))
-            b_child, b_day, b_prev = b_child[order], b_day[order], b_prev[order]
-            epi = _draw_episodes(rng, ch, b_child, b_day, b_prev, tg, params)
-            _apply_cpp(epi, c_scale)
-            _close_episodes(rng, ch, epi, d_scale, y)
-            idx = ep.add(**{k: epi[k] for k in ep_cols})
-            nxt_child, nxt_day, nxt_within, nxt_prev = _schedule_next(rng, ch, epi, pi_w, idx)
-            same = nxt_day <= t1
-            spawned += int(same.sum())
-            pend_child = np.concatenate([pend_child, nxt_child[~same]])
-            pend_day = np.concatenate([pend_day, nxt_day[~same]])
-            pend_within = np.concatenate([pend_within, nxt_within[~same]])
-            pend_prev = np.concatenate([pend_prev, nxt_prev[~same]])
-            b_child, b_day, b_prev = nxt_child[same], nxt_day[same], nxt_prev[same]
-            gen += 1
+        state = {"n_year": 0, "room": spawn_room, "wanted": 0, "spawned": 0}
+
+        def run(b_child, b_day, b_prev, first: bool):
+            """Draw a batch of referrals and, generation by generation, their same-year
+            re-referrals (at most ``state["room"]`` of them: the others do not happen)."""
+            nonlocal pend_child, pend_day, pend_within, pend_prev
+            while len(b_day):
+                order = np.lexsort((b_child, b_day))
+                b_child, b_day, b_prev = b_child[order], b_day[order], b_prev[order]
+                epi = _draw_episodes(rng, ch, b_child, b_day, b_prev, tg, params)
+                _apply_cpp(epi, c_scale)
+                _close_episodes(rng, ch, epi, d_scale, y)
+                idx = ep.add(**{k: epi[k] for k in ep_cols})
+                state["n_year"] += len(idx)
+                nxt_child, nxt_day, nxt_within, nxt_prev = _schedule_next(rng, ch, epi, pi_w, idx, early)
+                same = nxt_day <= t1
+                si = np.flatnonzero(same)
+                if first:
+                    state["wanted"] += len(si)
+                if len(si) > state["room"]:
+                    keep = np.ones(len(nxt_day), bool)
+                    keep[rng.choice(si, len(si) - state["room"], replace=False)] = False
+                    nxt_child, nxt_day, nxt_within, nxt_prev = (nxt_child[keep], nxt_day[keep],
+                                                                nxt_within[keep], nxt_prev[keep])
+                    same = same[keep]
+                state["room"] -= int(same.sum())
+                state["spawned"] += int(same.sum())
+                pend_child = np.concatenate([pend_child, nxt_child[~same]])
+                pend_day = np.concatenate([pend_day, nxt_day[~same]])
+                pend_within = np.concatenate([pend_within, nxt_within[~same]])
+                pend_prev = np.concatenate([pend_prev, nxt_prev[~same]])
+                b_child, b_day, b_prev = nxt_child[same], nxt_day[same], nxt_prev[same]
+
+        run(b_child, b_day, b_prev, True)
+        # same-year re-referrals short of their room: new children make up the volume (their own
+        # re-referrals may use what room is left)
+        short = total_goal - state["n_year"]
+        if short > 0:
+            run(*new_batch(short), False)
+        spawned = state["spawned"]
 
         # ---------------- learn corrections from what is visible at 31 March y
         cur = ep.view()
@@ -498,9 +552,15 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         rr_n = rr_real * n_ref
         if rr_n >= 1:
             carry = float(np.clip(0.5 * carry + 0.5 * carried / rr_n, 0.2, 0.9))
-        if pi_w > 0.02:
-            elig = float(np.clip(0.5 * elig + 0.5 * rr_real / pi_w, 0.05, 1.0))
-        spawn_share = float(np.clip(0.5 * spawn_share + 0.5 * spawned / n_ref, 0.0, 0.5))
+        # pi_w: enough same-year re-referrals to fill their room with some to spare (the spare
+        # ones do not happen); with no room (carried-in ones fill the target) fewer next year
+        if spawn_room > 0:
+            fill = max(state["wanted"], 1) / spawn_room
+            pi_k = float(np.clip(pi_k * (FILL_GOAL / fill) ** 0.6, 0.2, 40.0))
+        # early: enough re-referrals carried into this year to fill their room with some to spare
+        # (more of them come within the same year when re-referrals come sooner)
+        if room_rr > 0:
+            early = float(np.clip(early * (max(scheduled, 1) / room_rr / CARRY_GOAL) ** 0.7, 0.3, 8.0))
         nin_vis = np.sum(ref_y & (cur["outcome"] == OUT_NIN) & (cur["closure"] <= t1))
         adapt("nin", tg.nin_share * n_ref, nin_vis, 1.0, 2.5)
         s47_real = int(np.sum((cur["s47"] >= t0) & (cur["s47"] <= t1)))
@@ -524,8 +584,8 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         # ---------------- settle the stocks at 31 March y on their targets (controllers above
         # learnt from the unsettled values, so the durations keep tracking the targets)
         moved = _settle_stocks(rng, ep, ch.n, pend_child, pend_day, tg, t0, t1)
-        controls.append(dict(year=y, n_new=n_new, pi_w=pi_w, elig=elig, spawn_share=spawn_share, carry=carry,
-                             d_scale=d_scale, c_scale=c_scale, gens=gen, **moved,
+        controls.append(dict(year=y, n_new=n_new, pi_w=pi_w, early=early, p_direct=p_direct, spawned=spawned, carry=carry,
+                             d_scale=d_scale, c_scale=c_scale, **moved,
                              **{f"corr_{k}": v for k, v in corr.items()}))
 
     chv = ch.view()
@@ -586,7 +646,11 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     icpc_target = np.where(has_s47, busday_add(s47_safe, np.full(n, 15)), NONE)
     s47_end = np.where(has_icpc, icpc, np.where(has_s47, s47_safe + rng.integers(5, 31, n), NONE))
     has_cpp = has_icpc & (rng.random(n) < p["p_cpp"])
-    cpp_start = np.where(has_cpp, icpc, NONE)
+    # conference on the CIN details (no Section 47): always starts a plan
+    direct = inneed & ~has_s47 & (rng.random(n) < p.get("p_direct", 0.0))
+    cin_icpc = np.where(direct, busday_add(np.maximum(ref, np.where(assessed, a_start, ref)), wd), NONE)
+    has_cpp = has_cpp | direct
+    cpp_start = np.where(direct, cin_icpc, np.where(has_cpp, icpc, NONE))
     # CPP base length (scaled later)
     bb = np.array([b[2] for b in _CPP_BANDS])
     cb = _pick(rng, bb, n)
@@ -622,7 +686,7 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     plan = inneed & (rng.random(n) < 0.8)
     return dict(child=child, ref=ref, prev_ref=prev_ref, source=source, outcome=outcome, need=need,
                 a_start=a_start, a_auth=a_auth, factors=factors, s47=s47, s47_end=s47_end,
-                icpc_target=icpc_target, icpc=icpc, cpp_start=cpp_start, cpp_base=cpp_base,
+                icpc_target=icpc_target, icpc=icpc, cin_icpc=cin_icpc, cpp_start=cpp_start, cpp_base=cpp_base,
                 cpp_end=np.full(n, NONE, np.int64), cat_init=cat_init, cat_latest=cat_latest,
                 n_prev_cpp=n_prev, rev_first=rng.integers(15, 90, n), rev_every=rng.integers(90, 183, n),
                 plan=plan, plan_gap=rng.integers(0, 15, n), stepdown=rng.integers(30, 241, n),
@@ -709,8 +773,12 @@ def _close_episodes(rng, ch: _Grow, epi: dict, d: float, year: int) -> None:
     epi["plan_end"] = np.where(ok, closure, NONE)
 
 
-RR_CARRY_MAX = 0.75
-"""Most of a year's re-referral target that re-referrals carried in from the year before may fill."""
+FILL_GOAL = 1.15
+"""Same-year re-referrals drawn per place left for them by the year's re-referral target."""
+
+CARRY_GOAL = 1.5
+"""Re-referrals carried into a year per place left for them (spare ones cover target jumps)."""
+
 
 SETTLE_WINDOW = 365
 """Days either side of 31 March within which a closure or a CPP end may be moved to settle a stock."""
@@ -821,7 +889,7 @@ def _settle_stocks(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend
     return moved
 
 
-def _schedule_next(rng, ch: _Grow, epi: dict, pi_w: float, idx: np.ndarray):
+def _schedule_next(rng, ch: _Grow, epi: dict, pi_w: float, idx: np.ndarray, early: float = 1.0):
     """Next referral of each child of the batch: within 12 months, later, or never."""
     n = len(epi["ref"])
     ref = epi["ref"]
@@ -831,7 +899,7 @@ def _schedule_next(rng, ch: _Grow, epi: dict, pi_w: float, idx: np.ndarray):
     within = (room >= 2) & (rng.random(n) < np.minimum(pi_w * weight, 0.98))
     later = ~within & (rng.random(n) < P_LONG_RETURN)
     lo = end + 1
-    day_within = lo + (rng.random(n) * np.maximum(ref + 365 - lo + 1, 1)).astype(np.int64)
+    day_within = lo + (rng.random(n) ** early * np.maximum(ref + 365 - lo + 1, 1)).astype(np.int64)
     day_later = np.maximum(end + 1, ref + 366) + rng.exponential(LONG_RETURN_MEAN_DAYS, n).astype(np.int64)
     day = np.where(within, day_within, day_later)
     go = (within | later) & (end < FAR)

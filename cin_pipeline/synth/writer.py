@@ -109,7 +109,8 @@ def render_return(sim: LASimulation, year: int, release: str = "0.1.0") -> tuple
     cols = {name: getattr(e, name)[idx].tolist() for name in (
         "child", "ref", "source", "outcome", "need", "a_start", "a_auth", "factors", "s47",
         "s47_end", "icpc_target", "icpc", "cpp_start", "cpp_end", "cat_init", "cat_latest",
-        "n_prev_cpp", "rev_first", "rev_every", "plan_start", "plan_end", "closure", "reason")}
+        "n_prev_cpp", "rev_first", "rev_every", "plan_start", "plan_end", "closure", "reason",
+        "cin_icpc")}
     child_ids = sorted(set(cols["child"]))
     ch_dob = c.dob[child_ids].tolist()
     ch_male = c.male[child_ids].tolist()
@@ -125,11 +126,12 @@ def render_return(sim: LASimulation, year: int, release: str = "0.1.0") -> tuple
     ep_order = [i.name for i in spec.block_items("CINdetails", year)]
     slot = {name: ep_order.index(name) if name in ep_order else len(ep_order) for name in (
         "CINreferralDate", "ReferralSource", "PrimaryNeedCode", "CINclosureDate", "ReasonForClosure",
-        "Assessments", "CINPlanDates", "Section47", "ReferralNFA", "ChildProtectionPlans")}
+        "Assessments", "CINPlanDates", "Section47", "ReferralNFA", "ChildProtectionPlans",
+        "DateOfInitialCPC")}
     S_REF, S_SRC, S_NEED, S_CLOSE, S_RC = (slot[k] for k in ("CINreferralDate", "ReferralSource", "PrimaryNeedCode",
                                                                "CINclosureDate", "ReasonForClosure"))
-    S_ASS, S_PLAN, S_S47, S_NFA, S_CPP = (slot[k] for k in ("Assessments", "CINPlanDates", "Section47",
-                                                            "ReferralNFA", "ChildProtectionPlans"))
+    S_ASS, S_PLAN, S_S47, S_NFA, S_CPP, S_ICPC = (slot[k] for k in (
+        "Assessments", "CINPlanDates", "Section47", "ReferralNFA", "ChildProtectionPlans", "DateOfInitialCPC"))
     n_slots = len(ep_order) + 1
     ids = sim.__dict__.setdefault("_id_cache", {})
     upns = sim.__dict__.setdefault("_upn_cache", {})
@@ -222,6 +224,9 @@ def render_return(sim: LASimulation, year: int, release: str = "0.1.0") -> tuple
                                          f"<InitialCPCtarget>{iso(cols['icpc_target'][j])}</InitialCPCtarget>"
                                          + (f"<DateOfInitialCPC>{iso(icpc)}</DateOfInitialCPC>" if held else "")
                                          + f"<ICPCnotRequired>{1 if not_req else 0}</ICPCnotRequired></Section47>")
+                direct = cols["cin_icpc"][j]
+                if direct != NONE and t0 <= direct <= t1:  # conference without a Section 47
+                    part[S_ICPC] = f"<DateOfInitialCPC>{iso(direct)}</DateOfInitialCPC>"
                 cs, ce = cols["cpp_start"][j], cols["cpp_end"][j]
                 if cs != NONE and cs <= t1 and ce >= t0:
                     revs = []

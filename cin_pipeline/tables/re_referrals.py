@@ -1,5 +1,8 @@
 """Declarations of the "Children in need: a focus on re-referrals" release tables (A4, D1, D2, E1).
 
+Every indicator splits referrals by whether they were re-referrals, so every indicator looks back
+12 months (``lookback=True``: "x" in a year whose previous census year is not staged).
+
 National, long format, built from the Longitudinal CIN Dataset (``lcd.*``). The queries return
 LA-level rows; the EES writer sums them to England (with the same carry-forward configuration as
 the LA tables) and adds the ``Total`` filter rows. Filter and indicator column names and labels are
@@ -37,9 +40,9 @@ A4 = register(TableSpec(
                total="Total"),
     ),
     indicators=(
-        Indicator("referrals", "Episodes"),
+        Indicator("referrals", "Episodes", lookback=True),
         Indicator("referrals_percent", "Percentage", "percent", unit="%", dp=1,
-                  numerator="referrals", denominator="@reflencat"),
+                  numerator="referrals", denominator="@reflencat", lookback=True),
     ),
     query=sql("rr_a4"),
     headline=("referrals",),
@@ -60,9 +63,9 @@ D1 = register(TableSpec(
         Filter("referral_type", "Referral type", values=REFERRAL_TYPES, default="Re-referral"),
     ),
     indicators=(
-        Indicator("referrals", "Referrals"),
+        Indicator("referrals", "Referrals", lookback=True),
         Indicator("caseshare", "Percentage", "percent", unit="%", dp=1, numerator="referrals",
-                  denominator="referrals_with_factor"),
+                  denominator="referrals_with_factor", lookback=True),
     ),
     helpers=("referrals_with_factor",),
     query=sql("rr_d1"),
@@ -83,9 +86,9 @@ D2 = register(TableSpec(
                     default=FACTOR_GROUPS[0], value_first_year=FACTOR_FIRST_YEAR),),
     indicators=(
         Indicator("re_referral_rate", "Re-referral Rate", "percent", unit="%", dp=1,
-                  numerator="re_referrals", denominator="total_referrals_byAF"),
-        Indicator("re_referrals", "Re-referrals"),
-        Indicator("total_referrals_byAF", "Total referrals for assessment factor"),
+                  numerator="re_referrals", denominator="total_referrals_byAF", lookback=True),
+        Indicator("re_referrals", "Re-referrals", lookback=True),
+        Indicator("total_referrals_byAF", "Total referrals for assessment factor", lookback=True),
     ),
     query=sql("rr_d2"),
     headline=("re_referral_rate",),
@@ -105,9 +108,9 @@ E1 = register(TableSpec(
         Filter("referral_type", "Referral type", values=REFERRAL_TYPES + ("Total",), total="Total"),
     ),
     indicators=(
-        Indicator("referrals", "Referrals"),
+        Indicator("referrals", "Referrals", lookback=True),
         Indicator("referrals_percent", "Percent", "percent", unit="%", dp=1, numerator="referrals",
-                  denominator="@level_description"),
+                  denominator="@level_description", lookback=True),
     ),
     query=sql("rr_e1"),
     headline=("referrals",),

@@ -93,6 +93,8 @@ class Indicator:
     #                                 takes its total value (share within the other filters);
     #                                 for rate: "population_0_17" (per 10,000 children aged 0-17)
     first_year: int | None = None   # before this year the value is "x" (not collected)
+    lookback: bool = False    # needs the previous census year (12-month look-back): "x" in a year
+    #                           whose previous census year is not staged
     suppress: bool = True     # counts: apply small-number suppression at LA level
     zero_base: str | None = None    # value is "z" where this count column is 0 (e.g. C3 factors)
     source: str | None = None       # percentile: name of the distribution in TableSpec.distributions
@@ -148,6 +150,10 @@ class TableSpec:
     @property
     def count_columns(self) -> tuple[str, ...]:
         return tuple(i.name for i in self.indicators if i.kind == "count") + tuple(self.helpers)
+
+    def in_release(self, release_year: int) -> bool:
+        """Whether the release of ``release_year`` carries this table (its series has started)."""
+        return self.first_year <= int(release_year)
 
     def years(self, release_year: int) -> list[int]:
         last = self.last_year if self.last_year and self.last_year < release_year else release_year
