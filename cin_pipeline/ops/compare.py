@@ -6,6 +6,9 @@ total of each year: :func:`cin_pipeline.publish.ees.la_contributions` picks them
 LA-years (Hampshire 2024 <- 2023) and LAs outside the year's geography are treated exactly as the
 EES writer treats them. Published values are :func:`cin_pipeline.reference.national_published`.
 
+Re-referral figures of a year whose previous census is not staged are left out: the publication
+shows them as ``x`` (incomplete 12-month look-back).
+
 Differences: for counts, ``100 * (pipeline - published) / published`` (per cent); for percentages,
 ``pipeline - published`` (percentage points). A figure is *within* the tolerance (default 2) when
 the absolute difference is at most that many per cent (points for percentages). Published counts
@@ -55,6 +58,12 @@ COLUMNS = ["year", "figure", "unit", "published", "pipeline", "difference", "dif
            "within", "table", "release_year"]
 
 
+def _needs_lookback(f: Figure) -> bool:
+    from cin_pipeline.tables.registry import get
+
+    return any(i.lookback for i in get(f.table_id).indicators if i.name in (f.numerator, f.published))
+
+
 def _table_exists(con, name: str) -> bool:
     return bool(con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'publication' "
@@ -78,6 +87,7 @@ def national_sums(con, table_id: str) -> tuple[int | None, pd.DataFrame]:
     counts = con.execute(f'SELECT * FROM publication."{name}" WHERE release_year = ?', [release]).df()
     contrib = la_contributions(spec, counts, int(release))
     sums = contrib.groupby("year")[list(spec.count_columns)].sum()
+    sums.attrs["staged_years"] = {int(y) for y in counts["year"].unique()}
     return int(release), sums
 
 
@@ -104,6 +114,8 @@ def compare(con, years: list[int] | None = None, published: pd.DataFrame | None 
             p = pub.at[year, f.published]
             if p is None or pd.isna(p) or year not in sums.index:
                 continue
+            if _needs_lookback(f) and (year - 1) not in sums.attrs.get("staged_years", {year - 1}):
+                continue  # published as x: the previous census is not staged (incomplete look-back)
             num = int(sums.at[year, f.numerator])
             if f.is_percent:
                 den = int(sums.at[year, f.denominator])
