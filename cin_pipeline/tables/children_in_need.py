@@ -108,7 +108,9 @@ C1 = register(TableSpec(
     description=(
         "Referrals in the year (each referral counted, a referral reported in two returns counted "
         "once: Longitudinal CIN Dataset), re-referrals within 12 months of a previous referral of "
-        "the same child in the same LA (the look-back crosses 1 April into the previous census), "
+        "the same child in the same LA (the look-back crosses 1 April into the previous census: "
+        "the 2013 figures use the 2011-12 census, and a year whose previous census is not "
+        "available shows them as x), "
         "referrals with no further action, referrals assessed as not in need, and children referred."),
     footnotes=("Percentages use referrals (or children referred) as the denominator.",),
 ))
