@@ -12,6 +12,7 @@ from cin_pipeline import reference
 from cin_pipeline.publish import suppression
 from cin_pipeline.publish.ees import (META_COLUMNS, Geography, build_rows, fmt, fmt_fraction,
                                       la_contributions, percentile, round_half_up, round_to_10)
+from cin_pipeline.tables.re_referrals import FACTOR_GROUPS
 from cin_pipeline.tables.registry import get
 
 
@@ -193,7 +194,17 @@ def test_national_long_tables_layout(tid, rows_per_year):
                                           "country_code", "country_name"]
     assert len(out.data) == len(spec.years(2024)) * rows_per_year
     assert set(out.data.geographic_level) == {"National"}
-    if tid == "rr_d1":   # CCE collected from 2022
+    # no LA has data in any year: every national figure is x (not available), as in the LA tables
+    ind = [i.name for i in spec.indicators]
+    assert set(out.data[ind].stack()) == {"x"}
+    if tid == "rr_d1":   # CCE collected from 2022: x before, 0 from 2022 when other factors have data
+        one = _empty(spec)
+        one.loc[0, ["year", "la", "assessmentfactor", "referral_type"]] = [2022, "330", FACTOR_GROUPS[0],
+                                                                           "Re-referral"]
+        one.loc[1, ["year", "la", "assessmentfactor", "referral_type"]] = [2021, "330", FACTOR_GROUPS[0],
+                                                                           "Re-referral"]
+        one = one.fillna({c: 7 for c in spec.count_columns}).astype({"year": int})
+        out = build_rows(spec, one, 2024, geo=Geography(status={}))
         cce = out.data[out.data.assessmentfactor == "Child criminal exploitation"]
         assert set(cce[cce.time_period == "2021"].referrals) == {"x"}
         assert set(cce[cce.time_period == "2022"].referrals) == {"0"}

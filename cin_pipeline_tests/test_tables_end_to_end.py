@@ -193,8 +193,11 @@ def test_c3_c4_d3_d5_hand_computed(con):
 
 def test_re_referral_tables_from_lcd(con):
     e1 = build_ees(con, get("rr_e1"), 2024)
-    # 2024 is the only staged census: no 12-month look-back, every figure of 2024 is x
-    assert set(e1.data[e1.data.time_period == "2024"].referrals) == {"x"}
+    # 2024 is the only staged census: no 12-month look-back, so the 2024 rows split by referral
+    # type are x; the Total rows (all referrals by level) are published
+    d = e1.data[e1.data.time_period == "2024"]
+    assert set(d[d.referral_type != "Total"].referrals) == {"x"}
+    assert d.set_index(["level_description", "referral_type"]).loc[("Total", "Total"), "referrals"] == "30"
     counts, dists = run_query(con, get("rr_e1"))
     e1 = build_rows(get("rr_e1"), counts, 2024, dists, staged_years={2023, 2024})
     d = e1.data[e1.data.time_period == "2024"].set_index(["level_description", "referral_type"])
@@ -224,3 +227,22 @@ def test_publication_table_roundtrip(con):
     store_publication(con, back)          # text without counts: no stale unrounded rows remain
     assert con.execute('SELECT count(*) FROM publication."d3__unrounded"').fetchone()[0] == 0
     store_publication(con, out)
+
+
+def test_e1_totals_agree_with_c1(con):
+    """The agreement checks: E1's Total rows are England's referrals and re-referrals in C1
+    (both count each referral in the return of its own year), symbols included."""
+    from cin_pipeline.checks import cross
+
+    c1, e1 = build_ees(con, get("c1"), 2024), build_ees(con, get("rr_e1"), 2024)
+    pairs = [(rows, col_b) for a, _, rows, b, col_b in cross.AGREEMENTS if (a, b) == ("rr_e1", "c1")]
+    assert len(pairs) == 2
+    for rows, col_b in pairs:
+        res = cross.measures_agree(e1.data, "rr_e1", "referrals", c1.data, "c1", col_b, rows_a=rows)
+        assert res.passed and " 0 comparisons" not in res.message, res.message
+    bad = e1.data.copy()
+    i = bad.index[(bad.time_period == "2024") & (bad.level_description == "Total")
+                  & (bad.referral_type == "Total")][0]
+    bad.loc[i, "referrals"] = "40"
+    res = cross.measures_agree(bad, "rr_e1", "referrals", c1.data, "c1", "Referrals", rows_a=pairs[0][0])
+    assert not res.passed and "2024" in res.message

@@ -351,9 +351,16 @@ def percentages_consistent(df: pd.DataFrame, table: str,
 # --- the same measure in two tables ---------------------------------------------------------
 
 def measures_agree(a: pd.DataFrame, table_a: str, col_a: str, b: pd.DataFrame, table_b: str, col_b: str, *,
-                   years: Iterable[int] | None = None, levels: Sequence[str] = (NATIONAL, REGIONAL, LA)) -> CrossResult:
+                   years: Iterable[int] | None = None, levels: Sequence[str] = (NATIONAL, REGIONAL, LA),
+                   rows_a: Sequence[tuple[str, str]] = ()) -> CrossResult:
     """The same measure published in two tables must be identical cell by cell (same text,
-    symbols included) for every year and geography both tables have."""
+    symbols included) for every year and geography both tables have. ``rows_a``: filter values
+    that pick the rows of ``a`` holding the measure (e.g. the Total rows of a long table)."""
+    for col, value in rows_a:
+        if col not in a.columns:
+            return CrossResult(False, f"{table_a} has no filter {col}", [])
+        a = a[a[col].astype(str) == value]
+
     def keyed(df, col):
         d = df[df["geographic_level"].isin(levels)]
         if years is not None:
@@ -374,16 +381,25 @@ def measures_agree(a: pd.DataFrame, table_a: str, col_a: str, b: pd.DataFrame, t
 
 # --- registry of cross-table comparisons (used by defs/checks.py) ---------------------------
 
-AGREEMENTS: tuple[tuple[str, str, str, str], ...] = (
-    # (table, column, other table, other column)
-    ("c1", "Referrals", "rr_f1", "referrals"),
-    ("c1", "Re_referrals", "rr_f1", "re_referrals"),
-    ("d3", "CPP_start", "d1", "CPP_start"),
-    ("d5", "CPP_At31", "d1", "CPP_At31"),
-    ("b1", "At31_episodes", "b2", "At31_episodes"),
-    ("b1", "Ended_episodes", "b6", "Ended_episodes"),
+AGREEMENTS: tuple[tuple[str, str, tuple[tuple[str, str], ...], str, str], ...] = (
+    # (checked table, its column, filter values picking its rows, other table, other column).
+    # The check runs on the first table, after the other one is built.
+    # E1 and C1 count the same referrals (each in the return of its own year), so E1's Total
+    # rows are England's referrals and re-referrals in C1
+    ("rr_e1", "referrals", (("level_description", "Total"), ("referral_type", "Total")), "c1", "Referrals"),
+    ("rr_e1", "referrals", (("level_description", "Total"), ("referral_type", "Re-referral")), "c1", "Re_referrals"),
+    ("rr_f1", "referrals", (), "c1", "Referrals"),
+    ("rr_f1", "re_referrals", (), "c1", "Re_referrals"),
+    ("d1", "CPP_start", (), "d3", "CPP_start"),
+    ("d1", "CPP_At31", (), "d5", "CPP_At31"),
+    ("b2", "At31_episodes", (), "b1", "At31_episodes"),
+    ("b6", "Ended_episodes", (), "b1", "Ended_episodes"),
 )
-"""Pairs compared by ``agrees_with_<other>`` checks, when both tables and columns exist."""
+"""Measures compared by the ``<column>_agrees_with_<other>`` checks, when both tables are declared."""
+
+def agreement_check_name(col_b: str, table_b: str) -> str:
+    """Name of the check that a table agrees with ``col_b`` of table ``table_b``."""
+    return f"{col_b.lower()}_agrees_with_{table_b}"
 
 IDENTITIES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "b1": (("Anypoint_episodes", ("Ended_episodes", "At31_episodes")),),

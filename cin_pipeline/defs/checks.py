@@ -1,7 +1,7 @@
 """Blocking asset checks on every published table (one ``@dg.asset_check`` per check, so the UI
 shows each): ``gx_suite``, ``screener``, ``disclosure``, and the cross-checks
 ``national_equals_la_sum``, ``regions_add_up``, ``identities_hold``, ``percentages_consistent``
-and ``agrees_with_<other>``.
+and ``<other column>_agrees_with_<other table>``.
 
 Each check reads the table's rows for the run's release year from the warehouse:
 
@@ -252,12 +252,12 @@ def build_table_checks(spec: TableSpec, asset_key: dg.AssetKey | None = None,
             spec, "percentages_consistent", f"{spec.code}: percentages consistent with their counts",
             lambda con, t, u, y: _cross_result(cross.percentages_consistent(
                 t, tid, pcts, unrounded=u, filters=filters), f"Percentages: {tid}"), asset_key))
-    for a, col_a, b, col_b in cross.AGREEMENTS:
+    for a, col_a, rows_a, b, col_b in cross.AGREEMENTS:
         if tid != a or (known is not None and b not in known):
             continue
         other_key = dg.AssetKey(["tables", b])
 
-        def agree(con, t, u, y, b=b, col_a=col_a, col_b=col_b):
+        def agree(con, t, u, y, b=b, col_a=col_a, col_b=col_b, rows_a=rows_a):
             other = all_specs().get(b)
             if other is None:
                 return dg.AssetCheckResult(passed=True, description=f"table {b} is not declared")
@@ -268,10 +268,13 @@ def build_table_checks(spec: TableSpec, asset_key: dg.AssetKey | None = None,
             except LookupError as e:
                 return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, description=str(e))
             common = sorted(set(t["time_period"]) & set(ot["time_period"]))
-            return _cross_result(cross.measures_agree(t, tid, col_a, ot, b, col_b, years=common),
+            return _cross_result(cross.measures_agree(t, tid, col_a, ot, b, col_b, years=common,
+                                                      rows_a=rows_a),
                                  f"{tid}.{col_a} agrees with {b}.{col_b}")
 
-        checks.append(_check(spec, f"agrees_with_{b}", f"{spec.code}.{col_a} = {b}.{col_b} wherever both are published",
+        where = "".join(f" ({c} = {v})" for c, v in rows_a)
+        checks.append(_check(spec, cross.agreement_check_name(col_b, b),
+                             f"{spec.code}.{col_a}{where} = {b}.{col_b} wherever both are published",
                              agree, asset_key, additional_deps=[other_key]))
     return checks
 

@@ -263,7 +263,7 @@ class _Formatter:
 
     def row(self, counts: dict[str, int] | None, *, aggregated: bool, population: int | None,
             obs: dict[str, list[int]], not_collected_row: bool = False,
-            denominators: dict[str, int] | None = None) -> list[str]:
+            denominators: dict[str, int] | None = None, lookback_row: bool = False) -> list[str]:
         spec = self.spec
         if counts is None:
             counts = {c: 0 for c in spec.count_columns}
@@ -271,7 +271,7 @@ class _Formatter:
         out: list[str] = []
         for ind in spec.indicators:
             if not_collected_row or (ind.first_year and self.year < ind.first_year) \
-                    or (ind.lookback and not self.lookback_ok):
+                    or ((ind.lookback or lookback_row) and not self.lookback_ok):
                 out.append("x")
                 continue
             if ind.zero_base and counts.get(ind.zero_base, 0) == 0:
@@ -394,7 +394,8 @@ def _formatter(spec: TableSpec, year: int, staged: set[int] | None, notes: list[
     """The year's formatter; indicators that look back 12 months (re-referrals) are ``x`` when the
     previous census year has no staged returns (its referrals are unknown), with a note."""
     ok = staged is None or (year - 1) in staged
-    looks = [i.name for i in spec.indicators if i.lookback]
+    looks = [i.name for i in spec.indicators if i.lookback] + [
+        f"rows by {f.name}" for f in spec.filters if f.lookback]
     if looks and not ok and year in staged:
         notes.append(f"{year}: {', '.join(looks)} shown x: the {year - 1} census is not staged, so the "
                      "12-month look-back for re-referrals is incomplete")
@@ -499,10 +500,13 @@ def _national_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tup
                     j = [f.name for f in qf].index(fname)
                     tkey = key[:j] + (qf[j].total,) + key[j + 1:]
                     dens[ind.name] = agg.get(tkey, {}).get(ind.numerator, 0)
-            not_collected = any(year < fy[f.name].get(v, 0) for f, v in zip(qf, key))
+            # no LA has data for the year at all: not available (as the LA tables' aggregates)
+            not_collected = not agg or any(year < fy[f.name].get(v, 0) for f, v in zip(qf, key))
+            lookback = any(f.lookback and v != f.total for f, v in zip(qf, key))
             rows.append(base + [f.values[0] for f in spec.filters if f.constant] + list(key)
                         + fmtr.row(vals, aggregated=True, population=None, obs={},
-                                   not_collected_row=not_collected, denominators=dens))
+                                   not_collected_row=not_collected, denominators=dens,
+                                   lookback_row=lookback))
     return rows, notes
 
 

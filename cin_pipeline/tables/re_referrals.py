@@ -1,7 +1,8 @@
 """Declarations of the "Children in need: a focus on re-referrals" release tables (A4, D1, D2, E1).
 
-Every indicator splits referrals by whether they were re-referrals, so every indicator looks back
-12 months (``lookback=True``: "x" in a year whose previous census year is not staged).
+The filters that split referrals by whether they were re-referrals, and the re-referral counts
+and rates, look back 12 months (``lookback=True``): their rows and cells are "x" in a year whose
+previous census year is not staged (the Total rows are not).
 
 National, long format, built from the Longitudinal CIN Dataset (``lcd.*``). The queries return
 LA-level rows; the EES writer sums them to England (with the same carry-forward configuration as
@@ -37,12 +38,12 @@ A4 = register(TableSpec(
     filters=(
         Filter("reflencat", "Length of Episode", values=LENGTHS + ("Total",), total="Total"),
         Filter("re_referral", "Re-referral", values=("Re-referral", "Not a re-referral", "Total"),
-               total="Total"),
+               total="Total", lookback=True),
     ),
     indicators=(
-        Indicator("referrals", "Episodes", lookback=True),
+        Indicator("referrals", "Episodes"),
         Indicator("referrals_percent", "Percentage", "percent", unit="%", dp=1,
-                  numerator="referrals", denominator="@reflencat", lookback=True),
+                  numerator="referrals", denominator="@reflencat"),
     ),
     query=sql("rr_a4"),
     headline=("referrals",),
@@ -60,12 +61,13 @@ D1 = register(TableSpec(
     filters=(
         Filter("assessmentfactor", "Assessment factor", values=FACTOR_GROUPS,
                default=FACTOR_GROUPS[0], value_first_year=FACTOR_FIRST_YEAR),
-        Filter("referral_type", "Referral type", values=REFERRAL_TYPES, default="Re-referral"),
+        Filter("referral_type", "Referral type", values=REFERRAL_TYPES, default="Re-referral",
+               lookback=True),
     ),
     indicators=(
-        Indicator("referrals", "Referrals", lookback=True),
+        Indicator("referrals", "Referrals"),
         Indicator("caseshare", "Percentage", "percent", unit="%", dp=1, numerator="referrals",
-                  denominator="referrals_with_factor", lookback=True),
+                  denominator="referrals_with_factor"),
     ),
     helpers=("referrals_with_factor",),
     query=sql("rr_d1"),
@@ -88,7 +90,7 @@ D2 = register(TableSpec(
         Indicator("re_referral_rate", "Re-referral Rate", "percent", unit="%", dp=1,
                   numerator="re_referrals", denominator="total_referrals_byAF", lookback=True),
         Indicator("re_referrals", "Re-referrals", lookback=True),
-        Indicator("total_referrals_byAF", "Total referrals for assessment factor", lookback=True),
+        Indicator("total_referrals_byAF", "Total referrals for assessment factor"),
     ),
     query=sql("rr_d2"),
     headline=("re_referral_rate",),
@@ -105,12 +107,13 @@ E1 = register(TableSpec(
     filters=(
         Filter("level_description", "Highest level of intervention", values=LEVELS + ("Total",),
                total="Total"),
-        Filter("referral_type", "Referral type", values=REFERRAL_TYPES + ("Total",), total="Total"),
+        Filter("referral_type", "Referral type", values=REFERRAL_TYPES + ("Total",), total="Total",
+               lookback=True),
     ),
     indicators=(
-        Indicator("referrals", "Referrals", lookback=True),
+        Indicator("referrals", "Referrals"),
         Indicator("referrals_percent", "Percent", "percent", unit="%", dp=1, numerator="referrals",
-                  denominator="@level_description", lookback=True),
+                  denominator="@level_description"),
     ),
     query=sql("rr_e1"),
     headline=("referrals",),

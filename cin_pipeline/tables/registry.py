@@ -76,6 +76,8 @@ class Filter:
     total: str = ""           # the value that is the total over the other values ("Total"), if any;
     #                           the writer adds those rows (sum of the other values)
     value_first_year: tuple[tuple[str, int], ...] = ()  # (value, first year): indicators "x" before
+    lookback: bool = False    # its values (but the total) split referrals by re-referral: those rows
+    #                           need the previous census year (see Indicator.lookback)
 
 
 @dataclass(frozen=True)
