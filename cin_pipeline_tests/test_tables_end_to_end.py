@@ -155,6 +155,9 @@ def test_c1_hand_computed_percentages_from_unrounded(con):
         ("28", "x", "x", "x")
     assert _nat(out).Re_referrals_percent == "x"
     assert any("2024: Re_referrals" in n and "2023 census is not staged" in n for n in out.notes)
+    # years with no staged return at all get one note, not a list of LAs per year
+    assert "no data for 2013-2023 (no census returns staged): every figure of those years shown x" in out.notes
+    assert not any(n.startswith("2019:") for n in out.notes)
     # with the 2023 census staged the same counts publish their re-referrals
     counts, dists = run_query(con, get("c1"))
     out = build_rows(get("c1"), counts, 2024, dists, staged_years={2023, 2024})

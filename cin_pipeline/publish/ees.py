@@ -410,6 +410,7 @@ def _la_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tuple[lis
     avail = {k[:2] for k in idx}
     if spec.query_filters:
         raise NotImplementedError("LA-level tables with non-constant filters")
+    empty_years: list[int] = []
     for year in sorted(spec.years(release_year), reverse=True):
         las = geo.las(year)
         fmtr = _formatter(spec, year, staged_years, notes)
@@ -460,10 +461,26 @@ def _la_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tuple[lis
                 obs = {name: m.get((year, la), []) for name, m in didx.items()}
                 cells = fmtr.row(own, aggregated=False, population=pop.get(la), obs=obs)
             rows.append(base + ["Local authority", *COUNTRY, *geo_cells] + nfilters + cells)
-        if missing:
+        if missing and not any(k[0] == year for k in avail):
+            empty_years.append(year)
+        elif missing:
             notes.append(f"{year}: {len(missing)} LAs with no data and no status configured, shown x: "
                          + ", ".join(missing[:12]) + (" ..." if len(missing) > 12 else ""))
+    if empty_years:
+        notes.append(f"no data for {_year_ranges(empty_years)} (no census returns staged): every "
+                     "figure of those years shown x")
     return rows, notes
+
+
+def _year_ranges(years) -> str:
+    """[2013, 2014, 2015, 2019] -> "2013-2015, 2019"."""
+    ys = sorted(set(int(y) for y in years))
+    parts, start = [], ys[0]
+    for a, b in zip(ys, ys[1:] + [None]):
+        if b != a + 1:
+            parts.append(str(start) if start == a else f"{start}-{a}")
+            start = b
+    return ", ".join(parts)
 
 
 def _national_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tuple[list[list[str]], list[str]]:
