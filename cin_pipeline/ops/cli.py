@@ -17,8 +17,10 @@ def register(subparsers) -> None:
     p.add_argument("--scale", type=float, default=0.03, help="size relative to the real census (default 0.03)")
     p.add_argument("--years", default=DEFAULT_YEARS,
                    help="reporting years (default 2022-2024, which keeps the demo to a few minutes on 2 cores; "
-                        "earlier years of each published series show x. Use 2013-2024 for every CIN "
-                        "time series and 2016-2024 for the re-referral series from 2017)")
+                        "earlier years of each published series show x, and so do the re-referral figures "
+                        "of the first year, which has no previous census to look back into. Use 2012-2024 "
+                        "for every CIN time series (2012, the 2011-12 census, is the look-back of 2013 "
+                        "and is not published))")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--las", default=None, help="comma-separated 3-digit LA codes (default: all)")
     p.add_argument("--workers", type=int, default=2, help="ingest processes (default 2)")

@@ -2,7 +2,7 @@
 
 Example::
 
-    cin-pipeline synth --scale 0.1 --years 2013-2024 --las all --seed 1 --out data/landing
+    cin-pipeline synth --scale 0.1 --years 2012-2024 --las all --seed 1 --out data/landing
     cin-pipeline synth --years 2019,2021-2023 --las 202,330 --dirty 0.02 --out /tmp/returns
 """
 
@@ -19,7 +19,9 @@ def register(subparsers) -> None:
                               description="Simulate children's journeys per LA and write one CIN census "
                                           "XML return per LA and reporting year: OUT/<year>/<la>.xml.")
     p.add_argument("--scale", type=float, default=1.0, help="1.0 = England's real volumes (default 1.0)")
-    p.add_argument("--years", default="2013-2024", help="reporting years: ranges and comma lists, e.g. 2013-2016,2019")
+    p.add_argument("--years", default="2012-2024",
+                   help="reporting years: ranges and comma lists, e.g. 2013-2016,2019 (default 2012-2024: "
+                        "2012, the 2011-12 census, is the 12-month look-back of the 2013 re-referrals)")
     p.add_argument("--las", default="all", help="'all' or comma-separated 3-digit LA codes")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="output folder")

@@ -879,7 +879,7 @@ def inject_file(path: Path, rate: float, seed: int, rel_name: str | None = None)
     rng.shuffle(donors)
     donors = donors[: max(1, n_faults // 10)]
     ids_in_use = set(ids)
-    kinds = [k for k in CATALOGUE if year >= k.from_year]
+    kinds = [k for k in CATALOGUE if spec.layout_year(year) >= k.from_year]
 
     faults: list[Fault] = []
     for idx in chosen:
