@@ -30,6 +30,7 @@ from dagster_duckdb import DuckDBResource
 
 from cin_pipeline.checks import cross, disclosure, screener, suites
 from cin_pipeline.checks.deviations import deviations_for
+from cin_pipeline.sqlutil import has_relation
 from cin_pipeline.tables.registry import TableSpec, all_tables
 
 try:  # the tables engineer's helper, when it exists
@@ -40,12 +41,6 @@ except ImportError:  # pragma: no cover - depends on the order files land in
 
 
 # ----------------------------------------------------------------------------- loading
-def _exists(con, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table]).fetchone()[0])
-
-
 def _columns(con, schema: str, table: str) -> list[str]:
     return [r[0] for r in con.execute(
         "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
@@ -55,7 +50,7 @@ def _columns(con, schema: str, table: str) -> list[str]:
 def load_table(con, spec: TableSpec, release_year: int | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """(published text rows, unrounded LA counts or None) of ``spec`` for ``release_year``."""
     name = spec.table_id
-    if not _exists(con, "publication", name):
+    if not has_relation(con, "publication", name):
         raise LookupError(f"warehouse table publication.{name} does not exist (materialize the table first)")
     cols = _columns(con, "publication", name)
     where, params = ("", [])
@@ -67,7 +62,7 @@ def load_table(con, spec: TableSpec, release_year: int | None) -> tuple[pd.DataF
     text = text.astype(object).where(text.notna(), "").astype(str)
     unrounded = None
     uname = f"{name}__unrounded"
-    if _exists(con, "publication", uname):
+    if has_relation(con, "publication", uname):
         ucols = _columns(con, "publication", uname)
         uwhere, uparams = ("", [])
         if "release_year" in ucols and release_year is not None:

@@ -41,6 +41,7 @@ import duckdb
 from cin_pipeline.census import spec
 from cin_pipeline.ingest import calendar
 from cin_pipeline.ingest.parse import Header
+from cin_pipeline.sqlutil import literal, literal_list
 
 @dataclass(frozen=True)
 class Rule:
@@ -702,10 +703,6 @@ def rule_codes(year: int | None = None) -> tuple[str, ...]:
     return tuple(r.code for r in RULES if year is None or r.applies(year))
 
 
-def _sql_list(values) -> str:
-    return "[" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + "]"
-
-
 def placeholders(header: Header, la_codes=None) -> dict[str, str]:
     """Values of the ``$placeholders`` for the return described by ``header``."""
     year = header.year
@@ -730,17 +727,17 @@ def placeholders(header: Header, la_codes=None) -> dict[str, str]:
         "ref_minus_15wd": date_sql(calendar.working_days_before(end, 15)),
         "ref_minus_45wd": date_sql(calendar.working_days_before(end, 45)),
         "sex_element": sex_el,
-        "sex_codes": _sql_list(spec.codes(sex_el, year)),
+        "sex_codes": literal_list(spec.codes(sex_el, year)),
         "sex_codes_text": ", ".join(spec.codes(sex_el, year)),
-        "la_codes": _sql_list(la_codes),
-        "upn13": _sql_list(spec.UPN_THIRTEENTH),
+        "la_codes": literal_list(la_codes),
+        "upn13": literal_list(spec.UPN_THIRTEENTH),
         "header_line": str(header.lines.get("ReferenceDate", header.lines.get("Header", 1)) or "NULL"),
         "la_sql": "'" + header.la.replace("'", "''") + "'",
         "ref_raw": "NULL" if header.reference_date is None
         else "'" + header.reference_date.replace("'", "''") + "'",
     }
     for item in spec.CODE_SETS:
-        values[f"codes_{item}"] = _sql_list(spec.codes(item, year))
+        values[f"codes_{item}"] = literal_list(spec.codes(item, year))
     return values
 
 
@@ -795,10 +792,6 @@ _CHUNK = 24
 """Checks per rule view. One view per ~24 checks plans fastest with DuckDB 2.0: every statement
 has a fixed cost, while decorrelating the subqueries of one huge ``UNION ALL`` grows with its size
 (measured: 1 check per statement 285 ms a file, 8: 145, 16-40: 137, all 118 in one: 164)."""
-
-
-def _sql_text(v) -> str:
-    return "NULL" if v is None else "'" + str(v).replace("'", "''") + "'"
 
 
 @functools.lru_cache(maxsize=64)
@@ -889,8 +882,8 @@ def run_rules(con, header: Header, file_name: str, la_codes=None) -> int:
         f"CREATE OR REPLACE MACRO in_period(d) AS d BETWEEN DATE '{start}' AND DATE '{end}'",
         f"CREATE OR REPLACE TABLE validation_finding ({columns})",
         f"DELETE FROM {KEEP_PREFIX}rule_ctx",
-        f"INSERT INTO {KEEP_PREFIX}rule_ctx VALUES ({_sql_text(header.la)}, {_sql_text(file_name)}, "
-        f"{'NULL' if header_line is None else int(header_line)}, {_sql_text(header.reference_date)})",
+        f"INSERT INTO {KEEP_PREFIX}rule_ctx VALUES ({literal(header.la)}, {literal(file_name)}, "
+        f"{'NULL' if header_line is None else int(header_line)}, {literal(header.reference_date)})",
     ] + [f"INSERT INTO validation_finding SELECT * FROM {name}" for name in names]
     try:
         con.execute(";\n".join(statements))

@@ -29,6 +29,7 @@ import numpy as np
 from cin_pipeline.census import spec
 from cin_pipeline.ingest import parse
 from cin_pipeline.ingest.parse import RAW_COLUMNS, Header
+from cin_pipeline.sqlutil import literal, literal_list
 
 # ------------------------------------------------------------------ the contract
 TABLE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -123,14 +124,6 @@ _KIND = {  # typed column -> how to derive it from the raw text of the same name
 
 _RAW_TYPES = {"child_id": "VARCHAR", "line": "INTEGER", "has_identifiers": "INTEGER",
               "empty_reviews": "INTEGER"}
-
-
-def _sql_str(v) -> str:
-    return "NULL" if v is None else "'" + str(v).replace("'", "''") + "'"
-
-
-def _sql_list(values) -> str:
-    return "[" + ", ".join(_sql_str(v) for v in values) + "]"
 
 
 def _bool_sql(x: str) -> str:
@@ -276,21 +269,21 @@ def build_typed(con, header: Header, source_file: str, file_sha256: str | None,
     create_empty(con, "header")
     con.execute(
         f"""INSERT INTO header SELECT
-            {year}::INTEGER AS year, {_sql_str(la)} AS la,
-            cin_txt({_sql_str(header.collection)}) AS collection,
+            {year}::INTEGER AS year, {literal(la)} AS la,
+            cin_txt({literal(header.collection)}) AS collection,
             {year}::INTEGER AS header_year,
-            try_cast(cin_txt({_sql_str(header.reference_date)}) AS DATE) AS reference_date,
-            {_sql_str(la)} AS lea,
-            cin_txt({_sql_str(header.software_code)}) AS software_code,
-            cin_txt({_sql_str(header.release)}) AS release,
-            cin_txt({_sql_str(header.serial_no)}) AS serial_no,
-            try_cast(replace(cin_txt({_sql_str(header.generated_at)}), 'Z', '') AS TIMESTAMP) AS generated_at,
-            {_sql_str(source_file)} AS source_file,
-            {_sql_str(file_sha256)} AS file_sha256,
+            try_cast(cin_txt({literal(header.reference_date)}) AS DATE) AS reference_date,
+            {literal(la)} AS lea,
+            cin_txt({literal(header.software_code)}) AS software_code,
+            cin_txt({literal(header.release)}) AS release,
+            cin_txt({literal(header.serial_no)}) AS serial_no,
+            try_cast(replace(cin_txt({literal(header.generated_at)}), 'Z', '') AS TIMESTAMP) AS generated_at,
+            {literal(source_file)} AS source_file,
+            {literal(file_sha256)} AS file_sha256,
             TIMESTAMP '{ingested_at.isoformat(sep=' ', timespec='seconds')}' AS ingested_at"""
     )
     gender_map = "MAP {" + ", ".join(f"'{k}': '{v}'" for k, v in GENDER_CURRENT_TO_SEX.items()) + "}"
-    sex_codes = _sql_list(spec.codes("Sex", spec.LAST_YEAR))
+    sex_codes = literal_list(spec.codes("Sex", spec.LAST_YEAR))
     statements = []
     for table in RECORD_TABLES:
         kinds = _KIND[table]
@@ -299,7 +292,7 @@ def build_typed(con, header: Header, source_file: str, file_sha256: str | None,
             if col == "year":
                 expr = f"{year}::INTEGER"
             elif col == "la":
-                expr = _sql_str(la)
+                expr = literal(la)
             elif col == "sex":
                 expr = (f"CASE WHEN sex_element = 'Sex' AND list_contains({sex_codes}, upper(cin_txt(sex_raw))) "
                         f"THEN upper(cin_txt(sex_raw)) WHEN sex_element = 'GenderCurrent' "
@@ -341,7 +334,7 @@ def write_partition(con, staging_dir: str | os.PathLike, year: int, la: str) -> 
             target_dir.mkdir(parents=True, exist_ok=True)
             tmp = target_dir / f".part-{token}.tmp"
             pending.append((tmp, target_dir / "part.parquet"))
-            con.execute(f"COPY {table} TO {_sql_str(str(tmp))} (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(f"COPY {table} TO {literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd)")
         lock_dir = staging_dir / ".locks"
         lock_dir.mkdir(parents=True, exist_ok=True)
         with open(lock_dir / f"{int(year)}_{la}.lock", "w") as lock:

@@ -24,12 +24,9 @@ from pathlib import Path
 
 from cin_pipeline.ingest.audit import SUBMISSION_FIELDS, submissions_dir
 from cin_pipeline.ingest.staging import STAGING_TABLES, TABLE_COLUMNS
+from cin_pipeline.sqlutil import literal
 
 _AUDIT_TYPES = {"arrival_time": "TIMESTAMP", "size_bytes": "BIGINT", "year": "INTEGER"}
-
-
-def _q(path: Path | str) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _empty_select(columns) -> str:
@@ -59,7 +56,7 @@ def attach_staging(con, staging_dir: str | os.PathLike, audit_dir: str | os.Path
         found[table] = len(files)
         if files:
             select_cols = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in cols)
-            body = (f"SELECT {select_cols} FROM read_parquet({_q(staging_glob(staging_dir, table))}, "
+            body = (f"SELECT {select_cols} FROM read_parquet({literal(staging_glob(staging_dir, table))}, "
                     "hive_partitioning = false, union_by_name = true)")
         else:
             body = _empty_select(cols)
@@ -94,7 +91,7 @@ def attach_staging(con, staging_dir: str | os.PathLike, audit_dir: str | os.Path
         select_cols = ", ".join(
             f"CAST(replace({c}, 'Z', '') AS {t}) AS {c}" if c == "arrival_time" else f"CAST({c} AS {t}) AS {c}"
             for c, t in audit_cols)
-        body = (f"SELECT {select_cols}, filename AS record_file FROM read_json({_q(sub_dir / '*.json')}, "
+        body = (f"SELECT {select_cols}, filename AS record_file FROM read_json({literal(sub_dir / '*.json')}, "
                 f"format = 'auto', columns = {struct}, filename = true)")
         found["submission_audit"] = len(list(sub_dir.glob("*.json")))
     else:

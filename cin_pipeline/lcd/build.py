@@ -20,6 +20,8 @@ from importlib import resources
 
 import duckdb
 
+from cin_pipeline.sqlutil import has_relation, in_list
+
 LCD_TABLES = ("child", "referral", "referral_factor", "episode")
 _SQL_PACKAGE = "cin_pipeline.lcd"
 _SRC_TABLE = re.compile(r"\{src\}\.(\w+)")
@@ -45,16 +47,6 @@ def _statements(sql: str) -> list[str]:
     return [s.strip() for s in code.split(";") if s.strip()]
 
 
-def _sql_list(values) -> str:
-    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, name]).fetchone()[0] > 0
-
-
 def build_lcd(con: duckdb.DuckDBPyConnection, src: str = "clean", out: str = "lcd",
               las=None, state: dict[str, str] | None = None) -> dict:
     """(Re)build the LCD. Returns ``{"rows": {table: n}, "seconds": {file: s}, "las": ...}``.
@@ -67,14 +59,14 @@ def build_lcd(con: duckdb.DuckDBPyConnection, src: str = "clean", out: str = "lc
     """
     if las is not None:
         las = sorted({str(la) for la in las})
-        if not all(_has_table(con, out, t) for t in LCD_TABLES):
+        if not all(has_relation(con, out, t) for t in LCD_TABLES):
             las = None
     timings: dict[str, float] = {}
     if las is None or las:
         for name, text in _sql_files():
             t0 = time.perf_counter()
             text = text.replace("{src}", src) if las is None else _SRC_TABLE.sub(
-                lambda m: f"(SELECT * FROM {src}.{m.group(1)} WHERE la IN ({_sql_list(las)}))", text)
+                lambda m: f"(SELECT * FROM {src}.{m.group(1)} WHERE la IN ({in_list(las)}))", text)
             for stmt in _statements(text):
                 con.execute(stmt)
             timings[name] = round(time.perf_counter() - t0, 3)
@@ -86,7 +78,7 @@ def build_lcd(con: duckdb.DuckDBPyConnection, src: str = "clean", out: str = "lc
             for table in LCD_TABLES:
                 con.execute(f"CREATE OR REPLACE TABLE {out}.{table} AS SELECT * FROM _lcd_out_{table}")
         elif las:
-            in_las = _sql_list(las)
+            in_las = in_list(las)
             for table in LCD_TABLES:
                 con.execute(f"DELETE FROM {out}.{table} WHERE la IN ({in_las})")
                 con.execute(f"INSERT INTO {out}.{table} BY NAME SELECT * FROM _lcd_out_{table}")
@@ -113,7 +105,7 @@ def _write_state(con: duckdb.DuckDBPyConnection, out: str, state: dict[str, str]
     if las is not None:
         if not las:
             return
-        con.execute(f"DELETE FROM {out}.build_state WHERE la IN ({_sql_list(las)})")
+        con.execute(f"DELETE FROM {out}.build_state WHERE la IN ({in_list(las)})")
     rows = [(la, sig, version) for la, sig in sorted(state.items()) if las is None or la in las]
     if rows:
         con.executemany(f"INSERT INTO {out}.build_state VALUES (?, ?, current_localtimestamp(), ?)", rows)
@@ -122,7 +114,7 @@ def _write_state(con: duckdb.DuckDBPyConnection, out: str, state: dict[str, str]
 def stored_state(con: duckdb.DuckDBPyConnection, out: str = "lcd") -> dict[str, str] | None:
     """``{la: staged_signature}`` of the stored LCD, or None when it must be rebuilt in full
     (no LCD or state table, or an LCD built by different SQL)."""
-    if not all(_has_table(con, out, t) for t in (*LCD_TABLES, "build_state")):
+    if not all(has_relation(con, out, t) for t in (*LCD_TABLES, "build_state")):
         return None
     rows = con.execute(f"SELECT la, staged_signature, lcd_version FROM {out}.build_state").fetchall()
     version = lcd_version()

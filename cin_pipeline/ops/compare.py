@@ -18,10 +18,14 @@ are rounded to the nearest 10; pipeline values are unrounded.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from cin_pipeline.sqlutil import has_relation
+
+if TYPE_CHECKING:  # pandas is imported where it is used: registering the sub-command stays cheap
+    import pandas as pd
 
 DEFAULT_TOLERANCE = 2.0
 
@@ -61,34 +65,38 @@ COLUMNS = ["year", "figure", "unit", "published", "pipeline", "difference", "dif
 def _needs_lookback(f: Figure) -> bool:
     from cin_pipeline.tables.registry import get
 
-    return any(i.lookback for i in get(f.table_id).indicators if i.name in (f.numerator, f.published))
+    return any(i.lookback for i in get(f.table_id).indicators if i.name == f.numerator)
 
 
-def _table_exists(con, name: str) -> bool:
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'publication' "
-        "AND table_name = ?", [name]).fetchone()[0])
+@dataclass
+class NationalSums:
+    """A table's unrounded counts summed over the LAs that make up the national totals."""
+
+    release: int | None = None          # latest stored release year (None: table not built)
+    sums: pd.DataFrame | None = None  # one row per year, one column per count
+    staged_years: set[int] = field(default_factory=set)  # years the query output has rows for
+
+    def has(self, year: int) -> bool:
+        return self.sums is not None and year in self.sums.index
 
 
-def national_sums(con, table_id: str) -> tuple[int | None, pd.DataFrame]:
-    """``(release_year, per-year sums)`` of a table's unrounded counts over the LAs that make up
-    the national totals (:func:`la_contributions`), for the latest stored release year.
-    ``(None, empty)`` when the table has not been built."""
+def national_sums(con, table_id: str) -> NationalSums:
+    """:class:`NationalSums` of a table for its latest stored release year, over the LAs that
+    make up the national totals (:func:`la_contributions`); empty when it has not been built."""
     from cin_pipeline.publish.ees import UNROUNDED_SUFFIX, la_contributions
     from cin_pipeline.tables.registry import get
 
     spec = get(table_id)
     name = table_id + UNROUNDED_SUFFIX
-    if not _table_exists(con, name):
-        return None, pd.DataFrame()
+    if not has_relation(con, "publication", name):
+        return NationalSums()
     release = con.execute(f'SELECT max(release_year) FROM publication."{name}"').fetchone()[0]
     if release is None:
-        return None, pd.DataFrame()
+        return NationalSums()
     counts = con.execute(f'SELECT * FROM publication."{name}" WHERE release_year = ?', [release]).df()
     contrib = la_contributions(spec, counts, int(release))
-    sums = contrib.groupby("year")[list(spec.count_columns)].sum()
-    sums.attrs["staged_years"] = {int(y) for y in counts["year"].unique()}
-    return int(release), sums
+    return NationalSums(int(release), contrib.groupby("year")[list(spec.count_columns)].sum(),
+                        {int(y) for y in counts["year"].unique()})
 
 
 def compare(con, years: list[int] | None = None, published: pd.DataFrame | None = None,
@@ -96,26 +104,29 @@ def compare(con, years: list[int] | None = None, published: pd.DataFrame | None 
     """One row per (year, figure) with both a published and a pipeline value (:data:`COLUMNS`).
 
     ``years`` defaults to every year that has published figures and pipeline output."""
+    import pandas as pd
+
     from cin_pipeline import reference
 
     pub = (reference.national_published() if published is None else published).copy()
     pub["year"] = pub["year"].astype(int)
     pub = pub.set_index("year")
-    tables = {f.table_id: national_sums(con, f.table_id) for f in FIGURES}
+    tables = {tid: national_sums(con, tid) for tid in dict.fromkeys(f.table_id for f in FIGURES)}
     if years is None:
-        have = set().union(*(set(int(y) for y in s.index) for _, s in tables.values()))
+        have = set().union(*(set(int(y) for y in t.sums.index) for t in tables.values() if t.sums is not None))
         years = sorted(have & set(pub.index))
     rows = []
     for year in years:
         for f in FIGURES:
-            release, sums = tables[f.table_id]
+            t = tables[f.table_id]
             if year not in pub.index or f.published not in pub.columns:
                 continue
             p = pub.at[year, f.published]
-            if p is None or pd.isna(p) or year not in sums.index:
+            if p is None or pd.isna(p) or not t.has(year):
                 continue
-            if _needs_lookback(f) and (year - 1) not in sums.attrs.get("staged_years", {year - 1}):
+            if _needs_lookback(f) and (year - 1) not in t.staged_years:
                 continue  # published as x: the previous census is not staged (incomplete look-back)
+            sums, release = t.sums, t.release
             num = int(sums.at[year, f.numerator])
             if f.is_percent:
                 den = int(sums.at[year, f.denominator])

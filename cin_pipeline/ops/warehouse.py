@@ -55,12 +55,6 @@ def attach_staging(con: duckdb.DuckDBPyConnection, staging_dir: str | os.PathLik
         fn(con, staging_dir)
 
 
-def has_relation(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, name]).fetchone()[0] > 0
-
-
 def markdown_table(columns: list[str], rows: list[tuple], limit: int = 200) -> str:
     """A small Markdown table for Dagster metadata."""
     out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
