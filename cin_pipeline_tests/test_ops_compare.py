@@ -162,3 +162,12 @@ def test_no_re_referral_figure_without_the_previous_census(warehouse):
     figures = {(r.year, r.figure) for r in df.itertuples(index=False)}
     assert (2024, "Re-referral %") in figures and (2023, "Re-referral %") not in figures
     assert (2023, "Referrals") in figures and (2023, "NFA %") in figures
+
+
+@pytest.mark.parametrize("argv", [[], ["synth"], ["demo"], ["ui"], ["bench"], ["compare"]])
+def test_every_help_prints(argv, capsys):
+    """``cin-pipeline [command] --help`` prints its help (a '%' in a help text broke them all)."""
+    with pytest.raises(SystemExit) as done:
+        main([*argv, "--help"])
+    assert done.value.code == 0
+    assert "usage: " in capsys.readouterr().out

@@ -213,7 +213,7 @@ def run_compare(years: str | None = None, csv: str | None = None,
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "compare", help="published vs pipeline national figures per year (within 2%?)",
+        "compare", help="published vs pipeline national figures per year (within 2%%?)",
         description="Compare the national figures of the current warehouse (CIN_DATA_DIR / "
                     "CIN_WAREHOUSE; table outputs publication.<table>__unrounded, latest release "
                     "year) with the published ones (reference.national_published()).")
