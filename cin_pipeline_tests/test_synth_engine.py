@@ -101,7 +101,7 @@ def test_authorised_assessments_have_factors_before_2018(tmp_path):
 def test_school_age_children_have_upn_or_reason(returns):
     """8770Q: no UN1 (and never nothing) for a child of school age as the year's rule defines it
     (from 2024-25: born on or before 31 August four years before the census year end)."""
-    from cin_pipeline.synth.writer import school_age_dob
+    from cin_pipeline.census.spec import school_age_dob
 
     out, _ = returns
     assert school_age_dob(2025) == dt.date(2021, 8, 31) and school_age_dob(2024) == dt.date(2018, 3, 31)

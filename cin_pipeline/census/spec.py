@@ -51,6 +51,17 @@ def reference_date(year: int) -> _dt.date:
     return _dt.date(year, 3, 31)
 
 
+def school_age_dob(year: int) -> _dt.date:
+    """Children born on or before this date are of school age in the ``year`` return (rule 8770Q:
+    a UPN, or a reason it is unknown, is expected for them).
+
+    From the 2024-25 return: of school age by the September after the census (born on or before
+    31 August four years before the census year end); earlier returns: more than 6 years old at
+    the reference date.
+    """
+    return _dt.date(year - 4, 8, 31) if year >= 2025 else _dt.date(year - 6, 3, 31)
+
+
 @dataclass(frozen=True)
 class Code:
     code: str

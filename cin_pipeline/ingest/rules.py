@@ -722,7 +722,7 @@ def placeholders(header: Header, la_codes=None) -> dict[str, str]:
         "sex_unborn": "U" if sex_el == "Sex" else "0",
         # 2024-25 on: of school age by the September after the census (born on or before
         # 31 August four years before); earlier returns: more than 6 years old at the reference date
-        "school_age_dob": date_sql(_dt.date(year - 4, 8, 31) if year >= 2025 else _dt.date(year - 6, 3, 31)),
+        "school_age_dob": date_sql(spec.school_age_dob(year)),
         "start_minus_1wd": date_sql(calendar.working_days_before(start, 1)),
         "ref_minus_15wd": date_sql(calendar.working_days_before(end, 15)),
         "ref_minus_45wd": date_sql(calendar.working_days_before(end, 45)),

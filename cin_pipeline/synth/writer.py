@@ -10,7 +10,7 @@ the XML return of one census year, holding exactly what a real return holds on 3
 * only activity the rules allow in the year: assessments authorised, S47s concluded, plans
   ended before 1 April are left out (rules 8696, 8715, 4013, 8930), reviews are those of the year;
 * a UPN (or a reason UN2-UN6, or UN7 for NFA-only children) for every child of school age as the
-  year's validation defines it (:func:`school_age_dob`, rule 8770Q); UN1 only for younger children.
+  year's validation defines it (:func:`cin_pipeline.census.spec.school_age_dob`, rule 8770Q); UN1 only for younger children.
 
 Element order comes from :func:`cin_pipeline.census.spec.block_items` (so ``GenderCurrent`` /
 ``Sex`` and ``CINPlanDates`` follow the year), code validity from the code sets in ``spec``.
@@ -39,16 +39,6 @@ _DATES = [(_dt.date(1940, 1, 1) + _dt.timedelta(days=i)).isoformat() for i in ra
 def iso(day: int) -> str:
     """ISO date of a day number (1940-2030)."""
     return _DATES[day - _D0]
-
-
-def school_age_dob(year: int) -> _dt.date:
-    """Children born on or before this date are of school age in the ``year`` return (8770Q).
-
-    From the 2024-25 return: of school age by the September after the census (born on or before
-    31 August four years before the census year end); earlier returns: more than 6 years old at
-    the reference date. Same definition as ``$school_age_dob`` in :mod:`cin_pipeline.ingest.rules`.
-    """
-    return _dt.date(year - 4, 8, 31) if year >= 2025 else _dt.date(year - 6, 3, 31)
 
 
 def la_child_id(la: str, i: int) -> str:
@@ -138,7 +128,7 @@ def render_return(sim: LASimulation, year: int, release: str = "0.1.0") -> tuple
     plans_on = spec.has_cin_plan_dates(year)
     valid_rc = set(spec.codes("ReasonForClosure", year))
     valid_src = set(spec.codes("ReferralSource", year))
-    school_dob = to_day(school_age_dob(year))
+    school_dob = to_day(spec.school_age_dob(year))
     fcache: dict = {}
 
     out = ['<?xml version="1.0" encoding="UTF-8"?>\n<Message>', header_xml(la, year, release), "<Children>"]
