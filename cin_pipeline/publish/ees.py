@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -43,7 +42,6 @@ from cin_pipeline import reference
 from cin_pipeline.publish import suppression
 from cin_pipeline.tables.registry import SQL_DIR, TableSpec
 
-log = logging.getLogger(__name__)
 
 TIME_IDENTIFIER = "Reporting year"
 COUNTRY = ("E92000001", "England")
@@ -571,12 +569,10 @@ def staged_census_years(con) -> set[int] | None:
 
 
 def build_ees(con, spec: TableSpec, release_year: int, geo: Geography | None = None) -> EesOutput:
-    """Query the warehouse (``clean.*``/``lcd.*``) and return the published rows and meta."""
+    """Query the warehouse (``clean.*``/``lcd.*``) and return the published rows and meta
+    (the caller reports ``notes``: the table asset logs them to its run)."""
     counts, dists = run_query(con, spec)
-    out = build_rows(spec, counts, release_year, dists, geo, staged_census_years(con))
-    for n in out.notes:
-        log.warning("%s: %s", spec.table_id, n)
-    return out
+    return build_rows(spec, counts, release_year, dists, geo, staged_census_years(con))
 
 
 # ----------------------------------------------------------------------------- warehouse
