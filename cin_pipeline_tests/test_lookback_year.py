@@ -45,7 +45,7 @@ def _warehouse(returns, tmp_path, years):
 def test_2012_return_in_the_2013_layout(returns, tmp_path):
     h = read_header(returns / "2012" / "330.xml")
     assert (h.year, h.la) == (2012, "330")
-    assert spec.layout_year(2012) == 2013 and spec.is_lookback(2012) and not spec.is_lookback(2013)
+    assert spec.layout_year(2012) == 2013 and spec.layout_year(2014) == 2014
     assert spec.codes("ReasonForClosure", 2012) == spec.codes("ReasonForClosure", 2013)
     # asking for the look-back year does not change any other year's return
     alone = tmp_path / "alone"

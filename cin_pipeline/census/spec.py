@@ -37,11 +37,6 @@ def layout_year(year: int) -> int:
     return max(int(year), FIRST_YEAR)
 
 
-def is_lookback(year: int) -> bool:
-    """True for a census year staged only as look-back (before the published series)."""
-    return LOOKBACK_YEAR <= int(year) < FIRST_YEAR
-
-
 def census_period(year: int) -> tuple[_dt.date, _dt.date]:
     """First and last day (inclusive) of the census year ending 31 March ``year``."""
     return _dt.date(year - 1, 4, 1), _dt.date(year, 3, 31)

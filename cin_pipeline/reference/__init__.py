@@ -65,6 +65,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from cin_pipeline.census.spec import LOOKBACK_YEAR, layout_year
 from cin_pipeline.settings import REFERENCE_DIR
 
 __all__ = [
@@ -111,11 +112,9 @@ def las_for_year(year: int) -> pd.DataFrame:
     """LAs valid in reporting ``year`` (years after 2025 use the 2025 LAs), in published order,
     with ``published_region_code``/``published_region_name`` as the EES files write them on LA rows
     (Inner/Outer London for London boroughs)."""
-    y = _clamp(year)
-    if y == FIRST_YEAR - 1:  # the 2011-12 look-back census: same LAs as 2012-13
-        y = FIRST_YEAR
-    if y < FIRST_YEAR:
-        raise ValueError(f"no LA geography before {FIRST_YEAR - 1}: {year}")
+    if int(year) < LOOKBACK_YEAR:
+        raise ValueError(f"no LA geography before {LOOKBACK_YEAR}: {year}")
+    y = _clamp(layout_year(year))  # the 2011-12 look-back census has the 2012-13 LAs
     lk = la_lookup()
     from cin_pipeline.reference.build import order_las
 
