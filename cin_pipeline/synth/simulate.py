@@ -426,7 +426,6 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
     corr = {"nin": 1.10, "s47": 1.0, "icpc": 1.0, "cpp": 1.0, "dur": 0.8, "cppdur": 1.0, "await": 1.2}
     pi_k = 3.0  # P(re-referral within 12 months) per unit of the year's same-year room share, learnt
     ext_p = 0.10
-    carry = 0.5  # diagnostic: realised share of a year's re-referrals carried in from the year before
     controls = []
     gain = 0.7
     early = 1.0  # skew of the day of a re-referral within its 12 months (1 = uniform; higher = sooner)
@@ -555,10 +554,6 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         cur = ep.view()
         ref_y = (cur["ref"] >= t0) & (cur["ref"] <= t1)
         n_ref = max(int(ref_y.sum()), 1)
-        rr_real = np.sum(ref_y & (cur["prev_ref"] != NONE) & (cur["ref"] - cur["prev_ref"] <= 365)) / n_ref
-        rr_n = rr_real * n_ref
-        if rr_n >= 1:
-            carry = float(np.clip(0.5 * carry + 0.5 * carried / rr_n, 0.2, 0.9))
         # pi_w: enough same-year re-referrals to fill their room with some to spare (the spare
         # ones do not happen); with no room (carried-in ones fill the target) fewer next year
         if spawn_room > 0:
@@ -592,7 +587,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         # ---------------- settle the stocks at 31 March y on their targets (controllers above
         # learnt from the unsettled values, so the durations keep tracking the targets)
         moved = _settle_stocks(rng, ep, ch.n, pend_child, pend_day, tg, t0, t1)
-        controls.append(dict(year=y, n_new=n_new, pi_w=pi_w, early=early, p_direct=p_direct, spawned=spawned, carry=carry,
+        controls.append(dict(year=y, n_new=n_new, pi_w=pi_w, early=early, p_direct=p_direct, carried=carried, spawned=spawned,
                              d_scale=d_scale, c_scale=c_scale, **moved,
                              **{f"corr_{k}": v for k, v in corr.items()}))
 
@@ -656,7 +651,7 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     has_cpp = has_icpc & (rng.random(n) < p["p_cpp"])
     # conference on the CIN details (no Section 47): always starts a plan
     direct = inneed & ~has_s47 & (rng.random(n) < p.get("p_direct", 0.0))
-    cin_icpc = np.where(direct, busday_add(np.maximum(ref, np.where(assessed, a_start, ref)), wd), NONE)
+    cin_icpc = np.where(direct, busday_add(np.where(assessed, a_start, ref), wd), NONE)
     has_cpp = has_cpp | direct
     cpp_start = np.where(direct, cin_icpc, np.where(has_cpp, icpc, NONE))
     # CPP base length (scaled later)
