@@ -127,15 +127,14 @@ def publication(context: dg.AssetExecutionContext, config: PublicationConfig, du
         raise dg.Failure(
             description=f"refusing to publish {release_year}: blocking checks failed: {failed}",
             metadata={"failed_checks": dg.MetadataValue.json(failed)})
-    stale = stale_or_missing_tables(
-        context, [table_asset_key(s) for s in all_tables() if s.in_release(release_year)])
+    specs = [s for s in all_tables() if s.in_release(release_year)]
+    stale = stale_or_missing_tables(context, [table_asset_key(s) for s in specs])
     if stale:
         raise dg.Failure(
             description=f"refusing to publish {release_year}: tables not up to date: {stale}; "
                         "materialise them (with their checks) first",
             metadata={"tables": dg.MetadataValue.json(stale)})
     t0 = time.perf_counter()
-    specs = [s for s in all_tables() if s.in_release(release_year)]
     with duckdb.get_connection() as con:
         outputs = {s.table_id: load_publication(con, s, release_year) for s in specs}
     meta: dict = {}

@@ -406,6 +406,7 @@ def _la_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tuple[lis
     regions = reference.regions()
     nfilters = [f.values[0] for f in spec.filters]  # all constant for LA tables
     avail = {k[:2] for k in idx}
+    years_with_data = {k[0] for k in idx}
     if spec.query_filters:
         raise NotImplementedError("LA-level tables with non-constant filters")
     empty_years: list[int] = []
@@ -459,7 +460,7 @@ def _la_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tuple[lis
                 obs = {name: m.get((year, la), []) for name, m in didx.items()}
                 cells = fmtr.row(own, aggregated=False, population=pop.get(la), obs=obs)
             rows.append(base + ["Local authority", *COUNTRY, *geo_cells] + nfilters + cells)
-        if missing and not any(k[0] == year for k in avail):
+        if missing and year not in years_with_data:
             empty_years.append(year)
         elif missing:
             notes.append(f"{year}: {len(missing)} LAs with no data and no status configured, shown x: "
