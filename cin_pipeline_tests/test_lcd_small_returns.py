@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 
-import duckdb
 import pytest
 
 pytest.importorskip("cin_pipeline.synth", reason="the synthetic generator is not available yet")
@@ -13,21 +12,10 @@ pytest.importorskip("cin_pipeline.synth", reason="the synthetic generator is not
 
 @pytest.fixture(scope="module")
 def lcd_con(small_returns, tmp_path_factory):
-    ingest = pytest.importorskip("cin_pipeline.ingest")
-    from cin_pipeline.lcd import build_lcd
-    from cin_pipeline.ops.warehouse import attach_staging
+    pytest.importorskip("cin_pipeline.ingest")
+    from cin_pipeline_tests.pipeline_helpers import stage_and_link
 
-    from cin_pipeline.ops.landing import ingest_many
-
-    staging = tmp_path_factory.mktemp("staging")
-    side = tmp_path_factory.mktemp("side")
-    tasks = [(f"{f.stem}|{f.parent.name}", int(f.parent.name), f.stem, str(f), str(staging),
-              str(side / "quarantine"), str(side / "audit")) for f in sorted(small_returns.glob("*/*.xml"))]
-    outcomes = ingest_many(tasks, workers=2)
-    assert all(o.ok for o in outcomes), [o.message for o in outcomes if not o.ok]
-    con = duckdb.connect()
-    attach_staging(con, staging)
-    info = build_lcd(con)
+    con, info = stage_and_link(sorted(small_returns.glob("*/*.xml")), tmp_path_factory.mktemp("lcd"))
     yield con, info
     con.close()
 

@@ -4,19 +4,14 @@ year's previous census is not staged (docs/DEFINITIONS.md, Re-referrals)."""
 
 from __future__ import annotations
 
-import shutil
-
-import duckdb
 import pytest
 
 from cin_pipeline.census import spec
 from cin_pipeline.ingest.parse import CensusFileError, read_header
-from cin_pipeline.lcd import build_lcd
-from cin_pipeline.ops.landing import ingest_many
-from cin_pipeline.ops.warehouse import attach_staging
 from cin_pipeline.publish.ees import build_ees, run_query
 from cin_pipeline.synth import generate
 from cin_pipeline.tables.registry import get
+from cin_pipeline_tests.pipeline_helpers import stage_and_link
 
 LAS = ["330", "841"]
 
@@ -29,17 +24,8 @@ def returns(tmp_path_factory):
 
 
 def _warehouse(returns, tmp_path, years):
-    staging = tmp_path / f"staging_{'_'.join(map(str, years))}"
-    side = tmp_path / f"side_{'_'.join(map(str, years))}"
     files = [f for y in years for f in sorted((returns / str(y)).glob("*.xml"))]
-    tasks = [(f"{f.stem}|{f.parent.name}", int(f.parent.name), f.stem, str(f), str(staging),
-              str(side / "quarantine"), str(side / "audit")) for f in files]
-    outcomes = ingest_many(tasks, workers=1)
-    assert all(o.ok for o in outcomes), [o.message for o in outcomes if not o.ok]
-    con = duckdb.connect()
-    attach_staging(con, staging)
-    build_lcd(con)
-    return con
+    return stage_and_link(files, tmp_path / "_".join(map(str, years)), workers=1)[0]
 
 
 def test_2012_return_in_the_2013_layout(returns, tmp_path):
@@ -88,4 +74,3 @@ def test_without_previous_census_re_referrals_are_x(returns, tmp_path):
     assert (nat.Re_referrals, nat.Re_referrals_percent, nat.Re_referrals_child) == ("x", "x", "x")
     assert nat.Referrals not in ("x", "c", "") and int(nat.Referrals) > 0   # the rest is published
     assert any("2012 census is not staged" in n for n in out.notes)
-    shutil.rmtree(tmp_path, ignore_errors=True)
