@@ -8,7 +8,6 @@ import zlib
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from cin_pipeline.census import spec
 from cin_pipeline.ingest import ingest_file, rules

@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from cin_pipeline.lcd import (LCD_TABLES, build_lcd, changed_las, staged_signatures,
                               stored_state)

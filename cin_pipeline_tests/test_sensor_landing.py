@@ -17,7 +17,7 @@ warnings.filterwarnings("ignore")
 
 
 def xml_return(year: int, la: str, serial: str = "001", children: int = 2) -> str:
-    sex = f"<GenderCurrent>1</GenderCurrent>" if year <= 2024 else "<Sex>M</Sex>"
+    sex = "<GenderCurrent>1</GenderCurrent>" if year <= 2024 else "<Sex>M</Sex>"
     kids = "".join(f"""
     <Child>
       <ChildIdentifiers><LAchildID>C{i:04d}</LAchildID><PersonBirthDate>2015-01-0{i % 9 + 1}</PersonBirthDate>{sex}</ChildIdentifiers>

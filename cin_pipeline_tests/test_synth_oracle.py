@@ -3,7 +3,6 @@ including building ``.venv-oracle`` with scripts/oracle_venv.sh on first use).""
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
