@@ -650,7 +650,7 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     s47_end = np.where(has_icpc, icpc, np.where(has_s47, s47_safe + rng.integers(5, 31, n), NONE))
     has_cpp = has_icpc & (rng.random(n) < p["p_cpp"])
     # conference on the CIN details (no Section 47): always starts a plan
-    direct = inneed & ~has_s47 & (rng.random(n) < p.get("p_direct", 0.0))
+    direct = inneed & ~has_s47 & (rng.random(n) < p["p_direct"])
     cin_icpc = np.where(direct, busday_add(np.where(assessed, a_start, ref), wd), NONE)
     has_cpp = has_cpp | direct
     cpp_start = np.where(direct, cin_icpc, np.where(has_cpp, icpc, NONE))
