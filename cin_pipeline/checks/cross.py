@@ -31,10 +31,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+
+from cin_pipeline.ees.numbers import round_half_up, round_to_10
+from cin_pipeline.reference import la_year_status
 
 NATIONAL, REGIONAL, LA = "National", "Regional", "Local authority"
 NINE_REGIONS = tuple(f"E1200000{i}" for i in range(1, 10))
@@ -51,13 +55,14 @@ class CrossResult:
         return iter((self.passed, self.message, self.details))
 
 
-def round_half_up(x: float, dp: int = 0) -> float:
-    q = 10 ** dp
-    return math.floor(x * q + 0.5 + 1e-9) / q
+def round_half_up_10(x) -> int:
+    """The published rounding of a national or regional count (exact: :mod:`cin_pipeline.ees.numbers`)."""
+    return round_to_10(int(x))
 
 
-def round_half_up_10(x: float) -> int:
-    return int(math.floor(x / 10 + 0.5 + 1e-12)) * 10
+def percent_half_up(num, den, dp: int) -> float:
+    """``100 * num / den`` rounded half up to ``dp`` places, exactly (as the formatter does)."""
+    return float(round_half_up(Fraction(int(num) * 100, int(den)), dp))
 
 
 def num(s: pd.Series) -> pd.Series:
@@ -108,8 +113,6 @@ def _carried(la: pd.DataFrame, col: str) -> pd.Series:
     """Per LA row whose cell is ``x``/``u``: the value the national and regional totals include
     for it - the figure of ``carry_forward_from`` (``reference.la_year_status()``) in the same
     file - or NaN when the published totals include an unknown figure for it."""
-    from cin_pipeline.reference import la_year_status
-
     st = la_year_status()
     cf = {(str(y), str(l)): str(int(f)) for y, l, f in zip(st["year"], st["la"], st["carry_forward_from"])
           if str(f).strip() not in ("", "<NA>", "nan")}
@@ -163,7 +166,7 @@ def _parent_equals_children(df, table, counts, *, parent_level, unrounded, filte
                 if np.isnan(found):
                     continue
                 checked += 1
-                exp = round_half_up_10(float(sums.loc[k, c]))
+                exp = round_half_up_10(sums.loc[k, c])
                 if int(found) != exp:
                     details.append(_detail(table, row["time_period"], geo_name(row), c, exp, row[c],
                                            unrounded_sum=int(sums.loc[k, c])))
@@ -342,7 +345,7 @@ def percentages_consistent(df: pd.DataFrame, table: str,
                 if np.isnan(found) or den == 0:
                     continue
                 checked += 1
-                exp = round_half_up(100 * sel[n].sum() / den, dp)
+                exp = percent_half_up(sel[n].sum(), den, dp)
                 if abs(exp - found) > 1e-6:
                     details.append(_detail(table, r["time_period"], geo_name(r), pct, exp, r[pct]))
     return _result(table, "percentages consistent with their counts", details, checked)
@@ -377,32 +380,3 @@ def measures_agree(a: pd.DataFrame, table_a: str, col_a: str, b: pd.DataFrame, t
     details = [_detail(table_b, r["time_period"], r["geography_a"], col_b,
                        f"{r['value_a']} (= {table_a}.{col_a})", r["value_b"]) for _, r in bad.iterrows()]
     return _result(f"{table_a}/{table_b}", f"{table_a}.{col_a} agrees with {table_b}.{col_b}", details, len(m))
-
-
-# --- registry of cross-table comparisons (used by defs/checks.py) ---------------------------
-
-AGREEMENTS: tuple[tuple[str, str, tuple[tuple[str, str], ...], str, str], ...] = (
-    # (checked table, its column, filter values picking its rows, other table, other column).
-    # The check runs on the first table, after the other one is built.
-    # E1 and C1 count the same referrals (each in the return of its own year), so E1's Total
-    # rows are England's referrals and re-referrals in C1
-    ("rr_e1", "referrals", (("level_description", "Total"), ("referral_type", "Total")), "c1", "Referrals"),
-    ("rr_e1", "referrals", (("level_description", "Total"), ("referral_type", "Re-referral")), "c1", "Re_referrals"),
-    ("rr_f1", "referrals", (), "c1", "Referrals"),
-    ("rr_f1", "re_referrals", (), "c1", "Re_referrals"),
-    ("d1", "CPP_start", (), "d3", "CPP_start"),
-    ("d1", "CPP_At31", (), "d5", "CPP_At31"),
-    ("b2", "At31_episodes", (), "b1", "At31_episodes"),
-    ("b6", "Ended_episodes", (), "b1", "Ended_episodes"),
-)
-"""Measures compared by the ``<column>_agrees_with_<other>`` checks, when both tables are declared."""
-
-def agreement_check_name(col_b: str, table_b: str) -> str:
-    """Name of the check that a table agrees with ``col_b`` of table ``table_b``."""
-    return f"{col_b.lower()}_agrees_with_{table_b}"
-
-IDENTITIES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "b1": (("Anypoint_episodes", ("Ended_episodes", "At31_episodes")),),
-    "d1": (("CPP_anypoint", ("CPP_end", "CPP_At31")),),
-}
-"""Accounting identities that hold in the published files (published_tables_more.md §0.6)."""

@@ -42,10 +42,10 @@ DEVIATIONS: tuple[Deviation, ...] = (
               "published 2024 column names start with a capital or a digit (e.g. 3_months_or_less)"),
     Deviation("col_ind_smushed", "FAIL",
               "published C3 indicator Female_Genital_Mutilation contains the word 'male'",
-              items=("Female_Genital_Mutilation",), tables=("c3",)),
+              items=("Female_Genital_Mutilation",), tables=("children_in_need.c3",)),
     Deviation("col_snake_case", "WARNING",
               "published re-referrals D2 column name total_referrals_byAF (capital 'AF')",
-              items=("total_referrals_byAF",), tables=("rr_d2",), layout="any"),
+              items=("total_referrals_byAF",), tables=("re_referrals.d2",), layout="any"),
 )
 
 

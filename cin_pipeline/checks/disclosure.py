@@ -4,8 +4,8 @@
   between 1 and 5 inclusive has been suppressed and replaced by 'c'"). National and regional
   counts are rounded to the nearest 10 and are out of scope.
 * :func:`secondary_suppression`: a suppressed LA cell must not be recoverable by subtraction from
-  the same row: for every additive identity ``total = sum(parts)`` (``TableSpec.sums`` and
-  :data:`cin_pipeline.checks.cross.IDENTITIES`) exactly one ``c`` with every other term numeric
+  the same row: for every additive identity ``total = sum(parts)`` (``TableSpec.sums``)
+  exactly one ``c`` with every other term numeric
   discloses it; so does a ``c`` count whose percentage and denominator are both published.
 * :func:`child_identifiers`: no child-level data: no column named like a child id, UPN or date
   of birth, no cell holding a UPN (``[A-Z]\\d{11}[0-9A-Z]``), a date, or an id-like token.

@@ -1,6 +1,6 @@
 """Great Expectations (GX Core 1.x) suites generated from a table declaration.
 
-``build_suite(spec)`` turns a :class:`~cin_pipeline.tables.registry.TableSpec` into an
+``build_suite(spec)`` turns a :class:`~cin_pipeline.tables.declare.TableSpec` into an
 ``ExpectationSuite`` for the EES data file **as it will be published** (every cell text):
 
 * the columns exactly, in order;
@@ -27,29 +27,15 @@ from typing import Any
 
 import pandas as pd
 
+from cin_pipeline.census.spec import LAST_YEAR
+
 SYMBOLS = ("c", "x", "u", "z", "k")
 _SYM = "|".join(SYMBOLS)
 CRITICAL, WARNING = "critical", "warning"
 
 
-def standard_columns(spec) -> list[str]:
-    """Time and geography columns of the published file (the EES writer's list when available)."""
-    try:
-        from cin_pipeline.publish.ees import standard_columns as writer_columns
-
-        return list(writer_columns(spec))
-    except ImportError:
-        cols = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name"]
-        levels = set(spec.geographic_levels)
-        if levels & {"Regional", "Local authority"}:
-            cols += ["region_code", "region_name"]
-        if "Local authority" in levels:
-            cols += ["old_la_code", "new_la_code", "la_name"]
-        return cols
-
-
 def published_columns(spec) -> list[str]:
-    return standard_columns(spec) + [f.name for f in spec.filters] + [i.name for i in spec.indicators]
+    return spec.columns()
 
 
 def indicator_regex(ind) -> str:
@@ -66,13 +52,8 @@ def indicator_regex(ind) -> str:
 
 def _years(spec, release_year: int | None) -> list[str]:
     if release_year is None:
-        from cin_pipeline.census.spec import LAST_YEAR
-
         release_year = LAST_YEAR
-    if hasattr(spec, "years"):
-        return [str(y) for y in spec.years(release_year)]
-    last = spec.last_year if spec.last_year and spec.last_year < release_year else release_year
-    return [str(y) for y in range(spec.first_year, last + 1)]
+    return [str(y) for y in spec.years(release_year)]
 
 
 def expectations(spec, release_year: int | None = None) -> list[Any]:
@@ -83,7 +64,7 @@ def expectations(spec, release_year: int | None = None) -> list[Any]:
         return {"check": text}
 
     cols = published_columns(spec)
-    std = standard_columns(spec)
+    std = spec.standard_columns()
     out: list[Any] = [
         gxe.ExpectTableColumnsToMatchOrderedList(column_list=cols, meta=m("columns exactly, in order")),
         gxe.ExpectTableRowCountToBeBetween(min_value=1, meta=m("table is not empty")),
@@ -136,7 +117,7 @@ def build_suite(spec, release_year: int | None = None):
         project_manager._project  # noqa: B018  (raises when no context is active)
     except Exception:  # noqa: BLE001  (GX needs an active context to build a suite)
         gx.get_context(mode="ephemeral")
-    suite = gx.ExpectationSuite(name=spec.table_id)
+    suite = gx.ExpectationSuite(name=spec.warehouse_name)
     for e in expectations(spec, release_year):
         suite.add_expectation(e)
     return suite
@@ -159,7 +140,7 @@ class GxRunner:
         self.results: list[Any] = []
 
     def validate(self, spec, df: pd.DataFrame, release_year: int | None = None, name: str | None = None):
-        name = name or spec.table_id
+        name = name or spec.warehouse_name
         gx = self.gx
         try:
             asset = self.source.get_asset(name)

@@ -34,3 +34,9 @@ def split_key(key: str | dg.MultiPartitionKey) -> tuple[int, str]:
         return int(dims["year"]), dims["la"]
     la, year = str(key).split("|")
     return int(year), la
+
+
+census_years_up_to_release = dg.StaticPartitionMapping({
+    census: [release for release in YEARS if int(release) >= int(census)] for census in CENSUS_YEAR_KEYS})
+"""A release year's tables read every census year up to it (the time series, and the 12-month
+look-back into the year before): census year C feeds the releases of C and every later year."""

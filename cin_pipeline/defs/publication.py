@@ -22,9 +22,9 @@ from dagster_duckdb import DuckDBResource
 from cin_pipeline.defs.partitions import year_partitions
 from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.defs.tables import table_asset_key
-from cin_pipeline.publish.ees import load_publication
+from cin_pipeline.ees.store import load_publication
 from cin_pipeline.publish.release import publish_release
-from cin_pipeline.tables.registry import RELEASES, all_tables
+from cin_pipeline.tables import all_tables, releases
 
 
 def _asset_graph(context: dg.AssetExecutionContext):
@@ -36,8 +36,8 @@ def _asset_graph(context: dg.AssetExecutionContext):
 
 
 def failed_blocking_checks(context: dg.AssetExecutionContext, asset_keys, limit: int = 5000) -> list[str]:
-    """Blocking checks on ``asset_keys`` whose latest evaluation (for this run's partition, or
-    unpartitioned) failed with ERROR severity.
+    """Blocking checks on ``asset_keys`` whose latest evaluation for this run's release year
+    failed with ERROR severity (the checks are partitioned by release year like the tables).
 
     Reads the instance's event log (latest first), so it sees every check that has ever been
     evaluated even when the run's job does not contain it; checks declared in the code location
@@ -56,9 +56,8 @@ def failed_blocking_checks(context: dg.AssetExecutionContext, asset_keys, limit:
         ck = dg.AssetCheckKey(evaluation.asset_key, evaluation.check_name)
         if ck in latest:
             continue
-        p = getattr(evaluation, "partition", None)
-        if p is not None and partition is not None and p != partition:
-            continue
+        if getattr(evaluation, "partition", None) != partition:
+            continue  # only the evaluations of the release year being published
         latest[ck] = evaluation
     graph = _asset_graph(context)
     if graph is not None:
@@ -67,7 +66,7 @@ def failed_blocking_checks(context: dg.AssetExecutionContext, asset_keys, limit:
                 rec = context.instance.get_latest_asset_check_evaluation_record(ck)
                 ev = rec.event.dagster_event if rec and rec.event else None
                 evaluation = getattr(ev, "event_specific_data", None) if ev else None
-                if evaluation is not None and (rec.partition in (None, partition)):
+                if evaluation is not None and rec.partition == partition:
                     latest[ck] = evaluation
     failed = []
     for ck, evaluation in latest.items():
@@ -138,15 +137,15 @@ def publication(context: dg.AssetExecutionContext, config: PublicationConfig, du
     with duckdb.get_connection() as con:
         outputs = {s.table_id: load_publication(con, s, release_year) for s in specs}
     meta: dict = {}
-    for release in RELEASES:
-        outs = {tid: o for tid, o in outputs.items() if o.spec.release == release}
+    for release in releases():
+        outs = {tid: o for tid, o in outputs.items() if o.spec.release is release}
         if not outs:
             continue
         folder, info = publish_release(cin_paths.paths().publication_dir, release, release_year, outs,
                                        data_docs=config.data_docs)
-        meta[f"{release}_folder"] = dg.MetadataValue.path(str(folder))
-        meta[f"{release}_files"] = len(info["files"])
-        meta[f"{release}_gx"] = info["gx"]
-        meta[f"{release}_preview"] = dg.MetadataValue.path(str(folder / "index.html"))
+        meta[f"{release.slug}_folder"] = dg.MetadataValue.path(str(folder))
+        meta[f"{release.slug}_files"] = len(info["files"])
+        meta[f"{release.slug}_gx"] = info["gx"]
+        meta[f"{release.slug}_preview"] = dg.MetadataValue.path(str(folder / "index.html"))
     meta["seconds"] = round(time.perf_counter() - t0, 2)
     return dg.MaterializeResult(metadata=meta)

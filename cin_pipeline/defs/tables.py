@@ -1,35 +1,61 @@
-"""One asset per published table, generated from the registry (groups ``children_in_need`` and
-``re_referrals``).
+"""One asset per declared table (``cin_pipeline.tables``), key ``[<release group>, <code>]``.
 
-Each asset is partitioned by release year (``year_partitions``): the partition ``2024`` holds the
-whole time series up to 2024, exactly as published in the 2024 release. It runs the table's query
-over ``clean.*``/``lcd.*``, applies the EES conventions (:mod:`cin_pipeline.publish.ees`) and
-replaces that release year's rows of ``publication.<table_id>`` (the published text) and
-``publication.<table_id>__unrounded`` (the query's unrounded output, for the exact cross-checks)
-in the warehouse, in one transaction (pool ``duckdb``). The checks (``cin_pipeline/defs/checks.py``)
+Each asset is partitioned by release year: partition ``2024`` holds the whole time series up to
+2024, exactly as published in the 2024 release, and so depends on every census year up to 2024
+(:data:`~cin_pipeline.defs.partitions.census_years_up_to_release`) and on the Longitudinal CIN
+Dataset. It builds the ``facts`` views, runs the table's query, formats it
+(:mod:`cin_pipeline.ees`) and replaces that release year's rows of ``publication.<table>`` (the
+published text) and ``publication.<table>__unrounded`` (the query's counts, for the exact
+checks) in one transaction (pool ``duckdb``). The checks (:mod:`cin_pipeline.defs.checks`)
 attach to :func:`table_asset_key`.
-"""
 
+Automation: a release year is rebuilt when one of its census years has been re-staged, once the
+LCD is no longer being rebuilt, and only when every census year it reads has been staged (so a
+new 2024 return rebuilds the 2024 tables, not those of 2025 or 2026, which have no census yet).
+"""
 
 import time
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from cin_pipeline.defs.partitions import year_partitions
+from cin_pipeline.defs.longitudinal import longitudinal_cin_dataset
+from cin_pipeline.defs.partitions import census_years_up_to_release, year_partitions
 from cin_pipeline.defs.resources import CinPaths
-from cin_pipeline.ops.warehouse import attach_staging
-from cin_pipeline.publish.ees import build_ees, store_publication
+from cin_pipeline.defs.staging import census_year
+from cin_pipeline.ees.rows import build_ees
+from cin_pipeline.ees.store import store_publication
+from cin_pipeline.ingest.warehouse import attach_staging
 from cin_pipeline.publish.preview import markdown_preview
-from cin_pipeline.tables.registry import TableSpec, all_tables
+from cin_pipeline.tables import all_tables
+from cin_pipeline.tables.declare import TableSpec
 
-LCD_KEY = dg.AssetKey("longitudinal_cin_dataset")
-STAGING_KEY = dg.AssetKey("census_year")
+_CENSUS = dg.AssetSelection.assets(census_year)
+_LCD = dg.AssetSelection.assets(longitudinal_cin_dataset)
+
+TABLE_AUTOMATION = (
+    dg.AutomationCondition.any_deps_match(dg.AutomationCondition.newly_updated())
+    .allow(_CENSUS).since_last_handled().with_label("a census year it reads was re-staged")
+    & dg.AutomationCondition.all_deps_match(~dg.AutomationCondition.missing())
+    .allow(_CENSUS | _LCD).with_label("every census year it reads is staged, and the LCD built")
+    & ~dg.AutomationCondition.any_deps_match(
+        dg.AutomationCondition.in_progress() | dg.AutomationCondition.will_be_requested())
+    .with_label("no dependency being rebuilt")
+    & ~dg.AutomationCondition.in_progress()
+)
 
 
 def table_asset_key(spec: TableSpec) -> dg.AssetKey:
-    """``["tables", table_id]``: the asset (and check target) of a declared table."""
-    return dg.AssetKey(["tables", spec.table_id])
+    """``[<release group>, <code>]``, e.g. ``children_in_need/b1``: the asset and check target."""
+    return dg.AssetKey(list(spec.key))
+
+
+def _description(spec: TableSpec) -> str:
+    years = f"{spec.first_year} to " + (str(spec.last_year) if spec.last_year else "the release year")
+    return (f"{spec.code}: {spec.title}.\n\n{spec.description}\n\n"
+            f"EES file {spec.file_stem}_{spec.first_year}_to_YYYY.csv; "
+            f"levels: {', '.join(spec.geographic_levels)}; years {years}. "
+            f"Layout: {spec.layout.describe()}.")
 
 
 def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
@@ -37,12 +63,17 @@ def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
         key=table_asset_key(spec),
         group_name=spec.group,
         partitions_def=year_partitions,
-        deps=[LCD_KEY, STAGING_KEY],
+        deps=[dg.AssetDep(census_year, partition_mapping=census_years_up_to_release),
+              longitudinal_cin_dataset],
         pool="duckdb",
-        kinds={"duckdb"},
-        description=f"{spec.code}: {spec.title} (EES file {spec.file_stem}_*.csv)",
-        metadata={"table_id": spec.table_id, "release": spec.release,
-                  "geographic_levels": ", ".join(spec.geographic_levels)},
+        kinds={"duckdb", "sql"},
+        automation_condition=TABLE_AUTOMATION,
+        description=_description(spec),
+        metadata={"table_id": spec.table_id, "release": spec.release.title,
+                  "geographic_levels": ", ".join(spec.geographic_levels),
+                  "first_year": spec.first_year,
+                  "layout": spec.layout.describe(),
+                  "query": dg.MetadataValue.md(f"```sql\n{spec.query.strip()}\n```")},
     )
     def _table(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
                cin_paths: CinPaths) -> dg.MaterializeResult:
@@ -61,10 +92,11 @@ def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
         for note in out.notes:
             context.log.warning(note)
         headline = out.headline()
+        years = spec.years(release_year)
         return dg.MaterializeResult(metadata={
             "dagster/row_count": dg.MetadataValue.int(n),
             "file": out.file_name,
-            "years": f"{spec.years(release_year)[0]}-{spec.years(release_year)[-1]}",
+            "years": f"{years[0]}-{years[-1]}",
             "headline": dg.MetadataValue.json(headline),
             **{f"headline_{k}": v for k, v in headline.items()},
             "notes": dg.MetadataValue.md("\n".join(f"* {n}" for n in out.notes) or "none"),

@@ -2,7 +2,7 @@
 
 Pipeline values come from the stored unrounded table output ``publication.<table_id>__unrounded``
 (latest ``release_year`` of each table), summed over the LAs that make up the published national
-total of each year: :func:`cin_pipeline.publish.ees.la_contributions` picks them, so carried-forward
+total of each year: :func:`cin_pipeline.ees.rows.la_contributions` picks them, so carried-forward
 LA-years (Hampshire 2024 <- 2023) and LAs outside the year's geography are treated exactly as the
 EES writer treats them. Published values are :func:`cin_pipeline.reference.national_published`.
 
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cin_pipeline.sqlutil import has_relation
+from cin_pipeline.tables import all_tables, get
 
 if TYPE_CHECKING:  # pandas is imported where it is used: registering the sub-command stays cheap
     import pandas as pd
@@ -43,28 +44,28 @@ class Figure:
         return self.denominator is not None
 
 
-FIGURES: tuple[Figure, ...] = (
-    Figure("Referrals", "c1", "Referrals", "referrals"),
-    Figure("Re-referral %", "c1", "Re_referrals", "re_referrals_percent", "Referrals"),
-    Figure("Children referred", "c1", "Referrals_child", "referrals_child"),
-    Figure("NFA %", "c1", "No_Further_Action", "nfa_percent", "Referrals"),
-    Figure("Not in need %", "c1", "Not_in_Need", "not_in_need_percent", "Referrals"),
-    Figure("CIN at 31 March", "b1", "At31_episodes", "at31_episodes"),
-    Figure("Episodes started", "b1", "Started_episodes", "started_episodes"),
-    Figure("S47s", "c4", "Section47", "s47"),
-    Figure("ICPCs", "c4", "ICPC", "icpc"),
-    Figure("CPPs started", "d3", "CPP_start", "cpp_start"),
-    Figure("Second or subsequent %", "d3", "CPP_subsequent", "cpp_subsequent_percent", "CPP_start"),
-    Figure("CPPs at 31 March", "d5", "CPP_At31", "cpp_at31"),
-)
+def declared_figures() -> tuple[Figure, ...]:
+    """The headline figures declared with a published national measure, table by table."""
+    out = []
+    for t in all_tables():
+        for h in t.headline:
+            if not h.published:
+                continue
+            ind = t.indicator(h.column)
+            if ind.kind == "percent":
+                out.append(Figure(h.label, t.table_id, ind.numerator, h.published, ind.denominator))
+            else:
+                out.append(Figure(h.label, t.table_id, h.column, h.published))
+    return tuple(out)
+
+
+FIGURES: tuple[Figure, ...] = declared_figures()
 
 COLUMNS = ["year", "figure", "unit", "published", "pipeline", "difference", "difference_unit",
            "within", "table", "release_year"]
 
 
 def _needs_lookback(f: Figure) -> bool:
-    from cin_pipeline.tables.registry import get
-
     return any(i.lookback for i in get(f.table_id).indicators if i.name == f.numerator)
 
 
@@ -83,11 +84,11 @@ class NationalSums:
 def national_sums(con, table_id: str) -> NationalSums:
     """:class:`NationalSums` of a table for its latest stored release year, over the LAs that
     make up the national totals (:func:`la_contributions`); empty when it has not been built."""
-    from cin_pipeline.publish.ees import UNROUNDED_SUFFIX, la_contributions
-    from cin_pipeline.tables.registry import get
+    from cin_pipeline.ees.rows import la_contributions
+    from cin_pipeline.ees.store import UNROUNDED_SUFFIX
 
     spec = get(table_id)
-    name = table_id + UNROUNDED_SUFFIX
+    name = spec.warehouse_name + UNROUNDED_SUFFIX
     if not has_relation(con, "publication", name):
         return NationalSums()
     release = con.execute(f'SELECT max(release_year) FROM publication."{name}"').fetchone()[0]

@@ -204,7 +204,7 @@ def _summary(paths: Paths, year_list: list[int]) -> None:
         except duckdb.Error as exc:
             _say(f"LCD: (unavailable: {exc})")
         try:
-            from cin_pipeline.publish.preview import TILES
+            from cin_pipeline.tables import all_tables
 
             last = year_list[-1]
             pub = q("""SELECT count(*) FROM information_schema.tables
@@ -212,17 +212,16 @@ def _summary(paths: Paths, year_list: list[int]) -> None:
             if pub:
                 _say(f"publication: {pub} data sets; files under {paths.publication_dir}")
                 _say(f"headline figures, England, year ending 31 March {last} (as published):")
-                for tid, col, label in TILES:
-                    if tid.startswith("rr_"):  # long tables: the national rows are by filter
-                        continue
+                for spec, h in [(t, h) for t in all_tables() for h in t.headline if h.tile]:
+                    totals = "".join(f' AND "{f.name}" = \'{f.total}\'' for f in spec.query_filters)
                     try:
-                        v = q(f'SELECT "{col}" FROM publication."{tid}" WHERE release_year = ? AND '
-                              "time_period = ? AND geographic_level = 'National' LIMIT 1",
-                              last, str(last))
+                        v = q(f'SELECT "{h.column}" FROM publication."{spec.warehouse_name}" '
+                              "WHERE release_year = ? AND time_period = ? AND "
+                              f"geographic_level = 'National'{totals} LIMIT 1", last, str(last))
                     except duckdb.Error:
                         continue
                     if v:
-                        _say(f"  {v[0][0]:>10}  {label}")
+                        _say(f"  {v[0][0]:>10}  {h.label}")
         except duckdb.Error:
             pass
     finally:

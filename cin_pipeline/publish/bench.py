@@ -18,10 +18,11 @@ from pathlib import Path
 
 import duckdb
 
-from cin_pipeline.publish.ees import build_ees, store_publication
+from cin_pipeline.ees.rows import build_ees
+from cin_pipeline.ees.store import store_publication
 from cin_pipeline.publish.release import publish_release
 from cin_pipeline.settings import Paths
-from cin_pipeline.tables.registry import RELEASES, all_tables
+from cin_pipeline.tables import all_tables, releases
 
 
 def stage_synthetic_year(con, year: int, replicates_per_la: int = 1000) -> int:
@@ -108,9 +109,9 @@ def run_publication_bench(warehouse: str | Path, year: int, staging_dir: str | P
             step(f"table_{spec.table_id}", _one)
     finally:
         con.close()
-    for release in RELEASES:
-        outs = {k: o for k, o in outputs.items() if o.spec.release == release}
-        step(f"publish_{release}",
+    for release in releases():
+        outs = {k: o for k, o in outputs.items() if o.spec.release is release}
+        step(f"publish_{release.slug}",
              lambda outs=outs, release=release: len(publish_release(out_dir, release, year, outs,
                                                                     data_docs=data_docs)[1]["files"]))
     steps.append({"step": "total", "seconds": round(time.perf_counter() - t_all, 3),

@@ -1,8 +1,9 @@
-"""Data guidance (``data-guidance.md``), generated from the table registry: nothing is written twice."""
+"""Data guidance (``data-guidance.md``), generated from the table declarations: nothing is written twice."""
 
 from __future__ import annotations
 
-from cin_pipeline.tables.registry import RELEASES, TableSpec
+from cin_pipeline import reference
+from cin_pipeline.tables.declare import Release, TableSpec
 
 SYMBOLS = (
     ("c", "confidential: a local authority count of 1 to 5, or a figure from which such a count "
@@ -20,6 +21,11 @@ ROUNDING = (
     "10,000 children aged 0 to 17 (ONS mid-year estimates). Local authority counts of 1 to 5 are "
     "suppressed (c), with secondary suppression where a suppressed figure could be worked out "
     "from the others.")
+
+
+NATIONAL_ROUNDING = (
+    "Counts are the sum of unrounded local authority figures, rounded (half up) to the nearest 10. "
+    "Percentages are calculated from unrounded counts and given to 1 decimal place (half up).")
 
 
 def _columns_table(spec: TableSpec) -> list[str]:
@@ -40,6 +46,7 @@ def table_section(spec: TableSpec, release_year: int) -> str:
         "",
         f"* File: `data/{spec.file_name(release_year)}` (metadata `data/{spec.meta_file_name(release_year)}`)",
         f"* Geographic levels: {', '.join(spec.geographic_levels)}",
+        f"* Layout: {spec.layout.describe()}",
         f"* Time period: reporting years {years[0]} to {years[-1]} (years ending 31 March)",
         "",
         spec.description,
@@ -51,14 +58,15 @@ def table_section(spec: TableSpec, release_year: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def data_guidance(release: str, release_year: int, tables: list[TableSpec],
+def data_guidance(release: Release, release_year: int, tables: list[TableSpec],
                   status_notes: list[str] | None = None) -> str:
-    meta = RELEASES[release]
+    national_only = all(t.national_only for t in tables)
     out = [
-        f"# {meta['title']}: reporting year {release_year} — data guidance",
+        f"# {release.title}: reporting year {release_year} — data guidance",
         "",
-        meta["summary"],
+        release.summary,
         "",
+        *([release.national_note, ""] if release.national_note else []),
         "## Data files",
         "",
         *[f"* `{t.file_name(release_year)}` — {t.code}: {t.title}" for t in tables],
@@ -68,14 +76,20 @@ def data_guidance(release: str, release_year: int, tables: list[TableSpec],
         "",
         "## Rounding and suppression",
         "",
-        ROUNDING,
+        NATIONAL_ROUNDING if national_only else ROUNDING,
         "",
         "## Symbols",
         "",
         *[f"* `{s}` — {t}" for s, t in SYMBOLS],
         "",
     ]
-    if status_notes:
+    rebuilt = [t for t in tables if not t.layout.exact]
+    if rebuilt:
+        out += ["## Layouts reconstructed by the project", "",
+                "The exact published layout of these data sets is not known; their columns are the "
+                "project's faithful reconstruction:", "",
+                *[f"* {t.code}: {t.layout.source}" for t in rebuilt], ""]
+    if status_notes and not national_only:
         out += ["## Local authorities with no return or low-reliability data", "",
                 *[f"* {n}" for n in status_notes], ""]
     out += ["## Data sets", ""]
@@ -85,8 +99,6 @@ def data_guidance(release: str, release_year: int, tables: list[TableSpec],
 
 def status_notes(release_year: int) -> list[str]:
     """The LA-year status configuration (x/u and carry-forward), as guidance sentences."""
-    from cin_pipeline import reference
-
     st = reference.la_year_status()
     st = st[st["year"].astype(int) <= release_year]
     return [f"{int(r.year)}: {r.note} (`{r.status}`)" for r in st.itertuples(index=False)]

@@ -11,27 +11,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from string import Template
 
-from cin_pipeline.publish.ees import EesOutput
+from cin_pipeline.ees.rows import EesOutput
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "preview.html"
 
-# (table_id, column, label, kind) shown as time series charts when the table is in the release
-CHARTS = (
-    ("c1", "Referrals", "Referrals", "count"),
-    ("c1", "Re_referrals_percent", "Re-referrals within 12 months (% of referrals)", "percent"),
-    ("b1", "At31_episodes", "Children in need at 31 March", "count"),
-    ("d5", "CPP_At31", "Child protection plans at 31 March", "count"),
-    ("rr_e1", "referrals", "Referrals (LCD), all levels and types", "count"),
-)
-TILES = (
-    ("c1", "Referrals", "referrals in the year"),
-    ("c1", "Re_referrals_percent", "% re-referrals within 12 months"),
-    ("b1", "At31_episodes", "children in need at 31 March"),
-    ("b1", "At31_episodes_rate", "per 10,000 children (CIN at 31 March)"),
-    ("c4", "Section47", "section 47 enquiries"),
-    ("d5", "CPP_At31", "child protection plans at 31 March"),
-    ("rr_e1", "referrals", "referrals (Longitudinal CIN Dataset)"),
-)
+def tiles(outputs: dict[str, EesOutput]):
+    """``(output, headline)`` of every headline figure declared as a tile, in table order."""
+    return [(o, h) for o in outputs.values() for h in o.spec.headline if h.tile]
+
+
+def charts(outputs: dict[str, EesOutput]):
+    """``(output, headline)`` of every headline figure declared as a chart, in table order."""
+    return [(o, h) for o in outputs.values() for h in o.spec.headline if h.chart]
 
 
 def _num(s: str) -> float | None:
@@ -82,31 +73,27 @@ def svg_line(points: list[tuple[int, float]], width: int = 440, height: int = 22
 
 
 def render(title: str, release_year: int, outputs: dict[str, EesOutput]) -> str:
-    tiles, charts, files = [], [], []
-    for tid, col, label in TILES:
-        out = outputs.get(tid)
-        if out is None or col not in out.data.columns:
-            continue
+    shown_tiles, figures, files = [], [], []
+    for out, h in tiles(outputs):
+        col, label = h.column, h.label
         pts = national_series(out, col)
         latest = [v for y, v in pts if y == release_year]
         if not latest:
             continue
         v = latest[0]
         shown = f"{v:.1f}" if "percent" in col or "rate" in col else f"{v:,.0f}"
-        tiles.append(f'<div class="tile"><div class="v">{shown}</div><div class="l">{html.escape(label)}</div></div>')
-    for tid, col, label, kind in CHARTS:
-        out = outputs.get(tid)
-        if out is None or col not in out.data.columns:
-            continue
-        charts.append(f"<figure><figcaption>{html.escape(label)}, England</figcaption>"
-                      f"{svg_line(national_series(out, col), percent=kind == 'percent')}</figure>")
+        shown_tiles.append(f'<div class="tile"><div class="v">{shown}</div><div class="l">{html.escape(label)}</div></div>')
+    for out, h in charts(outputs):
+        percent = out.spec.indicator(h.column).kind == "percent"
+        figures.append(f"<figure><figcaption>{html.escape(h.label)}, England</figcaption>"
+                       f"{svg_line(national_series(out, h.column), percent=percent)}</figure>")
     for tid, out in outputs.items():
         files.append(f"<tr><td>{html.escape(out.spec.code)}</td><td>{html.escape(out.spec.title)}</td>"
                      f'<td><a href="data/{out.file_name}">{out.file_name}</a></td><td>{len(out.data)}</td></tr>')
     return Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
         title=html.escape(title), year=release_year,
         built=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        tiles="\n".join(tiles), charts="\n".join(charts), files="\n".join(files))
+        tiles="\n".join(shown_tiles), charts="\n".join(figures), files="\n".join(files))
 
 
 def markdown_preview(out: EesOutput, n: int = 13) -> str:

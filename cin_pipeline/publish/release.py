@@ -16,22 +16,18 @@ import logging
 import zipfile
 from pathlib import Path
 
+from cin_pipeline.checks import data_docs
 from cin_pipeline.publish import guidance, preview
-from cin_pipeline.publish.ees import EesOutput
+from cin_pipeline.ees.rows import EesOutput
 from cin_pipeline.publish.writer import publish_atomically
-from cin_pipeline.tables.registry import RELEASES
+from cin_pipeline.tables.declare import Release
 
 log = logging.getLogger(__name__)
 
 
 def build_data_docs(gx_dir: Path, outputs: dict[str, EesOutput]) -> str:
-    """Call the checks engineer's ``cin_pipeline.checks.data_docs.build`` if present."""
+    """The Great Expectations Data Docs of the release's tables (``cin_pipeline.checks.data_docs``)."""
     gx_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        from cin_pipeline.checks import data_docs
-    except Exception as exc:  # noqa: BLE001 - optional component
-        (gx_dir / "README.md").write_text(f"Data Docs not built: {exc}\n", encoding="utf-8")
-        return "missing"
     try:
         data_docs.build(gx_dir, [(o.spec, o.data, o.release_year) for o in outputs.values()])
         return "built"
@@ -41,7 +37,7 @@ def build_data_docs(gx_dir: Path, outputs: dict[str, EesOutput]) -> str:
         return "failed"
 
 
-def write_release(folder: Path, release: str, release_year: int, outputs: dict[str, EesOutput],
+def write_release(folder: Path, release: Release, release_year: int, outputs: dict[str, EesOutput],
                   data_docs: bool = True) -> dict:
     folder = Path(folder)
     data = folder / "data"
@@ -60,7 +56,7 @@ def write_release(folder: Path, release: str, release_year: int, outputs: dict[s
             z.write(data / name, f"data/{name}")
         z.write(folder / "data-guidance.md", "data-guidance.md")
     (folder / "index.html").write_text(
-        preview.render(f"{RELEASES[release]['title']}: reporting year {release_year}", release_year,
+        preview.render(f"{release.title}: reporting year {release_year}", release_year,
                        outputs), encoding="utf-8")
     gx = build_data_docs(folder / "gx", outputs) if data_docs else "skipped"
     if gx == "skipped":
@@ -69,15 +65,15 @@ def write_release(folder: Path, release: str, release_year: int, outputs: dict[s
     return {"files": written, "gx": gx}
 
 
-def publish_release(publication_dir: str | Path, release: str, release_year: int,
+def publish_release(publication_dir: str | Path, release: Release, release_year: int,
                     outputs: dict[str, EesOutput], data_docs: bool = True) -> tuple[Path, dict]:
     """Write the release folder atomically; returns (folder, info)."""
-    target = Path(publication_dir) / release / str(release_year)
+    target = Path(publication_dir) / release.slug / str(release_year)
     info: dict = {}
 
     def _build(tmp: Path) -> None:
         info.update(write_release(tmp, release, release_year, outputs, data_docs))
 
-    publish_atomically(target, _build, {"release": release, "release_year": release_year,
+    publish_atomically(target, _build, {"release": release.slug, "release_year": release_year,
                                         "tables": sorted(outputs)})
     return target, info

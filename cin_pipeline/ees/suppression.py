@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from cin_pipeline.tables.registry import TableSpec
+from cin_pipeline.ees.numbers import fmt_fraction
+from cin_pipeline.tables.declare import TableSpec
 
 LOW, HIGH = 1, 5
 
@@ -62,8 +63,6 @@ def secondary(sums, counts: dict[str, int], primary: set[str]) -> set[str]:
 def percent_cell(num: int, den: int | None, *, num_suppressed: bool, den_suppressed: bool,
                  dp: int, aggregated: bool) -> str:
     """One percentage cell, following the published conventions (see module docstring)."""
-    from cin_pipeline.publish.ees import fmt_fraction
-
     if num_suppressed:
         return "c"
     if den is None or den == 0:

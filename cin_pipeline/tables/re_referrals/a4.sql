@@ -1,16 +1,14 @@
--- Re-referrals A4 Duration of episodes (year of referral, LA, length band, re-referral status).
--- Episodes of need (lcd.episode.is_episode_of_need) by the referral that opened them; length =
+-- A4 duration of episodes: episodes of need (lcd.episode.is_episode_of_need) by the year of the
+-- referral that opened them (facts.referral), length band and re-referral. Length =
 -- duration_days (closure - referral); an episode still open is measured to the latest 31 March
 -- in the data. Bands: <= 3 months (91 days), <= 6 months (182), < 1 year (365), < 2 years (730).
--- Referrals counted: those in their LA's return for their own year (referral_in_return.sql).
 WITH last31 AS (SELECT make_date(max(year), 3, 31) AS d FROM lcd.referral),
-ref AS ({{referral_in_return}}),
 e AS (
     SELECT r.year, r.la,
            coalesce(e.duration_days, date_diff('day', e.referral_date, (SELECT d FROM last31))) AS days,
            CASE WHEN r.rereferral_12m THEN 'Re-referral' ELSE 'Not a re-referral' END AS re_referral
     FROM lcd.episode e
-    JOIN ref r USING (la, child_id, referral_date)
+    JOIN facts.referral r USING (la, child_id, referral_date)
     WHERE e.is_episode_of_need
 )
 SELECT year, la,

@@ -1,5 +1,10 @@
-"""EES writer: from a :class:`~cin_pipeline.tables.registry.TableSpec` and its unrounded LA-level
-counts to the exact rows of the published ``.csv`` and its ``.meta.csv``.
+"""EES formatter: from a :class:`~cin_pipeline.tables.declare.TableSpec` and its unrounded LA-level
+counts to the exact rows of the published ``.csv`` (the ``.meta.csv``: :mod:`.meta`).
+
+The formatter owns the LA skeleton: every LA-year with a staged return gets a row, zero-filled
+when the query returned none, and a long query of a table declared with ``parts`` is pivoted into
+the published columns. Tables with non-constant filters get one row per combination of filter
+values for every geography, with the ``Total`` rows added here.
 
 Conventions (published_tables.md section 0 and 1a; checked against the real 2024 files):
 
@@ -15,7 +20,7 @@ Conventions (published_tables.md section 0 and 1a; checked against the real 2024
   from unrounded counts at every level; rates per 10,000 children aged 0-17
   (:func:`cin_pipeline.reference.population_for`). Numbers are written without trailing zeros
   (``21`` not ``21.0``), as in the published files.
-* Symbols (:mod:`cin_pipeline.publish.suppression`): ``c`` LA counts 1-5 and secondary
+* Symbols (:mod:`cin_pipeline.ees.suppression`): ``c`` LA counts 1-5 and secondary
   suppression, ``x`` not available (LA without a usable return, item not collected that year),
   ``u`` low reliability, ``z`` not applicable (zero denominator, no observations), ``k`` a
   non-zero national/regional value that rounds to 0.
@@ -30,76 +35,20 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import lru_cache
 from itertools import product
 
-import numpy as np
 import pandas as pd
 
-from cin_pipeline import reference
-from cin_pipeline.publish import suppression
-from cin_pipeline.tables.registry import SQL_DIR, TableSpec
-
+from cin_pipeline import facts, reference
+from cin_pipeline.ees import suppression
+from cin_pipeline.ees.meta import build_meta
+from cin_pipeline.ees.numbers import fmt, fmt_fraction, percentile, round_half_up, round_to_10
+from cin_pipeline.tables.declare import TableSpec
 
 TIME_IDENTIFIER = "Reporting year"
 COUNTRY = ("E92000001", "England")
-GEO_COLUMNS = ["region_code", "region_name", "old_la_code", "new_la_code", "la_name"]
-BASE_COLUMNS = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name"]
-META_COLUMNS = ["col_name", "col_type", "label", "indicator_grouping", "indicator_unit",
-                "indicator_dp", "filter_hint", "filter_grouping_column"]
-
-
-def standard_columns(spec: TableSpec) -> list[str]:
-    return BASE_COLUMNS + ([] if spec.national_only else GEO_COLUMNS)
-
-
-# ----------------------------------------------------------------------------- numbers
-def round_half_up(value: int | Fraction | float, dp: int = 0) -> Decimal:
-    """Round half-up exactly (floats go through their shortest repr)."""
-    if isinstance(value, Fraction):
-        scaled = value * (10 ** dp)
-        q, r = divmod(scaled.numerator, scaled.denominator)
-        if 2 * r >= scaled.denominator:
-            q += 1
-        return Decimal(q).scaleb(-dp)
-    return Decimal(repr(value) if isinstance(value, float) else value).quantize(
-        Decimal(1).scaleb(-dp), rounding=ROUND_HALF_UP)
-
-
-def round_to_10(n: int) -> int:
-    """Nearest 10, halves up: 399505 -> 399510, 4 -> 0, 5 -> 10."""
-    return int(round_half_up(Fraction(int(n), 10), 0)) * 10
-
-
-def fmt(value: Decimal | int) -> str:
-    """Published number format: no trailing zeros after the point, no exponent."""
-    d = Decimal(value)
-    if d == d.to_integral_value():
-        return str(int(d))
-    s = format(d.normalize(), "f")
-    return s
-
-
-def fmt_fraction(value: Fraction, dp: int, aggregated: bool) -> str:
-    r = round_half_up(value, dp)
-    if r == 0 and value != 0 and aggregated:
-        return "k"
-    return fmt(r)
-
-
-def percentile(values: list[float] | np.ndarray, q: float) -> Fraction | None:
-    """Linear-interpolation percentile (numpy default / Excel PERCENTILE.INC), exact."""
-    if len(values) == 0:
-        return None
-    v = sorted(int(x) for x in values)
-    pos = Fraction(q).limit_denominator(1000) * (len(v) - 1)
-    lo = int(pos)
-    frac = pos - lo
-    if lo + 1 >= len(v):
-        return Fraction(v[-1])
-    return Fraction(v[lo]) + (Fraction(v[lo + 1]) - Fraction(v[lo])) * frac
 
 
 # ----------------------------------------------------------------------------- reference
@@ -118,13 +67,13 @@ class Geography:
     _pop: dict[int, dict[str, int]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, status_file: str | None) -> "Geography":
+    def load(cls, status_from: str | None) -> "Geography":
         st = reference.la_year_status()
         out: dict[tuple[int, str], tuple[str, int | None]] = {}
         for r in st.itertuples(index=False):
             files = str(getattr(r, "files", "") or "")
             scope = str(getattr(r, "scope", "") or "")
-            if status_file and scope != "whole_return" and status_file not in files.split(";"):
+            if status_from and scope != "whole_return" and status_from not in files.split(";"):
                 continue
             cf = r.carry_forward_from
             carry = None if cf is None or pd.isna(cf) or cf == "" else int(cf)
@@ -146,17 +95,50 @@ class Geography:
 
 
 # ----------------------------------------------------------------------------- queries
-def prepare(con) -> None:
-    """Create the macros the table queries use (temporary, per connection)."""
-    con.execute((SQL_DIR / "macros.sql").read_text(encoding="utf-8"))
+def pivot_parts(spec: TableSpec, long: pd.DataFrame) -> pd.DataFrame:
+    """Long query output ``year, la, part, n`` -> one row per year and LA with a column per count
+    (the declaration's ``parts`` and other counts; a part with no rows is 0)."""
+    need = {"year", "la", "part", "n"}
+    if not need <= set(long.columns):
+        raise ValueError(f"{spec.table_id}: a query with parts returns year, la, part, n")
+    bad = set(long["part"]) - set(spec.count_columns)
+    if bad:
+        raise ValueError(f"{spec.table_id}: query returns unknown parts {sorted(bad)}")
+    wide = long.pivot_table(index=["year", "la"], columns="part", values="n", aggfunc="sum",
+                            fill_value=0)
+    wide = wide.reindex(columns=list(spec.count_columns), fill_value=0)
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def zero_fill(spec: TableSpec, counts: pd.DataFrame, la_years: pd.DataFrame) -> pd.DataFrame:
+    """Add a row of zeros for every LA-year with a staged return (``la_years``: ``year, la``)
+    that the query returned no row for. Tables with query filters are not filled: a missing
+    filter combination is already 0 in the formatter."""
+    if spec.query_filters or la_years.empty:
+        return counts
+    have = set(zip(counts["year"].astype(int), counts["la"].astype(str)))
+    add = [(int(y), str(la)) for y, la in zip(la_years["year"], la_years["la"])
+           if (int(y), str(la)) not in have]
+    if not add:
+        return counts
+    zeros = pd.DataFrame(add, columns=["year", "la"])
+    for c in spec.count_columns:
+        zeros[c] = 0
+    return pd.concat([counts, zeros[list(counts.columns)]], ignore_index=True)
 
 
 def run_query(con, spec: TableSpec) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    """Run the table's query (and distributions): unrounded LA-level counts."""
-    prepare(con)
+    """Run the table's query (and distributions) over ``facts``: unrounded LA-level counts,
+    pivoted (``parts``) and zero-filled for every LA-year with a staged return."""
+    facts.build(con)
     counts = con.sql(spec.query).df()
+    if spec.parts:
+        counts = pivot_parts(spec, counts)
+    counts = normalise_counts(spec, counts)
+    counts = zero_fill(spec, counts, con.sql("SELECT year, la FROM facts.la_year").df())
     dists = {name: con.sql(q).df() for name, q in spec.distributions.items()}
-    return normalise_counts(spec, counts), dists
+    return counts.sort_values(["year", "la"], kind="stable").reset_index(drop=True), dists
 
 
 def normalise_counts(spec: TableSpec, counts: pd.DataFrame) -> pd.DataFrame:
@@ -213,7 +195,7 @@ class EesOutput:
             if f.total and f.name in nat.columns:
                 nat = nat[nat[f.name] == f.total] if (nat[f.name] == f.total).any() else nat
         row = nat.iloc[0]
-        return {k: str(row[k]) for k in self.spec.headline if k in row}
+        return {h.column: str(row[h.column]) for h in self.spec.headline}
 
 
 def to_csv_text(df: pd.DataFrame) -> str:
@@ -318,7 +300,7 @@ def build_rows(spec: TableSpec, counts: pd.DataFrame, release_year: int,
 
     ``staged_years``: the census years with staged returns; indicators that look back 12 months
     are ``x`` in a year whose previous year is not among them (``None``: every look-back complete)."""
-    geo = geo or Geography.load(spec.status_file)
+    geo = geo or Geography.load(spec.status_from)
     counts = normalise_counts(spec, counts)
     idx = _index(spec, counts)
     didx = _dist_index(dists or {})
@@ -367,7 +349,7 @@ def la_contributions(spec: TableSpec, counts: pd.DataFrame, release_year: int,
     the LA's rows of its source year, labelled with the published year. Carried-forward LA-years
     (Hampshire 2024 <- 2023) therefore appear under the year they are counted in, and LAs
     outside the year's geography are left out, exactly as :func:`build_rows` sums them."""
-    geo = geo or Geography.load(spec.status_file)
+    geo = geo or Geography.load(spec.status_from)
     counts = normalise_counts(spec, counts)
     avail = set(zip(counts["year"].astype(int), counts["la"].astype(str)))
     keys = [(year, la, src) for year in spec.years(release_year)
@@ -378,14 +360,6 @@ def la_contributions(spec: TableSpec, counts: pd.DataFrame, release_year: int,
     out = counts.merge(key, on=["year", "la"], how="inner")
     out["year"] = out.pop("out_year")
     return out[list(counts.columns)].sort_values(["year", "la"], kind="stable").reset_index(drop=True)
-
-
-def _source(spec, idx, didx, geo, year: int, la: str, fkey: tuple = ()):
-    """(counts, observations) that a LA contributes to totals in ``year``."""
-    src_year = source_year(geo, year, la)
-    vals = idx.get((src_year, la, *fkey))
-    obs = {name: m.get((src_year, la), []) for name, m in didx.items()}
-    return vals, obs
 
 
 def _formatter(spec: TableSpec, year: int, staged: set[int] | None, notes: list[str]) -> _Formatter:
@@ -400,66 +374,116 @@ def _formatter(spec: TableSpec, year: int, staged: set[int] | None, notes: list[
     return _Formatter(spec, year, ok)
 
 
+def _with_totals(qf, agg: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str, int]]:
+    """``agg`` (filter values -> counts) with the ``Total`` rows of every filter that has one
+    added, one filter at a time (Total x Total comes out of the second pass)."""
+    out = {k: dict(v) for k, v in agg.items()}
+    for i, f in enumerate(qf):
+        if not f.total:
+            continue
+        for key, vals in list(out.items()):
+            if key[i] == f.total:
+                continue
+            tkey = key[:i] + (f.total,) + key[i + 1:]
+            _add(out.setdefault(tkey, {}), vals)
+    return out
+
+
+def _keyed_rows(spec, fmtr: _Formatter, year: int, agg: dict[tuple, dict[str, int]] | None, *,
+                aggregated: bool, population: int | None, obs: dict[str, list[int]]) -> list[list[str]]:
+    """The filter and indicator cells of one geography: one row per combination of the query
+    filters' values, in declared order (a single row for a table without such filters).
+    ``agg`` None: no data for the geography in the year (every row not available)."""
+    qf = list(spec.query_filters)
+    constant = [f.values[0] for f in spec.filters if f.constant]
+    full = _with_totals(qf, agg) if agg else {}
+    fy = {f.name: dict(f.value_first_year) for f in qf}
+    out = []
+    for key in product(*[f.values for f in qf]):
+        dens: dict[str, int] = {}
+        for ind in spec.indicators:
+            if ind.kind == "percent" and ind.denominator.startswith("@"):
+                j = [f.name for f in qf].index(ind.denominator[1:])
+                tkey = key[:j] + (qf[j].total,) + key[j + 1:]
+                dens[ind.name] = full.get(tkey, {}).get(ind.numerator, 0)
+        not_collected = not agg or any(year < fy[f.name].get(v, 0) for f, v in zip(qf, key))
+        lookback = any(f.lookback and v != f.total for f, v in zip(qf, key))
+        out.append(constant + list(key) + fmtr.row(
+            full.get(key), aggregated=aggregated, population=population, obs=obs,
+            not_collected_row=not_collected, denominators=dens, lookback_row=lookback))
+    return out
+
+
 def _la_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tuple[list[list[str]], list[str]]:
     rows: list[list[str]] = []
     notes: list[str] = []
     regions = reference.regions()
-    nfilters = [f.values[0] for f in spec.filters]  # all constant for LA tables
     avail = {k[:2] for k in idx}
     years_with_data = {k[0] for k in idx}
-    if spec.query_filters:
-        raise NotImplementedError("LA-level tables with non-constant filters")
+    by_la: dict[tuple[int, str], dict[tuple, dict[str, int]]] = {}
+    for k, vals in idx.items():
+        by_la.setdefault(k[:2], {})[tuple(k[2:])] = vals
     empty_years: list[int] = []
     for year in sorted(spec.years(release_year), reverse=True):
         las = geo.las(year)
         fmtr = _formatter(spec, year, staged_years, notes)
         pop = geo.population(year)
-        totals: dict[str, dict[str, int]] = {}
+        totals: dict[str, dict[tuple, dict[str, int]]] = {}
         tobs: dict[str, dict[str, list[int]]] = {}
         missing: list[str] = []
         known = set(las["old_la_code"])
-        extra = sorted({k[1] for k in idx if k[0] == year} - known)
+        extra = sorted({k[1] for k in avail if k[0] == year} - known)
         if extra:
             notes.append(f"{year}: counts for LAs not in the {year} geography ignored: {extra}")
-        contributing = {la for la, _ in la_sources(geo, year, avail)}
+        sources = dict(la_sources(geo, year, avail))
         for r in las.itertuples(index=False):
-            if r.old_la_code not in contributing:
+            src = sources.get(r.old_la_code)
+            if src is None:
                 continue
-            vals, obs = _source(spec, idx, didx, geo, year, r.old_la_code)
+            own = by_la.get((src, r.old_la_code), {})
+            obs = {name: m.get((src, r.old_la_code), []) for name, m in didx.items()}
             for area in ("E92000001", r.region_code, r.london_group_code):
                 if area:
-                    _add(totals.setdefault(area, {}), vals)
+                    area_tot = totals.setdefault(area, {})
+                    for fkey, vals in own.items():
+                        _add(area_tot.setdefault(fkey, {}), vals)
                     for name, o in obs.items():
                         tobs.setdefault(area, {}).setdefault(name, []).extend(o)
         base = [str(year), TIME_IDENTIFIER]
 
-        def aggregate(area: str) -> list[str]:
+        def aggregate(area: str) -> list[list[str]]:
             # an area none of whose LAs has data for the year (e.g. a year not staged) is not
             # available, not zero
             if area not in totals:
-                return ["x"] * len(spec.indicators)
-            return fmtr.row(totals[area], aggregated=True, population=pop.get(area),
-                            obs=tobs.get(area, {}))
+                return _keyed_rows(spec, fmtr, year, None, aggregated=True, population=None, obs={})
+            return _keyed_rows(spec, fmtr, year, totals[area], aggregated=True,
+                               population=pop.get(area), obs=tobs.get(area, {}))
 
-        rows.append(base + ["National", *COUNTRY, "", "", "", "", ""] + nfilters
-                    + aggregate("E92000001"))
+        def cells_x(cells: list[str], symbol: str) -> list[str]:
+            nf = len(spec.filters)
+            return cells[:nf] + [symbol] * len(spec.indicators)
+
+        for cells in aggregate("E92000001"):
+            rows.append(base + ["National", *COUNTRY, "", "", "", "", ""] + cells)
         for reg in regions.itertuples(index=False):
-            rows.append(base + ["Regional", *COUNTRY, reg.region_code, reg.region_name, "", "", ""]
-                        + nfilters + aggregate(reg.region_code))
+            for cells in aggregate(reg.region_code):
+                rows.append(base + ["Regional", *COUNTRY, reg.region_code, reg.region_name, "", "", ""]
+                            + cells)
         for r in las.itertuples(index=False):
             la = r.old_la_code
             geo_cells = [r.published_region_code, r.published_region_name, la, r.new_la_code, r.la_name]
             st = geo.status.get((year, la))
-            own = idx.get((year, la))
+            own = by_la.get((year, la))
+            obs = {name: m.get((year, la), []) for name, m in didx.items()}
+            keyed = _keyed_rows(spec, fmtr, year, own or None, aggregated=False,
+                                population=pop.get(la), obs=obs)
             if st:
-                cells = [st[0]] * len(spec.indicators)
+                keyed = [cells_x(c, st[0]) for c in keyed]
             elif own is None:
                 missing.append(la)
-                cells = ["x"] * len(spec.indicators)
-            else:
-                obs = {name: m.get((year, la), []) for name, m in didx.items()}
-                cells = fmtr.row(own, aggregated=False, population=pop.get(la), obs=obs)
-            rows.append(base + ["Local authority", *COUNTRY, *geo_cells] + nfilters + cells)
+                keyed = [cells_x(c, "x") for c in keyed]
+            for cells in keyed:
+                rows.append(base + ["Local authority", *COUNTRY, *geo_cells] + cells)
         if missing and year not in years_with_data:
             empty_years.append(year)
         elif missing:
@@ -485,7 +509,6 @@ def _year_ranges(years) -> str:
 def _national_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tuple[list[list[str]], list[str]]:
     rows: list[list[str]] = []
     notes: list[str] = []
-    qf = list(spec.query_filters)
     avail = {k[:2] for k in idx}
     for year in sorted(spec.years(release_year), reverse=True):
         fmtr = _formatter(spec, year, staged_years, notes)
@@ -495,78 +518,18 @@ def _national_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tup
             for k, vals in idx.items():
                 if k[0] == src_year and k[1] == la:
                     _add(agg.setdefault(tuple(k[2:]), {}), vals)
-        # Total rows, one filter at a time (Total x Total comes out of the second pass)
-        for i, f in enumerate(qf):
-            if not f.total:
-                continue
-            for key, vals in list(agg.items()):
-                if key[i] == f.total:
-                    continue
-                tkey = key[:i] + (f.total,) + key[i + 1:]
-                _add(agg.setdefault(tkey, {}), vals)
-        # (counts built from query rows that already contain a Total value would double: refuse)
         base = [str(year), TIME_IDENTIFIER, "National", *COUNTRY]
-        fy = {f.name: dict(f.value_first_year) for f in qf}
-        for key in product(*[f.values for f in qf]):
-            vals = agg.get(key)
-            dens: dict[str, int] = {}
-            for ind in spec.indicators:
-                if ind.kind == "percent" and ind.denominator.startswith("@"):
-                    fname = ind.denominator[1:]
-                    j = [f.name for f in qf].index(fname)
-                    tkey = key[:j] + (qf[j].total,) + key[j + 1:]
-                    dens[ind.name] = agg.get(tkey, {}).get(ind.numerator, 0)
-            # no LA has data for the year at all: not available (as the LA tables' aggregates)
-            not_collected = not agg or any(year < fy[f.name].get(v, 0) for f, v in zip(qf, key))
-            lookback = any(f.lookback and v != f.total for f, v in zip(qf, key))
-            rows.append(base + [f.values[0] for f in spec.filters if f.constant] + list(key)
-                        + fmtr.row(vals, aggregated=True, population=None, obs={},
-                                   not_collected_row=not_collected, denominators=dens,
-                                   lookback_row=lookback))
+        # no LA has data for the year at all: not available (as the LA tables' aggregates)
+        for cells in _keyed_rows(spec, fmtr, year, agg or None, aggregated=True, population=None,
+                                 obs={}):
+            rows.append(base + cells)
     return rows, notes
 
 
-# ----------------------------------------------------------------------------- meta
-def filter_default(f) -> str:
-    """The default item of a filter without a Total: declared ``default``, else the first value."""
-    return f.default or (f.values[0] if f.values else "")
-
-
-def build_meta(spec: TableSpec) -> pd.DataFrame:
-    """The ``.meta.csv``: the 8 required columns (+ ``filter_default`` when a filter has no Total).
-
-    A filter without a ``Total`` item gets ``filter_default`` = its declared ``default``, else its
-    first declared value (for the single-valued ``category`` filter of the wide tables: that value),
-    so the EES screener's ``filter_defaults`` check finds a default in the data for every filter."""
-    rows = []
-    need_default = any(not f.total and filter_default(f) for f in spec.filters)
-    for f in spec.filters:
-        r = {"col_name": f.name, "col_type": "Filter", "label": f.label, "indicator_grouping": "",
-             "indicator_unit": "", "indicator_dp": "", "filter_hint": f.hint,
-             "filter_grouping_column": ""}
-        if need_default:
-            r["filter_default"] = "" if f.total else filter_default(f)
-        rows.append(r)
-    for i in spec.indicators:
-        r = {"col_name": i.name, "col_type": "Indicator", "label": i.label,
-             "indicator_grouping": i.grouping, "indicator_unit": i.unit,
-             "indicator_dp": str(i.dp), "filter_hint": "", "filter_grouping_column": ""}
-        if need_default:
-            r["filter_default"] = ""
-        rows.append(r)
-    cols = META_COLUMNS + (["filter_default"] if need_default else [])
-    return pd.DataFrame(rows, columns=cols, dtype=object)
-
-
 # ----------------------------------------------------------------------------- entry point
-def staged_census_years(con) -> set[int] | None:
-    """Census years with at least one staged return (``clean.header``); ``None`` without staging."""
-    import duckdb
-
-    try:
-        return {int(r[0]) for r in con.execute("SELECT DISTINCT year FROM clean.header").fetchall()}
-    except duckdb.Error:  # no staging attached: every look-back treated as complete
-        return None
+def staged_census_years(con) -> set[int]:
+    """Census years with at least one staged return (``facts.la_year``)."""
+    return {int(r[0]) for r in con.execute("SELECT DISTINCT year FROM facts.la_year").fetchall()}
 
 
 def build_ees(con, spec: TableSpec, release_year: int, geo: Geography | None = None) -> EesOutput:
@@ -574,85 +537,3 @@ def build_ees(con, spec: TableSpec, release_year: int, geo: Geography | None = N
     (the caller reports ``notes``: the table asset logs them to its run)."""
     counts, dists = run_query(con, spec)
     return build_rows(spec, counts, release_year, dists, geo, staged_census_years(con))
-
-
-# ----------------------------------------------------------------------------- warehouse
-PUBLICATION_SCHEMA = "publication"
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-UNROUNDED_SUFFIX = "__unrounded"
-
-
-def _ensure_table(con, name: str, columns: list[tuple[str, str]]) -> str:
-    """``publication.<name>`` with exactly ``columns`` (rebuilt when the declaration changed)."""
-    table = f"{PUBLICATION_SCHEMA}.{_q(name)}"
-    existing = con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-        "ORDER BY ordinal_position", [PUBLICATION_SCHEMA, name]).fetchall()
-    if existing and [c for (c,) in existing] != [c for c, _ in columns]:
-        con.execute(f"DROP TABLE {table}")
-        existing = []
-    if not existing:
-        con.execute(f"CREATE TABLE {table} (" + ", ".join(f"{_q(c)} {t}" for c, t in columns) + ")")
-    return table
-
-
-def _replace_rows(con, table: str, release_year: int, df: pd.DataFrame) -> None:
-    con.execute(f"DELETE FROM {table} WHERE release_year = ?", [release_year])
-    if len(df):
-        con.register("_ees_rows", df)
-        con.execute(f"INSERT INTO {table} SELECT * FROM _ees_rows")
-        con.unregister("_ees_rows")
-
-
-def store_publication(con, out: EesOutput) -> int:
-    """Replace the rows of ``release_year`` in ``publication.<table_id>``: the published cells as
-    text (exactly the CSV content, in file order: column ``row_number``) plus ``release_year``.
-
-    In the same transaction, ``publication.<table_id>__unrounded`` gets the query's unrounded
-    output for that release year (``release_year, year, la, <filters>, <counts>``; every row the
-    query returned, carried-forward source years included), which the cross-checks
-    (``cin_pipeline.defs.checks``) read to be exact. Without ``out.counts`` (e.g. rows re-stored
-    from :func:`load_publication`) that release year's unrounded rows are removed, so the checks
-    never compare text with stale counts."""
-    spec = out.spec
-    cols = spec.columns()
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {PUBLICATION_SCHEMA}")
-    table = _ensure_table(con, spec.table_id, [("release_year", "INTEGER"), ("row_number", "INTEGER")]
-                          + [(c, "VARCHAR") for c in cols])
-    ucols = ["year", "la", *[f.name for f in spec.query_filters], *spec.count_columns]
-    utable = _ensure_table(con, spec.table_id + UNROUNDED_SUFFIX,
-                           [("release_year", "INTEGER"), ("year", "INTEGER"), ("la", "VARCHAR")]
-                           + [(f.name, "VARCHAR") for f in spec.query_filters]
-                           + [(c, "BIGINT") for c in spec.count_columns])
-    df = out.data.copy()
-    df.insert(0, "row_number", range(1, len(df) + 1))
-    df.insert(0, "release_year", out.release_year)
-    udf = (out.counts[ucols].copy() if out.counts is not None
-           else pd.DataFrame({c: [] for c in ucols}))
-    udf.insert(0, "release_year", out.release_year)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        _replace_rows(con, table, out.release_year, df)
-        _replace_rows(con, utable, out.release_year, udf)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return len(df)
-
-
-def load_publication(con, spec: TableSpec, release_year: int) -> EesOutput:
-    """The stored rows of ``spec`` for ``release_year`` (as written by :func:`store_publication`)."""
-    cols = spec.columns()
-    df = con.execute(
-        f"SELECT {', '.join(_q(c) for c in cols)} FROM {PUBLICATION_SCHEMA}.{_q(spec.table_id)} "
-        "WHERE release_year = ? ORDER BY row_number", [release_year]).df()
-    if df.empty:
-        raise LookupError(f"publication.{spec.table_id} has no rows for release year {release_year}")
-    df = df.astype(object).where(df.notna(), "")
-    return EesOutput(spec, release_year, df.astype(str), build_meta(spec))

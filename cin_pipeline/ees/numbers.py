@@ -1,0 +1,54 @@
+"""Numbers as published: exact half-up rounding, rounding to the nearest 10, number text and
+percentiles. The one implementation: the formatter and the checks both use it."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+import numpy as np
+
+def round_half_up(value: int | Fraction | float, dp: int = 0) -> Decimal:
+    """Round half-up exactly (floats go through their shortest repr)."""
+    if isinstance(value, Fraction):
+        scaled = value * (10 ** dp)
+        q, r = divmod(scaled.numerator, scaled.denominator)
+        if 2 * r >= scaled.denominator:
+            q += 1
+        return Decimal(q).scaleb(-dp)
+    return Decimal(repr(value) if isinstance(value, float) else value).quantize(
+        Decimal(1).scaleb(-dp), rounding=ROUND_HALF_UP)
+
+
+def round_to_10(n: int) -> int:
+    """Nearest 10, halves up: 399505 -> 399510, 4 -> 0, 5 -> 10."""
+    return int(round_half_up(Fraction(int(n), 10), 0)) * 10
+
+
+def fmt(value: Decimal | int) -> str:
+    """Published number format: no trailing zeros after the point, no exponent."""
+    d = Decimal(value)
+    if d == d.to_integral_value():
+        return str(int(d))
+    s = format(d.normalize(), "f")
+    return s
+
+
+def fmt_fraction(value: Fraction, dp: int, aggregated: bool) -> str:
+    r = round_half_up(value, dp)
+    if r == 0 and value != 0 and aggregated:
+        return "k"
+    return fmt(r)
+
+
+def percentile(values: list[float] | np.ndarray, q: float) -> Fraction | None:
+    """Linear-interpolation percentile (numpy default / Excel PERCENTILE.INC), exact."""
+    if len(values) == 0:
+        return None
+    v = sorted(int(x) for x in values)
+    pos = Fraction(q).limit_denominator(1000) * (len(v) - 1)
+    lo = int(pos)
+    frac = pos - lo
+    if lo + 1 >= len(v):
+        return Fraction(v[-1])
+    return Fraction(v[lo]) + (Fraction(v[lo + 1]) - Fraction(v[lo])) * frac

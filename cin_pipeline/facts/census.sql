@@ -1,0 +1,102 @@
+-- Facts from each year's own census return (clean.*): the definitions many tables share, one
+-- view each. Census year Y runs from 1 April Y-1 to 31 March Y; every view carries year, la.
+-- docs/DEFINITIONS.md names each view once.
+
+CREATE SCHEMA IF NOT EXISTS facts;
+
+-- Working days elapsed from a to b: Monday-Friday days in (a, b] (0 when b = a). Bank holidays
+-- are not excluded. Days are counted from Monday 1970-01-05.
+CREATE OR REPLACE MACRO facts.weekdays_before(d) AS
+    ((d - DATE '1970-01-05') // 7) * 5 + least((d - DATE '1970-01-05') % 7, 5);
+CREATE OR REPLACE MACRO facts.working_days(a, b) AS
+    facts.weekdays_before(b + 1) - facts.weekdays_before(a + 1);
+
+-- The LAs with a staged return, per year: the skeleton the EES formatter zero-fills.
+CREATE OR REPLACE VIEW facts.la_year AS
+SELECT DISTINCT year, la FROM clean.header;
+
+-- Every CINdetails episode of the return with a referral date, and what the return shows of it.
+-- not_in_need: closed RC8/RC9 after an assessment, with no CIN plan, section 47 or plan.
+-- closed_after_assessment_rc8_rc9: closed RC8/RC9 after an assessment, by 31 March, and not a
+-- referral with no further action (C1's "assessed not in need", whatever followed).
+-- An episode of need is one that is neither a referral with no further action nor not in need.
+CREATE OR REPLACE VIEW facts.episode AS
+WITH assessed AS (SELECT DISTINCT year, la, child_id, episode_seq FROM clean.assessment),
+beyond AS (
+    SELECT DISTINCT year, la, child_id, episode_seq FROM (
+        SELECT year, la, child_id, episode_seq FROM clean.cin_plan
+        UNION ALL SELECT year, la, child_id, episode_seq FROM clean.section47
+        UNION ALL SELECT year, la, child_id, episode_seq FROM clean.cpp)
+),
+ep AS (
+    SELECT e.year, e.la, e.child_id, e.episode_seq, e.referral_date, e.closure_date,
+           e.reason_for_closure, e.referral_source, e.primary_need,
+           make_date(e.year - 1, 4, 1) AS year_start, make_date(e.year, 3, 31) AS year_end,
+           coalesce(e.referral_nfa, false) AS nfa,
+           (e.referral_nfa = false AND a.child_id IS NOT NULL AND e.closure_date IS NOT NULL
+            AND e.reason_for_closure IN ('RC8', 'RC9')) AS closed_after_assessment_rc8_rc9,
+           (coalesce(e.reason_for_closure, '') IN ('RC8', 'RC9')
+            AND a.child_id IS NOT NULL AND b.child_id IS NULL) AS not_in_need
+    FROM clean.episode e
+    LEFT JOIN assessed a USING (year, la, child_id, episode_seq)
+    LEFT JOIN beyond b USING (year, la, child_id, episode_seq)
+    WHERE e.referral_date IS NOT NULL
+)
+SELECT *,
+       NOT nfa AND NOT not_in_need AS of_need,
+       referral_date <= year_end AND (closure_date IS NULL OR closure_date >= year_start) AS anypoint,
+       referral_date BETWEEN year_start AND year_end AS started,
+       closure_date BETWEEN year_start AND year_end AND referral_date <= year_end AS ended,
+       referral_date <= year_end AND (closure_date IS NULL OR closure_date > year_end) AS open_at31
+FROM ep;
+
+-- Episodes of need only.
+CREATE OR REPLACE VIEW facts.episode_of_need AS
+SELECT * FROM facts.episode WHERE of_need;
+
+-- Every assessment of the return: started by 31 March, and completed (authorised) in the year.
+CREATE OR REPLACE VIEW facts.assessment AS
+SELECT a.year, a.la, a.child_id, a.episode_seq, a.assessment_seq, a.start_date, a.authorisation_date,
+       a.start_date IS NOT NULL AND a.start_date <= make_date(a.year, 3, 31) AS started_by_31march,
+       a.authorisation_date BETWEEN make_date(a.year - 1, 4, 1) AND make_date(a.year, 3, 31)
+           AS completed_in_year,
+       CASE WHEN a.authorisation_date >= a.start_date
+            THEN facts.working_days(a.start_date, a.authorisation_date) END AS working_days
+FROM clean.assessment a;
+
+-- Factors identified at the end of assessments completed in the year, one row per episode and
+-- factor (an episode counts once per factor however many of its assessments record it). Factor
+-- 21 (no factors identified) is left out.
+CREATE OR REPLACE VIEW facts.assessment_factor AS
+SELECT DISTINCT a.year, a.la, a.child_id, a.episode_seq, f.factor
+FROM facts.assessment a
+JOIN clean.assessment_factor f USING (year, la, child_id, episode_seq, assessment_seq)
+WHERE a.completed_in_year AND f.factor <> '21';
+
+-- Section 47 enquiries of the return: started in the year, and with an ICPC held in the year.
+CREATE OR REPLACE VIEW facts.section47 AS
+SELECT year, la, child_id, episode_seq, s47_seq, start_date, icpc_date,
+       start_date BETWEEN make_date(year - 1, 4, 1) AND make_date(year, 3, 31) AS started_in_year,
+       icpc_date  BETWEEN make_date(year - 1, 4, 1) AND make_date(year, 3, 31) AS icpc_in_year
+FROM clean.section47;
+
+-- Initial child protection conferences held in the year (recorded on a section 47), with the
+-- working days from the start of the section 47 (NULL when it is not known or after the ICPC).
+CREATE OR REPLACE VIEW facts.icpc AS
+SELECT year, la, child_id, episode_seq, s47_seq, start_date, icpc_date,
+       CASE WHEN start_date IS NOT NULL AND icpc_date >= start_date
+            THEN facts.working_days(start_date, icpc_date) END AS working_days
+FROM facts.section47
+WHERE icpc_in_year;
+
+-- Child protection plans of the return: starting, ending and open at 31 March, with the
+-- categories of abuse at the start and latest.
+CREATE OR REPLACE VIEW facts.cpp AS
+SELECT year, la, child_id, episode_seq, cpp_seq, start_date, end_date, initial_category,
+       latest_category, coalesce(number_of_previous_cpp, 0) AS previous_plans,
+       make_date(year, 3, 31) AS year_end,
+       start_date BETWEEN make_date(year - 1, 4, 1) AND make_date(year, 3, 31) AS started_in_year,
+       end_date BETWEEN make_date(year - 1, 4, 1) AND make_date(year, 3, 31) AS ended_in_year,
+       start_date <= make_date(year, 3, 31)
+           AND (end_date IS NULL OR end_date > make_date(year, 3, 31)) AS open_at31
+FROM clean.cpp;

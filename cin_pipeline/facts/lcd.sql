@@ -1,0 +1,23 @@
+-- Facts from the Longitudinal CIN Dataset (lcd.*): definitions that span returns.
+
+-- Referrals counted in the annual tables: each lcd.referral (one per referral, with its outcome
+-- and 12-month look-back from every linked return) that appears in its LA's return for its own
+-- reporting year. A return never holds a referral dated after its year, so "its own year's
+-- return holds it" is exactly "the first return it appears in (lcd.episode.first_year) is its
+-- own year". Referrals first seen in a later return as open episodes (dated before the LA's
+-- first staged return, or before a successor LA existed) are not counted for earlier years.
+CREATE OR REPLACE VIEW facts.referral AS
+SELECT r.*
+FROM lcd.referral AS r
+SEMI JOIN lcd.episode AS e
+    ON e.la = r.la AND e.child_id = r.child_id AND e.referral_date = r.referral_date
+   AND e.first_year = r.year;
+
+-- Referrals by assessment factor group recorded at the assessment that followed them (one row
+-- per referral and group).
+CREATE OR REPLACE VIEW facts.referral_factor_group AS
+SELECT DISTINCT r.year, r.la, r.child_id, r.referral_date, r.referral_type, r.rereferral_12m,
+       g.factor_group
+FROM facts.referral r
+JOIN lcd.referral_factor f USING (la, child_id, referral_date)
+JOIN facts.factor_group g ON g.factor = f.factor;

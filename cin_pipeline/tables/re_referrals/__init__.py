@@ -1,0 +1,22 @@
+"""The "Children in need: a focus on re-referrals" release: national tables from the
+Longitudinal CIN Dataset (each child's referrals linked across censuses within an LA)."""
+
+from cin_pipeline.tables.declare import Release
+
+RELEASE = Release(
+    slug="children-in-need-re-referrals",
+    title="Children in need: a focus on re-referrals",
+    group="re_referrals",
+    summary="Re-referrals to children's social care, national, from the Longitudinal CIN "
+            "Dataset (LCD): each child's referrals linked across annual censuses within a "
+            "local authority.",
+    national_note="These data sets are national only. They come from the Longitudinal CIN "
+                  "Dataset, which links each child's records across census years within a local "
+                  "authority, so its counts can differ slightly from the same counts in the "
+                  "Children in need release, which reads each year's census on its own.",
+)
+
+# Filter values shared by the release's tables, in published order.
+REFERRAL_TYPES = ("Initial referral: child not re-referred", "Initial referral: child later re-referred",
+                  "Re-referral")
+CATALOGUE = "EES data catalogue page of the 2024 release (published_tables.md section 2)"
