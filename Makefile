@@ -21,6 +21,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	@bash scripts/ensure_chromium.sh
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 bench: $(STAMP)

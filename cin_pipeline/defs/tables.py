@@ -36,8 +36,8 @@ _LCD = dg.AssetSelection.assets(longitudinal_cin_dataset)
 TABLE_AUTOMATION = (
     dg.AutomationCondition.any_deps_match(dg.AutomationCondition.newly_updated())
     .allow(_CENSUS).since_last_handled().with_label("a census year it reads was re-staged")
-    & dg.AutomationCondition.all_deps_match(~dg.AutomationCondition.missing())
-    .allow(_CENSUS | _LCD).with_label("every census year it reads is staged, and the LCD built")
+    & ~dg.AutomationCondition.any_deps_match(dg.AutomationCondition.missing())
+    .allow(_CENSUS | _LCD).with_label("a census year it reads is not staged, or the LCD not built")
     & ~dg.AutomationCondition.any_deps_match(
         dg.AutomationCondition.in_progress() | dg.AutomationCondition.will_be_requested())
     .with_label("no dependency being rebuilt")

@@ -243,11 +243,19 @@ class _Formatter:
 
     def row(self, counts: dict[str, int] | None, *, aggregated: bool, population: int | None,
             obs: dict[str, list[int]], not_collected_row: bool = False,
-            denominators: dict[str, int] | None = None, lookback_row: bool = False) -> list[str]:
+            denominators: dict[str, int] | None = None, lookback_row: bool = False,
+            suppressed: set[str] | None = None) -> list[str]:
+        """``suppressed``: the row's hidden counts when worked out for a block of rows
+        (:func:`cin_pipeline.ees.suppression.block_suppressed`); else from the row alone."""
         spec = self.spec
         if counts is None:
             counts = {c: 0 for c in spec.count_columns}
-        sup = set() if aggregated else suppression.suppressed_counts(spec, counts)
+        if aggregated:
+            sup: set[str] = set()
+        elif suppressed is not None:
+            sup = suppressed
+        else:
+            sup = suppression.suppressed_counts(spec, counts)
         out: list[str] = []
         for ind in spec.indicators:
             if not_collected_row or (ind.first_year and self.year < ind.first_year) \
@@ -398,8 +406,13 @@ def _keyed_rows(spec, fmtr: _Formatter, year: int, agg: dict[tuple, dict[str, in
     constant = [f.values[0] for f in spec.filters if f.constant]
     full = _with_totals(qf, agg) if agg else {}
     fy = {f.name: dict(f.value_first_year) for f in qf}
+    keys = list(product(*[f.values for f in qf]))
+    # an LA's rows by filter value: what is hidden is decided for the block (a value row and
+    # the Total row can give a hidden value away by subtraction)
+    block = (suppression.block_suppressed(spec, qf, {k: full.get(k, {}) for k in keys})
+             if qf and not aggregated and agg else {})
     out = []
-    for key in product(*[f.values for f in qf]):
+    for key in keys:
         dens: dict[str, int] = {}
         for ind in spec.indicators:
             if ind.kind == "percent" and ind.denominator.startswith("@"):
@@ -410,7 +423,8 @@ def _keyed_rows(spec, fmtr: _Formatter, year: int, agg: dict[tuple, dict[str, in
         lookback = any(f.lookback and v != f.total for f, v in zip(qf, key))
         out.append(constant + list(key) + fmtr.row(
             full.get(key), aggregated=aggregated, population=population, obs=obs,
-            not_collected_row=not_collected, denominators=dens, lookback_row=lookback))
+            not_collected_row=not_collected, denominators=dens, lookback_row=lookback,
+            suppressed=block.get(key) if block else None))
     return out
 
 

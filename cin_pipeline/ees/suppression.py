@@ -8,6 +8,9 @@
   hidden: the smallest visible non-zero part (ties: the first in declared order), else the
   total. Repeated until no identity has exactly one hidden cell (a cell hidden for one identity can
   expose another).
+* **Across rows** (:func:`block_suppressed`): an LA's rows by the values of a filter with a
+  ``Total`` are suppressed together, with ``Total = sum of the values`` as one more identity per
+  count.
 * **Derived cells**: a percentage or rate of a suppressed count is ``c``; a percentage whose
   denominator is suppressed is ``c`` unless its numerator is 0 (then ``0``, as published: D3 Isles
   of Scilly 2022); a percentage with denominator 0 is ``z``.
@@ -36,7 +39,33 @@ def suppressed_counts(spec: TableSpec, counts: dict[str, int]) -> set[str]:
     return secondary(spec.sums, counts, sup)
 
 
-def secondary(sums, counts: dict[str, int], primary: set[str]) -> set[str]:
+def block_suppressed(spec: TableSpec, filters, rows: dict[tuple, dict[str, int]]) -> dict[tuple, set[str]]:
+    """The hidden counts of one LA's rows by filter value (``rows``: filter values -> counts).
+
+    Cells are (row, column). The identities are the declared ``sums`` on every row and, for
+    every filter with a ``Total`` value, ``Total row = sum of the value rows`` for every count,
+    so a hidden cell cannot be worked out across rows either."""
+    names = [i.name for i in spec.indicators if i.kind == "count"]
+    cells = {(k, c): int(vals.get(c, 0)) for k, vals in rows.items() for c in names}
+    primary = {cell for cell, v in cells.items()
+               if is_small(v) and spec.indicator(cell[1]).suppress}
+    identities = [((k, t), tuple((k, p) for p in parts)) for k in rows for t, parts in spec.sums]
+    for i, f in enumerate(filters):
+        if not f.total:
+            continue
+        for k in rows:
+            if k[i] != f.total:
+                continue
+            members = [k[:i] + (v,) + k[i + 1:] for v in f.values if v != f.total]
+            identities += [((k, c), tuple((m, c) for m in members)) for c in names]
+    hidden = secondary(identities, cells, primary)
+    out: dict[tuple, set[str]] = {k: set() for k in rows}
+    for k, c in hidden:
+        out[k].add(c)
+    return out
+
+
+def secondary(sums, counts: dict, primary: set) -> set:
     sup = set(primary)
     changed = True
     while changed:

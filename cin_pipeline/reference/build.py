@@ -99,17 +99,23 @@ def _one(folder: Path, pattern: str) -> Path:
 class Published:
     """The published files, split by the release that provides each reporting year."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, datasets: tuple[str, ...]):
+        """``datasets``: the published data sets whose files are read (the declared tables'
+        ``status_from``, e.g. ``("b1", "c1", ...)``). A data set with a 2024-release file takes
+        2013-2024 from it and 2025 from the 2025 release; one published only in the 2025 release
+        (C4) takes every year from that."""
         folder = Path(folder)
         other = folder / "other_releases"
         self.folder = folder
         self.files: dict[str, list[tuple[Path, range]]] = {}
-        for ds in ("b1", "c1", "c3", "d3", "d5"):
-            self.files[ds] = [
-                (_one(folder, f"{ds}_*_to_2024.csv"), range(FIRST_YEAR, 2025)),
-                (_one(other, f"{ds}_*_to_2025__2025release.csv"), range(2025, 2026)),
-            ]
-        self.files["c4"] = [(_one(folder, "c4_*_2025release.csv"), range(FIRST_YEAR, 2026))]
+        for ds in datasets:
+            if list(folder.glob(f"{ds}_*_to_2024.csv")):
+                self.files[ds] = [
+                    (_one(folder, f"{ds}_*_to_2024.csv"), range(FIRST_YEAR, 2025)),
+                    (_one(other, f"{ds}_*_to_2025__2025release.csv"), range(2025, 2026)),
+                ]
+            else:
+                self.files[ds] = [(_one(folder, f"{ds}_*_2025release.csv"), range(FIRST_YEAR, 2026))]
         self.ons_path = _one(folder, "ons_mid-year_population_estimates_*.csv")
         self._cache: dict[Path, pd.DataFrame] = {}
 
@@ -323,7 +329,7 @@ def build_status(pub: Published) -> pd.DataFrame:
     hits: dict[tuple[int, str, str], list[str]] = {}
     names: dict[str, str] = {}
     files_per_year: dict[int, list[str]] = {}
-    for ds in ("b1", "c1", "c3", "c4", "d3", "d5"):
+    for ds in sorted(pub.files):
         for df, _release in pub.rows(ds):
             value_cols = list(df.columns[list(df.columns).index(_col(df, "category")) + 1:])
             value_cols = [c for c in value_cols if c not in ("year", "code")]
@@ -517,8 +523,8 @@ def build_calibration(long: pd.DataFrame, lookup: pd.DataFrame, population: pd.D
 
 
 # ----------------------------------------------------------------------------- main
-def build_all(folder: Path) -> dict[str, pd.DataFrame]:
-    pub = Published(folder)
+def build_all(folder: Path, datasets: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    pub = Published(folder, datasets)
     lookup = build_la_lookup(pub)
     population = build_population(pub, lookup)
     status = build_status(pub)
