@@ -13,38 +13,60 @@ from cin_pipeline.checks.screener import read_ees_csv
 
 def test_every_table_has_its_checks():
     from cin_pipeline.defs import checks as C
+    from cin_pipeline.defs.partitions import year_partitions
+    from cin_pipeline.defs.tables import table_asset_key
+    from cin_pipeline.tables import all_tables
 
     keys = {k for c in C.table_checks for k in c.check_keys}
-    for spec in C.all_specs().values():
-        names = {k.name for k in keys if k.asset_key == dg.AssetKey(["tables", spec.table_id])}
+    for spec in all_tables():
+        names = {k.name for k in keys if k.asset_key == table_asset_key(spec)}
         assert {"gx_suite", "screener", "disclosure"} <= names
         if "Local authority" in spec.geographic_levels:
             assert {"national_equals_la_sum", "regions_add_up"} <= names
+        # additive identities come from the declared sums
+        assert ("identities_hold" in names) == bool(spec.sums)
+        assert {a.check_name for a in spec.agreements} <= names
     assert all(spec.blocking for c in C.table_checks for spec in c.check_specs)
 
 
-def _run(db, df, names):
-    from cin_pipeline.defs.checks import build_table_checks
-    from cin_pipeline.tables.registry import get
+def _d3_asset(db, df, year=2024):
+    """The D3 table asset, partitioned by release year, storing ``df`` (published text, no
+    unrounded counts) for ``year`` as the real asset does."""
+    from cin_pipeline.defs.partitions import year_partitions
+    from cin_pipeline.defs.tables import table_asset_key
+    from cin_pipeline.ees.meta import build_meta
+    from cin_pipeline.ees.rows import EesOutput
+    from cin_pipeline.ees.store import store_publication
+    from cin_pipeline.tables import get
 
-    spec = get("d3")
+    spec = get("children_in_need.d3")
 
-    @dg.asset(key=["tables", "d3"])
+    @dg.asset(key=table_asset_key(spec), partitions_def=year_partitions)
     def d3_table():
         con = duckdb.connect(db)
-        con.execute("create schema if not exists publication")
-        con.register("df", df)
-        con.execute("create or replace table publication.d3 as select * from df")
+        store_publication(con, EesOutput(spec, year, df.astype(str), build_meta(spec)))
         con.close()
 
-    @dg.asset(deps=[d3_table])
+    return spec, d3_table
+
+
+def _run(db, df, names):
+    from cin_pipeline.checks.plan import plan
+    from cin_pipeline.defs.checks import build_check
+    from cin_pipeline.defs.partitions import year_partitions
+
+    spec, d3_table = _d3_asset(db, df)
+
+    @dg.asset(deps=[d3_table], partitions_def=year_partitions)
     def publication():
         return 1
 
-    checks = [c for c in build_table_checks(spec) if next(iter(c.check_keys)).name in names]
+    checks = [build_check(spec, p) for p in plan(spec) if p.name in names]
+    assert {next(iter(c.check_keys)).name for c in checks} == set(names)
     defs = dg.Definitions(assets=[d3_table, publication], asset_checks=checks,
                           resources={"duckdb": DuckDBResource(database=db)})
-    return defs.resolve_implicit_global_asset_job_def().execute_in_process(raise_on_error=False)
+    return defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        raise_on_error=False, partition_key="2024")
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +77,8 @@ def d3(shared_dir):
 def test_passing_checks_let_publication_run(tmp_path, d3):
     res = _run(str(tmp_path / "w.duckdb"), d3, {"national_equals_la_sum", "disclosure"})
     assert res.success
-    assert all(e.passed for e in res.get_asset_check_evaluations())
+    evs = res.get_asset_check_evaluations()
+    assert len(evs) == 2 and all(e.passed for e in evs)
     assert dg.AssetKey(["publication"]) in {m.asset_key for m in res.get_asset_materialization_events()}
 
 
@@ -72,44 +95,51 @@ def test_failed_blocking_check_stops_publication(tmp_path, d3):
     assert dg.AssetKey(["publication"]) not in {m.asset_key for m in res.get_asset_materialization_events()}
 
 
-def test_checks_know_the_release_year_of_their_run():
-    """Asset checks run unpartitioned in Dagster 1.13; they read the release year from the run's
-    partition tags (a single partition, or a one-year range as the demo and backfills launch)."""
-    from types import SimpleNamespace as NS
+def test_checks_know_the_release_year_of_their_run(tmp_path, d3):
+    """Checks are partitioned by release year like the tables: every check evaluates exactly the
+    release year of its partition (``load_table`` requires one), and says which."""
+    from cin_pipeline.checks.plan import load_table
+    from cin_pipeline.defs import checks as C
+    from cin_pipeline.defs.partitions import year_partitions
+    from cin_pipeline.tables import get
 
-    from cin_pipeline.defs.checks import _release_year
-
-    def ctx(tags):
-        return NS(has_partition_key=False, run=NS(tags=tags))
-
-    assert _release_year(ctx({"dagster/partition": "2024"})) == 2024
-    assert _release_year(ctx({"dagster/asset_partition_range_start": "2015",
-                              "dagster/asset_partition_range_end": "2015"})) == 2015
-    assert _release_year(ctx({"dagster/asset_partition_range_start": "2015",
-                              "dagster/asset_partition_range_end": "2016"})) is None
-    assert _release_year(ctx({})) is None
-    assert _release_year(NS(has_partition_key=True, partition_key="2019")) == 2019
+    assert C.table_checks
+    for c in C.table_checks:
+        assert c.partitions_def == year_partitions
+    res = _run(str(tmp_path / "w.duckdb"), d3, {"disclosure"})
+    (ev,) = res.get_asset_check_evaluations()
+    assert ev.passed and ev.metadata["release_year"].value == 2024
+    # the stored rows are those of release year 2024 only: another year is not there to check
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    text, unrounded = load_table(con, get("children_in_need.d3"), 2024)
+    assert len(text) == len(d3) and unrounded is None
+    with pytest.raises(LookupError, match="release year 2023"):
+        load_table(con, get("children_in_need.d3"), 2023)
+    con.close()
 
 
 def test_table_outside_its_release_is_skipped_not_failed(tmp_path):
     """C3 starts in 2018: in the 2015 release its checks pass as "not in release" without reading
     the warehouse (which has no C3 rows), so they cannot block the 2015 publication."""
-    from cin_pipeline.defs.checks import build_table_checks
-    from cin_pipeline.tables.registry import get
+    from cin_pipeline.checks.plan import plan
+    from cin_pipeline.defs.checks import build_check
+    from cin_pipeline.defs.partitions import year_partitions
+    from cin_pipeline.defs.tables import table_asset_key
+    from cin_pipeline.tables import get
 
-    spec = get("c3")
+    spec = get("children_in_need.c3")
     assert not spec.in_release(2015) and spec.in_release(2018)
 
-    @dg.asset(key=["tables", "c3"])
+    @dg.asset(key=table_asset_key(spec), partitions_def=year_partitions)
     def c3_table():
         return None
 
-    checks = build_table_checks(spec, known={"c3"})
+    checks = [build_check(spec, p) for p in plan(spec)]
     defs = dg.Definitions(assets=[c3_table], asset_checks=checks,
                           resources={"duckdb": DuckDBResource(database=str(tmp_path / "w.duckdb"))})
     res = defs.resolve_implicit_global_asset_job_def().execute_in_process(
-        raise_on_error=False, tags={"dagster/partition": "2015"})
+        raise_on_error=False, partition_key="2015")
     assert res.success
     evs = res.get_asset_check_evaluations()
-    assert evs and all(e.passed for e in evs)
+    assert len(evs) == len(checks) and all(e.passed for e in evs)
     assert all("not part of the 2015 release" in (e.description or "") for e in evs)

@@ -55,7 +55,7 @@ def test_d3_stop_on_fail_stops_after_filter_precheck(d3):
 
 def test_d3_passes_with_recorded_deviations(d3):
     data, meta = d3
-    res = s.screen(data, meta, D3, deviations=deviations_for("d3"))
+    res = s.screen(data, meta, D3, deviations=deviations_for("children_in_need.d3"))
     assert s.passed(res) and res[-1].stage == "Check API"
     accepted = {r.check for r in res if r.deviation}
     assert accepted == {"filter_not_singular", "col_snake_case", "col_var_start"}
@@ -72,12 +72,12 @@ def test_other_published_files(published, name, extra):
     data, meta = published(name)
     base = {("filter_not_singular", "FAIL"), ("col_snake_case", "WARNING"), ("col_var_start", "WARNING")}
     assert _non_pass(s.screen(data, meta, name, stop_on_fail=False)) == base | extra
-    table_id = name[:2]
+    table_id = f"children_in_need.{name[:2]}"
     assert s.passed(s.screen(data, meta, name, stop_on_fail=False, deviations=deviations_for(table_id)))
 
 
 def _failing(data, meta, name=D3):
-    res = s.screen(data, meta, name, stop_on_fail=False, deviations=deviations_for("d3"))
+    res = s.screen(data, meta, name, stop_on_fail=False, deviations=deviations_for("children_in_need.d3"))
     return {r.check: r for r in res if r.result != "PASS"}
 
 
@@ -148,7 +148,7 @@ def test_planted_space_in_column_name(d3):
     assert f["col_names_spaces"].result == "FAIL" and "'CPP start'" in f["col_names_spaces"].message
     assert f["meta_col_name_spaces"].result == "FAIL"
     # the official behaviour stops at the first stage with a FAIL
-    res = s.screen(bad, meta2, D3, deviations=deviations_for("d3"))
+    res = s.screen(bad, meta2, D3, deviations=deviations_for("children_in_need.d3"))
     assert res[-1].stage == "Check columns"
 
 
@@ -172,8 +172,8 @@ def test_filename_checks(d3):
 def test_our_files_screen_clean_with_recorded_deviations():
     """Every declared table, as our writer lays it out (data + meta), gets no FAIL and no WARNING
     once the deviations of checks/deviations.py are applied (filter_defaults included)."""
-    from cin_pipeline.publish.ees import Geography, build_rows
-    from cin_pipeline.tables.registry import all_tables
+    from cin_pipeline.ees.rows import Geography, build_rows
+    from cin_pipeline.tables import all_tables, get
 
     for spec in all_tables():
         cols = ["year", "la", *[f.name for f in spec.query_filters], *spec.count_columns]
@@ -182,7 +182,7 @@ def test_our_files_screen_clean_with_recorded_deviations():
         res = s.screen(out.data, out.meta, out.file_name, deviations=deviations_for(spec.table_id, wide=wide))
         bad = [(r.check, r.result) for r in res if r.result in (s.FAIL, s.WARNING)]
         assert bad == [], (spec.table_id, bad)
-    d2 = next(t for t in all_tables() if t.table_id == "rr_d2")
+    d2 = get("re_referrals.d2")
     assert any(d.items == ("total_referrals_byAF",) for d in deviations_for(d2.table_id, wide=False))
 
 

@@ -6,16 +6,18 @@ import pandas as pd
 import pytest
 
 from cin_pipeline.checks import data_docs, suites
-from cin_pipeline.tables.registry import Filter, Indicator, TableSpec
+from cin_pipeline.tables import release
+from cin_pipeline.tables.declare import Filter, Indicator, TableSpec, exact
 
 SPEC = TableSpec(
-    release="children-in-need", code="Z9", title="Test table", file_stem="z9_test",
+    release=release("children-in-need"), code="Z9", title="Test table", file_stem="z9_test",
     geographic_levels=("National", "Regional", "Local authority"), first_year=2023,
     filters=(Filter("category", "Category", values=("Things",), constant=True),),
     indicators=(Indicator("Things", "Things"), Indicator("Sub", "Sub"),
                 Indicator("Sub_percent", "Sub %", kind="percent", unit="%", dp=1,
                           numerator="Sub", denominator="Things")),
-    query="select 1")
+    layout=exact("test"), query="select 1")
+SPEC.validate()
 
 
 def good() -> pd.DataFrame:

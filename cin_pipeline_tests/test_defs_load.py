@@ -44,7 +44,8 @@ def test_partitions(defs):
     graph = defs.resolve_asset_graph()
     assert graph.get(dg.AssetKey("census_return")).partitions_def == year_la_partitions
     assert graph.get(dg.AssetKey("census_year")).partitions_def == census_year_partitions
-    assert graph.get(dg.AssetKey(["tables", "c1"])).partitions_def == year_partitions
+    assert graph.get(dg.AssetKey(["children_in_need", "c1"])).partitions_def == year_partitions
+    assert graph.get(dg.AssetKey(["re_referrals", "e1"])).partitions_def == year_partitions
     assert graph.get(dg.AssetKey("publication")).partitions_def == year_partitions
     # census years include the 2011-12 look-back census; releases start with the published series
     assert census_year_partitions.get_partition_keys() == [str(y) for y in range(2012, 2027)]

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 
 from cin_pipeline import reference
-from cin_pipeline.publish.ees import build_rows
+from cin_pipeline.ees.rows import build_rows
 from cin_pipeline.reference.measures import MEASURES
-from cin_pipeline.tables.registry import get
+from cin_pipeline.tables import get as get_table
 
 FILES = {"b1": "b1_children_in_need_2013_to_2024.csv",
          "c1": "c1_children_in_need_referrals_and_rereferrals_2013_to_2024.csv",
@@ -34,6 +34,12 @@ ORDER_QUIRKS = {("b1", "2021"), ("c1", "2021"), ("d3", "2021")}
 # The 2025-release C4 writes the pre-2019 GSS codes of Gateshead and Northumberland for 2013-2019;
 # the 2024 release (and our LA lookup) uses the current codes for every year.
 C4_OLD_CODES = {"E08000020": "E08000037", "E06000048": "E06000057"}
+
+
+def get(code: str):
+    """The declared table of the Children in need release with this code (the file prefix and the
+    data set name of ``reference.measures.MEASURES``)."""
+    return get_table(f"children_in_need.{code}")
 
 
 @lru_cache(maxsize=None)

@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 
 from cin_pipeline import reference
-from cin_pipeline.publish import suppression
-from cin_pipeline.publish.ees import (META_COLUMNS, Geography, build_rows, fmt, fmt_fraction,
-                                      la_contributions, percentile, round_half_up, round_to_10)
-from cin_pipeline.tables.re_referrals import FACTOR_GROUPS
-from cin_pipeline.tables.registry import get
+from cin_pipeline.ees import suppression
+from cin_pipeline.ees.meta import META_COLUMNS
+from cin_pipeline.ees.numbers import fmt, fmt_fraction, percentile, round_half_up, round_to_10
+from cin_pipeline.ees.rows import Geography, build_rows, la_contributions
+from cin_pipeline.facts import FACTOR_GROUP_LABELS as FACTOR_GROUPS
+from cin_pipeline.tables import get
 
 
 def test_round_half_up_to_10():
@@ -40,7 +41,7 @@ def test_percentile_linear():
 
 
 def test_primary_and_secondary_suppression_d5():
-    spec = get("d5")
+    spec = get("children_in_need.d5")
     # Halton-like: one band of 3 (primary); the smallest other non-zero band is hidden too
     counts = {"CPP_At31": 150, "3_months_or_less": 19, "more_than_3_months_6_months": 47,
               "more_than_6_months_less_than_1_year": 39, "1_year_less_than_2_years": 42,
@@ -53,7 +54,7 @@ def test_primary_and_secondary_suppression_d5():
 
 
 def test_secondary_suppression_b1_identity():
-    spec = get("b1")
+    spec = get("children_in_need.b1")
     counts = {"Anypoint_episodes": 26, "Anypoint_child": 23, "Started_episodes": 9, "Started_child": 8,
               "Ended_episodes": 22, "Ended_child": 21, "At31_episodes": 4, "Awaiting_assessment": 3}
     sup = suppression.suppressed_counts(spec, counts)
@@ -77,7 +78,7 @@ def _empty(spec):
 
 
 def test_la_cells_percent_rules():
-    spec = get("d3")
+    spec = get("children_in_need.d3")
     geo = Geography(status={})
     counts = _counts(spec, [
         {"year": 2024, "la": "330", "CPP_start": 100, "CPP_subsequent": 3},   # c, percent c
@@ -98,7 +99,7 @@ def test_la_cells_percent_rules():
 
 
 def _carry_forward_case():
-    spec = get("c1")
+    spec = get("children_in_need.c1")
     geo = Geography(status={(2024, "850"): ("u", 2023), (2021, "204"): ("x", 2020),
                             (2024, "884"): ("u", None)})
     rows = []
@@ -147,7 +148,7 @@ def test_status_configuration_is_the_reference_one():
 
 
 def test_c3_not_collected_and_zero_base():
-    spec = get("c3")
+    spec = get("children_in_need.c3")
     counts = _counts(spec, [{"year": 2020, "la": "330", "Episodes_with_assessment_factor": 50,
                              "Neglect": 10},
                             {"year": 2020, "la": "420", "Episodes_with_assessment_factor": 0}])
@@ -162,7 +163,8 @@ def test_c3_not_collected_and_zero_base():
 
 
 def test_meta_file():
-    for tid in ("b1", "c1", "c3", "c4", "d3", "d5", "rr_d1", "rr_e1"):
+    for tid in ("children_in_need.b1", "children_in_need.c1", "children_in_need.c3", "children_in_need.c4",
+                "children_in_need.d3", "children_in_need.d5", "re_referrals.d1", "re_referrals.e1"):
         spec = get(tid)
         out = build_rows(spec, _empty(spec), 2024, geo=Geography(status={}))
         meta = out.meta
@@ -173,7 +175,7 @@ def test_meta_file():
         assert (ind.indicator_dp != "").all() and set(ind.indicator_unit) <= {"", "%"}
         fil = meta[meta.col_type == "Filter"]
         assert (fil.indicator_dp == "").all() and (fil.indicator_unit == "").all()
-        if tid == "rr_d1":
+        if tid == "re_referrals.d1":
             assert list(meta.filter_default[:2]) == ["Alcohol misuse (any)", "Re-referral"]
         for f in spec.filters:   # every filter without a Total has a default present in the data
             row = meta[meta.col_name == f.name].iloc[0]
@@ -186,7 +188,8 @@ def test_meta_file():
             assert meta.filter_default.iloc[0] == spec.filters[0].values[0]
 
 
-@pytest.mark.parametrize("tid,rows_per_year", [("rr_a4", 18), ("rr_d1", 66), ("rr_d2", 22), ("rr_e1", 28)])
+@pytest.mark.parametrize("tid,rows_per_year", [("re_referrals.a4", 18), ("re_referrals.d1", 66),
+                                                   ("re_referrals.d2", 22), ("re_referrals.e1", 28)])
 def test_national_long_tables_layout(tid, rows_per_year):
     spec = get(tid)
     out = build_rows(spec, _empty(spec), 2024, geo=Geography(status={}))
@@ -197,7 +200,7 @@ def test_national_long_tables_layout(tid, rows_per_year):
     # no LA has data in any year: every national figure is x (not available), as in the LA tables
     ind = [i.name for i in spec.indicators]
     assert set(out.data[ind].stack()) == {"x"}
-    if tid == "rr_d1":   # CCE collected from 2022: x before, 0 from 2022 when other factors have data
+    if tid == "re_referrals.d1":   # CCE collected from 2022: x before, 0 from 2022 when other factors have data
         one = _empty(spec)
         one.loc[0, ["year", "la", "assessmentfactor", "referral_type"]] = [2022, "330", FACTOR_GROUPS[0],
                                                                            "Re-referral"]

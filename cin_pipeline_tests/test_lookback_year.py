@@ -8,9 +8,9 @@ import pytest
 
 from cin_pipeline.census import spec
 from cin_pipeline.ingest.parse import CensusFileError, read_header
-from cin_pipeline.publish.ees import build_ees, run_query
+from cin_pipeline.ees.rows import build_ees, run_query
 from cin_pipeline.synth import generate
-from cin_pipeline.tables.registry import get
+from cin_pipeline.tables import get
 from cin_pipeline_tests.pipeline_helpers import stage_and_link
 
 LAS = ["330", "841"]
@@ -58,10 +58,10 @@ def test_lookback_completes_2013_and_is_not_published(returns, tmp_path):
                           AND e.child_id = r.child_id AND e.referral_date = r.previous_referral_date)
     """).fetchone()[0]
     assert only_2012 > 0
-    out = build_ees(con, get("c1"), 2013)
+    out = build_ees(con, get("children_in_need.c1"), 2013)
     assert set(out.data.time_period) == {"2013"}          # the look-back year is never published
     la = out.data[(out.data.geographic_level == "Local authority") & (out.data.old_la_code == "330")].iloc[0]
-    counts, _ = run_query(con, get("c1"))
+    counts, _ = run_query(con, get("children_in_need.c1"))
     want = counts.set_index(["year", "la"]).loc[(2013, "330")]
     assert la.Re_referrals == str(int(want.Re_referrals)) and int(want.Re_referrals) > 5
     assert not [n for n in out.notes if "look-back" in n]
@@ -69,7 +69,7 @@ def test_lookback_completes_2013_and_is_not_published(returns, tmp_path):
 
 def test_without_previous_census_re_referrals_are_x(returns, tmp_path):
     con = _warehouse(returns, tmp_path, [2013])
-    out = build_ees(con, get("c1"), 2013)
+    out = build_ees(con, get("children_in_need.c1"), 2013)
     nat = out.data[out.data.geographic_level == "National"].iloc[0]
     assert (nat.Re_referrals, nat.Re_referrals_percent, nat.Re_referrals_child) == ("x", "x", "x")
     assert nat.Referrals not in ("x", "c", "") and int(nat.Referrals) > 0   # the rest is published

@@ -29,11 +29,11 @@ from cin_pipeline.defs.checks import table_checks
 from cin_pipeline.defs.publication import publication
 from cin_pipeline.defs.tables import TABLE_ASSETS, table_asset_key
 from cin_pipeline.lcd import build_lcd
-from cin_pipeline.tables.registry import get
+from cin_pipeline.tables import get
 from cin_pipeline_tests.test_publication_writer import NO_DOCS, _resources, _tree
 from cin_pipeline_tests.test_tables_end_to_end import tiny_census
 
-TABLE, YEAR, COLUMN = "d3", "2024", "CPP_start"
+TABLE, YEAR, COLUMN = "children_in_need.d3", "2024", "CPP_start"
 D3 = table_asset_key(get(TABLE))
 D3_FILE = "children-in-need/2024/data/d3_cpps_subsequent_plan_2013_to_2024.csv"
 
@@ -111,8 +111,8 @@ def test_wrong_figure_blocks_publication_and_correct_data_publishes(tmp_path, wa
         ev = evals[(D3, "national_equals_la_sum")]
         assert ev.severity == dg.AssetCheckSeverity.ERROR
         # (a) a clear message: table, year, geography, column, expected and found
-        assert "d3 2024 England CPP_start: expected 10, found 20" in ev.description, ev.description
-        assert "| d3 | 2024 | England | CPP_start | 10 | 20 |" in ev.metadata["report"].value
+        assert "children_in_need.d3 2024 England CPP_start: expected 10, found 20" in ev.description, ev.description
+        assert "| children_in_need.d3 | 2024 | England | CPP_start | 10 | 20 |" in ev.metadata["report"].value
         # (b) the publication asset did not run
         assert not _publication_started(bad)
         assert "publication" not in {m.asset_key.to_user_string()

@@ -19,10 +19,11 @@ from cin_pipeline.defs.tables import TABLE_ASSETS, table_asset_key
 from cin_pipeline.lcd import build_lcd
 from cin_pipeline.publish import writer
 from cin_pipeline.publish.bench import run_publication_bench
-from cin_pipeline.publish.ees import build_ees, store_publication
+from cin_pipeline.ees.rows import build_ees
+from cin_pipeline.ees.store import store_publication
 from cin_pipeline.publish.release import publish_release
 from cin_pipeline.settings import Paths
-from cin_pipeline.tables.registry import all_tables, get
+from cin_pipeline.tables import all_tables, get, release, tables_for_release
 from cin_pipeline_tests.test_tables_end_to_end import tiny_census
 
 
@@ -78,10 +79,10 @@ def warehouse(tmp_path_factory):
 
 def test_release_folder_contents(tmp_path, warehouse):
     con = duckdb.connect(str(warehouse))
-    outs = {s.table_id: build_ees(con, s, 2024) for s in all_tables()
-            if s.release == "children-in-need"}
+    outs = {s.table_id: build_ees(con, s, 2024) for s in tables_for_release("children-in-need")}
     con.close()
-    folder, info = publish_release(tmp_path, "children-in-need", 2024, outs, data_docs=False)
+    assert len(outs) == 6 and all(o.spec.release is release("children-in-need") for o in outs.values())
+    folder, info = publish_release(tmp_path, release("children-in-need"), 2024, outs, data_docs=False)
     assert folder == tmp_path / "children-in-need" / "2024"
     names = sorted(p.name for p in (folder / "data").iterdir())
     assert "b1_children_in_need_2013_to_2024.csv" in names
@@ -120,7 +121,7 @@ def test_table_assets_and_publication_asset(tmp_path, warehouse, monkeypatch):
 
     monkeypatch.setattr(tables_mod, "attach_staging", lambda *a, **k: None)
     res = _resources(tmp_path, warehouse)
-    d3 = next(a for a in TABLE_ASSETS if a.key == table_asset_key(get("d3")))
+    d3 = next(a for a in TABLE_ASSETS if a.key == table_asset_key(get("children_in_need.d3")))
     assert d3.group_names_by_key[d3.key] == "children_in_need"
     assert d3.partitions_def == year_partitions
     with dg.instance_for_test() as instance:
@@ -132,7 +133,7 @@ def test_table_assets_and_publication_asset(tmp_path, warehouse, monkeypatch):
         assert not (tmp_path / "publication" / "children-in-need" / "2024").exists()
         r = dg.materialize(TABLE_ASSETS, partition_key="2024", resources=res, instance=instance)
         assert r.success
-        mat = r.asset_materializations_for_node("tables__d3")[0]
+        mat = r.asset_materializations_for_node("children_in_need__d3")[0]
         assert mat.metadata["dagster/row_count"].value == 1967
         assert "CPP_start" in mat.metadata["headline"].value
         # the publication asset reads publication.* and writes both release folders
@@ -158,11 +159,14 @@ def test_publication_refuses_when_blocking_check_failed(tmp_path, warehouse, mon
     con.close()
     state = {"pass": True}
 
-    @dg.asset_check(asset=table_asset_key(get("d3")), blocking=True, name="always_state")
+    # partitioned by release year like the real checks: the guard reads the evaluations of the
+    # release year it publishes
+    @dg.asset_check(asset=table_asset_key(get("children_in_need.d3")), blocking=True, name="always_state",
+                    partitions_def=year_partitions)
     def d3_check():
         return dg.AssetCheckResult(passed=state["pass"])
 
-    d3 = next(a for a in TABLE_ASSETS if a.key == table_asset_key(get("d3")))
+    d3 = next(a for a in TABLE_ASSETS if a.key == table_asset_key(get("children_in_need.d3")))
     with dg.instance_for_test() as instance:
         everything = [publication, *TABLE_ASSETS, d3_check]
         assert dg.materialize(TABLE_ASSETS, partition_key="2024", resources=res,
@@ -171,7 +175,7 @@ def test_publication_refuses_when_blocking_check_failed(tmp_path, warehouse, mon
                               resources=res, instance=instance, run_config=NO_DOCS).success
         folder = tmp_path / "publication" / "children-in-need" / "2024"
         before = _tree(folder)
-        # the check fails on the latest evaluation of tables/d3
+        # the check fails on the latest evaluation of children_in_need/d3 for 2024
         state["pass"] = False
         dg.materialize([d3, d3_check], partition_key="2024", resources=res, instance=instance,
                        raise_on_error=False)

@@ -23,8 +23,9 @@ import pytest
 
 from cin_pipeline.ingest.staging import TABLE_COLUMNS
 from cin_pipeline.lcd import build_lcd
-from cin_pipeline.publish.ees import build_ees, build_rows, load_publication, run_query, store_publication
-from cin_pipeline.tables.registry import get
+from cin_pipeline.ees.rows import build_ees, build_rows, run_query
+from cin_pipeline.ees.store import load_publication, store_publication
+from cin_pipeline.tables import get
 
 D = "DATE "
 
@@ -114,12 +115,12 @@ def _region(out, code: str, year: str = "2024"):
 
 
 def test_b1_hand_computed(con):
-    counts, _ = run_query(con, get("b1"))
+    counts, _ = run_query(con, get("children_in_need.b1"))
     r = counts.set_index(["year", "la"]).loc[(2024, "330")]
     assert dict(r) == {"Anypoint_episodes": 21, "Anypoint_child": 21, "Started_episodes": 21,
                        "Started_child": 21, "Ended_episodes": 7, "Ended_child": 7,
                        "At31_episodes": 14, "Awaiting_assessment": 7}
-    out = build_ees(con, get("b1"), 2024)
+    out = build_ees(con, get("children_in_need.b1"), 2024)
     la = _la(out, "330")
     assert (la.Anypoint_episodes, la.Ended_episodes, la.At31_episodes, la.Awaiting_assessment) == \
         ("21", "7", "14", "7")
@@ -138,7 +139,7 @@ def test_b1_hand_computed(con):
 
 
 def test_c1_hand_computed_percentages_from_unrounded(con):
-    counts, _ = run_query(con, get("c1"))
+    counts, _ = run_query(con, get("children_in_need.c1"))
     r = counts.set_index(["year", "la"]).loc[(2024, "330")]
     assert dict(r) == {"Referrals": 28, "Re_referrals": 7, "No_Further_Action": 7, "Not_in_Need": 0,
                        "Referrals_child": 21, "Re_referrals_child": 7}
@@ -146,7 +147,7 @@ def test_c1_hand_computed_percentages_from_unrounded(con):
     # only the 2024 return holds it: a year's referrals are those in that year's returns, and
     # there is no 2023 return (docs/DEFINITIONS.md, C1)
     assert (2023, "330") not in counts.set_index(["year", "la"]).index
-    out = build_ees(con, get("c1"), 2024)
+    out = build_ees(con, get("children_in_need.c1"), 2024)
     assert _la(out, "330", "2023").Referrals == "x"
     # only the 2024 return is staged: the 12-month look-back into 2023 is incomplete, so every
     # re-referral figure of 2024 is x (with a note) while the other figures are published
@@ -159,8 +160,8 @@ def test_c1_hand_computed_percentages_from_unrounded(con):
     assert "no data for 2013-2023 (no census returns staged): every figure of those years shown x" in out.notes
     assert not any(n.startswith("2019:") for n in out.notes)
     # with the 2023 census staged the same counts publish their re-referrals
-    counts, dists = run_query(con, get("c1"))
-    out = build_rows(get("c1"), counts, 2024, dists, staged_years={2023, 2024})
+    counts, dists = run_query(con, get("children_in_need.c1"))
+    out = build_rows(get("children_in_need.c1"), counts, 2024, dists, staged_years={2023, 2024})
     la = _la(out, "330")
     assert (la.Referrals, la.Re_referrals_percent, la.No_Further_Action_percent,
             la.Not_in_Need, la.Not_in_Need_percent, la.Re_referrals_child_percent) == \
@@ -172,22 +173,22 @@ def test_c1_hand_computed_percentages_from_unrounded(con):
 
 
 def test_c3_c4_d3_d5_hand_computed(con):
-    c3 = build_ees(con, get("c3"), 2024)
+    c3 = build_ees(con, get("children_in_need.c3"), 2024)
     la = _la(c3, "330")
     assert (la.Episodes_with_assessment_factor, la.Domestic_Abuse_parent, la.Mental_Health_parent,
             la.Neglect, la.Other) == ("14", "7", "7", "7", "0")
     assert _la(c3, "330", "2020").Physical_Abuse_child_on_child == "x"   # not collected before 2021
-    c4 = build_ees(con, get("c4"), 2024)
+    c4 = build_ees(con, get("children_in_need.c4"), 2024)
     la = _la(c4, "330")
     assert (la.Section47, la.ICPC, la["Duration_0-10_days"], la["Duration_11-15_days"],
             la.Duration_median) == ("7", "7", "7", "0", "10")
     # Camden: one S47 and ICPC (c); the 0-10 band is the only non-zero part and is c as well
     cam = _la(c4, "202")
     assert (cam.ICPC, cam["Duration_0-10_days"], cam.Duration_median) == ("c", "c", "10")
-    d3 = build_ees(con, get("d3"), 2024)
+    d3 = build_ees(con, get("children_in_need.d3"), 2024)
     assert tuple(_la(d3, "330")[["CPP_start", "CPP_subsequent", "CPP_subsequent_percent"]]) == \
         ("7", "7", "100")
-    d5 = build_ees(con, get("d5"), 2024)
+    d5 = build_ees(con, get("children_in_need.d5"), 2024)
     la = _la(d5, "330")
     assert (la.CPP_At31, la.more_than_6_months_less_than_1_year,
             la.more_than_6_months_less_than_1_year_percent, la["3_months_or_less_percent"]) == \
@@ -195,40 +196,40 @@ def test_c3_c4_d3_d5_hand_computed(con):
 
 
 def test_re_referral_tables_from_lcd(con):
-    e1 = build_ees(con, get("rr_e1"), 2024)
+    e1 = build_ees(con, get("re_referrals.e1"), 2024)
     # 2024 is the only staged census: no 12-month look-back, so the 2024 rows split by referral
     # type are x; the Total rows (all referrals by level) are published
     d = e1.data[e1.data.time_period == "2024"]
     assert set(d[d.referral_type != "Total"].referrals) == {"x"}
     assert d.set_index(["level_description", "referral_type"]).loc[("Total", "Total"), "referrals"] == "30"
-    counts, dists = run_query(con, get("rr_e1"))
-    e1 = build_rows(get("rr_e1"), counts, 2024, dists, staged_years={2023, 2024})
+    counts, dists = run_query(con, get("re_referrals.e1"))
+    e1 = build_rows(get("re_referrals.e1"), counts, 2024, dists, staged_years={2023, 2024})
     d = e1.data[e1.data.time_period == "2024"].set_index(["level_description", "referral_type"])
     # 2024 referrals: 4 per replicate x 8 = 32 -> "30"; NFA 8 -> 10 (25%); CPP (child A) 8
     assert d.loc[("Total", "Total"), "referrals"] == "30"
     assert d.loc[("1. No futher action", "Total"), "referrals_percent"] == "25"
     assert d.loc[("6. CPP", "Total"), "referrals_percent"] == "25"
     assert len(e1.data) == (2024 - 2017 + 1) * 7 * 4
-    d2 = build_ees(con, get("rr_d2"), 2024)
+    d2 = build_ees(con, get("re_referrals.d2"), 2024)
     assert d2.file_name.endswith("_2017_to_2023.csv")
     assert set(d2.data.time_period) == {str(y) for y in range(2017, 2024)}
 
 
 def test_publication_table_roundtrip(con):
-    out = build_ees(con, get("d3"), 2024)
+    out = build_ees(con, get("children_in_need.d3"), 2024)
     assert store_publication(con, out) == len(out.data)
     assert store_publication(con, out) == len(out.data)          # replace, not append
-    back = load_publication(con, get("d3"), 2024)
+    back = load_publication(con, get("children_in_need.d3"), 2024)
     assert back.csv_text() == out.csv_text()
-    n = con.execute('SELECT count(*) FROM publication."d3" WHERE release_year = 2024').fetchone()[0]
+    n = con.execute('SELECT count(*) FROM publication."children_in_need__d3" WHERE release_year = 2024').fetchone()[0]
     assert n == len(out.data)
     # the unrounded query output goes beside it, for the exact cross-checks
-    u = con.execute('SELECT * FROM publication."d3__unrounded" WHERE release_year = 2024 '
+    u = con.execute('SELECT * FROM publication."children_in_need__d3__unrounded" WHERE release_year = 2024 '
                     "ORDER BY year, la").df()
     assert list(u.columns) == ["release_year", "year", "la", "CPP_start", "CPP_subsequent"]
     assert u[["year", "la", "CPP_start"]].values.tolist() == [[2024, "202", 1], [2024, "330", 7]]
     store_publication(con, back)          # text without counts: no stale unrounded rows remain
-    assert con.execute('SELECT count(*) FROM publication."d3__unrounded"').fetchone()[0] == 0
+    assert con.execute('SELECT count(*) FROM publication."children_in_need__d3__unrounded"').fetchone()[0] == 0
     store_publication(con, out)
 
 
@@ -237,15 +238,21 @@ def test_e1_totals_agree_with_c1(con):
     (both count each referral in the return of its own year), symbols included."""
     from cin_pipeline.checks import cross
 
-    c1, e1 = build_ees(con, get("c1"), 2024), build_ees(con, get("rr_e1"), 2024)
-    pairs = [(rows, col_b) for a, _, rows, b, col_b in cross.AGREEMENTS if (a, b) == ("rr_e1", "c1")]
-    assert len(pairs) == 2
+    c1, e1 = build_ees(con, get("children_in_need.c1"), 2024), build_ees(con, get("re_referrals.e1"), 2024)
+    agreements = get("re_referrals.e1").agreements
+    pairs = [(a.rows, a.other_column) for a in agreements
+             if a.other == "children_in_need.c1" and a.column == "referrals"]
+    assert len(pairs) == 2 == len(agreements)
+    assert {a.check_name for a in agreements} == {"referrals_agrees_with_children_in_need_c1",
+                                                   "re_referrals_agrees_with_children_in_need_c1"}
     for rows, col_b in pairs:
-        res = cross.measures_agree(e1.data, "rr_e1", "referrals", c1.data, "c1", col_b, rows_a=rows)
+        res = cross.measures_agree(e1.data, "re_referrals.e1", "referrals", c1.data, "children_in_need.c1",
+                                   col_b, rows_a=rows)
         assert res.passed and " 0 comparisons" not in res.message, res.message
     bad = e1.data.copy()
     i = bad.index[(bad.time_period == "2024") & (bad.level_description == "Total")
                   & (bad.referral_type == "Total")][0]
     bad.loc[i, "referrals"] = "40"
-    res = cross.measures_agree(bad, "rr_e1", "referrals", c1.data, "c1", "Referrals", rows_a=pairs[0][0])
+    res = cross.measures_agree(bad, "re_referrals.e1", "referrals", c1.data, "children_in_need.c1", "Referrals",
+                               rows_a=pairs[0][0])
     assert not res.passed and "2024" in res.message

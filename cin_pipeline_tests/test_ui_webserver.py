@@ -32,7 +32,8 @@ from ui_helpers import (
 pytestmark = pytest.mark.ui
 
 EXPECTED_GROUPS = ("census_extract", "staging", "longitudinal", "children_in_need", "re_referrals", "publication")
-TABLES_SHOWN = {"c1": "children_in_need", "b1": "children_in_need"}
+TABLES_SHOWN = {"c1": "children_in_need", "b1": "children_in_need"}  # table code -> its group
+TABLE_GROUPS = ("children_in_need", "re_referrals")  # the releases: a table's key is [group, code]
 EXPECTED_CHECKS = ("gx_suite", "screener")  # on every table asset
 VIEWPORT = {"width": 1600, "height": 1000}
 SCREENSHOT = PROJECT_ROOT / "docs" / "asset_graph.png"
@@ -129,8 +130,14 @@ def page(browser):
         context.close()
 
 
+def table_keys(assets: dict[str, dict]) -> list[str]:
+    """'<group>/<code>' of every table asset the server serves."""
+    return sorted(key for key in assets if key.split("/", 1)[0] in TABLE_GROUPS and "/" in key)
+
+
 def table_ids(assets: dict[str, dict]) -> list[str]:
-    return sorted(key.split("/", 1)[1] for key in assets if key.startswith("tables/"))
+    """The table codes, as the graph labels its nodes (the last part of the key)."""
+    return sorted({key.split("/", 1)[1] for key in table_keys(assets)})
 
 
 def test_web_server_serves_the_stage_groups_and_table_checks(assets):
@@ -138,11 +145,14 @@ def test_web_server_serves_the_stage_groups_and_table_checks(assets):
     groups = {a["group"] for a in assets.values()}
     assert set(EXPECTED_GROUPS) <= groups, f"missing groups: {sorted(set(EXPECTED_GROUPS) - groups)}"
     for table, group in TABLES_SHOWN.items():
-        assert f"tables/{table}" in assets, f"no asset tables/{table}; assets: {sorted(assets)}"
-        assert assets[f"tables/{table}"]["group"] == group
-    for table in table_ids(assets):
-        missing = set(EXPECTED_CHECKS) - set(assets[f"tables/{table}"]["checks"])
-        assert not missing, f"tables/{table} has no check(s) {sorted(missing)}"
+        assert f"{group}/{table}" in assets, f"no asset {group}/{table}; assets: {sorted(assets)}"
+        assert assets[f"{group}/{table}"]["group"] == group
+    keys = table_keys(assets)
+    assert {k.split("/", 1)[0] for k in keys} == set(TABLE_GROUPS)
+    for key in keys:
+        assert assets[key]["group"] == key.split("/", 1)[0]
+        missing = set(EXPECTED_CHECKS) - set(assets[key]["checks"])
+        assert not missing, f"{key} has no check(s) {sorted(missing)}"
 
 
 def _graph_menu(page, item: str) -> None:
@@ -201,8 +211,9 @@ def test_asset_graph_shows_every_stage_and_table(web_ui, assets, page, tmp_path)
 def test_table_checks_tab_lists_its_checks(web_ui, assets, page, table):
     from playwright.sync_api import expect
 
-    checks = assets[f"tables/{table}"]["checks"]
-    page.goto(f"{web_ui.url}/assets/tables/{table}?view=checks")
+    key = f"{TABLES_SHOWN[table]}/{table}"
+    checks = assets[key]["checks"]
+    page.goto(f"{web_ui.url}/assets/{key}?view=checks")
     expect(page.get_by_text(f"Checks ({len(checks)})", exact=True)).to_be_visible()
     for check in sorted(set(checks) | set(EXPECTED_CHECKS)):
         expect(page.get_by_text(check, exact=True).first).to_be_visible()
