@@ -13,11 +13,10 @@ per-(year, LA) asset and the landing sensor.
 """
 
 from cin_pipeline.ingest.audit import file_sha256, is_known_version, read_submissions, record_submission
-from cin_pipeline.ingest.parse import (
-    REASON_CODES, CensusFileError, Header, ParsedReturn, parse_return, read_header,
-)
+from cin_pipeline.ingest.parse import REASON_CODES, CensusFileError, Header, read_header
 from cin_pipeline.ingest.quarantine import quarantine
-from cin_pipeline.ingest.staging import STAGING_TABLES, TABLE_COLUMNS, IngestResult, ingest_file
+from cin_pipeline.ingest.schema import STAGING_TABLES, TABLE_COLUMNS
+from cin_pipeline.ingest.staging import IngestResult, ParsedReturn, ingest_file, parse_return
 from cin_pipeline.ingest.warehouse import attach_staging
 
 __all__ = [
