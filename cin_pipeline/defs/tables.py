@@ -18,7 +18,7 @@ from dagster_duckdb import DuckDBResource
 
 from cin_pipeline.defs.partitions import year_partitions
 from cin_pipeline.defs.resources import CinPaths
-from cin_pipeline.ops.warehouse import attach_staging
+from cin_pipeline.ingest import attach_staging
 from cin_pipeline.publish.ees import build_ees, store_publication
 from cin_pipeline.publish.preview import markdown_preview
 from cin_pipeline.tables.registry import TableSpec, all_tables

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cin_pipeline import reference
 from cin_pipeline.tables.registry import RELEASES, TableSpec
 
 SYMBOLS = (
@@ -85,8 +86,6 @@ def data_guidance(release: str, release_year: int, tables: list[TableSpec],
 
 def status_notes(release_year: int) -> list[str]:
     """The LA-year status configuration (x/u and carry-forward), as guidance sentences."""
-    from cin_pipeline import reference
-
     st = reference.la_year_status()
     st = st[st["year"].astype(int) <= release_year]
     return [f"{int(r.year)}: {r.note} (`{r.status}`)" for r in st.itertuples(index=False)]

@@ -6,7 +6,7 @@ Contents::
     data-guidance.md                        generated from the registry
     all-data.zip                            data/*.csv, data/*.meta.csv and data-guidance.md
     index.html                              static release preview (headlines, inline SVG charts)
-    gx/                                     Great Expectations Data Docs (if available)
+    gx/                                     Great Expectations Data Docs (a README if they failed)
     MANIFEST.json                           files with sizes and sha256 (written last)
 """
 
@@ -16,6 +16,7 @@ import logging
 import zipfile
 from pathlib import Path
 
+from cin_pipeline.checks import data_docs as gx_data_docs
 from cin_pipeline.publish import guidance, preview
 from cin_pipeline.publish.ees import EesOutput
 from cin_pipeline.publish.writer import publish_atomically
@@ -25,15 +26,10 @@ log = logging.getLogger(__name__)
 
 
 def build_data_docs(gx_dir: Path, outputs: dict[str, EesOutput]) -> str:
-    """Call the checks engineer's ``cin_pipeline.checks.data_docs.build`` if present."""
+    """Build the GX Data Docs of ``outputs`` into ``gx_dir`` (:func:`cin_pipeline.checks.data_docs.build`)."""
     gx_dir.mkdir(parents=True, exist_ok=True)
     try:
-        from cin_pipeline.checks import data_docs
-    except Exception as exc:  # noqa: BLE001 - optional component
-        (gx_dir / "README.md").write_text(f"Data Docs not built: {exc}\n", encoding="utf-8")
-        return "missing"
-    try:
-        data_docs.build(gx_dir, [(o.spec, o.data, o.release_year) for o in outputs.values()])
+        gx_data_docs.build(gx_dir, [(o.spec, o.data, o.release_year) for o in outputs.values()])
         return "built"
     except Exception as exc:  # noqa: BLE001 - a report must not block the publication
         log.warning("GX Data Docs failed: %s", exc)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cin_pipeline.cli import main
-from cin_pipeline.ops import compare as cmp
+from cin_pipeline.cli import compare as cmp
 from cin_pipeline.publish.ees import build_rows, store_publication
 from cin_pipeline.tables.registry import get
 

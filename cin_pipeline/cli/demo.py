@@ -17,6 +17,7 @@ import time
 import warnings
 from pathlib import Path
 
+from cin_pipeline.cli.ui import dagster_home
 from cin_pipeline.settings import Paths
 
 TABLE_GROUPS = ("children_in_need", "re_referrals", "publication")
@@ -26,31 +27,11 @@ def _say(msg: str) -> None:
     print(msg, flush=True)
 
 
-def load_definitions():
+def quiet_dagster_warnings() -> None:
+    """No Dagster preview/beta/deprecation warnings on the console."""
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", message=".*preview.*", category=Warning)
     warnings.filterwarnings("ignore", message=".*beta.*", category=Warning)
-    from cin_pipeline.definitions import defs
-
-    return defs()
-
-
-def run_selection(defs, instance, name: str, selection, tags=None, run_config=None):
-    """Run an asset selection (assets + their checks) of ``defs`` in process."""
-    import dagster as dg
-
-    job = dg.define_asset_job(f"demo_{name}", selection=selection)
-    merged = dg.Definitions.merge(defs, dg.Definitions(jobs=[job]))
-    config = dict(run_config or {})
-    # The demo prints its own summary; keep Dagster's console logger to warnings and errors
-    # (every event is still in the instance's event log and visible in the web UI).
-    config.setdefault("loggers", {"console": {"config": {"log_level": "WARNING"}}})
-    return merged.resolve_job_def(f"demo_{name}").execute_in_process(
-        instance=instance, tags=tags or {}, run_config=config, raise_on_error=False)
-
-
-def range_tags(start: str, end: str) -> dict[str, str]:
-    return {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
 
 
 def _failures(result) -> list[str]:
@@ -82,8 +63,8 @@ def run_demo(scale: float = 0.03, years: str = "2022-2024", seed: int = 42, las=
              workers: int = 2, keep: bool = False, use_landing: bool = False) -> int:
     import dagster as dg
 
+    from cin_pipeline.defs.inprocess import load_definitions, range_tags, run_selection
     from cin_pipeline.defs.partitions import la_partitions, year_la_key
-    from cin_pipeline.ops.ui import dagster_home
     from cin_pipeline.synth import generate, parse_years
 
     t_start = time.perf_counter()
@@ -119,6 +100,7 @@ def run_demo(scale: float = 0.03, years: str = "2022-2024", seed: int = 42, las=
     instance.add_dynamic_partitions(la_partitions.name, [la for la in la_codes if la not in have])
     _say(f"2. registered {len(la_codes)} LA partitions ({len(set(la_codes) - have)} new)")
 
+    quiet_dagster_warnings()
     defs = load_definitions()
     ok = True
 
