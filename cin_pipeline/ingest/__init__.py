@@ -10,6 +10,10 @@ per-(year, LA) asset and the landing sensor.
 * :func:`attach_staging` - (re)create the ``staging`` and ``clean`` views in a DuckDB database.
 * :func:`quarantine`, :func:`record_submission`, :func:`file_sha256`, :func:`is_known_version`
   - the landing side: set bad files aside with a reason, keep the append-only audit trail.
+* :mod:`cin_pipeline.ingest.landing` - what the ``census_return`` asset and the landing sensor
+  share: locate an LA-year's return, ingest it or quarantine it (a process pool for many), scan
+  the landing folder.
+* :mod:`cin_pipeline.ingest.schema` - the columns of the raw and staging tables.
 """
 
 from cin_pipeline.ingest.audit import file_sha256, is_known_version, read_submissions, record_submission
