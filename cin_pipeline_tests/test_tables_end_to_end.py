@@ -21,7 +21,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from cin_pipeline.ingest.staging import TABLE_COLUMNS
+from cin_pipeline.ingest.schema import TABLE_COLUMNS
 from cin_pipeline.lcd import build_lcd
 from cin_pipeline.publish.ees import build_ees, build_rows, load_publication, run_query, store_publication
 from cin_pipeline.tables.registry import get
