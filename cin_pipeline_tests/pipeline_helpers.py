@@ -12,8 +12,8 @@ def stage_and_link(files, workdir: Path, workers: int = 2):
     import duckdb
 
     from cin_pipeline.lcd import build_lcd
-    from cin_pipeline.ops.landing import ingest_many
-    from cin_pipeline.ops.warehouse import attach_staging
+    from cin_pipeline.ingest import attach_staging
+    from cin_pipeline.ingest.landing import ingest_many
 
     staging = workdir / "staging"
     tasks = [(f"{f.stem}|{f.parent.name}", int(f.parent.name), f.stem, str(f), str(staging),

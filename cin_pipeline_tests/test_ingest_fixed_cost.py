@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from cin_pipeline.census import spec
-from cin_pipeline.ingest import parse, rules, staging
+from cin_pipeline.ingest import parse, rules, schema, staging
 
 
 def _reference_findings(path, name: str) -> list[tuple]:
@@ -20,7 +20,7 @@ def _reference_findings(path, name: str) -> list[tuple]:
         start, end = spec.census_period(header.year)
         con.execute(f"CREATE MACRO in_period(d) AS d BETWEEN DATE '{start}' AND DATE '{end}'")
         con.create_function("cin_upn_check", rules._upn_check, ["VARCHAR"], "VARCHAR", side_effects=False)
-        staging.create_empty(con, "validation_finding")
+        schema.create_empty(con, "validation_finding")
         for _code, q in rules.finding_queries(header, name):
             con.execute("INSERT INTO validation_finding " + q)
         return sorted(con.execute("SELECT * FROM validation_finding").fetchall(), key=repr)

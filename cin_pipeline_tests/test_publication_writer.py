@@ -18,7 +18,7 @@ from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.defs.tables import TABLE_ASSETS, table_asset_key
 from cin_pipeline.lcd import build_lcd
 from cin_pipeline.publish import writer
-from cin_pipeline.publish.bench import run_publication_bench
+from cin_pipeline.bench.publish import run_publication_bench
 from cin_pipeline.ees.rows import build_ees
 from cin_pipeline.ees.store import store_publication
 from cin_pipeline.publish.release import publish_release

@@ -101,14 +101,14 @@ def test_new_unchanged_touched_changed(env):
 
 
 def test_exact_duplicate_of_staged_version(env):
-    from cin_pipeline.ops import landing
+    from cin_pipeline.ingest import file_sha256, record_submission
 
     defs, paths, instance = env
     f = paths.landing_dir / "2023" / "873.xml"
     f.parent.mkdir()
     f.write_text(xml_return(2023, "873"))
-    sha = landing.file_sha256(f)
-    landing.record_submission(paths.audit_dir, f, sha, 2023, "873", "ingested", "test")
+    sha = file_sha256(f)
+    record_submission(paths.audit_dir, f, sha, 2023, "873", "ingested", "test")
     copy = paths.landing_dir / "2023" / "873_resent.xml"
     copy.write_bytes(f.read_bytes())
     r, _ = tick(defs, instance)
@@ -137,8 +137,8 @@ def test_hostile_file_quarantined(env, name, content, reason):
         assert cfg["reason_code"] in ("doctype_forbidden", "entity_forbidden")
     kept = Path(cfg["quarantined_to"])
     assert kept.read_bytes() == original  # byte for byte
-    reasons = list(kept.parent.glob(kept.name + "*.txt")) + list(kept.parent.glob("**/reason*.txt"))
-    assert reasons and cfg["reason_code"] in reasons[0].read_text()
+    assert not f.exists()  # moved out of the landing folder
+    assert cfg["reason_code"] in Path(str(kept) + ".reason.txt").read_text()
     assert any(a["status"] == "quarantined" for a in audit(paths))
     # the quarantine report job fails with a clear message
     job = defs.resolve_job_def("quarantine_report")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from cin_pipeline.ingest.staging import TABLE_COLUMNS
+from cin_pipeline.ingest.schema import TABLE_COLUMNS
 from cin_pipeline.lcd import build_lcd
 from cin_pipeline.ees.rows import build_ees, build_rows, run_query
 from cin_pipeline.ees.store import load_publication, store_publication

@@ -73,12 +73,10 @@ def web_ui(tmp_path_factory):
     data.mkdir()
     if (PROJECT_ROOT / "dagster.yaml").exists():  # the project's instance settings (telemetry off)
         shutil.copyfile(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    try:
-        from cin_pipeline.synth import generate
-    except ImportError:
-        generate = None
-    if generate is not None:  # a couple of returns in the landing folder; the graph needs none
-        generate(data / "landing", years=[2024], las=["330"], scale=0.02, seed=1, workers=1)
+    from cin_pipeline.synth import generate
+
+    # a couple of returns in the landing folder; the graph needs none
+    generate(data / "landing", years=[2024], las=["330"], scale=0.02, seed=1, workers=1)
     server = DagsterWebUI({"DAGSTER_HOME": str(home), "CIN_DATA_DIR": str(data)}, root / "webserver.log")
     with server:
         print(f"\ndagster-webserver answered /server_info after {server.start_seconds:.1f} s")

@@ -9,7 +9,7 @@ concurrent runs at 4 in ``dagster.yaml``).
   that, by scanning the landing headers. With ``BackfillPolicy.single_run()`` one run ingests every
   selected LA-year with a process pool of ``workers`` (default 2).
 
-A bad file is quarantined (copied byte for byte beside a reason file) and fails *its* partition
+A bad file is quarantined (moved byte for byte beside a reason file) and fails *its* partition
 with a :class:`dagster.Failure` naming file, line and fix; the other partitions of the same run are
 materialised normally.
 """
@@ -19,7 +19,7 @@ import dagster as dg
 
 from cin_pipeline.defs.partitions import split_key, year_la_partitions
 from cin_pipeline.defs.resources import CinPaths
-from cin_pipeline.ops import landing
+from cin_pipeline.ingest import landing
 
 
 class CensusReturnConfig(dg.Config):

@@ -11,10 +11,11 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from cin_pipeline.defs.census_extract import census_return
+from cin_pipeline.defs.markdown import markdown_table
 from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.defs.staging import EAGER_IGNORING_MISSING
+from cin_pipeline.ingest import attach_staging
 from cin_pipeline.lcd import build_lcd, changed_las, staged_signatures, stored_state
-from cin_pipeline.ops.warehouse import attach_staging, markdown_table
 
 
 @dg.asset(

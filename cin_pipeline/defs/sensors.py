@@ -21,7 +21,9 @@ import dagster as dg
 from cin_pipeline.defs.jobs import census_extract_job, quarantine_report
 from cin_pipeline.defs.partitions import la_partitions, year_la_key
 from cin_pipeline.defs.resources import CinPaths
-from cin_pipeline.ops import landing
+from cin_pipeline.ingest import (
+    CensusFileError, is_known_version, landing, quarantine, read_header, record_submission,
+)
 
 
 def _load_cursor(raw: str | None) -> dict[str, list]:
@@ -43,21 +45,16 @@ def _load_cursor(raw: str | None) -> dict[str, list]:
 def landing_sensor(context: dg.SensorEvaluationContext, cin_paths: CinPaths):
     paths = cin_paths.paths()
     seen, cursor = landing.scan_landing(paths.landing_dir, _load_cursor(context.cursor))
-    CensusFileError = landing.census_file_error()
     run_requests: list[dg.RunRequest] = []
     new_las: set[str] = set()
     known_las = set(context.instance.get_dynamic_partitions(la_partitions.name))
     for f in (s for s in seen if s.changed):
         try:
-            header = landing.read_header(f.path)
-        except Exception as exc:  # noqa: BLE001
-            if CensusFileError is None or not isinstance(exc, CensusFileError):
-                context.log.warning(f"{f.path}: could not read header yet ({exc!r}); will retry")
-                cursor.pop(f.path, None)  # e.g. still being copied: look again next tick
-                continue
-            landing.record_submission(paths.audit_dir, f.path, f.sha256, None, None, "quarantined",
-                                      f"[{exc.reason_code}] line {exc.line}: {exc.message}")
-            dest = landing.quarantine(f.path, exc.reason_code, exc.message, paths.quarantine_dir, exc.line)
+            header = read_header(f.path)
+        except CensusFileError as exc:
+            record_submission(paths.audit_dir, f.path, f.sha256, None, None, "quarantined",
+                              f"[{exc.reason_code}] line {exc.line}: {exc.message}")
+            dest = quarantine(f.path, exc.reason_code, exc.message, paths.quarantine_dir, exc.line)
             cursor.pop(f.path, None)
             context.log.warning(f"Quarantined {f.path} -> {dest}: [{exc.reason_code}] {exc.message}")
             run_requests.append(dg.RunRequest(
@@ -69,11 +66,15 @@ def landing_sensor(context: dg.SensorEvaluationContext, cin_paths: CinPaths):
                 tags={"cin/file": f.path, "cin/reason": exc.reason_code},
             ))
             continue
+        except Exception as exc:  # noqa: BLE001 - e.g. still being copied: look again next tick
+            context.log.warning(f"{f.path}: could not read header yet ({exc!r}); will retry")
+            cursor.pop(f.path, None)
+            continue
         year, la = int(header.year), str(header.la)
-        if (landing.is_known_version(paths.audit_dir, f.sha256)
+        if (is_known_version(paths.audit_dir, f.sha256, landing.INGESTED)
                 and landing.latest_ingested_sha(paths.audit_dir, year, la) == f.sha256):
-            landing.record_submission(paths.audit_dir, f.path, f.sha256, year, la, "duplicate",
-                                      "identical to the version already staged for this LA-year")
+            record_submission(paths.audit_dir, f.path, f.sha256, year, la, "duplicate",
+                              "identical to the version already staged for this LA-year")
             context.log.info(f"{f.path}: exact duplicate of the staged {la}/{year} version, skipped")
             continue
         key = year_la_key(year, la)

@@ -11,9 +11,10 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from cin_pipeline.defs.census_extract import census_return
+from cin_pipeline.defs.markdown import markdown_table
 from cin_pipeline.defs.partitions import census_year_partitions
 from cin_pipeline.defs.resources import CinPaths
-from cin_pipeline.ops.warehouse import attach_staging, markdown_table
+from cin_pipeline.ingest import attach_staging
 
 # Eager, but not blocked by LA-years that never arrive (e.g. an LA that did not exist that year).
 EAGER_IGNORING_MISSING = dg.AutomationCondition.eager().without(

@@ -25,7 +25,7 @@ from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.defs.staging import census_year
 from cin_pipeline.ees.rows import build_ees
 from cin_pipeline.ees.store import store_publication
-from cin_pipeline.ingest.warehouse import attach_staging
+from cin_pipeline.ingest import attach_staging
 from cin_pipeline.publish.preview import markdown_preview
 from cin_pipeline.tables import all_tables
 from cin_pipeline.tables.declare import TableSpec

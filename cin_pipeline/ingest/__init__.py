@@ -10,14 +10,17 @@ per-(year, LA) asset and the landing sensor.
 * :func:`attach_staging` - (re)create the ``staging`` and ``clean`` views in a DuckDB database.
 * :func:`quarantine`, :func:`record_submission`, :func:`file_sha256`, :func:`is_known_version`
   - the landing side: set bad files aside with a reason, keep the append-only audit trail.
+* :mod:`cin_pipeline.ingest.landing` - what the ``census_return`` asset and the landing sensor
+  share: locate an LA-year's return, ingest it or quarantine it (a process pool for many), scan
+  the landing folder.
+* :mod:`cin_pipeline.ingest.schema` - the columns of the raw and staging tables.
 """
 
 from cin_pipeline.ingest.audit import file_sha256, is_known_version, read_submissions, record_submission
-from cin_pipeline.ingest.parse import (
-    REASON_CODES, CensusFileError, Header, ParsedReturn, parse_return, read_header,
-)
+from cin_pipeline.ingest.parse import REASON_CODES, CensusFileError, Header, read_header
 from cin_pipeline.ingest.quarantine import quarantine
-from cin_pipeline.ingest.staging import STAGING_TABLES, TABLE_COLUMNS, IngestResult, ingest_file
+from cin_pipeline.ingest.schema import STAGING_TABLES, TABLE_COLUMNS
+from cin_pipeline.ingest.staging import IngestResult, ParsedReturn, ingest_file, parse_return
 from cin_pipeline.ingest.warehouse import attach_staging
 
 __all__ = [

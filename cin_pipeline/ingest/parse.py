@@ -12,8 +12,9 @@ Two entry points:
   the file. Typing (dates, booleans, codes) is done afterwards in DuckDB by
   :mod:`cin_pipeline.ingest.staging`, in one vectorised step.
 
-:func:`parse_return` combines both and returns the typed tables as pandas DataFrames, with the
-columns of ``docs/ARCHITECTURE.md``.
+:func:`cin_pipeline.ingest.staging.parse_return` combines both with the typing step and returns the
+typed tables as pandas DataFrames, with the columns of ``docs/ARCHITECTURE.md``. The row layout
+both sides share is :data:`cin_pipeline.ingest.schema.RAW_COLUMNS`.
 
 Anything that makes a file unusable as a whole raises :class:`CensusFileError`, whose
 ``reason_code`` says which of the known failure classes it is and whose message tells the LA
@@ -37,7 +38,9 @@ from typing import Iterator
 
 from lxml import etree
 
+from cin_pipeline import reference
 from cin_pipeline.census import spec
+from cin_pipeline.ingest.schema import RAW_COLUMNS, RawBatch
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
 """Largest return accepted (2 GiB); override with ``CIN_MAX_RETURN_BYTES`` or ``max_bytes=``."""
@@ -100,19 +103,14 @@ class CensusFileError(Exception):
 
 
 # ------------------------------------------------------------------ LA codes hook
-def known_la_codes() -> frozenset[str] | None:
-    """Every valid 3-digit LA code, from :mod:`cin_pipeline.reference`.
+def known_la_codes() -> frozenset[str]:
+    """Every valid 3-digit LA code, from :func:`cin_pipeline.reference.all_la_codes`.
 
-    Returns ``None`` when the reference package cannot be imported (then only the 3-digit
-    format of ``LEA`` is checked). Tests replace this function to stub the list.
+    Computed once per process. Tests replace this function to stub the list.
     """
     global _LA_CODES
-    try:
-        from cin_pipeline.reference import all_la_codes
-    except ImportError:  # pragma: no cover - reference package missing
-        return None
-    if _LA_CODES is None or _LA_CODES[0] is not all_la_codes:  # computed once per process
-        _LA_CODES = (all_la_codes, frozenset(str(c).zfill(3) for c in all_la_codes()))
+    if _LA_CODES is None or _LA_CODES[0] is not reference.all_la_codes:
+        _LA_CODES = (reference.all_la_codes, frozenset(str(c).zfill(3) for c in reference.all_la_codes()))
     return _LA_CODES[1]
 
 
@@ -395,8 +393,7 @@ def check_header(header: Header, expected_year: int | None = None, expected_la: 
             "authority code (e.g. 330).",
             line_lea,
         )
-    codes = known_la_codes()
-    if codes is not None and header.la not in codes:
+    if header.la not in known_la_codes():
         raise CensusFileError(
             UNKNOWN_LA,
             f"The header <LEA> is '{header.la}', which is not a DfE local authority code. "
@@ -413,35 +410,6 @@ def check_header(header: Header, expected_year: int | None = None, expected_la: 
 
 
 # ------------------------------------------------------------------ records
-RAW_COLUMNS: dict[str, tuple[str, ...]] = {
-    "child": ("child_id", "la_child_id_raw", "upn", "former_upn", "upn_unknown", "birth_date",
-              "expected_birth_date", "sex_element", "sex_raw", "death_date", "ethnicity",
-              "has_identifiers", "line"),
-    "disability": ("child_id", "disability", "line"),
-    "episode": ("child_id", "episode_seq", "referral_date", "referral_source", "primary_need",
-                "closure_date", "reason_for_closure", "icpc_date", "referral_nfa", "line"),
-    "assessment": ("child_id", "episode_seq", "assessment_seq", "start_date",
-                   "internal_review_date", "authorisation_date", "line"),
-    "assessment_factor": ("child_id", "episode_seq", "assessment_seq", "factor", "line"),
-    "cin_plan": ("child_id", "episode_seq", "plan_seq", "start_date", "end_date", "line"),
-    "section47": ("child_id", "episode_seq", "s47_seq", "start_date", "icpc_target_date",
-                  "icpc_date", "icpc_not_required", "line"),
-    "cpp": ("child_id", "episode_seq", "cpp_seq", "start_date", "end_date", "initial_category",
-            "latest_category", "number_of_previous_cpp", "empty_reviews", "line"),
-    "cpp_review": ("child_id", "episode_seq", "cpp_seq", "review_seq", "review_date", "line"),
-}
-"""Columns of the raw (as-sent text) rows :func:`iter_batches` yields, per staging table.
-
-Values are the element text exactly as sent (``None`` when the element is absent) except
-``child_id`` (LAchildID trimmed and upper-cased, the key of every table), the ``*_seq`` position
-numbers and ``line``. ``sex_element`` says which of ``Sex``/``GenderCurrent`` carried
-``sex_raw``; ``has_identifiers`` is 0 when ``<ChildIdentifiers>`` is missing; ``empty_reviews``
-counts ``<Reviews>`` groups without a ``<CPPreviewDate>`` (rule 8842Q)."""
-
-RawBatch = dict[str, list[tuple]]
-"""One batch of raw rows: table name -> list of row tuples in :data:`RAW_COLUMNS` order."""
-
-
 def _new_batch() -> RawBatch:
     return {t: [] for t in RAW_COLUMNS}
 
@@ -584,49 +552,3 @@ def _read_child(ch, batch: RawBatch) -> None:
                         d.get("PrimaryNeedCode"), d.get("CINclosureDate"),
                         d.get("ReasonForClosure"), d.get("DateOfInitialCPC"),
                         d.get("ReferralNFA"), ep.sourceline))
-
-
-# ------------------------------------------------------------------ convenience
-@dataclass
-class ParsedReturn:
-    """A whole return, parsed and typed: ``tables`` maps each staging table name to a DataFrame
-    with exactly the columns of ``docs/ARCHITECTURE.md`` (``validation_finding`` not included:
-    validation runs in :func:`cin_pipeline.ingest.staging.ingest_file`)."""
-
-    header: Header
-    tables: dict
-    path: Path
-
-    @property
-    def year(self) -> int:
-        return self.header.year
-
-    @property
-    def la(self) -> str:
-        return self.header.la
-
-
-def parse_return(
-    path: str | os.PathLike,
-    expected_year: int | None = None,
-    expected_la: str | None = None,
-    *,
-    max_bytes: int | None = None,
-) -> ParsedReturn:
-    """Parse a whole return into typed DataFrames (one per staging table except findings).
-
-    Meant for tests, notebooks and small files; :func:`cin_pipeline.ingest.staging.ingest_file`
-    streams large files into DuckDB instead of holding DataFrames.
-    """
-    from cin_pipeline.ingest import staging
-
-    path = Path(path)
-    header = read_header(path, expected_year, expected_la, max_bytes=max_bytes)
-    con = staging.connect()
-    try:
-        staging.load_raw(con, path)
-        staging.build_typed(con, header, source_file=path.name, file_sha256=None)
-        tables = {t: con.table(t).df() for t in staging.DATA_TABLES}
-    finally:
-        con.close()
-    return ParsedReturn(header=header, tables=tables, path=path)

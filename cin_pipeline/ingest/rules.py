@@ -39,8 +39,9 @@ from string import Template
 import duckdb
 
 from cin_pipeline.census import spec
-from cin_pipeline.ingest import calendar
+from cin_pipeline.ingest import calendar, parse
 from cin_pipeline.ingest.parse import Header
+from cin_pipeline.ingest.schema import RAW_COLUMNS, TABLE_COLUMNS, create_empty
 from cin_pipeline.sqlutil import literal, literal_list
 
 @dataclass(frozen=True)
@@ -671,7 +672,7 @@ STRUCTURAL: tuple[tuple[str, str, str, str, str], ...] = (
 
 
 def _structural_sql(table: str, col: str, element: str, check: str) -> str:
-    ep = "episode_seq" if "episode_seq" in _raw_cols(table) else "NULL::INTEGER AS episode_seq"
+    ep = "episode_seq" if "episode_seq" in RAW_COLUMNS[table] else "NULL::INTEGER AS episode_seq"
     value = f"coalesce('''' || cin_txt({col}) || '''', 'missing')"
     if check == "date":
         where = f"cin_txt({col}) IS NOT NULL AND cin_date({col}) IS NULL"
@@ -686,11 +687,6 @@ def _structural_sql(table: str, col: str, element: str, check: str) -> str:
         raise ValueError(check)
     return (f"SELECT child_id, {ep}, line, '{element} ' || {value} || ' {what}' AS detail "
             f"FROM raw_{table} WHERE {where}")
-
-
-def _raw_cols(table: str) -> tuple[str, ...]:
-    from cin_pipeline.ingest.parse import RAW_COLUMNS
-    return RAW_COLUMNS[table]
 
 
 def rule(code: str) -> Rule:
@@ -709,8 +705,7 @@ def placeholders(header: Header, la_codes=None) -> dict[str, str]:
     start, end = spec.census_period(year)
     sex_el = spec.sex_element(year)
     if la_codes is None:
-        from cin_pipeline.ingest import parse
-        la_codes = parse.known_la_codes() or ()
+        la_codes = parse.known_la_codes()
     la_codes = sorted(set(la_codes) | {f"{i:03d}" for i in range(1, 6)})
     def date_sql(d: _dt.date) -> str:
         return f"DATE '{d.isoformat()}'"
@@ -867,11 +862,8 @@ def run_rules(con, header: Header, file_name: str, la_codes=None) -> int:
     parsed again for every file), all sent in one call. If that fails, the rules are re-run one
     by one so the error names the faulty rule.
     """
-    from cin_pipeline.ingest.staging import TABLE_COLUMNS
-
     if la_codes is None:
-        from cin_pipeline.ingest import parse
-        la_codes = parse.known_la_codes() or ()
+        la_codes = parse.known_la_codes()
     la_codes = tuple(sorted(set(la_codes)))
     names = _prepare_rules(con, header.year, la_codes)
     header_line = header.lines.get("ReferenceDate", header.lines.get("Header", 1)) or None
@@ -888,8 +880,6 @@ def run_rules(con, header: Header, file_name: str, la_codes=None) -> int:
     try:
         con.execute(";\n".join(statements))
     except duckdb.Error:
-        from cin_pipeline.ingest.staging import create_empty
-
         create_empty(con, "validation_finding")
         for code, q in finding_queries(header, file_name, la_codes):  # find the faulty rule
             try:

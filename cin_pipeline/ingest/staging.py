@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import fcntl
 import os
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -27,79 +28,15 @@ import duckdb
 import numpy as np
 
 from cin_pipeline.census import spec
-from cin_pipeline.ingest import parse
-from cin_pipeline.ingest.parse import RAW_COLUMNS, Header
+from cin_pipeline.ingest import parse, rules
+from cin_pipeline.ingest.audit import file_sha256
+from cin_pipeline.ingest.parse import Header
+from cin_pipeline.ingest.schema import (
+    DATA_TABLES, RAW_COLUMNS, RECORD_TABLES, STAGING_TABLES, TABLE_COLUMNS, RawBatch, create_empty,
+)
 from cin_pipeline.sqlutil import literal, literal_list
 
-# ------------------------------------------------------------------ the contract
-TABLE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "header": (
-        ("year", "INTEGER"), ("la", "VARCHAR"), ("collection", "VARCHAR"),
-        ("header_year", "INTEGER"), ("reference_date", "DATE"), ("lea", "VARCHAR"),
-        ("software_code", "VARCHAR"), ("release", "VARCHAR"), ("serial_no", "VARCHAR"),
-        ("generated_at", "TIMESTAMP"), ("source_file", "VARCHAR"), ("file_sha256", "VARCHAR"),
-        ("ingested_at", "TIMESTAMP"),
-    ),
-    "child": (
-        ("year", "INTEGER"), ("la", "VARCHAR"), ("child_id", "VARCHAR"),
-        ("la_child_id_raw", "VARCHAR"), ("upn", "VARCHAR"), ("former_upn", "VARCHAR"),
-        ("upn_unknown", "VARCHAR"), ("birth_date", "DATE"), ("expected_birth_date", "DATE"),
-        ("sex", "VARCHAR"), ("sex_raw", "VARCHAR"), ("death_date", "DATE"),
-        ("ethnicity", "VARCHAR"), ("line", "INTEGER"),
-    ),
-    "disability": (
-        ("year", "INTEGER"), ("la", "VARCHAR"), ("child_id", "VARCHAR"),
-        ("disability", "VARCHAR"), ("line", "INTEGER"),
-    ),
-    "episode": (
-        ("year", "INTEGER"), ("la", "VARCHAR"), ("child_id", "VARCHAR"), ("episode_seq", "INTEGER"),
-        ("referral_date", "DATE"), ("referral_source", "VARCHAR"), ("primary_need", "VARCHAR"),
-        ("closure_date", "DATE"), ("reason_for_closure", "VARCHAR"), ("icpc_date", "DATE"),
-        ("referral_nfa", "BOOLEAN"), ("line", "INTEGER"),
-    ),
-    "assessment": (
-        ("year", "INTEGER"), ("la", "VARCHAR"), ("child_id", "VARCHAR"), ("episode_seq", "INTEGER"),
-        ("assessment_seq", "INTEGER"), ("start_date", "DATE"), ("internal_review_date", "DATE"),
-        ("authorisation_date", "DATE"), ("line", "INTEGER"),
-    ),
-    "assessment_factor": (
-        ("year", "INTEGER"), ("la", "VARCHAR"), ("child_id", "VARCHAR"), ("episode_seq", "INTEGER"),
-        ("assessment_seq", "INTEGER"), ("factor", "VARCHAR"), ("line", "INTEGER"),
-    ),
-    "cin_plan": (
-        ("year", "INTEGER"), ("la", "VARCHAR"), ("child_id", "VARCHAR"), ("episode_seq", "INTEGER"),
-        ("plan_seq", "INTEGER"), ("start_date", "DATE"), ("end_date", "DATE"), ("line", "INTEGER"),
-    ),
-    "section47": (
-        ("year", "INTEGER"), ("la", "VARCHAR"), ("child_id", "VARCHAR"), ("episode_seq", "INTEGER"),
-        ("s47_seq", "INTEGER"), ("start_date", "DATE"), ("icpc_target_date", "DATE"),
-        ("icpc_date", "DATE"), ("icpc_not_required", "BOOLEAN"), ("line", "INTEGER"),
-    ),
-    "cpp": (
-        ("year", "INTEGER"), ("la", "VARCHAR"), ("child_id", "VARCHAR"), ("episode_seq", "INTEGER"),
-        ("cpp_seq", "INTEGER"), ("start_date", "DATE"), ("end_date", "DATE"),
-        ("initial_category", "VARCHAR"), ("latest_category", "VARCHAR"),
-        ("number_of_previous_cpp", "INTEGER"), ("line", "INTEGER"),
-    ),
-    "cpp_review": (
-        ("year", "INTEGER"), ("la", "VARCHAR"), ("child_id", "VARCHAR"), ("episode_seq", "INTEGER"),
-        ("cpp_seq", "INTEGER"), ("review_seq", "INTEGER"), ("review_date", "DATE"),
-        ("line", "INTEGER"),
-    ),
-    "validation_finding": (
-        ("year", "INTEGER"), ("la", "VARCHAR"), ("rule_code", "VARCHAR"), ("severity", "VARCHAR"),
-        ("child_id", "VARCHAR"), ("episode_seq", "INTEGER"), ("file", "VARCHAR"),
-        ("line", "INTEGER"), ("message", "VARCHAR"), ("fix", "VARCHAR"),
-    ),
-}
-"""Every staging table and its typed columns, in order: the single copy of the ARCHITECTURE.md
-table list that this package, the warehouse views and the tests use."""
-
-STAGING_TABLES = tuple(TABLE_COLUMNS)
-DATA_TABLES = tuple(t for t in STAGING_TABLES if t != "validation_finding")
-RECORD_TABLES = tuple(RAW_COLUMNS)
-"""Tables filled from ``<Child>`` records (all but ``header`` and ``validation_finding``)."""
-
+# ------------------------------------------------------------------ typing
 GENDER_CURRENT_TO_SEX = {"1": "M", "2": "F", "0": "U", "9": "U"}
 """Harmonisation of the pre-2025 ``GenderCurrent`` codes onto ``Sex`` (M/F/U); 9 (indeterminate)
 and 0 (not recorded or unborn) both become U, the 2024-25 code for unknown."""
@@ -201,8 +138,6 @@ def session(threads: int | None = None, memory_limit: str | None = None,
     starts by dropping the tables the previous one left (:func:`reset`). A different memory limit
     or spill folder replaces the cached connection (DuckDB cannot move a used spill folder).
     """
-    import threading
-
     key = (os.getpid(), threading.get_ident(), threads)
     temp_directory = None if spill_root is None else Path(spill_root) / f"{key[0]}-{key[1]}-{threads or 0}"
     settings = (memory_limit, None if temp_directory is None else str(temp_directory))
@@ -221,11 +156,9 @@ def session(threads: int | None = None, memory_limit: str | None = None,
 def reset(con) -> None:
     """Drop every table of ``con`` (macros, functions, views and the rule tables named
     ``rules.KEEP_PREFIX...``, which are built once per connection, stay)."""
-    from cin_pipeline.ingest.rules import KEEP_PREFIX
-
     drops = [f'DROP TABLE IF EXISTS "{name}"' for (name,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()
-        if not name.startswith(KEEP_PREFIX)]
+        if not name.startswith(rules.KEEP_PREFIX)]
     if drops:
         con.execute(";\n".join(drops))
 
@@ -239,7 +172,7 @@ def _create_raw_tables(con) -> None:
     ))
 
 
-def _insert_batch(con, batch: parse.RawBatch) -> None:
+def _insert_batch(con, batch: RawBatch) -> None:
     """One ``INSERT`` per non-empty table, scanning one NumPy object array per column (no pandas
     frame, no register/unregister round trips)."""
     for table, rows in batch.items():
@@ -304,12 +237,6 @@ def build_typed(con, header: Header, source_file: str, file_sha256: str | None,
             select.append(f"CAST({expr} AS {typ}) AS {col}")
         statements.append(f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(select)} FROM raw_{table}")
     con.execute(";\n".join(statements))  # one call for the nine tables
-
-
-def create_empty(con, table: str) -> None:
-    """Create ``table`` with its staging columns and no rows."""
-    cols = ", ".join(f"{c} {t}" for c, t in TABLE_COLUMNS[table])
-    con.execute(f"CREATE OR REPLACE TABLE {table} ({cols})")
 
 
 # ------------------------------------------------------------------ writing
@@ -392,9 +319,6 @@ def ingest_file(
     Raises :class:`cin_pipeline.ingest.parse.CensusFileError` when the file cannot be ingested;
     nothing is written in that case.
     """
-    from cin_pipeline.ingest import rules
-    from cin_pipeline.ingest.audit import file_sha256
-
     t0 = time.perf_counter()
     path = Path(path)
     header = parse.read_header(path, expected_year, expected_la, max_bytes=max_bytes)
@@ -422,3 +346,47 @@ def ingest_file(
         findings={"error": findings.get("error", 0), "query": findings.get("query", 0)},
         children_with_errors=bad_children, seconds=round(time.perf_counter() - t0, 3), files=files,
     )
+
+
+# ------------------------------------------------------------------ a whole return in memory
+@dataclass
+class ParsedReturn:
+    """A whole return, parsed and typed: ``tables`` maps each staging table name to a DataFrame
+    with exactly the columns of ``docs/ARCHITECTURE.md`` (``validation_finding`` not included:
+    validation runs in :func:`ingest_file`)."""
+
+    header: Header
+    tables: dict
+    path: Path
+
+    @property
+    def year(self) -> int:
+        return self.header.year
+
+    @property
+    def la(self) -> str:
+        return self.header.la
+
+
+def parse_return(
+    path: str | os.PathLike,
+    expected_year: int | None = None,
+    expected_la: str | None = None,
+    *,
+    max_bytes: int | None = None,
+) -> ParsedReturn:
+    """Parse a whole return into typed DataFrames (one per staging table except findings).
+
+    Meant for tests, notebooks and small files; :func:`ingest_file` streams large files into
+    DuckDB instead of holding DataFrames.
+    """
+    path = Path(path)
+    header = parse.read_header(path, expected_year, expected_la, max_bytes=max_bytes)
+    con = connect()
+    try:
+        load_raw(con, path)
+        build_typed(con, header, source_file=path.name, file_sha256=None)
+        tables = {t: con.table(t).df() for t in DATA_TABLES}
+    finally:
+        con.close()
+    return ParsedReturn(header=header, tables=tables, path=path)

@@ -23,7 +23,8 @@ import os
 from pathlib import Path
 
 from cin_pipeline.ingest.audit import SUBMISSION_FIELDS, submissions_dir
-from cin_pipeline.ingest.staging import STAGING_TABLES, TABLE_COLUMNS
+from cin_pipeline.ingest.schema import STAGING_TABLES, TABLE_COLUMNS
+from cin_pipeline.settings import Paths
 from cin_pipeline.sqlutil import literal
 
 _AUDIT_TYPES = {"arrival_time": "TIMESTAMP", "size_bytes": "BIGINT", "year": "INTEGER"}
@@ -44,7 +45,6 @@ def attach_staging(con, staging_dir: str | os.PathLike, audit_dir: str | os.Path
     ``audit_dir`` defaults to ``Paths.from_env().audit_dir``.
     """
     if audit_dir is None:
-        from cin_pipeline.settings import Paths
         audit_dir = Paths.from_env().audit_dir
     staging_dir = Path(staging_dir)
     con.execute("CREATE SCHEMA IF NOT EXISTS staging")

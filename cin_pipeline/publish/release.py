@@ -6,7 +6,7 @@ Contents::
     data-guidance.md                        generated from the registry
     all-data.zip                            data/*.csv, data/*.meta.csv and data-guidance.md
     index.html                              static release preview (headlines, inline SVG charts)
-    gx/                                     Great Expectations Data Docs (if available)
+    gx/                                     Great Expectations Data Docs (a README if they failed)
     MANIFEST.json                           files with sizes and sha256 (written last)
 """
 

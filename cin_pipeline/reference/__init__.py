@@ -1,7 +1,7 @@
 """Reference data every stage needs: LA codes, populations, LA-year status and calibration targets.
 
 All tables are committed CSVs in ``data/reference/`` (``cin_pipeline.settings.REFERENCE_DIR``),
-derived from the real published DfE files by ``python -m cin_pipeline.reference.build
+derived from the real published DfE files by ``cin-pipeline reference
 /work/shared/reference/published`` (see ``build.py`` and ``data/reference/SOURCES.md``). Nothing
 here reads ``/work/shared`` at run time. Every loader is cached and returns a fresh copy.
 

@@ -2,7 +2,7 @@
 
 Run::
 
-    python -m cin_pipeline.reference.build /work/shared/reference/published [--out data/reference]
+    cin-pipeline reference ../shared/reference/published [--out data/reference]
 
 It reads the real published files (2024 release in the folder itself, 2025 release in
 ``other_releases/``, C4 and the ONS population file from the 2025 release) and writes, into
@@ -43,9 +43,7 @@ The column ``imputed`` lists (``;``-separated) the measures imputed for that LA-
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -536,20 +534,3 @@ def build_all(folder: Path, datasets: tuple[str, ...]) -> dict[str, pd.DataFrame
         "national_published": build_national(long, population),
         "calibration_la_year": build_calibration(long, lookup, population, status),
     }
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("published", type=Path, help="folder of the published DfE files (shared/reference/published)")
-    ap.add_argument("--out", type=Path, default=REFERENCE_DIR, help="output folder (default data/reference)")
-    args = ap.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name, df in build_all(args.published).items():
-        path = args.out / f"{name}.csv"
-        df.to_csv(path, index=False, lineterminator="\n")
-        print(f"{path}: {len(df)} rows")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -6,8 +6,7 @@ in that year; an LA is only written for years in which it exists), ``out_dir/gen
 (parameters, seed, package version, counts) and ``out_dir/generation_measures.csv`` (the
 published measures counted on the generated records, per LA-year). With ``dirty_rate > 0`` it then
 hands the clean files to :func:`cin_pipeline.synth.dirty.inject_faults`; it always calls
-:func:`cin_pipeline.synth.supporting.write_supporting` (skipped with a warning while that module
-does not exist).
+:func:`cin_pipeline.synth.supporting.write_supporting` (unless ``supporting=False``).
 
 How the returns are made: :mod:`.simulate` simulates each LA's children over time calibrated to
 :func:`cin_pipeline.reference.calibration`, always from the same start
@@ -218,13 +217,10 @@ def generate(out_dir, years, las=None, scale: float = 1.0, seed: int = 0, dirty_
         dirty.inject_faults(files, rate=dirty_rate, seed=int(seed), manifest_path=out / "dirty_manifest.csv")
     params["returns_seconds"] = round(elapsed, 2)
     if supporting:
-        try:
-            from cin_pipeline.synth import supporting as _supporting
-        except ImportError as exc:
-            log.warning("supporting files skipped: cin_pipeline.synth.supporting unavailable (%s)", exc)
-        else:
-            written_las = sorted({r["la"] for r in results})
-            _supporting.write_supporting(out, years=years, las=written_las, seed=int(seed))
+        from cin_pipeline.synth import supporting as _supporting
+
+        written_las = sorted({r["la"] for r in results})
+        _supporting.write_supporting(out, years=years, las=written_las, seed=int(seed))
     return GenerationResult(out_dir=out, files=files, counts=counts, elapsed=time.perf_counter() - t_start,
                             measures=measures, params=params)
 

@@ -290,22 +290,20 @@ def category(value: str) -> Filter:
 
 
 def breakdown(total: tuple[str, str], parts: tuple[tuple[str, str], ...], *, grouping: str = "",
-              percent_suffix: str | None = "_percent", percent_label: str = "Percentage of {total}: {part}",
-              total_first: bool = True) -> tuple[tuple[Indicator, ...], tuple[str, tuple[str, ...]]]:
-    """A total and its parts (``total = sum(parts)``), each part with its percentage of the total
-    when ``percent_suffix`` is given. Returns ``(indicators, sums entry)``.
-
-    ``total`` and each part are ``(column, label)``."""
+              count_label: str = "{part}", percent_label: str | None = "{part} - percentage",
+              percent_suffix: str = "_percent") -> tuple[tuple[Indicator, ...], tuple[str, tuple[str, ...]]]:
+    """A total and its parts (``total = sum(parts)``): the total's count, then each part's count
+    and (unless ``percent_label`` is None) its percentage of the total, as the B and D tables
+    publish them. ``total`` and each part are ``(column, words)``; the labels are
+    ``count_label``/``percent_label`` with ``{part}`` (the part's words) and ``{total}`` (the
+    total's label). Returns ``(indicators, sums entry)``."""
     tname, tlabel = total
-    inds: list[Indicator] = [count(tname, tlabel, grouping)] if total_first else []
-    for pname, plabel in parts:
-        inds.append(count(pname, plabel, grouping))
-        if percent_suffix is not None:
-            inds.append(percent(f"{pname}{percent_suffix}",
-                                percent_label.format(total=tlabel.lower(), part=plabel.lower()),
+    inds: list[Indicator] = [count(tname, tlabel, grouping)]
+    for pname, words in parts:
+        inds.append(count(pname, count_label.format(part=words, total=tlabel), grouping))
+        if percent_label is not None:
+            inds.append(percent(f"{pname}{percent_suffix}", percent_label.format(part=words, total=tlabel),
                                 pname, tname, grouping))
-    if not total_first:
-        inds.append(count(tname, tlabel, grouping))
     return tuple(inds), (tname, tuple(p for p, _ in parts))
 
 

@@ -1,14 +1,31 @@
-"""Sub-commands ``demo``, ``ui``, ``bench`` and ``compare`` of ``cin-pipeline``."""
+"""The ``cin-pipeline`` command (``cin_pipeline.cli:main``).
+
+Sub-commands, in data-flow order: ``synth`` (:mod:`cin_pipeline.synth.cli`), ``demo``
+(:mod:`cin_pipeline.cli.demo`), ``ui`` (:mod:`cin_pipeline.cli.ui`), ``bench``
+(:mod:`cin_pipeline.bench`), ``compare`` (:mod:`cin_pipeline.cli.compare`) and ``reference``
+(:mod:`cin_pipeline.cli.reference`). Each one's heavy
+imports (Dagster, the pipeline stages) happen when it runs, so ``--help`` and ``synth`` start fast.
+"""
 
 from __future__ import annotations
 
 import argparse
 
+from cin_pipeline.cli import compare, demo, reference, ui
+from cin_pipeline.synth import cli as synth_cli
+
 DEFAULT_YEARS = "2022-2024"
 
 
-def register(subparsers) -> None:
-    p = subparsers.add_parser(
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cin-pipeline",
+        description="England's Children in need statistics from CIN census returns.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    synth_cli.register(sub)
+
+    p = sub.add_parser(
         "demo", help="generate synthetic returns and run the whole pipeline through Dagster",
         description="Generate synthetic CIN returns into the landing folder, register the LA "
                     "partitions and materialise every asset (census_return for every LA-year as a "
@@ -30,36 +47,37 @@ def register(subparsers) -> None:
                    help="do not generate: run the pipeline on the returns already in the landing folder")
     p.set_defaults(func=_demo)
 
-    p = subparsers.add_parser("ui", help="start the Dagster web UI (dagster dev) on the demo data")
+    p = sub.add_parser("ui", help="start the Dagster web UI (dagster dev) on the demo data")
     p.add_argument("--port", type=int, default=3000)
     p.add_argument("--host", default="127.0.0.1")
     p.set_defaults(func=_ui)
 
-    p = subparsers.add_parser("bench", help="time every stage (generation, ingest, LCD resubmission, ...)")
+    p = sub.add_parser("bench", help="time every stage (generation, ingest, LCD resubmission, ...)")
     p.add_argument("--scale", type=float, default=None, help="synthetic scale (default 0.1, --quick 0.02)")
     p.add_argument("--quick", action="store_true", help="small and fast (CI)")
     p.set_defaults(func=_bench)
 
-    from cin_pipeline.ops import compare
-
-    compare.register(subparsers)
+    compare.register(sub)
+    reference.register(sub)
+    return parser
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from cin_pipeline.ops.demo import run_demo
-
     las = [s.strip() for s in args.las.split(",") if s.strip()] if args.las else None
-    return run_demo(scale=args.scale, years=args.years, seed=args.seed, las=las,
-                    workers=args.workers, keep=args.keep, use_landing=args.use_landing)
+    return demo.run_demo(scale=args.scale, years=args.years, seed=args.seed, las=las,
+                         workers=args.workers, keep=args.keep, use_landing=args.use_landing)
 
 
 def _ui(args: argparse.Namespace) -> int:
-    from cin_pipeline.ops.ui import run_ui
-
-    return run_ui(port=args.port, host=args.host)
+    return ui.run_ui(port=args.port, host=args.host)
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from cin_pipeline.ops.bench import run_bench
+    from cin_pipeline.bench.run import run_bench  # Dagster and every stage: only when benchmarking
 
     return run_bench(scale=args.scale, quick=args.quick)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)

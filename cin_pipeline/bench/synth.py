@@ -17,6 +17,8 @@ import shutil
 import time
 from pathlib import Path
 
+from cin_pipeline.synth import generate, parse_years
+
 
 def _peak_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -27,8 +29,6 @@ def _peak_mb() -> float:
 def run_generation_bench(years, scale: float = 1.0, out_dir: str | Path = "data/bench/synth",
                          keep: bool = False) -> list[dict]:
     """Time :func:`cin_pipeline.synth.generate` (see the module docstring); output under ``out_dir``."""
-    from cin_pipeline.synth import generate, parse_years
-
     years = parse_years(years)
     cases = [(f"synth one national year {years[-1]} scale {scale}", [years[-1]])]
     if len(years) > 1:

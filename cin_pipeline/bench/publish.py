@@ -6,7 +6,7 @@ store every table for release ``year``, then write both release folders (atomica
 folder (``<publication_dir>/_bench`` by default, so the real publication is never replaced).
 Returns one dict per step: ``{"step", "seconds", "rows"}`` and a final ``total`` row.
 
-    python -m cin_pipeline.publish.bench data/warehouse.duckdb 2024
+    python -m cin_pipeline.bench.publish data/warehouse.duckdb 2024
 """
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ from pathlib import Path
 
 import duckdb
 
+from cin_pipeline import reference
+from cin_pipeline.ingest import attach_staging
+from cin_pipeline.ingest.schema import TABLE_COLUMNS
+from cin_pipeline.lcd import build_lcd
 from cin_pipeline.ees.rows import build_ees
 from cin_pipeline.ees.store import store_publication
 from cin_pipeline.publish.release import publish_release
@@ -31,9 +35,6 @@ def stage_synthetic_year(con, year: int, replicates_per_la: int = 1000) -> int:
     NFA referral followed by a re-referral that is assessed and closed, a case assessed not in
     need, a new referral awaiting assessment). 1000 per LA is about national volume (612,000
     referrals a year). Returns the number of episodes."""
-    from cin_pipeline import reference
-    from cin_pipeline.ingest.staging import TABLE_COLUMNS
-
     con.execute("CREATE SCHEMA IF NOT EXISTS clean")
     for table, cols in TABLE_COLUMNS.items():
         con.execute(f"DROP VIEW IF EXISTS clean.{table}")
@@ -92,12 +93,8 @@ def run_publication_bench(warehouse: str | Path, year: int, staging_dir: str | P
     con = duckdb.connect(str(warehouse))
     try:
         if staging_dir.is_dir():
-            from cin_pipeline.ops.warehouse import attach_staging
-
-            step("attach_staging", lambda: attach_staging(con, staging_dir) or 0)
+            step("attach_staging", lambda: sum(attach_staging(con, staging_dir).values()))
         if rebuild_lcd:
-            from cin_pipeline.lcd import build_lcd
-
             step("lcd", lambda: sum(build_lcd(con)["rows"].values()))
         outputs = {}
         for spec in all_tables():
@@ -120,7 +117,7 @@ def run_publication_bench(warehouse: str | Path, year: int, staging_dir: str | P
 
 
 if __name__ == "__main__":  # pragma: no cover
-    # python -m cin_pipeline.publish.bench <warehouse> <year> [--synthetic N]
+    # python -m cin_pipeline.bench.publish <warehouse> <year> [--synthetic N]
     wh, yr = sys.argv[1], int(sys.argv[2])
     if "--synthetic" in sys.argv:
         n = int(sys.argv[sys.argv.index("--synthetic") + 1])

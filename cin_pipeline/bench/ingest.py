@@ -12,7 +12,7 @@ Each row reports wall seconds, children/second, MB/second, CPU seconds of the wo
 children per CPU second (robust when other work shares the machine), CPU milliseconds per file
 (with many small files: the fixed cost of one ingest), and memory: the peak of the summed
 resident memory of this process and its children (sampled every 50 ms) and the largest
-single worker's peak RSS. Run with ``python -m cin_pipeline.ingest.bench <returns_dir>``.
+single worker's peak RSS. Run with ``python -m cin_pipeline.bench.ingest <returns_dir>``.
 """
 
 from __future__ import annotations
@@ -28,13 +28,12 @@ from pathlib import Path
 
 from lxml import etree
 
-from cin_pipeline.memory import PeakMemory as _PeakMemory
+from cin_pipeline.bench.memory import PeakMemory
+from cin_pipeline.ingest import ingest_file
 
 
 def _ingest_one(args) -> tuple[int, int]:
     path, staging_dir = args
-    from cin_pipeline.ingest.staging import ingest_file
-
     res = ingest_file(path, staging_dir, threads=1)
     return res.rows["child"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
@@ -67,7 +66,7 @@ def _children_cpu() -> float:
 def _run(stage: str, func, jobs, workers: int, n_bytes: int) -> dict:
     cpu0 = _children_cpu()
     t0 = time.perf_counter()
-    with _PeakMemory() as mem:
+    with PeakMemory() as mem:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(func, jobs, chunksize=1))
     seconds = time.perf_counter() - t0

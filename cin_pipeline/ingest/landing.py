@@ -1,116 +1,36 @@
 """Landing-folder helpers shared by the ``census_return`` asset and the ``landing_sensor``.
 
-No Dagster here (so the process pool that ingests many LA-years imports only the ingest library).
-The ingest/audit names come from :mod:`cin_pipeline.ingest`; where one is not there (yet), a thin
-local fallback with the same signature is used, so the Dagster layer keeps working.
+No Dagster here (so the process pool that ingests many LA-years imports only the ingest library):
+locating the return of an LA-year, the unit of work :func:`ingest_one` (ingest, or quarantine a
+file that cannot be ingested, and record the submission in the audit trail), running it over a
+process pool (:func:`ingest_many`), and the sensor's scan of the landing folder.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import hashlib
-import json
+import multiprocessing as mp
 import os
-import shutil
 import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-
-# ------------------------------------------------------------------ ingest library adapters
-def _ingest_attr(name: str):
-    import importlib
-
-    for module in ("cin_pipeline.ingest", "cin_pipeline.ingest.audit", "cin_pipeline.ingest.staging",
-                   "cin_pipeline.ingest.parse"):
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
-        if hasattr(mod, name):
-            return getattr(mod, name)
-    return None
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    fn = _ingest_attr("file_sha256")
-    if fn is not None:
-        return fn(path)
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def read_header(path: str | os.PathLike):
-    """``cin_pipeline.ingest.read_header``: raises ``CensusFileError`` for a hostile/unusable file."""
-    return _ingest_attr("read_header")(path)
-
-
-def census_file_error():
-    return _ingest_attr("CensusFileError")
-
-
-def record_submission(audit_dir, path, sha256, year, la, status, detail="") -> None:
-    fn = _ingest_attr("record_submission")
-    sha256 = sha256 or ""
-    if fn is not None:
-        fn(audit_dir, path, sha256, year, la, status, detail)
-        return
-    now = _dt.datetime.now(_dt.timezone.utc)
-    folder = Path(audit_dir) / "submissions"
-    folder.mkdir(parents=True, exist_ok=True)
-    rec = {"path": str(path), "file_name": Path(path).name, "sha256": sha256, "year": year, "la": la,
-           "status": status, "detail": detail, "recorded_at": now.isoformat()}
-    name = f"{now:%Y%m%dT%H%M%S%f}_{(sha256 or 'nohash')[:12]}_{status}.json"
-    (folder / name).write_text(json.dumps(rec, indent=1))
-
+from cin_pipeline.ingest.audit import file_sha256, read_submissions, record_submission
+from cin_pipeline.ingest.parse import CensusFileError, read_header
+from cin_pipeline.ingest.quarantine import quarantine
+from cin_pipeline.ingest.staging import ingest_file
 
 INGESTED = ("ingested", "ingested_with_errors")
+"""Audit statuses of a version that made it to staging (``is_known_version(..., INGESTED)``)."""
 
 
-def is_known_version(audit_dir, sha256: str) -> bool:
-    """True if this exact content was ingested before (any LA-year)."""
-    fn = _ingest_attr("is_known_version")
-    if fn is not None:
-        return bool(fn(audit_dir, sha256, INGESTED))
-    folder = Path(audit_dir) / "submissions"
-    return folder.exists() and any(
-        (r := json.loads(p.read_text())).get("sha256") == sha256 and r.get("status") in INGESTED
-        for p in folder.glob("*.json"))
-
-
-def latest_ingested_sha(audit_dir, year: int, la: str) -> str | None:
+def latest_ingested_sha(audit_dir: str | os.PathLike, year: int, la: str) -> str | None:
     """SHA-256 of the version of (year, la) now in staging (the last one ingested), if any."""
-    fn = _ingest_attr("read_submissions")
-    if fn is not None:
-        records = fn(audit_dir)
-    else:
-        folder = Path(audit_dir) / "submissions"
-        records = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))] if folder.exists() else []
     latest = None
-    for r in records:  # oldest first
+    for r in read_submissions(audit_dir):  # oldest first
         if r.get("status") in INGESTED and str(r.get("la")) == str(la) and str(r.get("year")) == str(year):
             latest = r.get("sha256")
     return latest
-
-
-def quarantine(path, reason_code: str, message: str, quarantine_dir, line: int | None = None) -> Path:
-    """Set the file aside byte for byte with a reason file (the ingest library moves it)."""
-    fn = _ingest_attr("quarantine")
-    if fn is not None:
-        try:
-            return Path(fn(path, reason_code, message, quarantine_dir, line))
-        except TypeError:  # older signature without ``line``
-            return Path(fn(path, reason_code, message, quarantine_dir))
-    now = _dt.datetime.now(_dt.timezone.utc)
-    dest_dir = Path(quarantine_dir) / f"{now:%Y%m%dT%H%M%S%f}_{Path(path).stem}"
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    dest = dest_dir / Path(path).name
-    shutil.copy2(path, dest)  # byte for byte; the landing copy stays where the LA put it
-    (dest_dir / "reason.txt").write_text(f"{reason_code}\n{message}\n")
-    return dest
 
 
 # ------------------------------------------------------------------ locating a return
@@ -189,21 +109,19 @@ def ingest_one(key: str, year: int, la: str, path: str | None, staging_dir: str,
                        message=f"No landing file for LA {la}, year {year}: expected "
                                f"<landing>/{year}/{la}.xml or a file whose header says "
                                f"LEA {la}, Year {year}. Put the return in the landing folder.")
-    ingest_file = _ingest_attr("ingest_file")
-    CensusFileError = census_file_error()
     sha = None
     try:
         sha = file_sha256(path)
         res = ingest_file(path, staging_dir, expected_year=year, expected_la=la,
                           source_name=Path(path).name, sha256=sha, threads=threads)
-    except Exception as exc:  # noqa: BLE001 - classified below
-        if CensusFileError is not None and isinstance(exc, CensusFileError):
-            record_submission(audit_dir, path, sha, year, la, "quarantined",
-                              f"[{exc.reason_code}] line {exc.line}: {exc.message}")
-            dest = quarantine(path, exc.reason_code, exc.message, quarantine_dir, exc.line)
-            return Outcome(key, year, la, str(path), False, sha256=sha, reason_code=exc.reason_code,
-                           message=exc.message, line=exc.line, quarantined_to=str(dest))
-        record_submission(audit_dir, path, sha, year, la, "failed", repr(exc))
+    except CensusFileError as exc:
+        record_submission(audit_dir, path, sha or "", year, la, "quarantined",
+                          f"[{exc.reason_code}] line {exc.line}: {exc.message}")
+        dest = quarantine(path, exc.reason_code, exc.message, quarantine_dir, exc.line)
+        return Outcome(key, year, la, str(path), False, sha256=sha, reason_code=exc.reason_code,
+                       message=exc.message, line=exc.line, quarantined_to=str(dest))
+    except Exception as exc:  # noqa: BLE001 - any other failure is recorded, not raised
+        record_submission(audit_dir, path, sha or "", year, la, "failed", repr(exc))
         return Outcome(key, year, la, str(path), False, sha256=sha, reason_code="internal_error",
                        message=f"{exc!r}\n{traceback.format_exc()}")
     status = "ingested_with_errors" if res.findings.get("error", 0) else "ingested"
@@ -233,9 +151,6 @@ def ingest_many(tasks: list[tuple], workers: int = 2, on_done=None) -> list[Outc
                 on_done(o)
             out.append(o)
         return out
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
     out = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
         # one DuckDB thread per worker: the pool itself is the parallelism

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cin_pipeline.cli import main
-from cin_pipeline.ops import compare as cmp
+from cin_pipeline.cli import compare as cmp
 from cin_pipeline.ees.rows import build_rows
 from cin_pipeline.ees.store import store_publication
 from cin_pipeline.tables import get
@@ -127,7 +127,7 @@ def test_referrals_counted_in_the_return_of_their_year(tmp_path):
     previous referral of the 12-month look-back."""
     from datetime import date as d
 
-    from cin_pipeline.ingest.staging import TABLE_COLUMNS
+    from cin_pipeline.ingest.schema import TABLE_COLUMNS
     from cin_pipeline.lcd import build_lcd
     from cin_pipeline.ees.rows import build_ees
 
