@@ -131,3 +131,18 @@ def test_secondary_suppression_flags_recoverable_cell():
     assert not r.passed and "c recoverable as 500" in r.message
     r = disclosure.secondary_suppression(text, "t", percents=[("N_percent", "M", "N")])
     assert not r.passed and "Darlington (841) N_percent" in r.message
+
+
+def test_a_wrong_percentage_is_named_not_a_crash(pub):
+    """A planted wrong percentage is reported with the expected value (exact rounding of NumPy
+    values), on an LA row and on the national row."""
+    d3 = pub["d3"].copy()
+    la = d3.index[(d3["geographic_level"] == "Local authority") & (d3["CPP_start"] == "40")][0]
+    d3.loc[la, ["CPP_subsequent", "CPP_subsequent_percent"]] = ["10", "30"]
+    nat = d3.index[(d3["geographic_level"] == "National") & (d3["time_period"] == "2024")][0]
+    d3.loc[nat, "CPP_subsequent_percent"] = "99.9"
+    r = cross.percentages_consistent(d3, "d3", [("CPP_subsequent_percent", "CPP_subsequent", "CPP_start", 1)])
+    assert not r.passed
+    found = {(d["geography"].split(" (")[0], str(d["expected"])) for d in r.details}
+    assert any(exp == "25.0" for _, exp in found), r.details
+    assert any(g == "England" for g, _ in found), r.details

@@ -9,15 +9,20 @@ from fractions import Fraction
 import numpy as np
 
 def round_half_up(value: int | Fraction | float, dp: int = 0) -> Decimal:
-    """Round half-up exactly (floats go through their shortest repr)."""
+    """Round half-up exactly (floats, NumPy's included, go through their shortest repr)."""
     if isinstance(value, Fraction):
         scaled = value * (10 ** dp)
         q, r = divmod(scaled.numerator, scaled.denominator)
         if 2 * r >= scaled.denominator:
             q += 1
         return Decimal(q).scaleb(-dp)
-    return Decimal(repr(value) if isinstance(value, float) else value).quantize(
-        Decimal(1).scaleb(-dp), rounding=ROUND_HALF_UP)
+    if isinstance(value, (float, np.floating)):
+        exact = Decimal(repr(float(value)))  # shortest repr, also for NumPy floats
+    elif isinstance(value, np.integer):
+        exact = Decimal(int(value))
+    else:
+        exact = Decimal(value)
+    return exact.quantize(Decimal(1).scaleb(-dp), rounding=ROUND_HALF_UP)
 
 
 def round_to_10(n: int) -> int:
