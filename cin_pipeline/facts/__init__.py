@@ -44,6 +44,20 @@ FACTOR_GROUP_LABELS: tuple[str, ...] = tuple(label for label, _ in FACTOR_GROUPS
 FACTOR_GROUP_FIRST_YEAR: tuple[tuple[str, int], ...] = (("Child criminal exploitation", 2022),)
 """Groups whose codes were first collected in a later year ("x" before)."""
 
+# Major ethnic groups as DfE publishes them: (group, census codes). Refused and not yet obtained
+# are "Unknown".
+ETHNIC_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("White", ("WBRI", "WIRI", "WIRT", "WOTH", "WROM")),
+    ("Mixed", ("MWBC", "MWBA", "MWAS", "MOTH")),
+    ("Asian or Asian British", ("AIND", "APKN", "ABAN", "AOTH")),
+    ("Black or Black British", ("BCRB", "BAFR", "BOTH")),
+    ("Other ethnic groups", ("CHNE", "OOTH")),
+    ("Unknown", ("REFU", "NOBT")),
+)
+AGE_BANDS = ("Unborn", "Under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over")
+"""Age bands at 31 March as DfE publishes them (``facts.child.age_band``; ``Unknown`` when
+neither a date of birth nor an expected one is recorded)."""
+
 LCD_TABLES = ("referral", "referral_factor", "episode")
 
 
@@ -52,17 +66,17 @@ def _sql(name: str) -> str:
     return (_HERE / name).read_text(encoding="utf-8")
 
 
-def _factor_group_view() -> str:
-    rows = ", ".join(f"({literal(code)}, {literal(label)})" for label, codes in FACTOR_GROUPS
-                     for code in codes)
-    return ("CREATE OR REPLACE VIEW facts.factor_group AS "
-            f"SELECT * FROM (VALUES {rows}) AS t(factor, factor_group)")
+def _code_view(name: str, groups, code: str, group: str) -> str:
+    rows = ", ".join(f"({literal(c)}, {literal(label)})" for label, codes in groups for c in codes)
+    return f"CREATE OR REPLACE VIEW facts.{name} AS SELECT * FROM (VALUES {rows}) AS t({code}, {group})"
 
 
 def build(con) -> None:
     """Create or replace the ``facts`` views on ``con`` (``clean`` must be attached). The views
     over the LCD are created when ``lcd.*`` exists (the LCD asset builds it)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS facts")
+    con.execute(_code_view("factor_group", FACTOR_GROUPS, "factor", "factor_group"))
+    con.execute(_code_view("ethnic_group", ETHNIC_GROUPS, "ethnicity", "ethnic_group"))
     con.execute(_sql("census.sql"))
-    con.execute(_factor_group_view())
     if all(has_relation(con, "lcd", t) for t in LCD_TABLES):
         con.execute(_sql("lcd.sql"))

@@ -46,7 +46,7 @@ SELECT *,
        NOT nfa AND NOT not_in_need AS of_need,
        referral_date <= year_end AND (closure_date IS NULL OR closure_date >= year_start) AS anypoint,
        referral_date BETWEEN year_start AND year_end AS started,
-       closure_date BETWEEN year_start AND year_end AND referral_date <= year_end AS ended,
+       coalesce(closure_date BETWEEN year_start AND year_end, false) AND referral_date <= year_end AS ended,
        referral_date <= year_end AND (closure_date IS NULL OR closure_date > year_end) AS open_at31
 FROM ep;
 
@@ -58,7 +58,7 @@ SELECT * FROM facts.episode WHERE of_need;
 CREATE OR REPLACE VIEW facts.assessment AS
 SELECT a.year, a.la, a.child_id, a.episode_seq, a.assessment_seq, a.start_date, a.authorisation_date,
        a.start_date IS NOT NULL AND a.start_date <= make_date(a.year, 3, 31) AS started_by_31march,
-       a.authorisation_date BETWEEN make_date(a.year - 1, 4, 1) AND make_date(a.year, 3, 31)
+       coalesce(a.authorisation_date BETWEEN make_date(a.year - 1, 4, 1) AND make_date(a.year, 3, 31), false)
            AS completed_in_year,
        CASE WHEN a.authorisation_date >= a.start_date
             THEN facts.working_days(a.start_date, a.authorisation_date) END AS working_days
@@ -76,8 +76,8 @@ WHERE a.completed_in_year AND f.factor <> '21';
 -- Section 47 enquiries of the return: started in the year, and with an ICPC held in the year.
 CREATE OR REPLACE VIEW facts.section47 AS
 SELECT year, la, child_id, episode_seq, s47_seq, start_date, icpc_date,
-       start_date BETWEEN make_date(year - 1, 4, 1) AND make_date(year, 3, 31) AS started_in_year,
-       icpc_date  BETWEEN make_date(year - 1, 4, 1) AND make_date(year, 3, 31) AS icpc_in_year
+       coalesce(start_date BETWEEN make_date(year - 1, 4, 1) AND make_date(year, 3, 31), false) AS started_in_year,
+       coalesce(icpc_date BETWEEN make_date(year - 1, 4, 1) AND make_date(year, 3, 31), false) AS icpc_in_year
 FROM clean.section47;
 
 -- Initial child protection conferences held in the year (recorded on a section 47), with the
@@ -90,13 +90,68 @@ FROM facts.section47
 WHERE icpc_in_year;
 
 -- Child protection plans of the return: starting, ending and open at 31 March, with the
--- categories of abuse at the start and latest.
+-- categories of abuse at the start and latest, how long the plan had lasted (calendar days from
+-- its start to its end, or to 31 March when open) and its reviews in the return.
 CREATE OR REPLACE VIEW facts.cpp AS
-SELECT year, la, child_id, episode_seq, cpp_seq, start_date, end_date, initial_category,
-       latest_category, coalesce(number_of_previous_cpp, 0) AS previous_plans,
-       make_date(year, 3, 31) AS year_end,
-       start_date BETWEEN make_date(year - 1, 4, 1) AND make_date(year, 3, 31) AS started_in_year,
-       end_date BETWEEN make_date(year - 1, 4, 1) AND make_date(year, 3, 31) AS ended_in_year,
-       start_date <= make_date(year, 3, 31)
-           AND (end_date IS NULL OR end_date > make_date(year, 3, 31)) AS open_at31
-FROM clean.cpp;
+WITH reviews AS (
+    SELECT year, la, child_id, episode_seq, cpp_seq, count(*) AS reviews
+    FROM clean.cpp_review GROUP BY ALL
+)
+SELECT c.year, c.la, c.child_id, c.episode_seq, c.cpp_seq, c.start_date, c.end_date,
+       c.initial_category, c.latest_category, coalesce(c.number_of_previous_cpp, 0) AS previous_plans,
+       make_date(c.year, 3, 31) AS year_end,
+       coalesce(c.start_date BETWEEN make_date(c.year - 1, 4, 1) AND make_date(c.year, 3, 31), false) AS started_in_year,
+       coalesce(c.end_date BETWEEN make_date(c.year - 1, 4, 1) AND make_date(c.year, 3, 31), false) AS ended_in_year,
+       c.start_date <= make_date(c.year, 3, 31)
+           AND (c.end_date IS NULL OR c.end_date > make_date(c.year, 3, 31)) AS open_at31,
+       CASE WHEN c.end_date <= make_date(c.year, 3, 31) THEN c.end_date - c.start_date
+            ELSE make_date(c.year, 3, 31) - c.start_date END AS days_open,
+       coalesce(r.reviews, 0) AS reviews
+FROM clean.cpp c
+LEFT JOIN reviews r USING (year, la, child_id, episode_seq, cpp_seq);
+
+-- Reviews of child protection plans, each with the date it follows (the plan's start for the
+-- first review, else the previous review): the basis of review timeliness.
+CREATE OR REPLACE VIEW facts.cpp_review AS
+SELECT r.year, r.la, r.child_id, r.episode_seq, r.cpp_seq, r.review_seq, r.review_date,
+       coalesce(lag(r.review_date) OVER w, c.start_date) AS follows_date,
+       row_number() OVER w = 1 AS first_review
+FROM clean.cpp_review r
+JOIN clean.cpp c USING (year, la, child_id, episode_seq, cpp_seq)
+WINDOW w AS (PARTITION BY r.year, r.la, r.child_id, r.episode_seq, r.cpp_seq ORDER BY r.review_date, r.review_seq);
+
+-- Each child of the return and their characteristics at 31 March: sex (M/F/U), age in whole
+-- years and age band (unborn: no date of birth and an expected one, or born after 31 March),
+-- ethnicity and its major group (facts.ethnic_group), and whether any disability is recorded.
+CREATE OR REPLACE VIEW facts.child AS
+WITH disabled AS (
+    SELECT DISTINCT year, la, child_id FROM clean.disability
+    WHERE disability IS NOT NULL AND disability <> 'NONE'
+),
+aged AS (
+    SELECT c.year, c.la, c.child_id, c.sex, c.ethnicity, c.birth_date, c.expected_birth_date,
+           make_date(c.year, 3, 31) AS year_end,
+           CASE WHEN c.birth_date IS NOT NULL AND c.birth_date <= make_date(c.year, 3, 31)
+                THEN c.year - year(c.birth_date)
+                     - CASE WHEN month(c.birth_date) > 3 THEN 1 ELSE 0 END END AS age
+    FROM clean.child c
+)
+SELECT a.year, a.la, a.child_id, coalesce(a.sex, 'U') AS sex, a.age,
+       CASE WHEN a.age IS NULL AND (a.expected_birth_date IS NOT NULL OR a.birth_date > a.year_end)
+                THEN 'Unborn'
+            WHEN a.age IS NULL THEN 'Unknown'
+            WHEN a.age < 1 THEN 'Under 1'
+            WHEN a.age <= 4 THEN '1 to 4'
+            WHEN a.age <= 9 THEN '5 to 9'
+            WHEN a.age <= 15 THEN '10 to 15'
+            ELSE '16 and over' END AS age_band,
+       a.ethnicity, coalesce(g.ethnic_group, 'Unknown') AS ethnic_group,
+       d.child_id IS NOT NULL AS disabled
+FROM aged a
+LEFT JOIN facts.ethnic_group g USING (ethnicity)
+LEFT JOIN disabled d USING (year, la, child_id);
+
+-- Each disability recorded for a child of the return (NONE left out).
+CREATE OR REPLACE VIEW facts.child_disability AS
+SELECT DISTINCT year, la, child_id, disability FROM clean.disability
+WHERE disability IS NOT NULL AND disability <> 'NONE';

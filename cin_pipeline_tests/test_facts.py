@@ -1,0 +1,101 @@
+"""The facts layer on hand-made ``clean.*`` rows: each view's definition, computed by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from cin_pipeline import facts
+from cin_pipeline.ingest.schema import TABLE_COLUMNS
+
+
+def _insert(con, table: str, rows: list[dict]) -> None:
+    cols = [c for c, _ in TABLE_COLUMNS[table]]
+    for r in rows:
+        con.execute(f"INSERT INTO clean.{table} VALUES ({', '.join('?' for _ in cols)})",
+                    [r.get(c) for c in cols])
+
+
+@pytest.fixture
+def con():
+    c = duckdb.connect()
+    c.execute("CREATE SCHEMA clean")
+    for table, cols in TABLE_COLUMNS.items():
+        c.execute(f"CREATE TABLE clean.{table} (" + ", ".join(f"{n} {t}" for n, t in cols) + ")")
+    base = {"year": 2024, "la": "330"}
+    _insert(c, "header", [base])
+    _insert(c, "child", [
+        {**base, "child_id": "A", "birth_date": date(2023, 4, 1), "sex": "F", "ethnicity": "WBRI"},
+        {**base, "child_id": "B", "birth_date": date(2020, 3, 31), "sex": "M", "ethnicity": "BAFR"},
+        {**base, "child_id": "C", "birth_date": date(2019, 4, 1), "sex": "M", "ethnicity": "REFU"},
+        {**base, "child_id": "D", "expected_birth_date": date(2024, 6, 1), "ethnicity": "CHNE"},
+        {**base, "child_id": "E", "birth_date": date(2006, 3, 1), "sex": "F", "ethnicity": "MWAS"},
+    ])
+    _insert(c, "disability", [{**base, "child_id": "A", "disability": "NONE"},
+                              {**base, "child_id": "B", "disability": "AUT"},
+                              {**base, "child_id": "B", "disability": "LD"}])
+    _insert(c, "episode", [
+        {**base, "child_id": "A", "episode_seq": 1, "referral_date": date(2023, 6, 1), "referral_nfa": False},
+        {**base, "child_id": "B", "episode_seq": 1, "referral_date": date(2023, 5, 1),
+         "closure_date": date(2023, 8, 1), "reason_for_closure": "RC8", "referral_nfa": False},
+        {**base, "child_id": "C", "episode_seq": 1, "referral_date": date(2022, 1, 10),
+         "closure_date": date(2023, 4, 1), "reason_for_closure": "RC1", "referral_nfa": False},
+        {**base, "child_id": "E", "episode_seq": 1, "referral_date": date(2024, 2, 1), "referral_nfa": True,
+         "closure_date": date(2024, 2, 1), "reason_for_closure": "RC8"},
+    ])
+    _insert(c, "assessment", [
+        {**base, "child_id": "A", "episode_seq": 1, "assessment_seq": 1, "start_date": date(2023, 6, 2),
+         "authorisation_date": date(2023, 6, 16)},
+        {**base, "child_id": "B", "episode_seq": 1, "assessment_seq": 1, "start_date": date(2023, 5, 2),
+         "authorisation_date": date(2023, 5, 30)},
+    ])
+    _insert(c, "cpp", [{**base, "child_id": "A", "episode_seq": 1, "cpp_seq": 1,
+                        "start_date": date(2023, 7, 1), "initial_category": "NEG"}])
+    _insert(c, "cpp_review", [
+        {**base, "child_id": "A", "episode_seq": 1, "cpp_seq": 1, "review_seq": 1, "review_date": date(2023, 9, 20)},
+        {**base, "child_id": "A", "episode_seq": 1, "cpp_seq": 1, "review_seq": 2, "review_date": date(2024, 3, 1)},
+    ])
+    facts.build(c)
+    yield c
+    c.close()
+
+
+def test_child_characteristics_at_31_march(con):
+    rows = {r[0]: r[1:] for r in con.execute(
+        "SELECT child_id, sex, age, age_band, ethnic_group, disabled FROM facts.child ORDER BY 1").fetchall()}
+    assert rows["A"] == ("F", 0, "Under 1", "White", False)       # NONE is no disability
+    assert rows["B"] == ("M", 4, "1 to 4", "Black or Black British", True)
+    assert rows["C"] == ("M", 4, "1 to 4", "Unknown", False)      # 5 on 1 April: still 4
+    assert rows["D"] == ("U", None, "Unborn", "Other ethnic groups", False)
+    assert rows["E"] == ("F", 18, "16 and over", "Mixed", False)
+    assert con.execute("SELECT count(*) FROM facts.child_disability").fetchone()[0] == 2
+
+
+def test_episodes_of_need(con):
+    rows = {r[0]: r[1:] for r in con.execute(
+        "SELECT child_id, of_need, not_in_need, anypoint, started, ended, open_at31 FROM facts.episode").fetchall()}
+    assert rows["A"] == (True, False, True, True, False, True)
+    assert rows["B"] == (False, True, True, True, True, False)   # assessed, closed RC8, nothing else
+    assert rows["C"] == (True, False, True, False, True, False)  # open across 1 April, closed 1 April 2023
+    assert rows["E"][0] is False                                  # NFA
+    assert con.execute("SELECT count(*) FROM facts.episode_of_need").fetchone()[0] == 2
+
+
+def test_assessments_and_plans(con):
+    wd = dict(con.execute("SELECT child_id, working_days FROM facts.assessment").fetchall())
+    assert wd == {"A": 10, "B": 20}  # Fri 2 June -> Fri 16 June; Tue 2 May -> Tue 30 May
+    plan = con.execute("SELECT started_in_year, open_at31, days_open, reviews FROM facts.cpp").fetchone()
+    assert plan == (True, True, (date(2024, 3, 31) - date(2023, 7, 1)).days, 2)
+    reviews = con.execute("SELECT review_seq, follows_date, first_review FROM facts.cpp_review "
+                          "ORDER BY review_seq").fetchall()
+    assert reviews == [(1, date(2023, 7, 1), True), (2, date(2023, 9, 20), False)]
+
+
+def test_lcd_facts_wait_for_the_lcd(con):
+    """Without ``lcd.*`` the census facts exist and the LCD ones do not (yet)."""
+    names = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'facts'").fetchall()}
+    assert {"episode", "child", "cpp", "icpc", "la_year"} <= names
+    assert "referral" not in names
