@@ -81,12 +81,13 @@ def test_release_folder_contents(tmp_path, warehouse):
     con = duckdb.connect(str(warehouse))
     outs = {s.table_id: build_ees(con, s, 2024) for s in tables_for_release("children-in-need")}
     con.close()
-    assert len(outs) == 6 and all(o.spec.release is release("children-in-need") for o in outs.values())
+    assert outs and all(o.spec.release is release("children-in-need") for o in outs.values())
     folder, info = publish_release(tmp_path, release("children-in-need"), 2024, outs, data_docs=False)
     assert folder == tmp_path / "children-in-need" / "2024"
     names = sorted(p.name for p in (folder / "data").iterdir())
     assert "b1_children_in_need_2013_to_2024.csv" in names
-    assert "b1_children_in_need_2013_to_2024.meta.csv" in names and len(names) == 12
+    assert "b1_children_in_need_2013_to_2024.meta.csv" in names
+    assert names == sorted(n for o in outs.values() for n in (o.file_name, o.meta_file_name))
     text = (folder / "data" / "b1_children_in_need_2013_to_2024.csv").read_text()
     assert text.startswith("time_period,time_identifier,geographic_level,country_code,country_name,"
                            "region_code,region_name,old_la_code,new_la_code,la_name,category,")

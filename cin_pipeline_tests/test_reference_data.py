@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 
 from cin_pipeline import reference as ref
+from cin_pipeline.cli import reference as cli_reference
+from cin_pipeline.cli.reference import published_datasets
 from cin_pipeline.reference import build
 from cin_pipeline.reference.measures import FACTOR_MEASURE_CODES, MEASURES
 
@@ -22,7 +24,7 @@ EXPECTED_LA_COUNTS = {**{y: 152 for y in range(2013, 2020)}, 2020: 151, 2021: 15
 
 @pytest.fixture(scope="module")
 def published(shared_dir):
-    return build.Published(shared_dir / "reference" / "published")
+    return build.Published(shared_dir / "reference" / "published", published_datasets())
 
 
 def _la_rows(pub: build.Published, ds: str) -> pd.DataFrame:
@@ -212,6 +214,6 @@ def test_national_published_matches_files(published):
 
 # ----------------------------------------------------------------------------- derivation
 def test_committed_csvs_are_the_build_output(shared_dir, tmp_path):
-    build.main([str(shared_dir / "reference" / "published"), "--out", str(tmp_path)])
+    assert cli_reference.run(shared_dir / "reference" / "published", tmp_path) == 0
     for name in ("la_lookup", "population_0_17", "la_year_status", "national_published", "calibration_la_year"):
         assert filecmp.cmp(tmp_path / f"{name}.csv", ref.REFERENCE_DIR / f"{name}.csv", shallow=False), name
