@@ -99,3 +99,37 @@ def test_lcd_facts_wait_for_the_lcd(con):
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'facts'").fetchall()}
     assert {"episode", "child", "cpp", "icpc", "la_year"} <= names
     assert "referral" not in names
+
+
+def test_awaiting_assessment_looks_back_through_earlier_returns():
+    """B1 Awaiting_assessment reads an episode's assessments from every return (the LCD): X was
+    assessed in the 2023 return and is still open in 2024, whose return has no assessment for
+    it; Y was referred in late March 2024 and not yet assessed; Z's episode began before the
+    LA's first staged census, so it is taken to have been assessed then."""
+    from cin_pipeline.ees.rows import run_query
+    from cin_pipeline.lcd import build_lcd
+    from cin_pipeline.tables import get
+
+    c = duckdb.connect()
+    c.execute("CREATE SCHEMA clean")
+    for table, cols in TABLE_COLUMNS.items():
+        c.execute(f"CREATE TABLE clean.{table} (" + ", ".join(f"{n} {t}" for n, t in cols) + ")")
+    for year in (2023, 2024):
+        base = {"year": year, "la": "330"}
+        _insert(c, "header", [{**base, "reference_date": date(year, 3, 31)}])
+        kids = ["X", "Z"] + (["Y"] if year == 2024 else [])
+        _insert(c, "child", [{**base, "child_id": k, "birth_date": date(2015, 1, 1), "sex": "F"} for k in kids])
+        _insert(c, "episode", [
+            {**base, "child_id": "X", "episode_seq": 1, "referral_date": date(2023, 1, 10), "referral_nfa": False},
+            {**base, "child_id": "Z", "episode_seq": 1, "referral_date": date(2021, 6, 1), "referral_nfa": False},
+        ] + ([{**base, "child_id": "Y", "episode_seq": 1, "referral_date": date(2024, 3, 25),
+               "referral_nfa": False}] if year == 2024 else []))
+    _insert(c, "assessment", [{"year": 2023, "la": "330", "child_id": "X", "episode_seq": 1, "assessment_seq": 1,
+                               "start_date": date(2023, 1, 12), "authorisation_date": date(2023, 2, 20)}])
+    build_lcd(c)
+    counts, _ = run_query(c, get("children_in_need.b1"))
+    got = dict(zip(counts["year"], counts["Awaiting_assessment"]))
+    assert got == {2023: 0, 2024: 1}
+    at31 = dict(zip(counts["year"], counts["At31_episodes"]))
+    assert at31 == {2023: 2, 2024: 3}
+    c.close()

@@ -118,7 +118,7 @@ def test_contract_columns(lcd):
     cols = [r[0] for r in con.execute("DESCRIBE lcd.referral").fetchall()]
     assert cols == [
         "la", "child_id", "referral_date", "year", "referral_source", "primary_need",
-        "referral_nfa", "closure_date", "reason_for_closure", "assessed", "assessed_not_in_need",
+        "referral_nfa", "closure_date", "reason_for_closure", "assessed", "first_assessment_start", "assessed_not_in_need",
         "in_need", "had_s47", "had_icpc", "had_cpp", "highest_level", "highest_level_label",
         "previous_referral_date", "days_since_previous", "rereferral_12m", "rereferral_3y",
         "rereferral_5y", "next_referral_date", "later_rereferred_12m", "referral_type",

@@ -21,3 +21,14 @@ SELECT DISTINCT r.year, r.la, r.child_id, r.referral_date, r.referral_type, r.re
 FROM facts.referral r
 JOIN lcd.referral_factor f USING (la, child_id, referral_date)
 JOIN facts.factor_group g ON g.factor = f.factor;
+
+-- Each referral's assessments across the LA's returns: the earliest assessment start in any
+-- staged return (an assessment completed in an earlier year is only in that year's return), and
+-- whether the staged returns cover the referral's whole life: referred on or after 1 April of
+-- the year before the LA's first staged census year (an episode open from before then is taken
+-- to have been assessed in a return that is not staged).
+CREATE OR REPLACE VIEW facts.referral_assessment AS
+SELECT r.la, r.child_id, r.referral_date, r.first_assessment_start,
+       r.referral_date >= make_date(f.first_year - 1, 4, 1) AS history_complete
+FROM lcd.referral AS r
+JOIN (SELECT la, min(year) AS first_year FROM clean.header GROUP BY la) AS f USING (la);

@@ -3,7 +3,8 @@
 -- (a referral date is mandatory; the validator reports its absence as an error anyway).
 CREATE OR REPLACE TEMP TABLE _lcd_ep AS
 WITH a AS (
-    SELECT la, child_id, year, episode_seq, count(*) AS n_assessments
+    SELECT la, child_id, year, episode_seq, count(*) AS n_assessments,
+           min(start_date) AS first_assessment_start
     FROM {src}.assessment GROUP BY ALL
 ), p AS (
     SELECT la, child_id, year, episode_seq, count(*) AS n_plans
@@ -19,7 +20,7 @@ SELECT
     e.la, e.child_id, e.year, e.episode_seq, e.referral_date,
     e.referral_source, e.primary_need, e.closure_date, e.reason_for_closure,
     coalesce(e.referral_nfa, false) AS referral_nfa,
-    coalesce(a.n_assessments, 0) > 0 AS assessed,
+    coalesce(a.n_assessments, 0) > 0 AS assessed, a.first_assessment_start,
     coalesce(p.n_plans, 0) > 0 AS had_plan,
     coalesce(s.n_s47, 0) > 0 AS had_s47,
     (e.icpc_date IS NOT NULL OR coalesce(s.n_icpc, 0) > 0) AS had_icpc,

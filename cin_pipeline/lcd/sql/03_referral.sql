@@ -9,7 +9,8 @@ WITH latest AS (
 ), acc AS (
     SELECT la, child_id, referral_date,
            min(year) AS first_year, max(year) AS last_year,
-           bool_or(assessed) AS assessed, bool_or(had_plan) AS had_plan,
+           bool_or(assessed) AS assessed, min(first_assessment_start) AS first_assessment_start,
+           bool_or(had_plan) AS had_plan,
            bool_or(had_s47) AS had_s47, bool_or(had_icpc) AS had_icpc, bool_or(had_cpp) AS had_cpp
     FROM _lcd_ep GROUP BY ALL
 ), outcome AS (
@@ -17,7 +18,8 @@ WITH latest AS (
         l.la, l.child_id, l.referral_date,
         CAST(year(l.referral_date) + CASE WHEN month(l.referral_date) >= 4 THEN 1 ELSE 0 END AS INTEGER) AS year,
         l.referral_source, l.primary_need, l.referral_nfa, l.closure_date, l.reason_for_closure,
-        a.assessed, a.had_plan, a.had_s47, a.had_icpc, a.had_cpp, a.first_year, a.last_year,
+        a.assessed, a.first_assessment_start, a.had_plan, a.had_s47, a.had_icpc, a.had_cpp,
+        a.first_year, a.last_year,
         (NOT l.referral_nfa AND a.assessed AND l.reason_for_closure IN ('RC8', 'RC9')
          AND NOT a.had_plan AND NOT a.had_s47 AND NOT a.had_icpc AND NOT a.had_cpp) AS assessed_not_in_need
     FROM latest AS l JOIN acc AS a USING (la, child_id, referral_date)
@@ -44,7 +46,7 @@ CREATE OR REPLACE TEMP TABLE _lcd_out_referral AS
 SELECT
     r.la, r.child_id, r.referral_date, r.year,
     r.referral_source, r.primary_need, r.referral_nfa, r.closure_date, r.reason_for_closure,
-    r.assessed, r.assessed_not_in_need,
+    r.assessed, r.first_assessment_start, r.assessed_not_in_need,
     NOT r.referral_nfa AND NOT r.assessed_not_in_need AS in_need,
     r.had_s47, r.had_icpc, r.had_cpp,
     CAST(CASE WHEN r.had_cpp THEN 6 WHEN r.had_icpc THEN 5 WHEN r.had_s47 THEN 4

@@ -1,13 +1,13 @@
 -- B1 children in need and episodes of need: one row per year and LA with episodes of need.
--- Awaiting_assessment: children in need at 31 March whose open episode has no assessment
--- started by then.
+-- Awaiting_assessment: children in need at 31 March whose open episode has had no assessment
+-- started by then, in this or any earlier return (facts.referral_assessment); an episode open from
+-- before the LA's staged returns is taken to have been assessed.
 WITH awaiting AS (
     SELECT e.year, e.la, count(DISTINCT e.child_id) AS Awaiting_assessment
     FROM facts.episode_of_need e
-    ANTI JOIN (SELECT DISTINCT year, la, child_id, episode_seq FROM facts.assessment
-               WHERE started_by_31march) a
-        USING (year, la, child_id, episode_seq)
-    WHERE e.open_at31
+    JOIN facts.referral_assessment h USING (la, child_id, referral_date)
+    WHERE e.open_at31 AND h.history_complete
+      AND coalesce(h.first_assessment_start > e.year_end, true)
     GROUP BY ALL
 ),
 agg AS (
