@@ -99,16 +99,30 @@ def test_compare_default_years_are_those_with_both(warehouse):
 
 def test_cli_prints_table_and_writes_csv(warehouse, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CIN_WAREHOUSE", str(warehouse))
-    monkeypatch.setattr(cmp, "compare", lambda con, years=None, tolerance=2.0, published=None:
-                        _real_compare(con, years, PUBLISHED, tolerance))
+    monkeypatch.setattr(cmp, "compare", lambda con, years=None, tolerance=2.0, published=None,
+                        percent_tolerance=None: _real_compare(con, years, PUBLISHED, tolerance,
+                                                              percent_tolerance))
     out_csv = tmp_path / "out" / "compare.csv"
-    assert main(["compare", "--years", "2024", "--csv", str(out_csv)]) == 0
+    assert main(["compare", "--years", "2024", "--headline-csv", str(out_csv),
+                 "--published", str(tmp_path / "no-published")]) == 0
     text = capsys.readouterr().out
     assert REFERRALS in text and "1,490" in text and "1,500" in text and "+0.7%" in text
     assert "+2.5 pts" in text
-    assert "4 of 7 figures within 2%" in text
+    # the command's percentage tolerance is 1 point: 1.0 point (re-referrals) is still within
+    assert "4 of 7 figures within 2% (percentages: within 1 point)" in text
+    assert "no published files" in text  # the cell-by-cell section needs the published folder
     written = pd.read_csv(out_csv)
     assert list(written.columns) == cmp.COLUMNS and len(written) == 7
+
+
+def test_percent_tolerance_of_headline_figures(warehouse):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    df = cmp.compare(con, years=[2024], published=PUBLISHED, percent_tolerance=0.5)
+    con.close()
+    got = {r.figure: r for r in df.itertuples(index=False)}
+    assert not got[RE_REFERRAL_PCT].within and got[NFA_PCT].within  # 1.0 and 0.0 points
+    assert got[REFERRALS].within  # counts keep the 2% tolerance
+    assert cmp.summary_line(df, 2.0, 0.5) == "3 of 7 figures within 2% (percentages: within 0.5 points)"
 
 
 _real_compare = cmp.compare

@@ -1,18 +1,23 @@
-"""``cin-pipeline compare``: published vs pipeline national figures, per year.
+"""``cin-pipeline compare``: the pipeline's figures against the real published ones.
 
-Pipeline values come from the stored unrounded table output ``publication.<table_id>__unrounded``
-(latest ``release_year`` of each table), summed over the LAs that make up the published national
-total of each year: :func:`cin_pipeline.ees.rows.la_contributions` picks them, so carried-forward
-LA-years (Hampshire 2024 <- 2023) and LAs outside the year's geography are treated exactly as the
-EES writer treats them. Published values are :func:`cin_pipeline.reference.national_published`.
+Three sections (the second and third: :mod:`cin_pipeline.cli.fidelity`):
 
-Re-referral figures of a year whose previous census is not staged are left out: the publication
-shows them as ``x`` (incomplete 12-month look-back).
-
-Differences: for counts, ``100 * (pipeline - published) / published`` (per cent); for percentages,
-``pipeline - published`` (percentage points). A figure is *within* the tolerance (default 2) when
-the absolute difference is at most that many per cent (points for percentages). Published counts
-are rounded to the nearest 10; pipeline values are unrounded.
+1. **Headline figures, England, per year** (this module): the headline figures the tables declare
+   with a published measure (:data:`FIGURES`) against :func:`cin_pipeline.reference.national_published`.
+   Pipeline values come from the stored unrounded table output ``publication.<table_id>__unrounded``
+   (latest ``release_year`` of each table), summed over the LAs that make up the published national
+   total of each year: :func:`cin_pipeline.ees.rows.la_contributions` picks them, so carried-forward
+   LA-years (Hampshire 2024 <- 2023) and LAs outside the year's geography are treated exactly as
+   the EES writer treats them. Re-referral figures of a year whose previous census is not staged
+   are left out: the publication shows them as ``x`` (incomplete 12-month look-back).
+   Differences: for counts, ``100 * (pipeline - published) / published`` (per cent); for
+   percentages, ``pipeline - published`` (percentage points). A count is *within* when the absolute
+   difference is at most ``tolerance`` per cent (default 2), a percentage when it is at most
+   ``percent_tolerance`` points (default: ``tolerance``; the command passes 1). Published counts
+   are rounded to the nearest 10; pipeline values are unrounded.
+2. **Every published cell** of every declared table with a real published file, at national,
+   regional and LA level (:func:`cin_pipeline.cli.fidelity.fidelity`); ``--csv`` writes it all.
+3. **LAIT LA measures** mapped to the tables' columns (:func:`cin_pipeline.cli.fidelity.lait_compare`).
 """
 
 from __future__ import annotations
@@ -22,13 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cin_pipeline.cli import fidelity as fid
 from cin_pipeline.sqlutil import has_relation
 from cin_pipeline.tables import all_tables, get
 
 if TYPE_CHECKING:  # pandas is imported where it is used: registering the sub-command stays cheap
     import pandas as pd
 
-DEFAULT_TOLERANCE = 2.0
+DEFAULT_TOLERANCE = 2.0         # per cent (counts, rates)
+DEFAULT_PERCENT_TOLERANCE = 1.0  # percentage points (the command's default)
 
 
 @dataclass(frozen=True)
@@ -101,10 +108,12 @@ def national_sums(con, table_id: str) -> NationalSums:
 
 
 def compare(con, years: list[int] | None = None, published: pd.DataFrame | None = None,
-            tolerance: float = DEFAULT_TOLERANCE) -> pd.DataFrame:
+            tolerance: float = DEFAULT_TOLERANCE, percent_tolerance: float | None = None) -> pd.DataFrame:
     """One row per (year, figure) with both a published and a pipeline value (:data:`COLUMNS`).
 
-    ``years`` defaults to every year that has published figures and pipeline output."""
+    ``years`` defaults to every year that has published figures and pipeline output;
+    ``percent_tolerance`` (points) defaults to ``tolerance``."""
+    ptol = tolerance if percent_tolerance is None else percent_tolerance
     import pandas as pd
 
     from cin_pipeline import reference
@@ -135,22 +144,23 @@ def compare(con, years: list[int] | None = None, published: pd.DataFrame | None 
                     continue
                 value = 100.0 * num / den
                 diff = value - float(p)
-                unit, dunit = "%", "points"
+                unit, dunit, tol = "%", "points", ptol
             else:
                 if float(p) == 0:
                     continue
                 value = float(num)
                 diff = 100.0 * (value - float(p)) / float(p)
-                unit, dunit = "count", "%"
+                unit, dunit, tol = "count", "%", tolerance
             rows.append([year, f.label, unit, float(p), value, diff, dunit,
-                         abs(diff) <= tolerance + 1e-9, f.table_id, release])
+                         abs(diff) <= tol + 1e-9, f.table_id, release])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def summary_line(df: pd.DataFrame, tolerance: float = DEFAULT_TOLERANCE) -> str:
-    tol = f"{tolerance:g}"
-    return (f"{int(df['within'].sum()) if len(df) else 0} of {len(df)} figures within {tol}% "
-            f"(percentages: within {tol} points)")
+def summary_line(df: pd.DataFrame, tolerance: float = DEFAULT_TOLERANCE,
+                 percent_tolerance: float | None = None) -> str:
+    ptol = tolerance if percent_tolerance is None else percent_tolerance
+    return (f"{int(df['within'].sum()) if len(df) else 0} of {len(df)} figures within {tolerance:g}% "
+            f"(percentages: within {fid.points(ptol)})")
 
 
 def _num(value: float, unit: str) -> str:
@@ -179,7 +189,12 @@ def format_table(df: pd.DataFrame) -> str:
 
 
 def run_compare(years: str | None = None, csv: str | None = None,
-                tolerance: float = DEFAULT_TOLERANCE, warehouse: Path | None = None) -> int:
+                tolerance: float = DEFAULT_TOLERANCE, warehouse: Path | None = None, *,
+                percent_tolerance: float = DEFAULT_PERCENT_TOLERANCE,
+                la_tolerance: float = 10.0, lait_tolerance: float = 10.0,
+                release_year: int | None = None, published: Path | None = None,
+                headline_csv: str | None = None, lait_csv: str | None = None,
+                lait: bool = True, worst: int = 10) -> int:
     import duckdb
 
     from cin_pipeline.settings import Paths
@@ -189,42 +204,121 @@ def run_compare(years: str | None = None, csv: str | None = None,
     if not path.exists():
         print(f"no warehouse at {path} (set CIN_DATA_DIR or CIN_WAREHOUSE, or run the pipeline)")
         return 2
+    year_list = parse_years(years) if years else None
+    tol = fid.Tolerances(count=tolerance, percent=percent_tolerance, rate=tolerance,
+                         la_count=la_tolerance, lait=lait_tolerance)
+    folder = Path(published) if published else fid.default_published_dir()
     con = duckdb.connect(str(path), read_only=True)
     try:
-        df = compare(con, parse_years(years) if years else None, tolerance=tolerance)
+        df = compare(con, year_list, tolerance=tolerance, percent_tolerance=percent_tolerance)
         missing = sorted({f.table_id for f in FIGURES} - set(df["table"]))
+        pipeline = fid.Pipeline(con, release_year)
+        result = fid.fidelity(con, folder, year_list, tol=tol, pipeline=pipeline) if folder.is_dir() else None
+        lait_path = folder / fid.LAIT_FILE
+        lres = (fid.lait_compare(pipeline, fid.read_lait(lait_path), year_list, tol)
+                if lait and lait_path.is_file() else None)
     finally:
         con.close()
-    print(f"Published vs pipeline national figures ({path})")
-    print("difference: % of published for counts, percentage points for percentages; "
-          f"* = outside {tolerance:g}")
+
+    print(f"1. Headline figures, England: published (reference.national_published) vs pipeline ({path})")
+    print(f"difference: % of published for counts, percentage points for percentages; "
+          f"* = outside {tolerance:g}% / {fid.points(percent_tolerance)}")
     print()
     if len(df):
         print(format_table(df))
         print()
     if missing:
         print(f"no pipeline output for tables {', '.join(missing)} in the compared years")
-    print(summary_line(df, tolerance))
-    if csv:
-        Path(csv).parent.mkdir(parents=True, exist_ok=True)
-        df.to_csv(csv, index=False)
-        print(f"written {csv}")
+    print(summary_line(df, tolerance, percent_tolerance))
+    if headline_csv:
+        _write(df, headline_csv)
+
+    print()
+    print(f"2. Every published cell: real published files ({folder}) vs the pipeline's published text")
+    if result is None:
+        print(f"no published files: {folder} is not a folder (--published DIR or CIN_PUBLISHED_DIR)")
+    else:
+        print(f"within: counts {tol.count:g}%, percentages {fid.points(tol.percent)}, rates and percentiles "
+              f"(C4 Duration_*) {tol.rate:g}%; a published 0 only matches 0; LA headline: counts "
+              f"published >= {tol.la_min:g} within {tol.la_count:g}%")
+        for tid, info in result.compared.items():
+            ys = info["years"]
+            extra = (f"; not in the published file: {', '.join(info['columns_not_published'])}"
+                     if info["columns_not_published"] else "")
+            print(f"  {tid}: {info['file']} vs release {info['release_year']}, "
+                  f"years {ys[0]}-{ys[-1]} ({len(ys)}){extra}")
+        for tid, why in result.skipped.items():
+            print(f"  {tid}: not compared ({why})")
+        print()
+        summ = fid.summary(result, tol)
+        if len(summ):
+            print(fid.format_summary(summ, tol))
+            print()
+            print(fid.format_not_comparable(result.not_comparable))
+            print()
+            bad = fid.worst(result.cells, tol, worst)
+            if len(bad):
+                print(f"worst cells (outside tolerance; up to {worst} per level, national first):")
+                print(fid.format_worst(bad))
+            else:
+                print("no cell outside tolerance")
+        else:
+            print("no table compared")
+        if csv:
+            _write(result.cells, csv)
+
+    if lres is not None:
+        print()
+        print(f"3. LAIT LA measures ({fid.LAIT_FILE}) vs the pipeline's LA values, 2016-2024")
+        print(fid.format_lait(lres, tol))
+        if lait_csv:
+            _write(lres.cells, lait_csv)
     return 0
+
+
+def _write(df: pd.DataFrame, path: str) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=False)
+    print(f"written {path}")
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "compare", help="published vs pipeline national figures per year (within 2%%?)",
-        description="Compare the national figures of the current warehouse (CIN_DATA_DIR / "
-                    "CIN_WAREHOUSE; table outputs publication.<table>__unrounded, latest release "
-                    "year) with the published ones (reference.national_published()).")
+        "compare", help="fidelity: every published cell and LAIT measure vs the real published figures",
+        description="Compare the current warehouse (CIN_DATA_DIR / CIN_WAREHOUSE) with the real "
+                    "published figures: (1) the declared headline figures, England, against "
+                    "reference.national_published(); (2) every column of every declared table with "
+                    "a published file in the published folder, cell by cell at national, regional "
+                    "and LA level (publication.<table>, latest release year); (3) the LAIT LA "
+                    "measures mapped to the tables' columns.")
     p.add_argument("--years", default=None,
                    help="reporting years, e.g. 2013-2024 or 2022,2024 (default: every year with both)")
-    p.add_argument("--csv", default=None, metavar="PATH", help="also write the table as CSV")
+    p.add_argument("--release-year", type=int, default=None,
+                   help="release year of the stored publication (default: the latest stored per table)")
+    p.add_argument("--published", type=Path, default=None,
+                   help="folder of the real published files (default CIN_PUBLISHED_DIR or "
+                        "../shared/reference/published)")
+    p.add_argument("--csv", default=None, metavar="PATH",
+                   help="write the full cell-by-cell comparison as CSV (one row per compared cell)")
+    p.add_argument("--headline-csv", default=None, metavar="PATH", help="write the headline table as CSV")
+    p.add_argument("--lait-csv", default=None, metavar="PATH",
+                   help="write the LAIT comparison as CSV (one row per compared LA-year and measure)")
+    p.add_argument("--no-lait", action="store_true", help="leave out the LAIT measures")
     p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
-                   help="per cent (points for percentages) counted as 'within' (default 2)")
+                   help="per cent counted as 'within' for counts, rates and percentiles (default 2)")
+    p.add_argument("--percent-tolerance", type=float, default=DEFAULT_PERCENT_TOLERANCE,
+                   help="percentage points counted as 'within' for percentages (default 1)")
+    p.add_argument("--la-tolerance", type=float, default=10.0,
+                   help="per cent for the LA headline metric, LA counts published >= 100 (default 10)")
+    p.add_argument("--lait-tolerance", type=float, default=10.0,
+                   help="per cent for the LAIT measures (default 10)")
+    p.add_argument("--worst", type=int, default=10, help="worst cells listed per level (default 10)")
     p.set_defaults(func=_compare)
 
 
 def _compare(args: argparse.Namespace) -> int:
-    return run_compare(years=args.years, csv=args.csv, tolerance=args.tolerance)
+    return run_compare(years=args.years, csv=args.csv, tolerance=args.tolerance,
+                       percent_tolerance=args.percent_tolerance, la_tolerance=args.la_tolerance,
+                       lait_tolerance=args.lait_tolerance, release_year=args.release_year,
+                       published=args.published, headline_csv=args.headline_csv,
+                       lait_csv=args.lait_csv, lait=not args.no_lait, worst=args.worst)
