@@ -15,18 +15,36 @@ CREATE OR REPLACE MACRO facts.working_days(a, b) AS
 CREATE OR REPLACE VIEW facts.la_year AS
 SELECT DISTINCT year, la FROM clean.header;
 
--- Every CINdetails episode of the return with a referral date, and what the return shows of it.
--- not_in_need: closed RC8/RC9 after an assessment, with no CIN plan, section 47 or plan.
+-- Per LA, the date from which its staged returns hold every referral's whole history: 1 April of
+-- the year before its first staged census year (that return holds the referrals of the year and
+-- the episodes still open). Before it, an episode's earlier returns are not staged.
+CREATE OR REPLACE VIEW facts.la_history AS
+SELECT la, make_date(min(year) - 1, 4, 1) AS history_from FROM clean.header GROUP BY la;
+
+-- Every CINdetails episode of the return with a referral date, and what the returns show of it.
+-- not_in_need: closed RC8/RC9 after an assessment, with no CIN plan, section 47 or plan; the
+-- assessment and the activity are looked for in every return the referral appears in (an
+-- assessment completed in March is in that year's return only, its closure in April in the next);
+-- an episode begun before the LA's staged returns (facts.la_history) is taken to have been assessed.
 -- closed_after_assessment_rc8_rc9: closed RC8/RC9 after an assessment, by 31 March, and not a
 -- referral with no further action (C1's "assessed not in need", whatever followed).
 -- An episode of need is one that is neither a referral with no further action nor not in need.
 CREATE OR REPLACE VIEW facts.episode AS
-WITH assessed AS (SELECT DISTINCT year, la, child_id, episode_seq FROM clean.assessment),
-beyond AS (
-    SELECT DISTINCT year, la, child_id, episode_seq FROM (
+WITH ep_key AS (   -- a referral is the same in every return it appears in: (la, child_id, referral_date)
+    SELECT year, la, child_id, episode_seq, referral_date FROM clean.episode
+    WHERE referral_date IS NOT NULL
+),
+assessed AS (      -- assessed in any return (an assessment is only in the returns of its own years)
+    SELECT DISTINCT k.la, k.child_id, k.referral_date
+    FROM ep_key k SEMI JOIN clean.assessment a USING (year, la, child_id, episode_seq)
+),
+beyond AS (        -- a CIN plan, section 47 or child protection plan in any return
+    SELECT DISTINCT k.la, k.child_id, k.referral_date
+    FROM ep_key k SEMI JOIN (
         SELECT year, la, child_id, episode_seq FROM clean.cin_plan
         UNION ALL SELECT year, la, child_id, episode_seq FROM clean.section47
-        UNION ALL SELECT year, la, child_id, episode_seq FROM clean.cpp)
+        UNION ALL SELECT year, la, child_id, episode_seq FROM clean.cpp) x
+        USING (year, la, child_id, episode_seq)
 ),
 ep AS (
     SELECT e.year, e.la, e.child_id, e.episode_seq, e.referral_date, e.closure_date,
@@ -36,10 +54,12 @@ ep AS (
            (e.referral_nfa = false AND a.child_id IS NOT NULL AND e.closure_date IS NOT NULL
             AND e.reason_for_closure IN ('RC8', 'RC9')) AS closed_after_assessment_rc8_rc9,
            (coalesce(e.reason_for_closure, '') IN ('RC8', 'RC9')
-            AND a.child_id IS NOT NULL AND b.child_id IS NULL) AS not_in_need
+            AND (a.child_id IS NOT NULL OR e.referral_date < h.history_from)
+            AND b.child_id IS NULL) AS not_in_need
     FROM clean.episode e
-    LEFT JOIN assessed a USING (year, la, child_id, episode_seq)
-    LEFT JOIN beyond b USING (year, la, child_id, episode_seq)
+    LEFT JOIN assessed a USING (la, child_id, referral_date)
+    LEFT JOIN beyond b USING (la, child_id, referral_date)
+    LEFT JOIN facts.la_history h USING (la)
     WHERE e.referral_date IS NOT NULL
 )
 SELECT *,

@@ -29,6 +29,6 @@ JOIN facts.factor_group g ON g.factor = f.factor;
 -- to have been assessed in a return that is not staged).
 CREATE OR REPLACE VIEW facts.referral_assessment AS
 SELECT r.la, r.child_id, r.referral_date, r.first_assessment_start,
-       r.referral_date >= make_date(f.first_year - 1, 4, 1) AS history_complete
+       r.referral_date >= h.history_from AS history_complete
 FROM lcd.referral AS r
-JOIN (SELECT la, min(year) AS first_year FROM clean.header GROUP BY la) AS f USING (la);
+JOIN facts.la_history AS h USING (la);

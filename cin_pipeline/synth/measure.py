@@ -9,21 +9,28 @@ The definitions follow ``spec/published_tables.md`` §4 as the generator's brief
   open at 31 March (no closure shown) that are not NFA; awaiting assessment = of those, episodes
   with no assessment started by 31 March;
 * S47 = S47 starts in the year, ICPC = ICPC dates in the year, plans started = CPP starts in the
-  year, subsequent = NumberOfPreviousCPP > 0, plans at 31 March = open plans, by time since start.
+  year, subsequent = NumberOfPreviousCPP > 0, plans at 31 March = open plans, by calendar months
+  since the start (D5's bands).
 
 These counts are what the statistics layer should recompute from the XML files.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import numpy as np
 
-from .simulate import NONE, OUT_NFA, OUT_NIN, RC, LASimulation, period
+from .simulate import EPOCH, NONE, OUT_NFA, OUT_NIN, RC, LASimulation, period
 
 MEASURES = ("referrals", "re_referrals", "nfa", "not_in_need", "referrals_child", "anypoint_episodes",
             "started_episodes", "ended_episodes", "at31_episodes", "awaiting_assessment", "s47", "icpc",
             "cpp_start", "cpp_subsequent", "cpp_at31", "cpp_at31_le3m", "cpp_at31_3to6m",
             "cpp_at31_6to12m", "cpp_at31_1to2y", "cpp_at31_2yplus")
+
+
+def _day(y: int, m: int, d: int) -> int:
+    return (_dt.date(y, m, d) - EPOCH).days
 
 
 def measure_year(sim: LASimulation, year: int) -> dict:
@@ -39,7 +46,11 @@ def measure_year(sim: LASimulation, year: int) -> dict:
     at31 = ~nfa & (e.ref <= t1) & (e.closure > t1)
     cpp = e.cpp_start != NONE
     cpp_open = cpp & (e.cpp_start <= t1) & (e.cpp_end > t1)
-    dur = t1 - e.cpp_start
+    # plans at 31 March by calendar months since the start (as D5 counts them): 3 months back
+    # from 31 March is 31 December, 6 months 30 September, 1 and 2 years the 31 Marches before
+    m3, m6, y1, y2 = (_day(year - 1, 12, 31), _day(year - 1, 9, 30), _day(year - 1, 3, 31),
+                      _day(year - 2, 3, 31))
+    start = e.cpp_start
     cpp_y = cpp & (e.cpp_start >= t0) & (e.cpp_start <= t1)
     return {
         "year": year, "la": sim.la,
@@ -58,9 +69,9 @@ def measure_year(sim: LASimulation, year: int) -> dict:
         "cpp_start": int(cpp_y.sum()),
         "cpp_subsequent": int(np.sum(cpp_y & (e.n_prev_cpp > 0))),
         "cpp_at31": int(cpp_open.sum()),
-        "cpp_at31_le3m": int(np.sum(cpp_open & (dur <= 91))),
-        "cpp_at31_3to6m": int(np.sum(cpp_open & (dur > 91) & (dur <= 182))),
-        "cpp_at31_6to12m": int(np.sum(cpp_open & (dur > 182) & (dur <= 365))),
-        "cpp_at31_1to2y": int(np.sum(cpp_open & (dur > 365) & (dur <= 730))),
-        "cpp_at31_2yplus": int(np.sum(cpp_open & (dur > 730))),
+        "cpp_at31_le3m": int(np.sum(cpp_open & (start >= m3))),
+        "cpp_at31_3to6m": int(np.sum(cpp_open & (start < m3) & (start >= m6))),
+        "cpp_at31_6to12m": int(np.sum(cpp_open & (start < m6) & (start > y1))),
+        "cpp_at31_1to2y": int(np.sum(cpp_open & (start <= y1) & (start > y2))),
+        "cpp_at31_2yplus": int(np.sum(cpp_open & (start <= y2))),
     }
