@@ -21,12 +21,24 @@ import datetime as _dt
 
 import numpy as np
 
-from .simulate import EPOCH, NONE, OUT_NFA, OUT_NIN, RC, LASimulation, period
+from .simulate import (BIT_21, EPOCH, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA, OUT_NIN, RC,
+                       LASimulation, period)
 
-MEASURES = ("referrals", "re_referrals", "nfa", "not_in_need", "referrals_child", "anypoint_episodes",
-            "started_episodes", "ended_episodes", "at31_episodes", "awaiting_assessment", "s47", "icpc",
+PRIVATE_FOSTER = ("8B", "8C", "8D", "8E", "8F")
+
+FACTOR_MEASURES = tuple(
+    f"factor_{c}" for c in FACTOR_CODES if c not in ("21",) and c not in PRIVATE_FOSTER) + (
+    "factor_privately_fostered",)
+MEASURES = ("referrals", "re_referrals", "nfa", "not_in_need", "referrals_child", "re_referrals_child",
+            "anypoint_episodes", "anypoint_child", "started_episodes", "started_child", "ended_episodes",
+            "ended_child", "at31_episodes", "awaiting_assessment", "s47", "s47_child", "icpc",
+            "icpc_child", "icpc_0_10", "icpc_11_15", "icpc_16_20", "icpc_21_plus",
             "cpp_start", "cpp_subsequent", "cpp_at31", "cpp_at31_le3m", "cpp_at31_3to6m",
-            "cpp_at31_6to12m", "cpp_at31_1to2y", "cpp_at31_2yplus")
+            "cpp_at31_6to12m", "cpp_at31_1to2y", "cpp_at31_2yplus", "episodes_with_factor") + FACTOR_MEASURES
+
+
+def _children(child: np.ndarray, mask: np.ndarray) -> int:
+    return int(len(np.unique(child[mask])))
 
 
 def _day(y: int, m: int, d: int) -> int:
@@ -51,6 +63,22 @@ def measure_year(sim: LASimulation, year: int) -> dict:
     m3, m6, y1, y2 = (_day(year - 1, 12, 31), _day(year - 1, 9, 30), _day(year - 1, 3, 31),
                       _day(year - 2, 3, 31))
     start = e.cpp_start
+    rerefs = (e.prev_ref != NONE) & (e.ref - e.prev_ref <= 365)
+    anyp = need_ep & (e.ref <= t1) & (e.closure >= t0)
+    started = need_ep & ref_y
+    ended = need_ep & (e.closure >= t0) & closed_vis
+    s47_y = (e.s47 >= t0) & (e.s47 <= t1)
+    icpc_y = (e.icpc >= t0) & (e.icpc <= t1)
+    # working days from the S47 start to the ICPC: Monday-Friday days after the start up to and
+    # including the conference (as facts.working_days counts them)
+    wd = np.where(icpc_y, np.busday_count((np.where(icpc_y, e.s47, 0) + 1).astype("datetime64[D]"),
+                                          (np.where(icpc_y, e.icpc, 0) + 1).astype("datetime64[D]")), -1)
+    auth_y = (e.a_auth >= t0) & (e.a_auth <= t1)
+    other = e.factors & ~(np.int64(1) << BIT_21)
+    factor = {f"factor_{c}": int(np.sum(auth_y & ((e.factors >> FACTOR_BIT[c]) & 1).astype(bool)))
+              for c in FACTOR_CODES if c != "21" and c not in PRIVATE_FOSTER}
+    factor["factor_privately_fostered"] = int(np.sum(auth_y & (
+        (e.factors & sum(np.int64(1) << FACTOR_BIT[c] for c in PRIVATE_FOSTER)) != 0)))
     cpp_y = cpp & (e.cpp_start >= t0) & (e.cpp_start <= t1)
     return {
         "year": year, "la": sim.la,
@@ -59,6 +87,18 @@ def measure_year(sim: LASimulation, year: int) -> dict:
         "nfa": int(np.sum(ref_y & nfa)),
         "not_in_need": int(np.sum(ref_y & nin_vis)),
         "referrals_child": int(len(np.unique(e.child[ref_y]))),
+        "re_referrals_child": _children(e.child, ref_y & rerefs),
+        "anypoint_child": _children(e.child, anyp),
+        "started_child": _children(e.child, started),
+        "ended_child": _children(e.child, ended),
+        "s47_child": _children(e.child, s47_y),
+        "icpc_child": _children(e.child, icpc_y),
+        "icpc_0_10": int(np.sum(icpc_y & (wd <= 10))),
+        "icpc_11_15": int(np.sum(icpc_y & (wd >= 11) & (wd <= 15))),
+        "icpc_16_20": int(np.sum(icpc_y & (wd >= 16) & (wd <= 20))),
+        "icpc_21_plus": int(np.sum(icpc_y & (wd >= 21))),
+        "episodes_with_factor": int(np.sum(auth_y & (other != 0))),
+        **factor,
         "anypoint_episodes": int(np.sum(need_ep & (e.ref <= t1) & (e.closure >= t0))),
         "started_episodes": int(np.sum(need_ep & ref_y)),
         "ended_episodes": int(np.sum(need_ep & (e.closure >= t0) & closed_vis)),
