@@ -22,4 +22,4 @@ def has_relation(con, schema: str, name: str) -> bool:
     """Whether table or view ``schema.name`` exists in the connection's catalog."""
     return con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, name]).fetchone()[0] > 0
+        [schema, name]).fetchall()[0][0] > 0

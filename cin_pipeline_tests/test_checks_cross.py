@@ -146,3 +146,14 @@ def test_a_wrong_percentage_is_named_not_a_crash(pub):
     found = {(d["geography"].split(" (")[0], str(d["expected"])) for d in r.details}
     assert any(exp == "25.0" for _, exp in found), r.details
     assert any(g == "England" for g, _ in found), r.details
+
+
+def test_disclosure_flags_a_percentage_of_an_unpublished_small_count():
+    """B2's type percentages divide unpublished counts: a shown 20% of 10 children gives away 2."""
+    df = pd.DataFrame({"time_period": ["2024", "2024"], "geographic_level": ["Local authority"] * 2,
+                       "old_la_code": ["202", "330"], "la_name": ["Camden", "Birmingham"],
+                       "With_disability": ["10", "40"], "Autism_percent": ["20", "25"]})
+    r = disclosure.secondary_suppression(df, "b2", percents=[("Autism_percent", "n_Autism", "With_disability")])
+    assert not r.passed
+    assert [(d["geography"], d["column"]) for d in r.details] == [("Camden (202)", "Autism_percent")]
+    assert "recovers 2" in r.details[0]["found"]

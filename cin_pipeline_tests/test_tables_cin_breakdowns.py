@@ -242,9 +242,6 @@ def test_every_table_declares_its_agreement():
     assert got == {t: [w] for t, w in want.items()}
 
 
-@pytest.mark.xfail(strict=True, reason="shared formatter: a percentage whose numerator is an "
-                   "unpublished helper count (B2 disability types) is not suppressed when that "
-                   "count is 1-5, so it can be recovered from the published denominator")
 def test_b2_small_type_percentages_are_suppressed(counts):
     b2 = counts["b2"].copy()
     at = (b2["year"] == YEAR) & (b2["la"] == LA)
@@ -256,10 +253,6 @@ def test_b2_small_type_percentages_are_suppressed(counts):
     assert la["Autism_percent"] == "c"   # shown as 20: 20% of 10 = 2 children
 
 
-@pytest.mark.xfail(strict=True, reason="shared suppression: B1 hides At31_episodes as the secondary "
-                   "cell of Anypoint = Ended + At31 when Ended_episodes is 1-5, while B2/B3/B4 publish "
-                   "it as their (visible) total: the text agreement fails, and the hidden B1 cell "
-                   "is recoverable from the other tables")
 def test_b1_secondary_suppression_and_the_at31_agreement(counts):
     b1 = counts["b1"].copy()
     at = (b1["year"] == YEAR) & (b1["la"] == LA)

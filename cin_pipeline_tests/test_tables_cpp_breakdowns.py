@@ -20,7 +20,7 @@ G      2022-12-01  2023-11-30  EMO/EMO   364 days: more than 6 months and less t
 H      2021-02-01  open        NEG/EMO   open at 31 March, started years ago
 I      2023-04-01  2023-07-01  PHY/PHY   exactly 3 months: 3 months or less
 J      2023-02-01  open        SAB/SAB   open at 31 March (J, K, L make 6 plans at 31 March, so
-K      2022-10-01  open        EMO/EMO   no D1 count is 1-5 but CPP_start: see the xfail test
+K      2022-10-01  open        EMO/EMO   no D1 count is 1-5 but CPP_start: see the small-part test
 L      2023-01-15  open        MUL/NEG   at the end)
 =====  ==========  ==========  ========  =====================================================
 """
@@ -259,13 +259,6 @@ def test_planned_agreement_check_fails_when_one_total_is_wrong(con, published, t
         store_publication(con, published[tid])  # the right rows back for the other tests
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "shared formatter: secondary suppression over D1's declared identity CPP_anypoint = CPP_end + "
-    "CPP_At31 hides the other part when one part is 1-5 (CPP_At31 when CPP_end is 1-5, CPP_end "
-    "when CPP_At31 is 1-5), while D5 and D7 still publish that total (their identities are over "
-    "the duration bands), so the D1/D5 or D7/D1 agreement fails for such an LA-year. The real B1 "
-    "2023 Isles of Scilly row (At31_episodes c, Ended_episodes 22, Anypoint_episodes 26) shows "
-    "DfE not applying this secondary suppression"))
 @pytest.mark.parametrize("ended,at31", [(3, 12), (12, 3)], ids=["few_ending", "few_at_31_march"])
 def test_d1_totals_still_agree_with_d5_and_d7_when_one_part_is_small(ended, at31):
     import pandas as pd

@@ -69,6 +69,18 @@ def secondary_suppression(df: pd.DataFrame, table: str, sums: Sequence[tuple[str
                                    f"secondary suppression ({total} = {' + '.join(parts)})",
                                    f"c recoverable as {int(abs(hidden))}"))
     for pct, n, d in percents:
+        if {pct, d} <= set(la.columns) and n not in la.columns:
+            # the numerator is not published: a shown percentage and denominator give it away
+            p_v, d_v = num(la[pct]), num(la[d])
+            implied = (p_v * d_v / 100).round()
+            exposed = p_v.notna() & d_v.notna() & (implied >= 1) & (implied <= 5)
+            checked += int((p_v.notna() & d_v.notna()).sum())
+            for i in la.index[exposed]:
+                r = la.loc[i]
+                details.append(_detail(table, r["time_period"], geo_name(r), pct,
+                                       f"c (its unpublished count {n} is 1-5)",
+                                       f"{r[pct]} of {d} = {r[d]} (recovers {int(implied[i])})"))
+            continue
         if not {pct, n, d} <= set(la.columns):
             continue
         cn = la[n].astype(str).str.strip() == "c"
