@@ -127,6 +127,9 @@ _CPP_BANDS = ((7, 91, 0.159), (92, 182, 0.110), (183, 365, 0.435), (366, 730, 0.
 # Age at first referral (years): (low, high, weight); unborn handled separately.
 _AGE_BANDS = ((0, 1, 11.0), (1, 5, 20.0), (5, 10, 28.0), (10, 16, 32.0), (16, 18, 9.0))
 P_UNBORN = 0.035
+MAX_DELAY = 120  # days from referral to the start of its assessment, at most (awaiting assessment
+#                  reached 7% of children in need at 31 March in 2014-2016: 40 days could not give it)
+P_ONLY21 = 0.6  # not-in-need assessments with factor 21 alone, where C3 is not published
 P_LONG_RETURN = 0.30  # child comes back (after > 12 months) once an episode is over
 LONG_RETURN_MEAN_DAYS = 700.0
 
@@ -179,6 +182,7 @@ class YearTargets:
     cpp_at31: float
     factor_p: np.ndarray  # probability of each factor bit on an in-need assessment
     child_share: float = 0.885  # children referred / referrals (same-year repeats make the gap)
+    ewf: float | None = None    # episodes with an assessment factor (C3), when published
 
 
 def _share(num, den, default):
@@ -213,9 +217,8 @@ def factor_probabilities(row: dict, year: int) -> np.ndarray | None:
     for code in FACTOR_CODES:
         if code not in valid:
             p[FACTOR_BIT[code]] = 0.0
-    if year >= 2021:  # split codes exist: keep the deprecated 18A/19A rare
-        p[FACTOR_BIT["18A"]] = min(p[FACTOR_BIT["18A"]], 0.01)
-        p[FACTOR_BIT["19A"]] = min(p[FACTOR_BIT["19A"]], 0.005)
+    # 18A/19A stay valid after their 2020-21 split (queried from 2024-25): LAs that still record
+    # them keep their published share (capping them per LA lost 85% of them nationally)
     return p
 
 
@@ -260,6 +263,7 @@ def year_targets(row: dict, year: int, scale: float, factor_row: dict | None) ->
         cpp_at31=num("cpp_at31") * scale,
         factor_p=fp,
         child_share=_share(num("referrals_child"), refs, 0.885),
+        ewf=num("episodes_with_factor") * scale if num("episodes_with_factor", -1.0) > 0 else None,
     )
 
 
@@ -423,7 +427,8 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
     pend_prev = np.empty(0, np.int64)
 
     # controller state: multiplicative corrections learnt from the realised values of each year
-    corr = {"nin": 1.10, "s47": 1.0, "icpc": 1.0, "cpp": 1.0, "dur": 0.8, "cppdur": 1.0, "await": 1.2}
+    corr = {"nin": 1.10, "s47": 1.0, "icpc": 1.0, "cpp": 1.0, "dur": 0.8, "cppdur": 1.0, "await": 1.2,
+            "ewf": 1.0, "fmentions": 1.0}
     pi_k = 3.0  # P(re-referral within 12 months) per unit of the year's same-year room share, learnt
     ext_p = 0.10
     controls = []
@@ -493,7 +498,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         p_icpc = min(0.97, _share(tg.icpc, tg.s47, 0.35) * corr["icpc"])
         p_cpp = min(0.98, _share(tg.cpp_start, tg.icpc, 0.85) * corr["cpp"])
         non_nfa = max(tg.referrals * (1 - p_nfa), 1e-9)
-        delay_mean = max(0.3, min(40.0, tg.awaiting / non_nfa * 365.0 * corr["await"]))
+        delay_mean = max(0.3, min(MAX_DELAY, tg.awaiting / non_nfa * 365.0 * corr["await"]))
         # Little's law: stock = inflow x mean duration (corrected by what the last year gave)
         # (year-y episodes make up much of the stock a year later: blend in next year's target)
         nx = targets.get(y + 1, tg)
@@ -506,8 +511,14 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         # conferences recorded on the CIN details without a Section 47 (transfer-in conferences)
         direct_plans = max(0.0, tg.cpp_start - p_cpp * tg.icpc)
         p_direct = min(0.5, direct_plans / max(need_refs * (1.0 - p_s47), 1e-9))
+        # assessments of children found not in need record "21 No factors identified" alone in
+        # this share, the others record factors: so that the episodes with a factor (C3) come to
+        # the episodes of need plus the rest of the not-in-need ones
+        p_only21 = P_ONLY21 if tg.ewf is None else float(np.clip(
+            1.0 - (tg.ewf * corr["ewf"] - need_refs) / max(tg.referrals * p_nin, 1e-9), 0.0, 1.0))
         params = dict(p_nfa=p_nfa, p_nin=p_nin, p_s47=p_s47, p_icpc=p_icpc, p_cpp=p_cpp,
-                      p_direct=p_direct, delay_mean=delay_mean, ext_p=ext_p, pi_w=pi_w, year=y)
+                      p_direct=p_direct, delay_mean=delay_mean, ext_p=ext_p, pi_w=pi_w, year=y,
+                      p_only21=p_only21, factor_scale=corr["fmentions"])
 
         state = {"n_year": 0, "room": spawn_room, "wanted": 0, "spawned": 0}
 
@@ -576,6 +587,16 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         at31 = (cur["outcome"] != OUT_NFA) & (cur["ref"] <= t1) & (cur["closure"] > t1)
         adapt("dur", tg.at31, np.sum(at31), 0.05, 5.0)
         adapt("await", tg.awaiting, np.sum(at31 & ((cur["a_start"] == NONE) | (cur["a_start"] > t1))), 0.2, 5.0)
+        auth_y = (cur["a_auth"] >= t0) & (cur["a_auth"] <= t1)
+        with_factor = auth_y & ((cur["factors"] & ~(np.int64(1) << BIT_21)) != 0)
+        if tg.ewf is not None:  # episodes with a factor on an assessment authorised in the year
+            adapt("ewf", tg.ewf, np.sum(with_factor), 0.5, 2.0)
+        if with_factor.any():
+            # factors recorded per such episode: drawing at least one factor for every episode
+            # adds to the draws, so the probabilities are scaled to the published mentions
+            bits = (cur["factors"][with_factor][:, None] >> np.arange(BIT_21, dtype=np.int64)[None, :]) & 1
+            adapt("fmentions", float(tg.factor_p[:BIT_21].sum()), float(bits.sum()) / with_factor.sum(),
+                  0.5, 1.5)
         adapt("cppdur", tg.cpp_at31, np.sum((cur["cpp_start"] != NONE) & (cur["cpp_start"] <= t1)
                                             & (cur["cpp_end"] > t1)), 0.1, 5.0)
         # share of second plans arising from the child's own history -> plans elsewhere before
@@ -631,7 +652,7 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     assessed = outcome != OUT_NFA
     inneed = outcome == OUT_NEED
 
-    delay = np.minimum(np.rint(rng.exponential(p["delay_mean"], n)), 40).astype(np.int64)
+    delay = np.minimum(np.rint(rng.exponential(p["delay_mean"], n)), MAX_DELAY).astype(np.int64)
     a_start = np.where(assessed, ref + delay, NONE)
     a_len = np.clip(np.rint(3 + rng.gamma(2.6, 12.5, n)), 3, 60).astype(np.int64)
     a_auth = np.where(assessed, a_start + a_len, NONE)
@@ -645,7 +666,10 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     wd = lo + (rng.random(n) * (hi - lo + 1)).astype(np.int64)
     has_icpc = has_s47 & (rng.random(n) < p["p_icpc"])
     s47_safe = np.where(has_s47, s47, ref)
-    icpc = np.where(has_icpc, busday_add(s47_safe, wd), NONE)
+    # the conference is held ``wd`` working days after the S47 start, counted as the tables count
+    # them (Monday-Friday days after the start): a start at a weekend counts from the Friday
+    icpc = np.where(has_icpc, np.busday_offset(s47_safe.astype("datetime64[D]"), wd,
+                                               roll="backward").astype("int64"), NONE)
     icpc_target = np.where(has_s47, busday_add(s47_safe, np.full(n, 15)), NONE)
     s47_end = np.where(has_icpc, icpc, np.where(has_s47, s47_safe + rng.integers(5, 31, n), NONE))
     has_cpp = has_icpc & (rng.random(n) < p["p_cpp"])
@@ -680,9 +704,9 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     factors = np.zeros(n, np.int64)
     if assessed.any():
         ai = np.flatnonzero(assessed)
-        factors[ai] = _draw_factors(rng, tg.factor_p, len(ai))
+        factors[ai] = _draw_factors(rng, np.minimum(tg.factor_p * p["factor_scale"], 0.95), len(ai))
         nin_i = np.flatnonzero(outcome == OUT_NIN)
-        only21 = rng.random(len(nin_i)) < 0.6
+        only21 = rng.random(len(nin_i)) < p["p_only21"]
         factors[nin_i[only21]] = np.int64(1) << BIT_21
 
     # CIN plan and review rhythm (dates fixed once the closure is known)
