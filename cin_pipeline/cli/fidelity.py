@@ -447,6 +447,7 @@ class LaitMeasure:
 
 _B1, _B5, _C1 = "children_in_need.b1", "children_in_need.b5", "children_in_need.c1"
 _C4, _D3, _D5 = "children_in_need.c4", "children_in_need.d3", "children_in_need.d5"
+_B4, _D7 = "children_in_need.b4", "children_in_need.d7"
 _EXACT = ("Checked against the real published LA values 2016-2024: equal in every LA-year where "
           "both have a number.")
 _RATE = ("The published C4/D3/D5 files have no rate column; the rate from the count and the "
@@ -507,14 +508,31 @@ LAIT_MEASURES: tuple[LaitMeasure, ...] = (
                 why="dictionary: file b5; B5 band 1 year and less than 2 years."),
     LaitMeasure("CINCease2more", _B5, "column", ("2years+_percent",),
                 why="dictionary: file b5; B5 band 2 years or more."),
+    # "Children in need by duration (%)", file b4 (episodes open at 31 March, referral date to
+    # 31 March) -> B4 percentages. No published B4 file here to check against.
+    LaitMeasure("CINTime3months", _B4, "column", ("3_months_or_less_percent",),
+                why="dictionary: file b4, duration of open episodes; B4 band 3 months or less."),
+    LaitMeasure("CINTime3-6", _B4, "column", ("more_than_3_months_6_months_percent",),
+                why="dictionary: file b4; B4 band more than 3 and up to 6 months."),
+    LaitMeasure("CINTime6-1", _B4, "column", ("more_than_6_months_less_than_1_year_percent",),
+                why="dictionary: file b4; B4 band more than 6 months and less than 1 year."),
+    LaitMeasure("CINTime1-2", _B4, "column", ("1_year_less_than_2_years_percent",),
+                why="dictionary: file b4; B4 band 1 year and less than 2 years."),
+    LaitMeasure("CINTime2more", _B4, "column", ("2years+_percent",),
+                why="dictionary: file b4; B4 band 2 years or more."),
+    # "Child Protection Plans lasting 2 years or more which cease during the year (%)", file d7
+    # (more than 729 days including the day of cessation) -> D7 2_years_or_more_percent
+    LaitMeasure("CPPlans2yrs", _D7, "column", ("2_years_or_more_percent",),
+                why="dictionary: file d7, plans ending by duration; D7 band 2 years or more."),
+    # "Children subject to child protection plan continuously for 2 years or more (number)",
+    # file d7 -> D7 2_years_or_more
+    LaitMeasure("CPRDuration", _D7, "column", ("2_years_or_more",),
+                why="dictionary: file d7, plans ending by duration; D7 band 2 years or more."),
 )
 
 LAIT_NOT_MAPPED: dict[str, str] = {
-    **{m: "B4 (duration of open episodes of need at 31 March) is not a declared table"
-       for m in ("CINTime3months", "CINTime3-6", "CINTime6-1", "CINTime1-2", "CINTime2more")},
-    "CPPlans2yrs": "D7 (plans ending in the year by duration) is not a declared table",
-    "CPRDuration": "D7 (plans ending in the year by duration) is not a declared table",
-    "DeRegCPR": "plans ceasing during the year (rate): no declared table counts plans ending",
+    "DeRegCPR": "plans ceasing during the year (rate): its dictionary entry names the C5 file and "
+                "its values are not checked against D1 CPP_end_rate, so not mapped",
     "RevCP": "D6 (plans reviewed within timescales) is not a declared table",
     "CPP_Reviewed_InReqTimeScl": "D6 (plans reviewed within timescales) is not a declared table",
     "CPP_31March_3MnthorMore": "D6 denominator: D5 CPP_At31 - 3_months_or_less equals it in only 91% "
