@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from cin_pipeline.cli import compare, demo, reference, ui
+from cin_pipeline.cli import attribute, compare, demo, reference, ui
 from cin_pipeline.synth import cli as synth_cli
 
 DEFAULT_YEARS = "2022-2024"
@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_bench)
 
     compare.register(sub)
+    attribute.register(sub)
     reference.register(sub)
     return parser
 

@@ -1,0 +1,169 @@
+"""``cin-pipeline attribute``: is a miss the definition's or the synthetic data's?
+
+The generator counts every published measure on its own simulated life histories, exactly as the
+tables define them (``generation_measures.csv``, written beside the returns by ``cin-pipeline
+synth`` and the demo). Two comparisons then split any difference from the published figures:
+
+1. **pipeline vs generator**, LA-year by LA-year: the tables' unrounded counts in the warehouse
+   (``publication.<table>__unrounded``, latest release year) against the generator's counts of the
+   same returns. Equal everywhere means the queries count what the returns hold, as defined.
+2. **generator vs published**, nationally per year: the generator's counts summed over LAs
+   (divided by the run's scale) against ``reference.national_published()``, with the
+   tolerances of ``compare`` (counts 2%, percentages 1 point). A miss here is the synthetic
+   population's, not the pipeline's.
+
+The measures are those of ``cin_pipeline.reference.measures.MEASURES`` (published column of each
+measure), restricted to the tables the warehouse holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cin_pipeline.reference.measures import MEASURES, NATIONAL_PERCENTS
+from cin_pipeline.sqlutil import has_relation
+from cin_pipeline.tables import all_tables
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+UNROUNDED = "__unrounded"
+# published percentages: name -> (numerator measure, denominator measure)
+PERCENTS = {"re_referrals_percent": ("re_referrals", "referrals"), "nfa_percent": ("nfa", "referrals"),
+            "not_in_need_percent": ("not_in_need", "referrals"),
+            "re_referrals_child_percent": ("re_referrals_child", "referrals_child"),
+            "cpp_subsequent_percent": ("cpp_subsequent", "cpp_start")}
+assert set(PERCENTS) == set(NATIONAL_PERCENTS)
+
+
+def _tables() -> dict[str, object]:
+    """Published data set code (``b1``) -> declared table of the Children in need release."""
+    return {t.code.lower(): t for t in all_tables() if t.release.slug == "children-in-need"}
+
+
+def read_measures(path) -> pd.DataFrame:
+    import pandas as pd
+
+    g = pd.read_csv(path)
+    g["la"] = g["la"].astype(str).str.zfill(3)
+    return g
+
+
+def pipeline_vs_generator(con, generated: pd.DataFrame) -> pd.DataFrame:
+    """One row per measure: generator and pipeline totals over the LA-years both have, and the
+    number of LA-years whose counts differ."""
+    import pandas as pd
+
+    specs = _tables()
+    frames: dict[str, pd.DataFrame] = {}
+    rows = []
+    for measure, (ds, column, _) in MEASURES.items():
+        spec = specs.get(ds)
+        if spec is None or measure not in generated.columns:
+            continue
+        if ds not in frames:
+            name = spec.warehouse_name + UNROUNDED
+            if not has_relation(con, "publication", name):
+                continue
+            release = con.execute(f'SELECT max(release_year) FROM publication."{name}"').fetchone()[0]
+            frames[ds] = con.execute(f'SELECT * FROM publication."{name}" WHERE release_year = ?',
+                                     [release]).df().set_index(["year", "la"])
+        p = frames[ds][column]
+        if spec.indicator(column).lookback:
+            # re-referrals look back 12 months: only LA-years whose previous census is staged
+            staged = set(frames[ds].index)
+            p = p[[(y - 1, la) in staged for y, la in p.index]]
+        g = generated.set_index(["year", "la"])[measure]
+        both = pd.concat([g.rename("generator"), p.rename("pipeline")], axis=1, join="inner").dropna()
+        if both.empty:
+            continue
+        rows.append((measure, f"{spec.code}.{column}", int(both["generator"].sum()),
+                     int(both["pipeline"].sum()), int((both["generator"] != both["pipeline"]).sum()),
+                     len(both)))
+    return pd.DataFrame(rows, columns=["measure", "table column", "generator", "pipeline",
+                                       "LA-years differing", "LA-years"])
+
+
+def generator_vs_published(generated: pd.DataFrame, scale: float, count_tolerance: float = 2.0,
+                           percent_tolerance: float = 1.0) -> pd.DataFrame:
+    """One row per year and published national measure: published, generator (national sum over
+    LAs divided by ``scale``), difference (% for counts, points for percentages), within."""
+    import pandas as pd
+
+    from cin_pipeline import reference
+
+    pub = reference.national_published().set_index("year")
+    nat = generated.drop(columns=["la"]).groupby("year").sum(numeric_only=True) / scale
+    rows = []
+    for year in sorted(set(nat.index) & set(pub.index)):
+        for measure in nat.columns:
+            if measure not in MEASURES or measure not in pub.columns or pd.isna(pub.at[year, measure]):
+                continue
+            p = float(pub.at[year, measure])
+            if p == 0:
+                continue
+            v = float(nat.at[year, measure])
+            d = 100 * (v - p) / p
+            rows.append((year, measure, p, v, d, "%", abs(d) <= count_tolerance))
+        for measure, (n, den) in PERCENTS.items():
+            if {n, den} <= set(nat.columns) and not pd.isna(pub.at[year, measure]) and nat.at[year, den]:
+                v = 100 * nat.at[year, n] / nat.at[year, den]
+                d = v - float(pub.at[year, measure])
+                rows.append((year, measure, float(pub.at[year, measure]), v, d, "points",
+                             abs(d) <= percent_tolerance))
+    return pd.DataFrame(rows, columns=["year", "measure", "published", "generator", "difference",
+                                       "difference_unit", "within"])
+
+
+def run(measures_path: Path, scale: float, warehouse: Path | None, csv: str | None) -> int:
+    import duckdb
+
+    from cin_pipeline.settings import Paths
+
+    generated = read_measures(measures_path)
+    path = Path(warehouse) if warehouse else Paths.from_env().warehouse
+    if path.exists():
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            pv = pipeline_vs_generator(con, generated)
+        finally:
+            con.close()
+        print(f"1. Pipeline (unrounded, {path}) vs the generator's own counts, LA-year by LA-year")
+        print(pv.to_string(index=False) if len(pv) else "   (no table of the warehouse has a measure)")
+        differing = int(pv["LA-years differing"].sum()) if len(pv) else 0
+        print(f"   {len(pv)} measures; LA-years differing: {differing}")
+    else:
+        print(f"1. no warehouse at {path}: pipeline vs generator skipped")
+    gp = generator_vs_published(generated, scale)
+    print()
+    print(f"2. Generator (national, / scale {scale:g}) vs published national figures")
+    print(f"   within tolerance: {int(gp['within'].sum())} of {len(gp)}")
+    misses = gp[~gp["within"]].assign(size=lambda d: d["difference"].abs())
+    if len(misses):
+        worst = (misses.groupby("measure").agg(years=("year", "size"), worst=("size", "max"),
+                                               mean=("difference", "mean"))
+                 .sort_values("worst", ascending=False))
+        print(worst.round(1).to_string())
+    if csv:
+        Path(csv).parent.mkdir(parents=True, exist_ok=True)
+        gp.to_csv(csv, index=False)
+        print(f"written {csv}")
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "attribute", help="split misses: pipeline vs the generator's own counts, generator vs published",
+        description=__doc__.splitlines()[0])
+    p.add_argument("measures", type=Path,
+                   help="generation_measures.csv written with the returns (e.g. data/landing/)")
+    p.add_argument("--scale", type=float, default=1.0, help="the scale the returns were generated at")
+    p.add_argument("--warehouse", type=Path, default=None, help="default: CIN_DATA_DIR's warehouse")
+    p.add_argument("--csv", default=None, metavar="PATH", help="write the generator-vs-published table")
+    p.set_defaults(func=_attribute)
+
+
+def _attribute(args: argparse.Namespace) -> int:
+    return run(args.measures, args.scale, args.warehouse, args.csv)
