@@ -157,3 +157,13 @@ def test_disclosure_flags_a_percentage_of_an_unpublished_small_count():
     assert not r.passed
     assert [(d["geography"], d["column"]) for d in r.details] == [("Camden (202)", "Autism_percent")]
     assert "recovers 2" in r.details[0]["found"]
+
+
+def test_a_hidden_total_is_recoverable_from_its_parts():
+    """Only the total of ``total = a + b`` hidden, both parts shown: the check names the total and
+    the value the parts give (it used to fail on the hidden total's missing number)."""
+    df = pd.DataFrame({"time_period": ["2024"], "geographic_level": ["Local authority"],
+                       "old_la_code": ["330"], "la_name": ["Birmingham"],
+                       "T": ["c"], "A": ["3"], "B": ["0"]})
+    r = disclosure.secondary_suppression(df, "t", sums=[("T", ("A", "B"))])
+    assert not r.passed and r.details[0]["column"] == "T" and r.details[0]["found"] == "c recoverable as 3"

@@ -81,7 +81,7 @@ def tiny_census(con: duckdb.DuckDBPyConnection, replicates: dict[str, int]) -> N
                      "start_date": d(2023, 6, 1), "icpc_date": d(2023, 6, 15)}]
             cpp += [{**base, "child_id": a, "episode_seq": 1, "cpp_seq": 1,
                      "start_date": d(2023, 6, 15), "number_of_previous_cpp": 1,
-                     "initial_category": "NEG"}]
+                     "initial_category": "NEG", "latest_category": "NEG"}]
         _insert(con, "child", kids)
         _insert(con, "episode", eps)
         _insert(con, "assessment", ass)

@@ -64,7 +64,7 @@ def secondary_suppression(df: pd.DataFrame, table: str, sums: Sequence[tuple[str
             r = la.loc[i]
             col = next(c for c in cols if sym.loc[i, c] == "c")
             parts_v = vals.loc[i, list(parts)].fillna(0).sum()
-            hidden = vals.loc[i, total] - parts_v if col == total else vals.loc[i, total] - parts_v
+            hidden = parts_v if col == total else vals.loc[i, total] - parts_v
             details.append(_detail(table, r["time_period"], geo_name(r), col,
                                    f"secondary suppression ({total} = {' + '.join(parts)})",
                                    f"c recoverable as {int(abs(hidden))}"))
