@@ -14,6 +14,7 @@ LCD is no longer being rebuilt, and only when every census year it reads has bee
 new 2024 return rebuilds the 2024 tables, not those of 2025 or 2026, which have no census yet).
 """
 
+import re
 import time
 
 import dagster as dg
@@ -50,12 +51,18 @@ def table_asset_key(spec: TableSpec) -> dg.AssetKey:
     return dg.AssetKey(list(spec.key))
 
 
+def sources(spec: TableSpec) -> list[str]:
+    """The warehouse relations the table's queries read (``facts.*``, ``lcd.*``, ``clean.*``)."""
+    text = spec.query + " ".join(spec.distributions.values())
+    return sorted(set(re.findall(r"\b(?:facts|lcd|clean)\.[a-z_0-9]+", text)))
+
+
 def _description(spec: TableSpec) -> str:
     years = f"{spec.first_year} to " + (str(spec.last_year) if spec.last_year else "the release year")
     return (f"{spec.code}: {spec.title}.\n\n{spec.description}\n\n"
             f"EES file {spec.file_stem}_{spec.first_year}_to_YYYY.csv; "
             f"levels: {', '.join(spec.geographic_levels)}; years {years}. "
-            f"Layout: {spec.layout.describe()}.")
+            f"Layout: {spec.layout.describe()}. Reads: {', '.join(sources(spec))}.")
 
 
 def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
@@ -73,6 +80,7 @@ def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
                   "geographic_levels": ", ".join(spec.geographic_levels),
                   "first_year": spec.first_year,
                   "layout": spec.layout.describe(),
+                  "reads": ", ".join(sources(spec)),
                   "query": dg.MetadataValue.md(f"```sql\n{spec.query.strip()}\n```")},
     )
     def _table(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
