@@ -13,7 +13,6 @@ from cin_pipeline.checks.screener import read_ees_csv
 
 def test_every_table_has_its_checks():
     from cin_pipeline.defs import checks as C
-    from cin_pipeline.defs.partitions import year_partitions
     from cin_pipeline.defs.tables import table_asset_key
     from cin_pipeline.tables import all_tables
 

@@ -38,7 +38,6 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
-import pandas as pd
 import pytest
 
 from cin_pipeline.checks.cross import measures_agree

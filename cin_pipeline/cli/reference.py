@@ -7,7 +7,6 @@ its declaration (:func:`cin_pipeline.reference.build.build_all` does the work)."
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from cin_pipeline.reference import REFERENCE_DIR

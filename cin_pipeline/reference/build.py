@@ -50,7 +50,6 @@ import numpy as np
 import pandas as pd
 
 from cin_pipeline.reference.measures import MEASURES, NATIONAL_PERCENTS, RATE_PAIRS
-from cin_pipeline.settings import REFERENCE_DIR
 
 FIRST_YEAR, LAST_YEAR = 2013, 2025
 ENGLAND = "E92000001"

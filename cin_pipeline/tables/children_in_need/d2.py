@@ -2,37 +2,15 @@
 2013 onwards."""
 
 from cin_pipeline.tables.children_in_need import RELEASE
-from cin_pipeline.tables.declare import Agreement, Headline, count, la_table, percent, reconstructed
+from cin_pipeline.tables.children_in_need._categories import category_indicators, category_sums
+from cin_pipeline.tables.declare import Agreement, Headline, la_table, reconstructed
 
-# census code -> column stem and words. The stems are A6's (2020: Physical_abuse_Initial); A5
-# 2020 spells Physical_Abuse_Initial: A6 is this table's national counterpart, so its spelling.
-_CATEGORIES = (
-    ("NEG", "Neglect", "neglect"),
-    ("PHY", "Physical_abuse", "physical abuse"),
-    ("SAB", "Sexual_abuse", "sexual abuse"),
-    ("EMO", "Emotional_abuse", "emotional abuse"),
-    ("MUL", "Multiple", "multiple"),
-)
 _TOTAL = "CPP_start"
-_WHICH = ("Initial", "Latest")
-
-
-def _indicators():
-    yield count(_TOTAL, "Child protection plans starting in the year")
-    for which in _WHICH:
-        grouping = f"{which} category of abuse"
-        for _, stem, cat in _CATEGORIES:
-            col = f"{stem}_{which}"
-            yield count(col, f"Plans starting in the year with {which.lower()} category {cat}", grouping)
-            yield percent(f"{col}_percent",
-                          f"Percentage of plans starting in the year with {which.lower()} category {cat}",
-                          col, _TOTAL, grouping)
-
 
 TABLE = la_table(
     RELEASE, "D2", "Child Protection Plans starting in the year by category of abuse and local authority",
     "d2_cpps_starting_by_category_of_abuse", "Child Protection Plans starting by category of abuse",
-    tuple(_indicators()),
+    category_indicators(_TOTAL, "Child protection plans starting in the year", "Plans starting in the year"),
     # No D2 header has been seen for any year (published_tables_pass3.md: "Columns: [GAP]").
     # The category columns follow the national table of the same subject, A6 (2020 header,
     # A6cat20: Neglect_Initial, Physical_abuse_Initial, Sexual_abuse_Initial,
@@ -43,8 +21,7 @@ TABLE = la_table(
         "title and description from the 2021 EES fixture); category columns named as in the A6 "
         "2020 header (Neglect_Initial, Physical_abuse_Initial, ...) with _Latest twins, each "
         "count followed by <count>_percent as in D5 2024; total CPP_start as in D3 2024"),
-    sums=((_TOTAL, tuple(f"{stem}_Initial" for _, stem, _ in _CATEGORIES)),
-          (_TOTAL, tuple(f"{stem}_Latest" for _, stem, _ in _CATEGORIES))),
+    sums=category_sums(_TOTAL),
     # the D2 file is not among the reference files: LAs take the x/u status of D5 (same returns)
     status_from="d5",
     agreements=(Agreement(_TOTAL, "children_in_need.d1", "CPP_start"),),
