@@ -11,6 +11,16 @@ CREATE OR REPLACE MACRO facts.weekdays_before(d) AS
 CREATE OR REPLACE MACRO facts.working_days(a, b) AS
     facts.weekdays_before(b + 1) - facts.weekdays_before(a + 1);
 
+-- Duration band of something that began on ``since_day``, at ``on_day``, in calendar months back from
+-- ``on_day``: 1 = 3 months or less; 2 = more than 3 and up to 6 months; 3 = more than 6 months and
+-- less than 1 year; 4 = 1 year and less than 2 years; 5 = 2 years or more (B4, B5, D5).
+CREATE OR REPLACE MACRO facts.duration_band(since_day, on_day) AS CASE
+    WHEN since_day >= on_day - INTERVAL 3 MONTH THEN 1
+    WHEN since_day >= on_day - INTERVAL 6 MONTH THEN 2
+    WHEN since_day >  on_day - INTERVAL 1 YEAR  THEN 3
+    WHEN since_day >  on_day - INTERVAL 2 YEAR  THEN 4
+    ELSE 5 END;
+
 -- The LAs with a staged return, per year: the skeleton the EES formatter zero-fills.
 CREATE OR REPLACE VIEW facts.la_year AS
 SELECT DISTINCT year, la FROM clean.header;

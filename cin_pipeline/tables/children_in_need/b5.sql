@@ -3,14 +3,10 @@
 -- and < 1 year; >= 1 year and < 2 years; >= 2 years (the bands of D5, from the closure date).
 SELECT year, la,
        count(*) AS Ended_episodes,
-       count(*) FILTER (WHERE referral_date >= closure_date - INTERVAL 3 MONTH) AS "3_months_or_less",
-       count(*) FILTER (WHERE referral_date <  closure_date - INTERVAL 3 MONTH
-                          AND referral_date >= closure_date - INTERVAL 6 MONTH) AS more_than_3_months_6_months,
-       count(*) FILTER (WHERE referral_date <  closure_date - INTERVAL 6 MONTH
-                          AND referral_date >  closure_date - INTERVAL 1 YEAR)  AS more_than_6_months_less_than_1_year,
-       count(*) FILTER (WHERE referral_date <= closure_date - INTERVAL 1 YEAR
-                          AND referral_date >  closure_date - INTERVAL 2 YEAR)  AS "1_year_less_than_2_years",
-       count(*) FILTER (WHERE referral_date <= closure_date - INTERVAL 2 YEAR)  AS "2years+"
-FROM facts.episode_of_need
-WHERE ended
+       count(*) FILTER (WHERE band = 1) AS "3_months_or_less",
+       count(*) FILTER (WHERE band = 2) AS more_than_3_months_6_months,
+       count(*) FILTER (WHERE band = 3) AS more_than_6_months_less_than_1_year,
+       count(*) FILTER (WHERE band = 4) AS "1_year_less_than_2_years",
+       count(*) FILTER (WHERE band = 5) AS "2years+"
+FROM (SELECT *, facts.duration_band(referral_date, closure_date) AS band FROM facts.episode_of_need WHERE ended)
 GROUP BY ALL
