@@ -30,17 +30,21 @@ if TYPE_CHECKING:
     import pandas as pd
 
 UNROUNDED = "__unrounded"
-# published percentages: name -> (numerator measure, denominator measure)
-PERCENTS = {"re_referrals_percent": ("re_referrals", "referrals"), "nfa_percent": ("nfa", "referrals"),
-            "not_in_need_percent": ("not_in_need", "referrals"),
-            "re_referrals_child_percent": ("re_referrals_child", "referrals_child"),
-            "cpp_subsequent_percent": ("cpp_subsequent", "cpp_start")}
-assert set(PERCENTS) == set(NATIONAL_PERCENTS)
-
-
 def _tables() -> dict[str, object]:
     """Published data set code (``b1``) -> declared table of the Children in need release."""
     return {t.code.lower(): t for t in all_tables() if t.release.slug == "children-in-need"}
+
+
+def percent_measures() -> dict[str, tuple[str, str]]:
+    """Published national percentage -> (numerator measure, denominator measure), read from the
+    declared indicator (e.g. C1 ``Re_referrals_percent`` = ``Re_referrals`` / ``Referrals``)."""
+    specs = _tables()
+    measure_of = {(ds, col): m for m, (ds, col, _) in MEASURES.items()}
+    out = {}
+    for name, (ds, column, _) in NATIONAL_PERCENTS.items():
+        ind = specs[ds].indicator(column)
+        out[name] = (measure_of[(ds, ind.numerator)], measure_of[(ds, ind.denominator)])
+    return out
 
 
 def read_measures(path) -> pd.DataFrame:
@@ -107,7 +111,7 @@ def generator_vs_published(generated: pd.DataFrame, scale: float, count_toleranc
             v = float(nat.at[year, measure])
             d = 100 * (v - p) / p
             rows.append((year, measure, p, v, d, "%", abs(d) <= count_tolerance))
-        for measure, (n, den) in PERCENTS.items():
+        for measure, (n, den) in percent_measures().items():
             if {n, den} <= set(nat.columns) and not pd.isna(pub.at[year, measure]) and nat.at[year, den]:
                 v = 100 * nat.at[year, n] / nat.at[year, den]
                 d = v - float(pub.at[year, measure])

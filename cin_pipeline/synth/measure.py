@@ -21,8 +21,8 @@ import datetime as _dt
 
 import numpy as np
 
-from .simulate import (BIT_21, EPOCH, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA, OUT_NIN, RC,
-                       LASimulation, period)
+from .simulate import (BIT_21, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA, OUT_NIN, RC,
+                       LASimulation, period, to_day)
 
 PRIVATE_FOSTER = ("8B", "8C", "8D", "8E", "8F")
 
@@ -41,10 +41,6 @@ def _children(child: np.ndarray, mask: np.ndarray) -> int:
     return int(len(np.unique(child[mask])))
 
 
-def _day(y: int, m: int, d: int) -> int:
-    return (_dt.date(y, m, d) - EPOCH).days
-
-
 def measure_year(sim: LASimulation, year: int) -> dict:
     """Measures of ``sim`` for census ``year`` (see the module docstring)."""
     t0, t1 = period(year)
@@ -60,8 +56,8 @@ def measure_year(sim: LASimulation, year: int) -> dict:
     cpp_open = cpp & (e.cpp_start <= t1) & (e.cpp_end > t1)
     # plans at 31 March by calendar months since the start (as D5 counts them): 3 months back
     # from 31 March is 31 December, 6 months 30 September, 1 and 2 years the 31 Marches before
-    m3, m6, y1, y2 = (_day(year - 1, 12, 31), _day(year - 1, 9, 30), _day(year - 1, 3, 31),
-                      _day(year - 2, 3, 31))
+    m3, m6, y1, y2 = (to_day(_dt.date(year - 1, 12, 31)), to_day(_dt.date(year - 1, 9, 30)),
+                      to_day(_dt.date(year - 1, 3, 31)), to_day(_dt.date(year - 2, 3, 31)))
     start = e.cpp_start
     rerefs = (e.prev_ref != NONE) & (e.ref - e.prev_ref <= 365)
     anyp = need_ep & (e.ref <= t1) & (e.closure >= t0)
