@@ -22,7 +22,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cin_pipeline.reference.measures import MEASURES, NATIONAL_PERCENTS
+# the stages (pandas, the reference data) are imported where they are used: registering the
+# sub-command keeps `cin-pipeline --help` and `synth` fast
 from cin_pipeline.sqlutil import has_relation
 from cin_pipeline.tables import all_tables
 
@@ -38,6 +39,7 @@ def _tables() -> dict[str, object]:
 def percent_measures() -> dict[str, tuple[str, str]]:
     """Published national percentage -> (numerator measure, denominator measure), read from the
     declared indicator (e.g. C1 ``Re_referrals_percent`` = ``Re_referrals`` / ``Referrals``)."""
+    from cin_pipeline.reference.measures import MEASURES, NATIONAL_PERCENTS
     specs = _tables()
     measure_of = {(ds, col): m for m, (ds, col, _) in MEASURES.items()}
     out = {}
@@ -59,6 +61,8 @@ def pipeline_vs_generator(con, generated: pd.DataFrame) -> pd.DataFrame:
     """One row per measure: generator and pipeline totals over the LA-years both have, and the
     number of LA-years whose counts differ."""
     import pandas as pd
+
+    from cin_pipeline.reference.measures import MEASURES
 
     specs = _tables()
     frames: dict[str, pd.DataFrame] = {}
@@ -97,6 +101,7 @@ def generator_vs_published(generated: pd.DataFrame, scale: float, count_toleranc
     import pandas as pd
 
     from cin_pipeline import reference
+    from cin_pipeline.reference.measures import MEASURES
 
     pub = reference.national_published().set_index("year")
     nat = generated.drop(columns=["la"]).groupby("year").sum(numeric_only=True) / scale

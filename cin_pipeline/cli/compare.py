@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,7 @@ class Figure:
         return self.denominator is not None
 
 
+@lru_cache(maxsize=None)
 def declared_figures() -> tuple[Figure, ...]:
     """The headline figures declared with a published national measure, table by table."""
     out = []
@@ -66,7 +68,12 @@ def declared_figures() -> tuple[Figure, ...]:
     return tuple(out)
 
 
-FIGURES: tuple[Figure, ...] = declared_figures()
+def __getattr__(name: str):
+    """``FIGURES``: the declared figures, worked out on first use (finding the declared tables
+    imports the reference data; registering the sub-command must stay cheap)."""
+    if name == "FIGURES":
+        return declared_figures()
+    raise AttributeError(name)
 
 COLUMNS = ["year", "figure", "unit", "published", "pipeline", "difference", "difference_unit",
            "within", "table", "release_year"]
@@ -121,13 +128,13 @@ def compare(con, years: list[int] | None = None, published: pd.DataFrame | None 
     pub = (reference.national_published() if published is None else published).copy()
     pub["year"] = pub["year"].astype(int)
     pub = pub.set_index("year")
-    tables = {tid: national_sums(con, tid) for tid in dict.fromkeys(f.table_id for f in FIGURES)}
+    tables = {tid: national_sums(con, tid) for tid in dict.fromkeys(f.table_id for f in declared_figures())}
     if years is None:
         have = set().union(*(set(int(y) for y in t.sums.index) for t in tables.values() if t.sums is not None))
         years = sorted(have & set(pub.index))
     rows = []
     for year in years:
-        for f in FIGURES:
+        for f in declared_figures():
             t = tables[f.table_id]
             if year not in pub.index or f.published not in pub.columns:
                 continue
@@ -211,7 +218,7 @@ def run_compare(years: str | None = None, csv: str | None = None,
     con = duckdb.connect(str(path), read_only=True)
     try:
         df = compare(con, year_list, tolerance=tolerance, percent_tolerance=percent_tolerance)
-        missing = sorted({f.table_id for f in FIGURES} - set(df["table"]))
+        missing = sorted({f.table_id for f in declared_figures()} - set(df["table"]))
         pipeline = fid.Pipeline(con, release_year)
         result = fid.fidelity(con, folder, year_list, tol=tol, pipeline=pipeline) if folder.is_dir() else None
         lait_path = folder / fid.LAIT_FILE

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cin_pipeline.reference import REFERENCE_DIR
-from cin_pipeline.reference.build import build_all
+from cin_pipeline.settings import REFERENCE_DIR
 from cin_pipeline.tables import all_tables
 
 
@@ -19,6 +18,8 @@ def published_datasets() -> tuple[str, ...]:
 
 
 def run(published: Path, out: Path) -> int:
+    from cin_pipeline.reference.build import build_all  # pandas: only when the command runs
+
     out.mkdir(parents=True, exist_ok=True)
     for name, df in build_all(published, published_datasets()).items():
         path = out / f"{name}.csv"
