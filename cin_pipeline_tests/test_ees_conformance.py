@@ -34,6 +34,15 @@ ORDER_QUIRKS = {("b1", "2021"), ("c1", "2021"), ("d3", "2021")}
 # The 2025-release C4 writes the pre-2019 GSS codes of Gateshead and Northumberland for 2013-2019;
 # the 2024 release (and our LA lookup) uses the current codes for every year.
 C4_OLD_CODES = {"E08000020": "E08000037", "E06000048": "E06000057"}
+# The 2023 release's C4 header (C4cat23), which the 2024 file follows, is the 2025 file's with a
+# rate per 10,000 after each of these counts.
+C4_RATES = ("Section47", "Section47_child", "ICPC", "ICPC_child")
+
+
+def expected_header(tid: str, published_columns: list[str]) -> list[str]:
+    if tid != "c4":
+        return published_columns
+    return [c for col in published_columns for c in ((col, f"{col}_rate") if col in C4_RATES else (col,))]
 
 
 def get(code: str):
@@ -66,7 +75,7 @@ def _ours(tid: str) -> pd.DataFrame:
 @pytest.mark.parametrize("tid", list(FILES))
 def test_header_identical(shared_dir, tid):
     pub = _published(str(shared_dir), tid)
-    assert get(tid).columns() == list(pub.columns)
+    assert get(tid).columns() == expected_header(tid, list(pub.columns))
     assert get(tid).file_name(2024) == FILES[tid].replace("_2013_to_2025__2025release", "_2013_to_2024") \
         if tid == "c4" else get(tid).file_name(2024) == FILES[tid]
 
@@ -107,7 +116,7 @@ def test_cells_match_published(shared_dir, tid):
     if tid != "c3":   # C3 totals include imputations for codes not collected by every LA
         nat = ours.geographic_level == "National"
         assert (ours[nat][counts].values == pub[nat][counts].values).all()
-    rates = [i.name for i in spec.indicators if i.kind == "rate"]
+    rates = [i.name for i in spec.indicators if i.kind == "rate" and i.name in pub.columns]
     if rates:   # rates depend on the reference populations (backed out of the published rates)
         match = (ours[exact][rates].values == pub[exact][rates].values).mean()
         assert match > 0.98, match

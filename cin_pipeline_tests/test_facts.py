@@ -85,7 +85,9 @@ def test_episodes_of_need(con):
 
 def test_assessments_and_plans(con):
     wd = dict(con.execute("SELECT child_id, working_days FROM facts.assessment").fetchall())
-    assert wd == {"A": 10, "B": 20}  # Fri 2 June -> Fri 16 June; Tue 2 May -> Tue 30 May
+    # Fri 2 June -> Fri 16 June: 10; Tue 2 May -> Tue 30 May: 20 weekdays less the coronation
+    # bank holiday (Monday 8 May) and the spring bank holiday (Monday 29 May)
+    assert wd == {"A": 10, "B": 18}
     plan = con.execute("SELECT started_in_year, open_at31, days_open, reviews FROM facts.cpp").fetchone()
     assert plan == (True, True, (date(2024, 3, 31) - date(2023, 7, 1)).days, 2)
     reviews = con.execute("SELECT review_seq, follows_date, first_review FROM facts.cpp_review "

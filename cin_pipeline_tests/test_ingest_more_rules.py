@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 
 from cin_pipeline.census import spec
-from cin_pipeline.ingest import calendar, ingest_file, rules, staging
+from cin_pipeline.ingest import ingest_file, rules, staging
+from cin_pipeline.reference import calendar
 from cin_pipeline_tests.test_ingest_rules import _return as build_return
 
 

@@ -546,17 +546,10 @@ LAIT_NOT_MAPPED: dict[str, str] = {
 
 def read_lait(path: Path) -> pd.DataFrame:
     """The LAIT extract's LA rows: ``measure, year, la, la_name, value`` (text; '-' kept)."""
-    import pandas as pd
+    from cin_pipeline.reference.build import read_lait as read_extract
 
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    la = df["LA Number"].str.strip().str.replace(r"\.0$", "", regex=True)
-    out = pd.DataFrame({"measure": df["Short Desc"].str.strip(),
-                        "year": pd.to_numeric(df["Years"], errors="coerce"),
-                        "la": la.str.zfill(3), "la_name": df["LA and Regions"],
-                        "value": df["Values"].str.strip()})
-    out = out[out["year"].notna() & la.str.fullmatch(r"\d+")]
-    out["year"] = out["year"].astype(int)
-    return out.reset_index(drop=True)
+    out = read_extract(path)
+    return out[out["la"] != "england"].reset_index(drop=True)
 
 
 def _la_values(pt: PipelineTable, m: LaitMeasure) -> pd.DataFrame:

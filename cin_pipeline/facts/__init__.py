@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from cin_pipeline.reference.calendar import bank_holidays
 from cin_pipeline.sqlutil import has_relation, literal
 
 _HERE = Path(__file__).resolve().parent
@@ -71,12 +72,18 @@ def _code_view(name: str, groups, code: str, group: str) -> str:
     return f"CREATE OR REPLACE VIEW facts.{name} AS SELECT * FROM (VALUES {rows}) AS t({code}, {group})"
 
 
+def _bank_holiday_view() -> str:
+    rows = ", ".join(f"(DATE '{d.isoformat()}')" for d in sorted(bank_holidays()))
+    return f"CREATE OR REPLACE VIEW facts.bank_holiday AS SELECT * FROM (VALUES {rows}) AS t(day)"
+
+
 def build(con) -> None:
     """Create or replace the ``facts`` views on ``con`` (``clean`` must be attached). The views
     over the LCD are created when ``lcd.*`` exists (the LCD asset builds it)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS facts")
     con.execute(_code_view("factor_group", FACTOR_GROUPS, "factor", "factor_group"))
     con.execute(_code_view("ethnic_group", ETHNIC_GROUPS, "ethnicity", "ethnic_group"))
+    con.execute(_bank_holiday_view())
     con.execute(_sql("census.sql"))
     if all(has_relation(con, "lcd", t) for t in LCD_TABLES):
         con.execute(_sql("lcd.sql"))

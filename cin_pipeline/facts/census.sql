@@ -4,12 +4,19 @@
 
 CREATE SCHEMA IF NOT EXISTS facts;
 
--- Working days elapsed from a to b: Monday-Friday days in (a, b] (0 when b = a). Bank holidays
--- are not excluded. Days are counted from Monday 1970-01-05.
-CREATE OR REPLACE MACRO facts.weekdays_before(d) AS
-    ((d - DATE '1970-01-05') // 7) * 5 + least((d - DATE '1970-01-05') % 7, 5);
+-- Working days: Monday to Friday, not an England and Wales bank holiday (facts.bank_holiday, from
+-- data/reference/bank_holidays_england.csv, 2011 to 2027; outside those years no bank holiday is
+-- known and only weekends are skipped). facts.working_day_number numbers every day from 1990 to
+-- 2040 by the working days up to and including it, so the working days elapsed from a to b (the
+-- working days in (a, b], 0 when b = a) are one lookup each: a set-based join, not a loop.
+CREATE OR REPLACE VIEW facts.working_day_number AS
+SELECT d.day,
+       sum(CASE WHEN isodow(d.day) < 6 AND h.day IS NULL THEN 1 ELSE 0 END) OVER (ORDER BY d.day) AS n
+FROM (SELECT unnest(generate_series(DATE '1990-01-01', DATE '2040-12-31', INTERVAL 1 DAY))::DATE AS day) d
+LEFT JOIN facts.bank_holiday h USING (day);
 CREATE OR REPLACE MACRO facts.working_days(a, b) AS
-    facts.weekdays_before(b + 1) - facts.weekdays_before(a + 1);
+    (SELECT n FROM facts.working_day_number WHERE day = b)
+    - (SELECT n FROM facts.working_day_number WHERE day = a);
 
 -- Duration band of something that began on ``since_day``, at ``on_day``, in calendar months back from
 -- ``on_day``: 1 = 3 months or less; 2 = more than 3 and up to 6 months; 3 = more than 6 months and
@@ -149,6 +156,50 @@ SELECT r.year, r.la, r.child_id, r.episode_seq, r.cpp_seq, r.review_seq, r.revie
 FROM clean.cpp_review r
 JOIN clean.cpp c USING (year, la, child_id, episode_seq, cpp_seq)
 WINDOW w AS (PARTITION BY r.year, r.la, r.child_id, r.episode_seq, r.cpp_seq ORDER BY r.review_date, r.review_seq);
+
+-- Plans open at 31 March that had lasted 3 calendar months or more (the D6 base), each with
+-- whether it was reviewed within the statutory timescales up to that 31 March: the first review
+-- within 3 calendar months of the start, every later one within 6 calendar months of the one
+-- before, and none overdue at 31 March (31 March no later than 3 months after the start when
+-- there has been no review, else 6 months after the last review). A return records the reviews
+-- of its own year, so a plan's reviews are gathered from every return of the LA up to that year
+-- (the plan matched by child and start date). For a plan begun before the LA's staged returns
+-- (facts.la_history) the review before its first known one is not seen: the first known review
+-- must then be within 6 months of the start of the staged history (the unseen one was before it).
+CREATE OR REPLACE VIEW facts.cpp_review_timeliness AS
+WITH base AS (
+    SELECT c.year, c.la, c.child_id, c.episode_seq, c.cpp_seq, c.start_date, c.year_end,
+           h.history_from, c.start_date < h.history_from AS begun_before_history
+    FROM facts.cpp c JOIN facts.la_history h USING (la)
+    WHERE c.open_at31 AND c.start_date <= c.year_end - INTERVAL 3 MONTH
+),
+review AS (
+    SELECT DISTINCT b.year, b.la, b.child_id, b.start_date, r.review_date
+    FROM base b
+    JOIN clean.cpp p ON p.la = b.la AND p.child_id = b.child_id AND p.start_date = b.start_date
+                    AND p.year <= b.year
+    JOIN clean.cpp_review r ON r.year = p.year AND r.la = p.la AND r.child_id = p.child_id
+                           AND r.episode_seq = p.episode_seq AND r.cpp_seq = p.cpp_seq
+    WHERE r.review_date > b.start_date AND r.review_date <= b.year_end
+),
+interval_ AS (
+    SELECT year, la, child_id, start_date, review_date,
+           lag(review_date) OVER (PARTITION BY year, la, child_id, start_date ORDER BY review_date) AS previous
+    FROM review
+),
+judged AS (
+    SELECT i.year, i.la, i.child_id, i.start_date, max(i.review_date) AS last_review,
+           bool_or(CASE WHEN i.previous IS NOT NULL THEN i.review_date > i.previous + INTERVAL 6 MONTH
+                        WHEN b.begun_before_history THEN i.review_date > b.history_from + INTERVAL 6 MONTH
+                        ELSE i.review_date > i.start_date + INTERVAL 3 MONTH END) AS late
+    FROM interval_ i JOIN base b USING (year, la, child_id, start_date)
+    GROUP BY ALL
+)
+SELECT b.year, b.la, b.child_id, b.episode_seq, b.cpp_seq, b.start_date, j.last_review,
+       NOT coalesce(j.late, false)
+       AND b.year_end <= CASE WHEN j.last_review IS NULL THEN b.start_date + INTERVAL 3 MONTH
+                              ELSE j.last_review + INTERVAL 6 MONTH END AS reviewed_in_time
+FROM base b LEFT JOIN judged j USING (year, la, child_id, start_date);
 
 -- Each child of the return and their characteristics at 31 March: sex (M/F/U), age in whole
 -- years and age band (unborn: no date of birth and an expected one, or born after 31 March),

@@ -17,7 +17,7 @@ macros of :func:`cin_pipeline.ingest.staging.connect` (``cin_date``, ``cin_bool`
 child or no sex recorded: ``U`` from 2025, ``0`` before), ``$la_codes`` (valid LA codes for UPN
 characters 2-4), ``$upn13`` (valid 13th UPN characters), ``$header_line``, ``$ref_raw``,
 ``$school_age_dob`` (DATE: children born on or before it are of school age, 8770Q) and the
-working-day cut-offs (England and Wales bank holidays, :mod:`cin_pipeline.ingest.calendar`)
+working-day cut-offs (England and Wales bank holidays, :mod:`cin_pipeline.reference.calendar`)
 ``$start_minus_1wd``, ``$ref_minus_15wd`` and ``$ref_minus_45wd``.
 
 LA-level rules (2886Q, 2887Q, 2888Q) return one row with ``child_id`` and ``line`` NULL.
@@ -39,7 +39,8 @@ from string import Template
 import duckdb
 
 from cin_pipeline.census import spec
-from cin_pipeline.ingest import calendar, parse
+from cin_pipeline.ingest import parse
+from cin_pipeline.reference import calendar
 from cin_pipeline.ingest.parse import Header
 from cin_pipeline.ingest.schema import RAW_COLUMNS, TABLE_COLUMNS, create_empty
 from cin_pipeline.sqlutil import literal, literal_list

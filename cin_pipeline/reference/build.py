@@ -12,7 +12,8 @@ It reads the real published files (2024 release in the folder itself, 2025 relea
 * ``population_0_17.csv``     rate denominators per reporting year and geography,
 * ``la_year_status.csv``      LA-years published as ``x`` (not available) or ``u`` (low reliability),
 * ``national_published.csv``  the published England figures per year,
-* ``calibration_la_year.csv`` published LA values per year with suppressed cells imputed.
+* ``calibration_la_year.csv`` published LA values per year with suppressed cells imputed, and
+  the LAIT percentages the generator follows (see *LAIT targets*).
 
 The run is deterministic: the committed CSVs are exactly its output. The product never reads
 the published folder at run time; only this script (and tests) do.
@@ -39,6 +40,16 @@ For every measure and year in which England has a published figure:
 Where England itself is not published (``x``: the item was not collected, e.g. factor 24A before
 2022, 18B/18C/19B/19C before 2021, C3 before 2018) the LA values stay blank and are not imputed.
 The column ``imputed`` lists (``;``-separated) the measures imputed for that LA-year.
+
+LAIT targets
+------------
+Some breakdowns have no published LA file here but DfE's LA interactive tool (LAIT,
+``lait_cin_measures_2016_2024__derived_extract.csv``) holds their LA percentages for 2016-2024.
+:data:`LAIT_TARGETS` names the ones the generator follows; each becomes a ``lait_*`` column of
+``calibration_la_year.csv``. An LA-year without a value (a year outside 2016-2024, or ``-``/``x``
+in LAIT) takes the LA's own value in the nearest year that has one (earlier year on ties), else
+England's value that year, else England's in the nearest year. The product never reads LAIT at
+run time; the fidelity comparison (``cin-pipeline compare``) reads it to judge the output.
 """
 
 from __future__ import annotations
@@ -73,7 +84,54 @@ CARRY_FORWARD: dict[tuple[int, str], tuple[int, str]] = {
 PRE_2020_DORSET_SHARES = {"835": 0.52, "836": 0.22, "837": 0.26}
 
 
+LAIT_FILE = "lait_cin_measures_2016_2024__derived_extract.csv"
+LAIT_TARGETS: dict[str, str] = {
+    # calibration column -> LAIT measure (dictionary: lait_cin_data_dictionary.txt)
+    "lait_assess_within_45_pct": "Continue_Assess_Comp",  # C2: assessments within 45 working days, %
+    "lait_cpp_reviewed_pct": "RevCP",                     # D6: plans reviewed within timescales, %
+}
+
+
 # ----------------------------------------------------------------------------- reading
+def read_lait(path: Path) -> pd.DataFrame:
+    """The LAIT extract's LA rows: ``measure, year, la, la_name, value`` (text; '-' kept), plus
+    England's rows with ``la = "england"``."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    la = df["LA Number"].str.strip().str.replace(r"\.0$", "", regex=True)
+    out = pd.DataFrame({"measure": df["Short Desc"].str.strip(),
+                        "year": pd.to_numeric(df["Years"], errors="coerce"),
+                        "la": la.str.zfill(3), "la_name": df["LA and Regions"],
+                        "value": df["Values"].str.strip()})
+    england = out["la_name"].str.strip().eq("England")
+    out.loc[england, "la"] = "england"
+    out = out[out["year"].notna() & (la.str.fullmatch(r"\d+") | england)]
+    out["year"] = out["year"].astype(int)
+    return out.reset_index(drop=True)
+
+
+def _nearest(values: dict[int, float], year: int) -> float:
+    near = min(values, key=lambda y: (abs(y - year), y))
+    return values[near]
+
+
+def lait_targets(lait: pd.DataFrame, la_years: pd.DataFrame) -> pd.DataFrame:
+    """``la_years`` (``year, la``) with one ``lait_*`` column per :data:`LAIT_TARGETS`."""
+    out = la_years[["year", "la"]].copy()
+    for column, measure in LAIT_TARGETS.items():
+        m = lait[lait["measure"] == measure].copy()
+        m["v"] = pd.to_numeric(m["value"], errors="coerce")
+        m = m[m["v"].notna()]
+        own: dict[str, dict[int, float]] = {}
+        for y, la, v in zip(m["year"], m["la"], m["v"]):
+            own.setdefault(la, {})[int(y)] = round(float(v), 1)
+        eng = own.pop("england")
+        vals = []
+        for y, la in zip(out["year"], out["la"]):
+            hist = own.get(la)
+            vals.append(hist.get(int(y), _nearest(hist, int(y))) if hist
+                        else eng.get(int(y), _nearest(eng, int(y))))
+        out[column] = vals
+    return out
 def _read(path: Path) -> pd.DataFrame:
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     df.columns = [c.strip() for c in df.columns]
@@ -526,10 +584,13 @@ def build_all(folder: Path, datasets: tuple[str, ...]) -> dict[str, pd.DataFrame
     population = build_population(pub, lookup)
     status = build_status(pub)
     long = _measure_long(pub)
+    calibration = build_calibration(long, lookup, population, status)
+    lait = lait_targets(read_lait(Path(folder) / LAIT_FILE), calibration)
+    calibration = calibration.merge(lait, on=["year", "la"], how="left", validate="1:1")
     return {
         "la_lookup": lookup,
         "population_0_17": population,
         "la_year_status": status,
         "national_published": build_national(long, population),
-        "calibration_la_year": build_calibration(long, lookup, population, status),
+        "calibration_la_year": calibration,
     }

@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cin_pipeline.census import spec
+from cin_pipeline.reference.calendar import bank_holidays
 
 BURN_IN_YEARS = 7
 """Years simulated before an LA's first census year (open cases and prior referrals)."""
@@ -127,6 +128,24 @@ _CPP_BANDS = ((7, 91, 0.159), (92, 182, 0.110), (183, 365, 0.435), (366, 730, 0.
 # Age at first referral (years): (low, high, weight); unborn handled separately.
 _AGE_BANDS = ((0, 1, 11.0), (1, 5, 20.0), (5, 10, 28.0), (10, 16, 32.0), (16, 18, 9.0))
 P_UNBORN = 0.035
+# Assessment length in working days from its start to its authorisation (C2 bands): (first, last
+# working day of the band, national share %), the 2025 release's England figures (2024's are not
+# published; LAIT gives each LA-year's share within 45 working days, which rescales the bands).
+_ASSESS_BANDS = ((0, 0, 1.80), (1, 10, 11.65), (11, 20, 17.29), (21, 30, 15.76), (31, 40, 20.25),
+                 (41, 45, 18.92), (46, 50, 5.80), (51, 60, 4.29), (61, 61, 4.24))
+_ASSESS_WITHIN_45 = 6  # the first six bands are within 45 working days
+ASSESS_TAIL_MEAN = 20.0  # working days beyond 60 of the 61+ band (exponential), at most 140
+
+
+def assessment_band_weights(within_45: float) -> np.ndarray:
+    """C2 band probabilities with ``within_45`` (a share) of assessments in the first six bands."""
+    w = np.array([b[2] for b in _ASSESS_BANDS])
+    p = min(max(within_45, 0.05), 0.995)
+    w[:_ASSESS_WITHIN_45] *= p / w[:_ASSESS_WITHIN_45].sum()
+    w[_ASSESS_WITHIN_45:] *= (1 - p) / w[_ASSESS_WITHIN_45:].sum()
+    return w
+
+
 MAX_DELAY = 120  # days from referral to the start of its assessment, at most (awaiting assessment
 #                  reached 7% of children in need at 31 March in 2014-2016: 40 days could not give it)
 P_ONLY21 = 0.6  # not-in-need assessments with factor 21 alone, where C3 is not published
@@ -152,10 +171,24 @@ def year_of_day(days: np.ndarray) -> np.ndarray:
     return np.where(m >= 4, y + 1, y)
 
 
+WORKDAYS = np.busdaycalendar(holidays=np.array(sorted(bank_holidays()), dtype="datetime64[D]"))
+"""Working days as the tables count them (facts.working_days): Monday to Friday, not an England
+and Wales bank holiday."""
+
+
 def busday_add(days: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Add ``n`` working days (Mon-Fri) to each day; the result is never a weekend."""
+    """Add ``n`` working days to each day; the result is always a working day."""
     dt = days.astype("datetime64[D]")
-    return np.busday_offset(dt, n, roll="forward").astype("int64")
+    return np.busday_offset(dt, n, roll="forward", busdaycal=WORKDAYS).astype("int64")
+
+
+def working_days_after(days: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """The day that is exactly ``n`` working days after each day, counted as facts.working_days
+    counts them (working days after the day up to and including the result): a day that is not a
+    working day counts from the working day before it; ``n = 0`` is the day itself."""
+    dt = days.astype("datetime64[D]")
+    moved = np.busday_offset(dt, n, roll="backward", busdaycal=WORKDAYS).astype("int64")
+    return np.where(n == 0, days, moved)
 
 
 # ------------------------------------------------------------------ targets
@@ -181,6 +214,8 @@ class YearTargets:
     sub_share: float
     cpp_at31: float
     factor_p: np.ndarray  # probability of each factor bit on an in-need assessment
+    assess_bands: np.ndarray = field(default_factory=lambda: assessment_band_weights(0.845))
+    cpp_reviewed: float = 0.9   # plans at 31 March (3 months or more) reviewed within timescales (D6)
     child_share: float = 0.885  # children referred / referrals (same-year repeats make the gap)
     ewf: float | None = None    # episodes with an assessment factor (C3), when published
 
@@ -264,6 +299,8 @@ def year_targets(row: dict, year: int, scale: float, factor_row: dict | None) ->
         factor_p=fp,
         child_share=_share(num("referrals_child"), refs, 0.885),
         ewf=num("episodes_with_factor") * scale if num("episodes_with_factor", -1.0) > 0 else None,
+        assess_bands=assessment_band_weights(num("lait_assess_within_45_pct", 84.5) / 100.0),
+        cpp_reviewed=min(max(num("lait_cpp_reviewed_pct", 90.0) / 100.0, 0.0), 1.0),
     )
 
 
@@ -654,8 +691,14 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
 
     delay = np.minimum(np.rint(rng.exponential(p["delay_mean"], n)), MAX_DELAY).astype(np.int64)
     a_start = np.where(assessed, ref + delay, NONE)
-    a_len = np.clip(np.rint(3 + rng.gamma(2.6, 12.5, n)), 3, 60).astype(np.int64)
-    a_auth = np.where(assessed, a_start + a_len, NONE)
+    # authorised a number of working days after the start, drawn from the LA-year's C2 bands
+    ab = _pick(rng, tg.assess_bands, n)
+    alo = np.array([b[0] for b in _ASSESS_BANDS])[ab]
+    ahi = np.array([b[1] for b in _ASSESS_BANDS])[ab]
+    a_wd = alo + (rng.random(n) * (ahi - alo + 1)).astype(np.int64)
+    a_wd = a_wd + np.where(ab == len(_ASSESS_BANDS) - 1,
+                           np.minimum(rng.exponential(ASSESS_TAIL_MEAN, n), 140).astype(np.int64), 0)
+    a_auth = np.where(assessed, working_days_after(np.where(assessed, a_start, ref), a_wd), NONE)
 
     # S47 -> ICPC -> CPP
     has_s47 = inneed & (rng.random(n) < p["p_s47"])
@@ -668,8 +711,7 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     s47_safe = np.where(has_s47, s47, ref)
     # the conference is held ``wd`` working days after the S47 start, counted as the tables count
     # them (Monday-Friday days after the start): a start at a weekend counts from the Friday
-    icpc = np.where(has_icpc, np.busday_offset(s47_safe.astype("datetime64[D]"), wd,
-                                               roll="backward").astype("int64"), NONE)
+    icpc = np.where(has_icpc, working_days_after(s47_safe, wd), NONE)
     icpc_target = np.where(has_s47, busday_add(s47_safe, np.full(n, 15)), NONE)
     s47_end = np.where(has_icpc, icpc, np.where(has_s47, s47_safe + rng.integers(5, 31, n), NONE))
     has_cpp = has_icpc & (rng.random(n) < p["p_cpp"])
@@ -709,13 +751,19 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
         only21 = rng.random(len(nin_i)) < p["p_only21"]
         factors[nin_i[only21]] = np.int64(1) << BIT_21
 
-    # CIN plan and review rhythm (dates fixed once the closure is known)
+    # CIN plan and review rhythm (dates fixed once the closure is known). A plan reviewed within
+    # timescales (D6) has its first review within 85 days of the start (3 calendar months are at
+    # least 89 days) and then one every 90-178 days (6 months are at least 181); a late one, drawn
+    # with the LA-year's LAIT share not reviewed in time, 95-139 days and then 190-239 days.
+    late = rng.random(n) >= tg.cpp_reviewed
+    rev_first = np.where(late, rng.integers(95, 140, n), rng.integers(15, 86, n))
+    rev_every = np.where(late, rng.integers(190, 240, n), rng.integers(90, 179, n))
     plan = inneed & (rng.random(n) < 0.8)
     return dict(child=child, ref=ref, prev_ref=prev_ref, source=source, outcome=outcome, need=need,
                 a_start=a_start, a_auth=a_auth, factors=factors, s47=s47, s47_end=s47_end,
                 icpc_target=icpc_target, icpc=icpc, cin_icpc=cin_icpc, cpp_start=cpp_start, cpp_base=cpp_base,
                 cpp_end=np.full(n, NONE, np.int64), cat_init=cat_init, cat_latest=cat_latest,
-                n_prev_cpp=n_prev, rev_first=rng.integers(15, 90, n), rev_every=rng.integers(90, 183, n),
+                n_prev_cpp=n_prev, rev_first=rev_first, rev_every=rev_every,
                 plan=plan, plan_gap=rng.integers(0, 15, n), stepdown=rng.integers(30, 241, n),
                 q=rng.lognormal(-0.5, 1.0, n), closing_gap=rng.integers(0, 8, n),
                 plan_start=np.full(n, NONE, np.int64), plan_end=np.full(n, NONE, np.int64),

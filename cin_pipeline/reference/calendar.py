@@ -4,7 +4,7 @@ DfE's working-day rules (8569Q, 8670Q, 8675Q) count Monday to Friday excluding t
 Wales bank holidays. The holidays are the committed table ``data/reference/bank_holidays_england.csv``
 (``date,name``; 2011 to 2027). :func:`rule_bank_holidays` computes the same list from the
 statutory rules and the announced one-off changes, so the table can be checked (see the tests) and
-extended: ``python -m cin_pipeline.ingest.calendar 2011 2027 > data/reference/bank_holidays_england.csv``.
+extended: ``python -m cin_pipeline.reference.calendar 2011 2027 > data/reference/bank_holidays_england.csv``.
 
 Rules used by :func:`rule_bank_holidays`:
 
