@@ -46,6 +46,15 @@ DEVIATIONS: tuple[Deviation, ...] = (
     Deviation("col_snake_case", "WARNING",
               "published re-referrals D2 column name total_referrals_byAF (capital 'AF')",
               items=("total_referrals_byAF",), tables=("re_referrals.d2",), layout="any"),
+    Deviation("col_ind_smushed", "FAIL",
+              "published A4 (2020) indicators Ethnicity_Asian_or_Asian_British and "
+              "Ethnicity_Black_or_Black_British name ethnic groups (Ethnicity_White follows them)",
+              items=("Ethnicity_White", "Ethnicity_Asian_or_Asian_British", "Ethnicity_Black_or_Black_British"),
+              tables=("children_in_need.a4",), layout="any"),
+    Deviation("col_var_characteristic", "WARNING",
+              "published A4 and A5 (2020) layouts have the filter column 'characteristic'",
+              items=("characteristic",), tables=tuple(f"children_in_need.{c}" for c in ("a3", "a4", "a5", "a7")),
+              layout="any"),
 )
 
 

@@ -37,7 +37,6 @@ import io
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
-from itertools import product
 
 import pandas as pd
 
@@ -158,6 +157,11 @@ def normalise_counts(spec: TableSpec, counts: pd.DataFrame) -> pd.DataFrame:
             bad = set(df[f.name]) - set(f.values)
             if bad:
                 raise ValueError(f"{spec.table_id}: unexpected {f.name} values {sorted(bad)}")
+    if any(f.within for f in spec.query_filters):  # nested filters: only the declared pairs
+        names = [f.name for f in spec.query_filters]
+        bad = set(df[names].itertuples(index=False, name=None)) - set(spec.filter_keys())
+        if bad:
+            raise ValueError(f"{spec.table_id}: unexpected {'/'.join(names)} combinations {sorted(bad)}")
     return df
 
 
@@ -406,7 +410,7 @@ def _keyed_rows(spec, fmtr: _Formatter, year: int, agg: dict[tuple, dict[str, in
     constant = [f.values[0] for f in spec.filters if f.constant]
     full = _with_totals(qf, agg) if agg else {}
     fy = {f.name: dict(f.value_first_year) for f in qf}
-    keys = list(product(*[f.values for f in qf]))
+    keys = spec.filter_keys()
     # an LA's rows by filter value: what is hidden is decided for the block (a value row and
     # the Total row can give a hidden value away by subtraction)
     block = (suppression.block_suppressed(spec, qf, {k: full.get(k, {}) for k in keys})

@@ -45,19 +45,42 @@ FACTOR_GROUP_LABELS: tuple[str, ...] = tuple(label for label, _ in FACTOR_GROUPS
 FACTOR_GROUP_FIRST_YEAR: tuple[tuple[str, int], ...] = (("Child criminal exploitation", 2022),)
 """Groups whose codes were first collected in a later year ("x" before)."""
 
-# Major ethnic groups as DfE publishes them: (group, census codes). Refused and not yet obtained
-# are "Unknown".
-ETHNIC_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("White", ("WBRI", "WIRI", "WIRT", "WOTH", "WROM")),
-    ("Mixed", ("MWBC", "MWBA", "MWAS", "MOTH")),
-    ("Asian or Asian British", ("AIND", "APKN", "ABAN", "AOTH")),
-    ("Black or Black British", ("BCRB", "BAFR", "BOTH")),
-    ("Other ethnic groups", ("CHNE", "OOTH")),
-    ("Unknown", ("REFU", "NOBT")),
+# Ethnicity as DfE publishes it: each major group and its minor groups (census code, the code's
+# label in the census specification), in the census order. Refused and information not yet
+# obtained make up the major group "Unknown".
+ETHNICITIES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("White", (("WBRI", "White British"), ("WIRI", "White Irish"),
+               ("WIRT", "Traveller of Irish heritage"), ("WOTH", "Any other White background"),
+               ("WROM", "Gypsy/Roma"))),
+    ("Mixed", (("MWBC", "White and Black Caribbean"), ("MWBA", "White and Black African"),
+               ("MWAS", "White and Asian"), ("MOTH", "Any other mixed background"))),
+    ("Asian or Asian British", (("AIND", "Indian"), ("APKN", "Pakistani"), ("ABAN", "Bangladeshi"),
+                                ("AOTH", "Any other Asian background"))),
+    ("Black or Black British", (("BCRB", "Caribbean"), ("BAFR", "African"),
+                                ("BOTH", "Any other Black background"))),
+    ("Other ethnic groups", (("CHNE", "Chinese"), ("OOTH", "Any other ethnic group"))),
+    ("Unknown", (("REFU", "Refused"), ("NOBT", "Information not yet obtained"))),
 )
+ETHNIC_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (group, tuple(code for code, _ in minors)) for group, minors in ETHNICITIES)
+"""Major ethnic groups: (group, census codes) (``facts.child.ethnic_group``)."""
+ETHNIC_MINOR_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (label, (code,)) for _, minors in ETHNICITIES for code, label in minors)
+"""Minor ethnic groups: (label, (census code,)) (``facts.child.ethnic_minor_group``)."""
 AGE_BANDS = ("Unborn", "Under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over")
 """Age bands at 31 March as DfE publishes them (``facts.child.age_band``; ``Unknown`` when
 neither a date of birth nor an expected one is recorded)."""
+
+# The characteristics of a child as the national A tables publish them (facts.child_characteristic;
+# the pairs are the view facts.characteristic): (characteristic, its characteristic_type values). Unborn children are their own group, not in
+# the gender or age rows, so Gender + Unborn = Age + Unborn = each ethnicity group = Total.
+CHARACTERISTICS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Gender", ("Total", "Female", "Male", "Unknown/Indeterminate gender")),
+    ("Unborn", ("Unborn",)),
+    ("Age", tuple(b for b in AGE_BANDS if b != "Unborn") + ("Age unknown",)),
+    ("Ethnicity major", tuple(group for group, _ in ETHNICITIES)),
+    ("Ethnicity minor", tuple(label for _, minors in ETHNICITIES for _, label in minors)),
+)
 
 LCD_TABLES = ("referral", "referral_factor", "episode")
 
@@ -84,6 +107,8 @@ def build(con) -> None:
     con.execute(_code_view("factor_group", FACTOR_GROUPS, "factor", "factor_group"))
     con.execute(_code_view("ethnic_group", ETHNIC_GROUPS, "ethnicity", "ethnic_group"))
     con.execute(_bank_holiday_view())
+    con.execute(_code_view("ethnic_minor_group", ETHNIC_MINOR_GROUPS, "ethnicity", "ethnic_minor_group"))
+    con.execute(_code_view("characteristic", CHARACTERISTICS, "characteristic_type", "characteristic"))
     con.execute(_sql("census.sql"))
     if all(has_relation(con, "lcd", t) for t in LCD_TABLES):
         con.execute(_sql("lcd.sql"))

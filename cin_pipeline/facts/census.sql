@@ -203,7 +203,8 @@ FROM base b LEFT JOIN judged j USING (year, la, child_id, start_date);
 
 -- Each child of the return and their characteristics at 31 March: sex (M/F/U), age in whole
 -- years and age band (unborn: no date of birth and an expected one, or born after 31 March),
--- ethnicity and its major group (facts.ethnic_group), and whether any disability is recorded.
+-- ethnicity and its major and minor groups (facts.ethnic_group, facts.ethnic_minor_group; every
+-- clean child has a valid code, rule 4220), and whether any disability is recorded.
 CREATE OR REPLACE VIEW facts.child AS
 WITH disabled AS (
     SELECT DISTINCT year, la, child_id FROM clean.disability
@@ -226,11 +227,33 @@ SELECT a.year, a.la, a.child_id, coalesce(a.sex, 'U') AS sex, a.age,
             WHEN a.age <= 9 THEN '5 to 9'
             WHEN a.age <= 15 THEN '10 to 15'
             ELSE '16 and over' END AS age_band,
-       a.ethnicity, coalesce(g.ethnic_group, 'Unknown') AS ethnic_group,
+       a.ethnicity, coalesce(g.ethnic_group, 'Unknown') AS ethnic_group, m.ethnic_minor_group,
        d.child_id IS NOT NULL AS disabled
 FROM aged a
 LEFT JOIN facts.ethnic_group g USING (ethnicity)
+LEFT JOIN facts.ethnic_minor_group m USING (ethnicity)
 LEFT JOIN disabled d USING (year, la, child_id);
+
+-- Each child of the return once per group of characteristics the national A tables publish
+-- (cin_pipeline.facts.CHARACTERISTICS): Gender/Total (every child); Gender/Female, Male or
+-- Unknown/Indeterminate gender (sex U), or Unborn/Unborn; Age/<age band> (not unborn; "Age
+-- unknown": neither date of birth nor expected one); Ethnicity major/<major group>; Ethnicity
+-- minor/<minor group>.
+CREATE OR REPLACE VIEW facts.child_characteristic AS
+SELECT year, la, child_id, 'Gender' AS characteristic, 'Total' AS characteristic_type FROM facts.child
+UNION ALL
+SELECT year, la, child_id,
+       CASE WHEN age_band = 'Unborn' THEN 'Unborn' ELSE 'Gender' END,
+       CASE WHEN age_band = 'Unborn' THEN 'Unborn' WHEN sex = 'F' THEN 'Female' WHEN sex = 'M' THEN 'Male'
+            ELSE 'Unknown/Indeterminate gender' END
+FROM facts.child
+UNION ALL
+SELECT year, la, child_id, 'Age', CASE WHEN age_band = 'Unknown' THEN 'Age unknown' ELSE age_band END
+FROM facts.child WHERE age_band <> 'Unborn'
+UNION ALL
+SELECT year, la, child_id, 'Ethnicity major', ethnic_group FROM facts.child
+UNION ALL
+SELECT year, la, child_id, 'Ethnicity minor', coalesce(ethnic_minor_group, 'Unknown') FROM facts.child;
 
 -- Each disability recorded for a child of the return (NONE left out).
 CREATE OR REPLACE VIEW facts.child_disability AS

@@ -26,6 +26,7 @@ Percentages, rates, rounding, suppression and symbols are the formatter's job.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import product
 from typing import Literal
 
 GeoLevel = Literal["National", "Regional", "Local authority"]
@@ -84,6 +85,10 @@ class Filter:
     value_first_year: tuple[tuple[str, int], ...] = ()  # (value, first year): "x" before
     lookback: bool = False    # its values (but the total) split referrals by re-referral: those
     #                           rows need the previous census year (see Indicator.lookback)
+    within: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #   nested in the query filter before it (the A-series ``characteristic`` and
+    #   ``characteristic_type``): (that filter's value, this filter's values under it); the table
+    #   has rows for these pairs only, in this order (see TableSpec.filter_keys)
 
 
 @dataclass(frozen=True)
@@ -207,6 +212,19 @@ class TableSpec:
         """The additive identities between published counts (the declared ``sums``)."""
         return self.sums
 
+    def filter_keys(self) -> list[tuple[str, ...]]:
+        """The combinations of the query filters' values that the table has rows for, in published
+        order: every combination, except that a filter declared ``within`` the one before it takes
+        only its values under that filter's value."""
+        keys: list[tuple[str, ...]] = [()]
+        for f in self.query_filters:
+            if f.within:
+                under = dict(f.within)
+                keys = [k + (v,) for k in keys for v in under.get(k[-1], ())]
+            else:
+                keys = [k + (v,) for k, v in product(keys, f.values)]
+        return keys
+
     def in_release(self, release_year: int) -> bool:
         """Whether the release of ``release_year`` carries this table (its series has started)."""
         return self.first_year <= int(release_year)
@@ -260,6 +278,13 @@ class TableSpec:
         for h in self.headline:
             if h.column not in names:
                 raise ValueError(f"{tid}: headline on unknown column {h.column}")
+        qf = self.query_filters
+        for i, f in enumerate(qf):
+            if f.within and (i == 0 or f.total or qf[i - 1].total
+                             or not {p for p, _ in f.within} <= set(qf[i - 1].values)
+                             or not {v for _, vs in f.within for v in vs} <= set(f.values)):
+                raise ValueError(f"{tid}.{f.name}: 'within' needs a query filter before it without a "
+                                 "Total, and only values of the two filters")
         if self.parts and self.query_filters:
             raise ValueError(f"{tid}: parts (long output pivoted to columns) need a table without filters")
         if self.parts and not {p for p, _ in self.parts} <= known:

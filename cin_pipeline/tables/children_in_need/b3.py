@@ -4,21 +4,8 @@ The query returns long rows (year, la, part, n); the formatter pivots them into 
 count columns of ``parts`` (published column -> census PrimaryNeedCode)."""
 
 from cin_pipeline.tables.children_in_need import RELEASE
+from cin_pipeline.tables.children_in_need._needs import NEEDS
 from cin_pipeline.tables.declare import Agreement, Headline, breakdown, la_table, reconstructed
-
-# (published column, DfE label, census code), in code order (DfE labels "N0 - Not stated" ...)
-NEEDS = (
-    ("N0_Not_stated", "N0 - Not stated", "N0"),
-    ("N1_Abuse_or_neglect", "N1 - Abuse or neglect", "N1"),
-    ("N2_Childs_disability_or_illness", "N2 - Child's disability or illness", "N2"),
-    ("N3_Parents_disability_or_illness", "N3 - Parent's disability or illness", "N3"),
-    ("N4_Family_in_acute_stress", "N4 - Family in acute stress", "N4"),
-    ("N5_Family_dysfunction", "N5 - Family dysfunction", "N5"),
-    ("N6_Socially_unacceptable_behaviour", "N6 - Socially unacceptable behaviour", "N6"),
-    ("N7_Low_income", "N7 - Low income", "N7"),
-    ("N8_Absent_parenting", "N8 - Absent parenting", "N8"),
-    ("N9_Cases_other_than_children_in_need", "N9 - Cases other than children in need", "N9"),
-)
 
 INDICATORS, SUMS = breakdown(
     ("At31_episodes", "Number of children in need at 31 March"),
