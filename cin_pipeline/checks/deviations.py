@@ -46,6 +46,10 @@ DEVIATIONS: tuple[Deviation, ...] = (
     Deviation("col_snake_case", "WARNING",
               "published re-referrals D2 column name total_referrals_byAF (capital 'AF')",
               items=("total_referrals_byAF",), tables=("re_referrals.d2",), layout="any"),
+    Deviation("filter_defaults", "WARNING",
+              "published A1 (2021) and A2 (2020) group category_type by the filter group category, "
+              "which has no Total item (each group holds different measures)",
+              items=("category",), tables=("children_in_need.a1", "children_in_need.a2"), layout="any"),
 )
 
 

@@ -244,9 +244,10 @@ class _Formatter:
     def row(self, counts: dict[str, int] | None, *, aggregated: bool, population: int | None,
             obs: dict[str, list[int]], not_collected_row: bool = False,
             denominators: dict[str, int] | None = None, lookback_row: bool = False,
-            suppressed: set[str] | None = None) -> list[str]:
+            suppressed: set[str] | None = None, not_applicable: frozenset[str] = frozenset()) -> list[str]:
         """``suppressed``: the row's hidden counts when worked out for a block of rows
-        (:func:`cin_pipeline.ees.suppression.block_suppressed`); else from the row alone."""
+        (:func:`cin_pipeline.ees.suppression.block_suppressed`); else from the row alone.
+        ``not_applicable``: indicators that do not apply on this row (``z``)."""
         spec = self.spec
         if counts is None:
             counts = {c: 0 for c in spec.count_columns}
@@ -258,7 +259,13 @@ class _Formatter:
             sup = suppression.suppressed_counts(spec, counts)
         out: list[str] = []
         for ind in spec.indicators:
-            if not_collected_row or (ind.first_year and self.year < ind.first_year) \
+            if not_collected_row:
+                out.append("x")
+                continue
+            if ind.name in not_applicable:
+                out.append("z")
+                continue
+            if (ind.first_year and self.year < ind.first_year) \
                     or ((ind.lookback or lookback_row) and not self.lookback_ok):
                 out.append("x")
                 continue
@@ -375,7 +382,8 @@ def _formatter(spec: TableSpec, year: int, staged: set[int] | None, notes: list[
     previous census year has no staged returns (its referrals are unknown), with a note."""
     ok = staged is None or (year - 1) in staged
     looks = [i.name for i in spec.indicators if i.lookback] + [
-        f"rows by {f.name}" for f in spec.filters if f.lookback]
+        f"rows by {f.name}" for f in spec.filters if f.lookback] + [
+        f"{f.name} rows {', '.join(f.lookback_values)}" for f in spec.filters if f.lookback_values]
     if looks and not ok and year in staged:
         notes.append(f"{year}: {', '.join(looks)} shown x: the {year - 1} census is not staged, so the "
                      "12-month look-back for re-referrals is incomplete")
@@ -403,7 +411,7 @@ def _keyed_rows(spec, fmtr: _Formatter, year: int, agg: dict[tuple, dict[str, in
     filters' values, in declared order (a single row for a table without such filters).
     ``agg`` None: no data for the geography in the year (every row not available)."""
     qf = list(spec.query_filters)
-    constant = [f.values[0] for f in spec.filters if f.constant]
+    names = [f.name for f in qf]
     full = _with_totals(qf, agg) if agg else {}
     fy = {f.name: dict(f.value_first_year) for f in qf}
     keys = list(product(*[f.values for f in qf]))
@@ -420,11 +428,23 @@ def _keyed_rows(spec, fmtr: _Formatter, year: int, agg: dict[tuple, dict[str, in
                 tkey = key[:j] + (qf[j].total,) + key[j + 1:]
                 dens[ind.name] = full.get(tkey, {}).get(ind.numerator, 0)
         not_collected = not agg or any(year < fy[f.name].get(v, 0) for f, v in zip(qf, key))
-        lookback = any(f.lookback and v != f.total for f, v in zip(qf, key))
-        out.append(constant + list(key) + fmtr.row(
+        lookback = any(f.looks_back(v) for f, v in zip(qf, key))
+        values = dict(zip(names, key))
+        na = frozenset(i.name for i in spec.indicators if not i.applies(values))
+        out.append(_filter_cells(spec, values) + fmtr.row(
             full.get(key), aggregated=aggregated, population=population, obs=obs,
             not_collected_row=not_collected, denominators=dens, lookback_row=lookback,
-            suppressed=block.get(key) if block else None))
+            suppressed=block.get(key) if block else None, not_applicable=na))
+    return out
+
+
+def _filter_cells(spec: TableSpec, values: dict[str, str]) -> list[str]:
+    """The filter columns of one row, in declared order (a constant filter's one value; a
+    filter's group before the value)."""
+    out: list[str] = []
+    for f in spec.filters:
+        v = f.values[0] if f.constant else values[f.name]
+        out += [f.group_of(v), v] if f.group_column else [v]
     return out
 
 
@@ -474,7 +494,7 @@ def _la_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tuple[lis
                                population=pop.get(area), obs=tobs.get(area, {}))
 
         def cells_x(cells: list[str], symbol: str) -> list[str]:
-            nf = len(spec.filters)
+            nf = len(spec.filter_columns())
             return cells[:nf] + [symbol] * len(spec.indicators)
 
         for cells in aggregate("E92000001"):
@@ -534,8 +554,8 @@ def _national_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tup
                     _add(agg.setdefault(tuple(k[2:]), {}), vals)
         base = [str(year), TIME_IDENTIFIER, "National", *COUNTRY]
         # no LA has data for the year at all: not available (as the LA tables' aggregates)
-        for cells in _keyed_rows(spec, fmtr, year, agg or None, aggregated=True, population=None,
-                                 obs={}):
+        for cells in _keyed_rows(spec, fmtr, year, agg or None, aggregated=True,
+                                 population=geo.population(year).get(COUNTRY[0]), obs={}):
             rows.append(base + cells)
     return rows, notes
 
