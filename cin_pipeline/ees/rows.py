@@ -113,9 +113,10 @@ def pivot_parts(spec: TableSpec, long: pd.DataFrame) -> pd.DataFrame:
 
 def zero_fill(spec: TableSpec, counts: pd.DataFrame, la_years: pd.DataFrame) -> pd.DataFrame:
     """Add a row of zeros for every LA-year with a staged return (``la_years``: ``year, la``)
-    that the query returned no row for. Tables with query filters are not filled: a missing
-    filter combination is already 0 in the formatter."""
-    if spec.query_filters or la_years.empty:
+    that the query returned no row for, so that its figures are true zeros, not "no data". In a
+    table with query filters the zero row takes each filter's first value (any other filter
+    combination of the LA-year is 0 in the formatter anyway)."""
+    if la_years.empty or any(not f.values for f in spec.query_filters):
         return counts
     have = set(zip(counts["year"].astype(int), counts["la"].astype(str)))
     add = [(int(y), str(la)) for y, la in zip(la_years["year"], la_years["la"])
@@ -123,6 +124,8 @@ def zero_fill(spec: TableSpec, counts: pd.DataFrame, la_years: pd.DataFrame) -> 
     if not add:
         return counts
     zeros = pd.DataFrame(add, columns=["year", "la"])
+    for f in spec.query_filters:
+        zeros[f.name] = next(v for v in f.values if v != f.total)
     for c in spec.count_columns:
         zeros[c] = 0
     return pd.concat([counts, zeros[list(counts.columns)]], ignore_index=True)
