@@ -380,3 +380,32 @@ def measures_agree(a: pd.DataFrame, table_a: str, col_a: str, b: pd.DataFrame, t
     details = [_detail(table_b, r["time_period"], r["geography_a"], col_b,
                        f"{r['value_a']} (= {table_a}.{col_a})", r["value_b"]) for _, r in bad.iterrows()]
     return _result(f"{table_a}/{table_b}", f"{table_a}.{col_a} agrees with {table_b}.{col_b}", details, len(m))
+
+
+def counts_agree(a: pd.DataFrame, table_a: str, col_a: str, b: pd.DataFrame, table_b: str, col_b: str, *,
+                 years: Iterable[int] | None = None, rows_a: Sequence[tuple[str, str]] = (),
+                 totals: dict[str, str] | None = None) -> CrossResult:
+    """The same count in two tables must be identical on the **unrounded** LA values that make up
+    their totals (``la_contributions``: ``year, la, <filters>, <counts>``), LA-year by LA-year, so
+    that a published national figure rounded to 10 cannot hide a difference. ``rows_a`` picks the
+    rows of ``a`` holding the count; a filter's ``Total`` value (``totals``: filter -> its total
+    value) is the sum over its values, as the formatter adds it. ``b``'s rows of an LA-year are
+    summed."""
+    for col, value in rows_a:
+        if (totals or {}).get(col) == value:
+            continue
+        if col not in a.columns:
+            return CrossResult(False, f"{table_a} has no filter {col}", [])
+        a = a[a[col].astype(str) == value]
+
+    def per_la_year(df, col):
+        d = df if years is None else df[df["year"].astype(int).isin({int(y) for y in years})]
+        return d.groupby([d["year"].astype(int), d["la"].astype(str)])[col].sum()
+
+    sa, sb = per_la_year(a, col_a), per_la_year(b, col_b)
+    m = pd.concat([sa.rename("a"), sb.rename("b")], axis=1).fillna(0).astype("int64")
+    bad = m[m["a"] != m["b"]]
+    details = [_detail(table_b, y, f"LA {la} (unrounded)", col_b, f"{r['a']} (= {table_a}.{col_a})", r["b"])
+               for (y, la), r in bad.iterrows()]
+    return _result(f"{table_a}/{table_b}", f"unrounded {table_a}.{col_a} agrees with {table_b}.{col_b}",
+                   details, len(m))

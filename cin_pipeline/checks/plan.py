@@ -144,14 +144,22 @@ def _agreement(spec: TableSpec, a) -> Callable[[object, int], Outcome]:
         other = get(a.other)
         if not other.in_release(year):
             return Outcome(True, f"{other.table_id} is not part of the {year} release")
-        text, _ = load_table(con, spec, year)
+        text, unrounded = load_table(con, spec, year)
         try:
-            ot, _ = load_table(con, other, year)
+            ot, other_unrounded = load_table(con, other, year)
         except LookupError as e:
             return Outcome(False, str(e), WARN)
         common = sorted(set(text["time_period"]) & set(ot["time_period"]))
-        return from_cross(cross.measures_agree(text, spec.table_id, a.column, ot, other.table_id,
-                                               a.other_column, years=common, rows_a=a.rows),
+        results = [cross.measures_agree(text, spec.table_id, a.column, ot, other.table_id,
+                                        a.other_column, years=common, rows_a=a.rows)]
+        # two counts: also their unrounded LA values, which the rounded national figures hide
+        if (a.column in spec.count_columns and a.other_column in other.count_columns
+                and unrounded is not None and other_unrounded is not None):
+            results.append(cross.counts_agree(
+                unrounded, spec.table_id, a.column, other_unrounded, other.table_id, a.other_column,
+                years=[int(y) for y in common], rows_a=a.rows,
+                totals={f.name: f.total for f in spec.filters if f.total}))
+        return from_cross(cross.combine(spec.table_id, results),
                           f"{spec.table_id}.{a.column} agrees with {other.table_id}.{a.other_column}")
     return run
 

@@ -767,7 +767,7 @@ def meta_from_spec(spec, data: pd.DataFrame | None = None) -> pd.DataFrame:
             default = "" if "Total" in vals else (vals[0] if len(vals) == 1 else "")
         rows.append(dict(col_name=f.name, col_type="Filter", label=f.label, indicator_grouping="",
                          indicator_unit="", indicator_dp="", filter_hint=f.hint,
-                         filter_grouping_column="", filter_default=default))
+                         filter_grouping_column=f.group_column, filter_default=default))
     for i in spec.indicators:
         rows.append(dict(col_name=i.name, col_type="Indicator", label=i.label, indicator_grouping="",
                          indicator_unit=i.unit, indicator_dp=str(i.dp), filter_hint="",

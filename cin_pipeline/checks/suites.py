@@ -93,6 +93,10 @@ def expectations(spec, release_year: int | None = None) -> list[Any]:
                                                        meta=m(f"filter {f.name}: allowed values")))
         out.append(gxe.ExpectColumnValuesToNotBeInSet(column=f.name, value_set=[""],
                                                       meta=m(f"filter {f.name}: no blanks")))
+        if f.group_column:
+            out.append(gxe.ExpectColumnValuesToBeInSet(
+                column=f.group_column, value_set=sorted({g for _, g in f.groups}),
+                meta=m(f"filter group {f.group_column} of {f.name}: allowed values")))
     for ind in spec.indicators:
         out += [
             gxe.ExpectColumnValuesToNotBeInSet(column=ind.name, value_set=["", ":", "~"],
@@ -103,7 +107,7 @@ def expectations(spec, release_year: int | None = None) -> list[Any]:
                                                meta=m(f"{ind.name}: 'low' is not used in CIN files")),
         ]
     key = [c for c in std if c not in ("time_identifier", "country_name", "region_name", "la_name")]
-    key += [f.name for f in spec.filters]
+    key += spec.filter_columns()
     out.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=key, meta=m("one row per time x geography x filters")))
     return out
 

@@ -26,7 +26,7 @@ def build_meta(spec: TableSpec) -> pd.DataFrame:
     for f in spec.filters:
         r = {"col_name": f.name, "col_type": "Filter", "label": f.label, "indicator_grouping": "",
              "indicator_unit": "", "indicator_dp": "", "filter_hint": f.hint,
-             "filter_grouping_column": ""}
+             "filter_grouping_column": f.group_column}
         if need_default:
             r["filter_default"] = "" if f.total else filter_default(f)
         rows.append(r)

@@ -112,9 +112,10 @@ def pivot_parts(spec: TableSpec, long: pd.DataFrame) -> pd.DataFrame:
 
 def zero_fill(spec: TableSpec, counts: pd.DataFrame, la_years: pd.DataFrame) -> pd.DataFrame:
     """Add a row of zeros for every LA-year with a staged return (``la_years``: ``year, la``)
-    that the query returned no row for. Tables with query filters are not filled: a missing
-    filter combination is already 0 in the formatter."""
-    if spec.query_filters or la_years.empty:
+    that the query returned no row for, so that its figures are true zeros, not "no data". In a
+    table with query filters the zero row takes each filter's first value (any other filter
+    combination of the LA-year is 0 in the formatter anyway)."""
+    if la_years.empty or any(not f.values for f in spec.query_filters):
         return counts
     have = set(zip(counts["year"].astype(int), counts["la"].astype(str)))
     add = [(int(y), str(la)) for y, la in zip(la_years["year"], la_years["la"])
@@ -122,6 +123,8 @@ def zero_fill(spec: TableSpec, counts: pd.DataFrame, la_years: pd.DataFrame) -> 
     if not add:
         return counts
     zeros = pd.DataFrame(add, columns=["year", "la"])
+    for f in spec.query_filters:
+        zeros[f.name] = next(v for v in f.values if v != f.total)
     for c in spec.count_columns:
         zeros[c] = 0
     return pd.concat([counts, zeros[list(counts.columns)]], ignore_index=True)
@@ -248,9 +251,10 @@ class _Formatter:
     def row(self, counts: dict[str, int] | None, *, aggregated: bool, population: int | None,
             obs: dict[str, list[int]], not_collected_row: bool = False,
             denominators: dict[str, int] | None = None, lookback_row: bool = False,
-            suppressed: set[str] | None = None) -> list[str]:
+            suppressed: set[str] | None = None, not_applicable: frozenset[str] = frozenset()) -> list[str]:
         """``suppressed``: the row's hidden counts when worked out for a block of rows
-        (:func:`cin_pipeline.ees.suppression.block_suppressed`); else from the row alone."""
+        (:func:`cin_pipeline.ees.suppression.block_suppressed`); else from the row alone.
+        ``not_applicable``: indicators that do not apply on this row (``z``)."""
         spec = self.spec
         if counts is None:
             counts = {c: 0 for c in spec.count_columns}
@@ -262,7 +266,13 @@ class _Formatter:
             sup = suppression.suppressed_counts(spec, counts)
         out: list[str] = []
         for ind in spec.indicators:
-            if not_collected_row or (ind.first_year and self.year < ind.first_year) \
+            if not_collected_row:
+                out.append("x")
+                continue
+            if ind.name in not_applicable:
+                out.append("z")
+                continue
+            if (ind.first_year and self.year < ind.first_year) \
                     or ((ind.lookback or lookback_row) and not self.lookback_ok):
                 out.append("x")
                 continue
@@ -379,7 +389,8 @@ def _formatter(spec: TableSpec, year: int, staged: set[int] | None, notes: list[
     previous census year has no staged returns (its referrals are unknown), with a note."""
     ok = staged is None or (year - 1) in staged
     looks = [i.name for i in spec.indicators if i.lookback] + [
-        f"rows by {f.name}" for f in spec.filters if f.lookback]
+        f"rows by {f.name}" for f in spec.filters if f.lookback] + [
+        f"{f.name} rows {', '.join(f.lookback_values)}" for f in spec.filters if f.lookback_values]
     if looks and not ok and year in staged:
         notes.append(f"{year}: {', '.join(looks)} shown x: the {year - 1} census is not staged, so the "
                      "12-month look-back for re-referrals is incomplete")
@@ -407,7 +418,7 @@ def _keyed_rows(spec, fmtr: _Formatter, year: int, agg: dict[tuple, dict[str, in
     filters' values, in declared order (a single row for a table without such filters).
     ``agg`` None: no data for the geography in the year (every row not available)."""
     qf = list(spec.query_filters)
-    constant = [f.values[0] for f in spec.filters if f.constant]
+    names = [f.name for f in qf]
     full = _with_totals(qf, agg) if agg else {}
     fy = {f.name: dict(f.value_first_year) for f in qf}
     keys = spec.filter_keys()
@@ -424,11 +435,23 @@ def _keyed_rows(spec, fmtr: _Formatter, year: int, agg: dict[tuple, dict[str, in
                 tkey = key[:j] + (qf[j].total,) + key[j + 1:]
                 dens[ind.name] = full.get(tkey, {}).get(ind.numerator, 0)
         not_collected = not agg or any(year < fy[f.name].get(v, 0) for f, v in zip(qf, key))
-        lookback = any(f.lookback and v != f.total for f, v in zip(qf, key))
-        out.append(constant + list(key) + fmtr.row(
+        lookback = any(f.looks_back(v) for f, v in zip(qf, key))
+        values = dict(zip(names, key))
+        na = frozenset(i.name for i in spec.indicators if not i.applies(values))
+        out.append(_filter_cells(spec, values) + fmtr.row(
             full.get(key), aggregated=aggregated, population=population, obs=obs,
             not_collected_row=not_collected, denominators=dens, lookback_row=lookback,
-            suppressed=block.get(key) if block else None))
+            suppressed=block.get(key) if block else None, not_applicable=na))
+    return out
+
+
+def _filter_cells(spec: TableSpec, values: dict[str, str]) -> list[str]:
+    """The filter columns of one row, in declared order (a constant filter's one value; a
+    filter's group before the value)."""
+    out: list[str] = []
+    for f in spec.filters:
+        v = f.values[0] if f.constant else values[f.name]
+        out += [f.group_of(v), v] if f.group_column else [v]
     return out
 
 
@@ -478,7 +501,7 @@ def _la_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tuple[lis
                                population=pop.get(area), obs=tobs.get(area, {}))
 
         def cells_x(cells: list[str], symbol: str) -> list[str]:
-            nf = len(spec.filters)
+            nf = len(spec.filter_columns())
             return cells[:nf] + [symbol] * len(spec.indicators)
 
         for cells in aggregate("E92000001"):
@@ -538,8 +561,8 @@ def _national_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tup
                     _add(agg.setdefault(tuple(k[2:]), {}), vals)
         base = [str(year), TIME_IDENTIFIER, "National", *COUNTRY]
         # no LA has data for the year at all: not available (as the LA tables' aggregates)
-        for cells in _keyed_rows(spec, fmtr, year, agg or None, aggregated=True, population=None,
-                                 obs={}):
+        for cells in _keyed_rows(spec, fmtr, year, agg or None, aggregated=True,
+                                 population=geo.population(year).get(COUNTRY[0]), obs={}):
             rows.append(base + cells)
     return rows, notes
 

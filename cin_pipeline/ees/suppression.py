@@ -39,12 +39,16 @@ def is_small(v: int) -> bool:
 
 @lru_cache(maxsize=None)
 def _agreed_by_others(table_id: str) -> frozenset[str]:
-    return frozenset(a.other_column for t in all_tables() for a in t.agreements if a.other == table_id)
+    # a national-only table (A1, A2, A6) has no LA cells to show alike, so its agreements leave
+    # the other table's choice of what to hide as it is
+    return frozenset(a.other_column for t in all_tables() if not t.national_only
+                     for a in t.agreements if a.other == table_id)
 
 
 def shared_columns(spec: TableSpec) -> frozenset[str]:
-    """The counts of a table that another table publishes too (the two sides of the declared
-    agreements): secondary suppression hides them last, so both tables show the same cell."""
+    """The counts of a table that another table with LA rows publishes too (the two sides of the
+    declared agreements): secondary suppression hides them last, so both tables show the same
+    cell."""
     return frozenset(a.column for a in spec.agreements) | _agreed_by_others(spec.table_id)
 
 

@@ -31,6 +31,9 @@ NATIONAL_ROUNDING = (
 def _columns_table(spec: TableSpec) -> list[str]:
     lines = ["| Column | Type | Label | Unit | dp |", "|---|---|---|---|---|"]
     for f in spec.filters:
+        if f.group_column:
+            groups = ", ".join(dict.fromkeys(g for _, g in f.groups))
+            lines.append(f"| `{f.group_column}` | Filter group of `{f.name}` | {groups} | | |")
         vals = ", ".join(f.values[:8]) + (" …" if len(f.values) > 8 else "")
         lines.append(f"| `{f.name}` | Filter | {f.label} ({vals}) | | |")
     for i in spec.indicators:

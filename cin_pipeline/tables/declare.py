@@ -89,6 +89,24 @@ class Filter:
     #   nested in the query filter before it (the A-series ``characteristic`` and
     #   ``characteristic_type``): (that filter's value, this filter's values under it); the table
     #   has rows for these pairs only, in this order (see TableSpec.filter_keys)
+    lookback_values: tuple[str, ...] = ()  # the values whose rows need the previous census year
+    #                           (a long table whose rows are different measures, e.g. A1's
+    #                           re-referrals): "x" in a year whose previous census is not staged
+    group_column: str = ""    # EES filter group: the data column (written before this one) that
+    #                           groups its values, e.g. A1's "category" over "category_type"
+    groups: tuple[tuple[str, str], ...] = ()  # (value, its group), for every value
+
+    def looks_back(self, value: str) -> bool:
+        """Whether the rows of ``value`` need the previous census year."""
+        return value in self.lookback_values or (self.lookback and value != self.total)
+
+    def group_of(self, value: str) -> str:
+        return dict(self.groups)[value]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Its data columns: the group column (if any), then the filter itself."""
+        return ((self.group_column,) if self.group_column else ()) + (self.name,)
 
 
 @dataclass(frozen=True)
@@ -112,6 +130,14 @@ class Indicator:
     source: str | None = None       # percentile: name of the distribution in TableSpec.distributions
     q: float | None = None          # percentile: 0.25, 0.5, 0.75
     grouping: str = ""        # EES indicator_grouping
+    applies_to: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #   (filter, values): the rows this indicator applies to in a long table whose rows are
+    #   different measures (A1: a rate for counts of children, a percentage for re-referrals);
+    #   "z" (not applicable) on the other rows. Empty: every row.
+
+    def applies(self, row: dict[str, str]) -> bool:
+        """Whether it applies on the row with these filter values."""
+        return all(row.get(f) in values for f, values in self.applies_to)
 
     def __post_init__(self) -> None:
         if self.kind in ("percent", "rate") and not (self.numerator and self.denominator):
@@ -244,9 +270,13 @@ class TableSpec:
     def standard_columns(self) -> list[str]:
         return list(BASE_COLUMNS) + ([] if self.national_only else list(GEO_COLUMNS))
 
+    def filter_columns(self) -> list[str]:
+        """The data columns of the filters, in order (a filter's group column before it)."""
+        return [c for f in self.filters for c in f.columns]
+
     def columns(self) -> list[str]:
         """Every column of the published data file, in order."""
-        return self.standard_columns() + [f.name for f in self.filters] + [i.name for i in self.indicators]
+        return self.standard_columns() + self.filter_columns() + [i.name for i in self.indicators]
 
     def indicator(self, name: str) -> Indicator:
         return next(i for i in self.indicators if i.name == name)
@@ -255,8 +285,19 @@ class TableSpec:
         """Refuse a declaration whose parts do not fit together."""
         tid = self.table_id
         names = [f.name for f in self.filters] + [i.name for i in self.indicators]
-        if len(names) != len(set(names)):
+        columns = self.filter_columns() + [i.name for i in self.indicators]
+        if len(columns) != len(set(columns)):
             raise ValueError(f"table {tid}: duplicate column names")
+        filters = {f.name: f for f in self.filters}
+        for f in self.filters:
+            if f.group_column and {v for v, _ in f.groups} != set(f.values):
+                raise ValueError(f"{tid}.{f.name}: every value needs a group (and only its values)")
+            if not set(f.lookback_values) <= set(f.values):
+                raise ValueError(f"{tid}.{f.name}: lookback_values must be values of the filter")
+        for i in self.indicators:
+            for fname, values in i.applies_to:
+                if fname not in filters or filters[fname].constant or not set(values) <= set(filters[fname].values):
+                    raise ValueError(f"{tid}.{i.name}: applies_to must name values of a query filter")
         known = set(self.count_columns)
         for i in self.indicators:
             den = i.denominator or ""
@@ -312,6 +353,16 @@ def category(value: str) -> Filter:
     """The single-valued ``category`` filter of the wide LA tables (published layout)."""
     return Filter("category", "Category", values=(value,), constant=True,
                   hint="Single-valued: the data set's subject")
+
+
+def grouped(name: str, label: str, group_column: str,
+            groups: tuple[tuple[str, tuple[str, ...]], ...], **kw) -> Filter:
+    """A filter whose values are grouped by another data column (EES ``filter_grouping_column``),
+    as the long national time series publish ``category`` over ``category_type``; ``groups`` is
+    ``(group, its values)`` in published order."""
+    return Filter(name, label, values=tuple(v for _, vs in groups for v in vs),
+                  group_column=group_column, groups=tuple((v, g) for g, vs in groups for v in vs),
+                  **kw)
 
 
 def breakdown(total: tuple[str, str], parts: tuple[tuple[str, str], ...], *, grouping: str = "",

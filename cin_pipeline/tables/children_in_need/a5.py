@@ -32,8 +32,9 @@ TABLE = national_table(
                  "2020 data-catalogue header (A5cat20); Age and Ethnicity major rows by the project"),
     sums=((_TOTAL, tuple(col for col, _, _ in _COLUMNS)),),
     # The Gender/Total row holds every plan at 31 March: England's plans by initial category of
-    # D4 (and of A6, its national counterpart)
-    agreements=tuple(Agreement(col, "children_in_need.d4", d4, rows=(("characteristic_type", "Total"),))
+    # D4 (and of A6, its national counterpart, whose names are D4's)
+    agreements=tuple(Agreement(col, other, d4, rows=(("characteristic_type", "Total"),))
+                     for other in ("children_in_need.d4", "children_in_need.a6")
                      for col, d4 in ((_TOTAL, _TOTAL), *((c, d) for c, d, _ in _COLUMNS))),
     headline=(
         Headline(_TOTAL, "child protection plans at 31 March (A5)", published="cpp_at31"),
