@@ -42,7 +42,8 @@ from cin_pipeline.tables import get
 YEAR, LA = 2024, "330"
 BASE = {"year": YEAR, "la": LA}
 MINE = ("children_in_need.a3", "children_in_need.a4", "children_in_need.a5", "children_in_need.a7")
-OTHERS = ("children_in_need.b1", "children_in_need.b3", "children_in_need.d4", "children_in_need.d5")
+OTHERS = ("children_in_need.b1", "children_in_need.b3", "children_in_need.d4", "children_in_need.d5",
+          "children_in_need.a6")
 
 CHILDREN = [  # child, birth date, expected birth date, sex, ethnicity, need, closure, plan
     ("A", date(2023, 6, 1), None, "F", "WBRI", "N1", None, ("NEG", None)),
@@ -227,8 +228,11 @@ def test_every_requested_agreement_is_declared():
             ("children_in_need.a7", "CIN_At31", "children_in_need.b1", "At31_episodes"),
             ("children_in_need.a5", "CPP_At31", "children_in_need.d4", "CPP_At31"),
             ("children_in_need.a5", "Physical_Abuse_Initial", "children_in_need.d4", "Physical_abuse_Initial"),
+            ("children_in_need.a5", "CPP_At31", "children_in_need.a6", "CPP_At31"),
+            ("children_in_need.a5", "Physical_Abuse_Initial", "children_in_need.a6", "Physical_abuse_Initial"),
             } <= got
-    assert len(got) == 1 + 10 + 1 + 6 + 1   # A3 B1 + B3's ten needs, A4, A5 total + five, A7
+    # A3 B1 + B3's ten needs, A4, A5 total + five against D4 and again against A6, A7
+    assert len(got) == 1 + 10 + 1 + 6 + 6 + 1
 
 
 @pytest.mark.parametrize("tid,a", AGREEMENTS, ids=lambda x: getattr(x, "check_name", x))
