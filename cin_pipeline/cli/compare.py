@@ -224,6 +224,8 @@ def run_compare(years: str | None = None, csv: str | None = None,
         lait_path = folder / fid.LAIT_FILE
         lres = (fid.lait_compare(pipeline, fid.read_lait(lait_path), year_list, tol)
                 if lait and lait_path.is_file() else None)
+        lnat = (fid.lait_national(pipeline, fid.read_lait_england(lait_path), year_list, tol)
+                if lait and lait_path.is_file() else None)
     finally:
         con.close()
 
@@ -280,6 +282,21 @@ def run_compare(years: str | None = None, csv: str | None = None,
         print(fid.format_lait(lres, tol))
         if lait_csv:
             _write(lres.cells, lait_csv)
+    if lnat is not None:
+        print()
+        print(f"4. LAIT England values vs the pipeline's national values (counts and rates within "
+              f"{tol.count:g}%, percentages within {fid.points(tol.percent)}; * = outside)")
+        if len(lnat):
+            show = lnat.assign(lait=lnat["lait"].map(lambda v: f"{v:,.1f}"),
+                               pipeline=lnat["pipeline"].map(lambda v: f"{v:,.1f}"),
+                               difference=[f"{d:+.1f}{'' if u == 'points' else '%'}{'' if w else ' *'}"
+                                           for d, u, w in zip(lnat["difference"], lnat["difference_unit"],
+                                                              lnat["within"])])
+            print(show[["measure", "derivation", "year", "lait", "pipeline", "difference"]]
+                  .to_string(index=False))
+            print(f"within: {int(lnat['within'].sum())}/{len(lnat)}")
+        else:
+            print("no LAIT England value in the years the run has")
     return 0
 
 

@@ -448,6 +448,7 @@ class LaitMeasure:
 _B1, _B5, _C1 = "children_in_need.b1", "children_in_need.b5", "children_in_need.c1"
 _C4, _D3, _D5 = "children_in_need.c4", "children_in_need.d3", "children_in_need.d5"
 _B4, _D7 = "children_in_need.b4", "children_in_need.d7"
+_C2, _C5, _D6 = "children_in_need.c2", "children_in_need.c5", "children_in_need.d6"
 _EXACT = ("Checked against the real published LA values 2016-2024: equal in every LA-year where "
           "both have a number.")
 _RATE = ("The published C4/D3/D5 files have no rate column; the rate from the count and the "
@@ -528,19 +529,32 @@ LAIT_MEASURES: tuple[LaitMeasure, ...] = (
     # file d7 -> D7 2_years_or_more
     LaitMeasure("CPRDuration", _D7, "column", ("2_years_or_more",),
                 why="dictionary: file d7, plans ending by duration; D7 band 2 years or more."),
+    # "% of continuous assessments completed within 45 working days", file c2 -> the first six
+    # C2 bands (0 to 45 working days) over all assessments completed
+    LaitMeasure("Continue_Assess_Comp", _C2, "percent",
+                ("Same_day", "1-10_days", "11-20_days", "21-30_days", "31-40_days", "41-45_days"),
+                "Assessments_completed",
+                why="dictionary: C2, assessments completed within 45 working days, %."),
+    # the three D6 measures: base, reviewed in time, % (dictionary: file d6)
+    LaitMeasure("CPP_31March_3MnthorMore", _D6, "column", ("CPP_At31_3_months_or_more",),
+                why="dictionary: file d6, plans at 31 March for 3 months or more."),
+    LaitMeasure("CPP_Reviewed_InReqTimeScl", _D6, "column", ("Reviewed_within_timescales",),
+                why="dictionary: file d6, reviewed within the required timescales."),
+    LaitMeasure("RevCP", _D6, "column", ("Reviewed_within_timescales_percent",),
+                why="dictionary: file d6, % reviewed within timescales."),
+    # referrals by source, % of referrals (special request; C5 shares)
+    LaitMeasure("RefBySource_Schl_%", _C5, "column", ("Schools_percent",),
+                why="LAIT special request: referrals from schools, % (C5 Schools_percent)."),
+    LaitMeasure("RefBySource_HealthServ_%", _C5, "column", ("Health_Services_percent",),
+                why="LAIT special request: referrals from health services, % (C5)."),
+    LaitMeasure("RefBySource_Police_%", _C5, "column", ("Police_percent",),
+                why="LAIT special request: referrals from the police, % (C5)."),
 )
+
 
 LAIT_NOT_MAPPED: dict[str, str] = {
     "DeRegCPR": "plans ceasing during the year (rate): its dictionary entry names the C5 file and "
                 "its values are not checked against D1 CPP_end_rate, so not mapped",
-    "RevCP": "D6 (plans reviewed within timescales) is not a declared table",
-    "CPP_Reviewed_InReqTimeScl": "D6 (plans reviewed within timescales) is not a declared table",
-    "CPP_31March_3MnthorMore": "D6 denominator: D5 CPP_At31 - 3_months_or_less equals it in only 91% "
-                               "of published LA-years (a different 3-month cut-off), so not mapped",
-    "RefBySource_Schl_%": "referrals by source (special request / C2): no declared table",
-    "RefBySource_HealthServ_%": "referrals by source (special request / C2): no declared table",
-    "RefBySource_Police_%": "referrals by source (special request / C2): no declared table",
-    "Continue_Assess_Comp": "assessments within 45 working days (C2/special request): no declared table",
 }
 
 
@@ -552,16 +566,26 @@ def read_lait(path: Path) -> pd.DataFrame:
     return out[out["la"] != "england"].reset_index(drop=True)
 
 
-def _la_values(pt: PipelineTable, m: LaitMeasure) -> pd.DataFrame:
-    """``year, la, pipeline, reason`` of a measure from a table's published LA rows."""
+def read_lait_england(path: Path) -> pd.DataFrame:
+    """The LAIT extract's England rows: ``measure, year, value`` (text)."""
+    from cin_pipeline.reference.build import read_lait as read_extract
+
+    out = read_extract(path)
+    return out[out["la"] == "england"][["measure", "year", "value"]].reset_index(drop=True)
+
+
+def _la_values(pt: PipelineTable, m: LaitMeasure, level: str = "Local authority") -> pd.DataFrame:
+    """``year, la, pipeline, reason`` of a measure from a table's published rows of ``level``
+    (national rows: ``la`` = ``E92000001``)."""
     import numpy as np
     import pandas as pd
 
     from cin_pipeline import reference
 
-    d = pt.data[pt.data["geographic_level"] == "Local authority"]
+    d = pt.data[pt.data["geographic_level"] == level]
+    code = d["old_la_code"] if level == "Local authority" else d["country_code"]
     out = pd.DataFrame({"year": pd.to_numeric(d["time_period"], errors="coerce").astype(int).to_numpy(),
-                        "la": d["old_la_code"].astype(str).to_numpy()})
+                        "la": code.astype(str).to_numpy()})
     cols = list(m.columns) + ([m.denominator] if m.denominator else [])
     raw = {c: d[c].astype(str).str.strip().to_numpy() for c in cols}
     num = {c: pd.to_numeric(pd.Series(v), errors="coerce").to_numpy(dtype=float) for c, v in raw.items()}
@@ -647,6 +671,50 @@ def lait_compare(pipeline: Pipeline, lait: pd.DataFrame, years: Iterable[int] | 
         cells.append(c[LAIT_COLUMNS])
     df = pd.concat(cells, ignore_index=True) if cells else pd.DataFrame(columns=LAIT_COLUMNS)
     return Lait(df, pd.DataFrame(ncs, columns=["measure", "reason", "la_years"]), skipped, tuple(measures))
+
+
+NATIONAL_LAIT_COLUMNS = ["measure", "table", "derivation", "kind", "year", "lait", "pipeline",
+                         "difference", "difference_unit", "within"]
+
+
+def lait_national(pipeline: Pipeline, england: pd.DataFrame, years: Iterable[int] | None = None,
+                  tol: Tolerances = Tolerances(),
+                  measures: tuple[LaitMeasure, ...] = LAIT_MEASURES) -> pd.DataFrame:
+    """Each mapped LAIT measure's England value against the pipeline's national value, year by
+    year, with the issue's national tolerances: counts and rates within ``tol.count``/``tol.rate``
+    per cent, percentages within ``tol.percent`` points (:data:`NATIONAL_LAIT_COLUMNS`)."""
+    import numpy as np
+    import pandas as pd
+
+    rows = []
+    for m in measures:
+        try:
+            spec = get(m.table_id)
+        except KeyError:
+            continue
+        pt = pipeline.table(spec)
+        if pt is None:
+            continue
+        kind = ("percent" if m.how == "percent" else "rate" if m.how == "rate"
+                else spec.indicator(m.columns[0]).kind)
+        pv = _la_values(pt, m, "National")
+        ev = england[england["measure"] == m.code]
+        for y, v in zip(ev["year"], pd.to_numeric(ev["value"], errors="coerce")):
+            if (years is not None and int(y) not in set(int(x) for x in years)) or int(y) not in pt.years:
+                continue
+            got = pv[(pv["year"] == int(y)) & (pv["reason"] == "")]["pipeline"]
+            if got.empty or np.isnan(v):
+                continue
+            q = float(got.iloc[0])
+            if kind == "percent":
+                diff, unit, ok = q - v, "points", abs(q - v) <= tol.percent + 1e-9
+            else:
+                diff = 100.0 * (q - v) / v if v else q - v
+                unit = "%" if v else "absolute"
+                ok = abs(diff) <= tol.for_kind(kind) + 1e-9 if v else q == 0
+            rows.append((m.code, m.table_id, m.derivation, kind, int(y), float(v), q, diff, unit, bool(ok)))
+    return pd.DataFrame(rows, columns=NATIONAL_LAIT_COLUMNS).sort_values(
+        ["table", "measure", "year"], kind="stable").reset_index(drop=True)
 
 
 def format_lait(result: Lait, tol: Tolerances = Tolerances()) -> str:
