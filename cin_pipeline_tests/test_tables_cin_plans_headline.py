@@ -249,3 +249,16 @@ def test_population_file_matches_b1_rates(population_file):
     p = population_file.data
     pop = int(p[(p["time_period"] == str(YEAR - 1)) & (p["old_la_code"] == LA)].iloc[0]["population_estimate"])
     assert la["At31_episodes_rate"] == fmt_fraction(Fraction(4321 * 10000, pop), 1, False)
+
+
+def test_population_file_screens_clean(population_file):
+    """The EES screener passes the file, with the one recorded deviation of the published 2025
+    layout (the single-valued age_group filter)."""
+    from cin_pipeline.checks import screener
+    from cin_pipeline.checks.deviations import deviations_for
+
+    out = population_file
+    res = screener.screen(out.data, out.meta, out.file_name,
+                          deviations=deviations_for(out.spec.table_id, wide=False))
+    assert screener.passed(res), [(r.check, r.message) for r in res if r.result != "PASS"]
+    assert [r.check for r in res if r.deviation] == ["filter_not_singular"]
