@@ -86,7 +86,9 @@ def data_guidance(release: Release, release_year: int, tables: list[TableSpec],
         *[f"* `{t.file_name(release_year)}` — {t.code}: {t.title}" for t in tables],
         "",
         "All files follow the Explore Education Statistics data standards (`time_period` = "
-        "reporting year ending 31 March, `time_identifier` = Reporting year).",
+        "reporting year ending 31 March, `time_identifier` = Reporting year"
+        + ("; in the population file `time_period` is the ONS mid-year, as DfE publishes it"
+           if any(t.time_offset for t in tables) else "") + ").",
         "",
         "## Rounding and suppression",
         "",
