@@ -87,7 +87,12 @@ def test_release_folder_contents(tmp_path, warehouse):
     names = sorted(p.name for p in (folder / "data").iterdir())
     assert "b1_children_in_need_2013_to_2024.csv" in names
     assert "b1_children_in_need_2013_to_2024.meta.csv" in names
-    assert names == sorted(n for o in outs.values() for n in (o.file_name, o.meta_file_name))
+    # every table's data and meta file, and the release's population file (not a table)
+    pop = "ons_mid-year_population_estimates_2012_to_2023"
+    assert names == sorted([n for o in outs.values() for n in (o.file_name, o.meta_file_name)]
+                           + [f"{pop}.csv", f"{pop}.meta.csv"])
+    assert "headline_figures.csv" in names and "b7_children_in_need_plans_2022_to_2024.csv" in names
+    assert len([n for n in names if not n.endswith(".meta.csv")]) == 30  # the 2024 release's 30
     text = (folder / "data" / "b1_children_in_need_2013_to_2024.csv").read_text()
     assert text.startswith("time_period,time_identifier,geographic_level,country_code,country_name,"
                            "region_code,region_name,old_la_code,new_la_code,la_name,category,")
@@ -96,6 +101,11 @@ def test_release_folder_contents(tmp_path, warehouse):
         assert set(z.namelist()) == {f"data/{n}" for n in names} | {"data-guidance.md"}
     guide = (folder / "data-guidance.md").read_text()
     assert "### B1: Children in need and episodes of need by local authority" in guide
+    html_text = (folder / "index.html").read_text()
+    for n in names:  # every data file has a guidance entry and a line in the preview
+        if not n.endswith(".meta.csv"):
+            assert f"* File: `data/{n}`" in guide and f'href="data/{n}"' in html_text, n
+    assert "mid-years 2012 to 2023" in guide
     assert "Hampshire" in guide and "nearest 10" in guide
     html = (folder / "index.html").read_text()
     assert "<svg" in html and "<script" not in html and "http" not in html.replace(

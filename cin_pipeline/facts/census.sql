@@ -147,6 +147,17 @@ SELECT c.year, c.la, c.child_id, c.episode_seq, c.cpp_seq, c.start_date, c.end_d
 FROM clean.cpp c
 LEFT JOIN reviews r USING (year, la, child_id, episode_seq, cpp_seq);
 
+-- Child in need plans of the return (CINPlanDates, collected from the 2022 census, 2021-22):
+-- starting in the year, ending in the year and open at 31 March (started on or before 31 March
+-- and not ended by then). Earlier returns have no CIN plans.
+CREATE OR REPLACE VIEW facts.cin_plan AS
+SELECT p.year, p.la, p.child_id, p.episode_seq, p.plan_seq, p.start_date, p.end_date,
+       coalesce(p.start_date BETWEEN make_date(p.year - 1, 4, 1) AND make_date(p.year, 3, 31), false) AS started_in_year,
+       coalesce(p.end_date BETWEEN make_date(p.year - 1, 4, 1) AND make_date(p.year, 3, 31), false) AS ended_in_year,
+       coalesce(p.start_date <= make_date(p.year, 3, 31)
+                AND (p.end_date IS NULL OR p.end_date > make_date(p.year, 3, 31)), false) AS open_at31
+FROM clean.cin_plan p;
+
 -- Reviews of child protection plans, each with the date it follows (the plan's start for the
 -- first review, else the previous review): the basis of review timeliness.
 CREATE OR REPLACE VIEW facts.cpp_review AS

@@ -42,6 +42,17 @@ def _columns_table(spec: TableSpec) -> list[str]:
     return lines
 
 
+def _period(spec: TableSpec, years: list[int]) -> str:
+    if spec.time_offset:
+        a, b = years[0] + spec.time_offset, years[-1] + spec.time_offset
+        return (f"mid-years {a} to {b} (`time_period` is the mid-year, 30 June; the estimate of "
+                f"mid-year Y is the denominator of the rates of reporting year Y+{-spec.time_offset}, "
+                f"{years[0]} to {years[-1]})")
+    if spec.latest_only:
+        return f"reporting year {years[-1]} only (year ending 31 March)"
+    return f"reporting years {years[0]} to {years[-1]} (years ending 31 March)"
+
+
 def table_section(spec: TableSpec, release_year: int) -> str:
     years = spec.years(release_year)
     out = [
@@ -50,7 +61,7 @@ def table_section(spec: TableSpec, release_year: int) -> str:
         f"* File: `data/{spec.file_name(release_year)}` (metadata `data/{spec.meta_file_name(release_year)}`)",
         f"* Geographic levels: {', '.join(spec.geographic_levels)}",
         f"* Layout: {spec.layout.describe()}",
-        f"* Time period: reporting years {years[0]} to {years[-1]} (years ending 31 March)",
+        f"* Time period: {_period(spec, years)}",
         "",
         spec.description,
         "",
@@ -75,7 +86,9 @@ def data_guidance(release: Release, release_year: int, tables: list[TableSpec],
         *[f"* `{t.file_name(release_year)}` — {t.code}: {t.title}" for t in tables],
         "",
         "All files follow the Explore Education Statistics data standards (`time_period` = "
-        "reporting year ending 31 March, `time_identifier` = Reporting year).",
+        "reporting year ending 31 March, `time_identifier` = Reporting year"
+        + ("; in the population file `time_period` is the ONS mid-year, as DfE publishes it"
+           if any(t.time_offset for t in tables) else "") + ").",
         "",
         "## Rounding and suppression",
         "",

@@ -2,7 +2,9 @@
 
 Contents::
 
-    data/<file>.csv, data/<file>.meta.csv   every table of the release (EES data + metadata)
+    data/<file>.csv, data/<file>.meta.csv   every table of the release (EES data + metadata), and
+                                            the population file when the release has one
+                                            (:func:`release_files`)
     data-guidance.md                        generated from the registry
     all-data.zip                            data/*.csv, data/*.meta.csv and data-guidance.md
     index.html                              static release preview (headlines, inline SVG charts)
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from cin_pipeline.checks import data_docs
 from cin_pipeline.publish import guidance, preview
+from cin_pipeline.ees.population import population_output
 from cin_pipeline.ees.rows import EesOutput
 from cin_pipeline.publish.writer import publish_atomically
 from cin_pipeline.tables.declare import Release
@@ -37,11 +40,26 @@ def build_data_docs(gx_dir: Path, outputs: dict[str, EesOutput]) -> str:
         return "failed"
 
 
+def release_files(release: Release, release_year: int, outputs: dict[str, EesOutput]) -> dict[str, EesOutput]:
+    """Every data file of the release: its tables' ``outputs`` and the publication-level files
+    that no table asset builds (the population file, :mod:`cin_pipeline.ees.population`)."""
+    files = dict(outputs)
+    if release.population_file:
+        pop = population_output(release, release_year)
+        files[pop.spec.table_id] = pop
+    return files
+
+
 def write_release(folder: Path, release: Release, release_year: int, outputs: dict[str, EesOutput],
                   data_docs: bool = True) -> dict:
+    """Write the release folder from its tables' ``outputs`` (the publication-level files are
+    added here, :func:`release_files`): every data file with its meta file, the guidance, the
+    zip of all of them, the preview and the Data Docs (of the tables)."""
     folder = Path(folder)
     data = folder / "data"
     data.mkdir(parents=True, exist_ok=True)
+    tables = outputs
+    outputs = release_files(release, release_year, tables)
     written = []
     for out in outputs.values():
         (data / out.file_name).write_text(out.csv_text(), encoding="utf-8", newline="")
@@ -58,7 +76,7 @@ def write_release(folder: Path, release: Release, release_year: int, outputs: di
     (folder / "index.html").write_text(
         preview.render(f"{release.title}: reporting year {release_year}", release_year,
                        outputs), encoding="utf-8")
-    gx = build_data_docs(folder / "gx", outputs) if data_docs else "skipped"
+    gx = build_data_docs(folder / "gx", tables) if data_docs else "skipped"
     if gx == "skipped":
         (folder / "gx").mkdir(exist_ok=True)
         (folder / "gx" / "README.md").write_text("Data Docs not requested.\n", encoding="utf-8")

@@ -48,6 +48,8 @@ class Release:
     group: str       # Dagster group and first part of every table id, e.g. "children_in_need"
     summary: str
     national_note: str = ""  # guidance paragraph for the release's national-only data sets
+    population_file: bool = False  # the release also publishes the 0-17 population its rates
+    #                                divide by (cin_pipeline.ees.population), N/R/LA
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,10 @@ class TableSpec:
     #   e.g. "b1"; None: only statuses of whole returns
     headline: tuple[Headline, ...] = ()
     agreements: tuple[Agreement, ...] = ()
+    latest_only: bool = False  # the release's latest year only (headline figures): the file
+    #                            name has no year range, ``<file_stem>.csv``
+    time_offset: int = 0      # published time_period = reporting year + this (the population
+    #                           file: -1, the ONS mid-year the rates of reporting year Y use)
     query: str = ""           # bound from <code>.sql by cin_pipeline.tables
 
     @property
@@ -259,10 +265,15 @@ class TableSpec:
         return self.last_year if self.last_year and self.last_year < release_year else int(release_year)
 
     def years(self, release_year: int) -> list[int]:
-        return list(range(self.first_year, self.last_year_in(release_year) + 1))
+        """The reporting years the release of ``release_year`` publishes."""
+        last = self.last_year_in(release_year)
+        return [last] if self.latest_only else list(range(self.first_year, last + 1))
 
     def file_name(self, release_year: int) -> str:
-        return f"{self.file_stem}_{self.first_year}_to_{self.last_year_in(release_year)}.csv"
+        if self.latest_only:
+            return f"{self.file_stem}.csv"
+        first, last = self.first_year + self.time_offset, self.last_year_in(release_year) + self.time_offset
+        return f"{self.file_stem}_{first}_to_{last}.csv"
 
     def meta_file_name(self, release_year: int) -> str:
         return self.file_name(release_year)[: -len(".csv")] + ".meta.csv"

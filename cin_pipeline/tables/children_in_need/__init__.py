@@ -9,4 +9,5 @@ RELEASE = Release(
     summary="Referrals, assessments, children in need, section 47 enquiries, initial child "
             "protection conferences and child protection plans, England, reporting years "
             "ending 31 March, national, regional and local authority level.",
+    population_file=True,
 )
