@@ -59,7 +59,7 @@ def sources(spec: TableSpec) -> list[str]:
 
 def _description(spec: TableSpec) -> str:
     years = f"{spec.first_year} to " + (str(spec.last_year) if spec.last_year else "the release year")
-    return (f"{spec.code}: {spec.title}.\n\n{spec.description}\n\n"
+    return (f"{spec.heading}.\n\n{spec.description}\n\n"
             f"EES file {spec.file_stem}_{spec.first_year}_to_YYYY.csv; "
             f"levels: {', '.join(spec.geographic_levels)}; years {years}. "
             f"Layout: {spec.layout.describe()}. Reads: {', '.join(sources(spec))}.")

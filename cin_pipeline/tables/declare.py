@@ -49,6 +49,8 @@ class Release:
     group: str       # Dagster group and first part of every table id, e.g. "children_in_need"
     summary: str
     national_note: str = ""  # guidance paragraph for the release's national-only data sets
+    lcd_note: str = ""       # guidance caveat for its data sets counted on the Longitudinal CIN
+    #                          Dataset (TableSpec.reads_lcd)
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,21 @@ class TableSpec:
     def table_id(self) -> str:
         """``<release group>.<code>``, e.g. ``children_in_need.b1``."""
         return f"{self.release.group}.{self.code.lower()}"
+
+    @property
+    def heading(self) -> str:
+        """``<code>: <title>``, or the title alone when it already begins with the code (a
+        published title such as "A4. Duration of episodes 2017-23")."""
+        t = self.title.strip()
+        if re.match(rf"{re.escape(self.code)}\b[.:]?\s", t + " ", re.IGNORECASE):
+            return t
+        return f"{self.code}: {t}"
+
+    @property
+    def reads_lcd(self) -> bool:
+        """Whether its query counts records linked across returns (``lcd.*`` or the facts over
+        the LCD, ``facts.referral*``: ``cin_pipeline/facts/lcd.sql``)."""
+        return bool(re.search(r"\b(lcd\.|facts\.referral)", self.query))
 
     @property
     def key(self) -> tuple[str, str]:
