@@ -246,3 +246,32 @@ def test_each_agreement_holds_and_fails_on_one_wrong_figure(stored, tid, a):
     finally:
         con.execute(f"UPDATE {table} SET \"{a.column}\" = '{old}' WHERE {where}")
     assert _check(con, tid, a).passed
+
+
+def test_guidance_per_data_set():
+    """Issue 11 item 4: national-only data sets get the national rounding text (F1 the LA one),
+    the LCD caveat is stated where the LCD is read, and no title is prefixed twice."""
+    from dataclasses import replace
+
+    from cin_pipeline.publish.guidance import NATIONAL_ROUNDING, ROUNDING, data_guidance, table_section
+    from cin_pipeline.tables import release, tables_for_release
+
+    rel = release("children-in-need-re-referrals")
+    specs = tables_for_release(rel.slug)
+    text = data_guidance(rel, YEAR, specs, ["2024: a note (x)"])
+    assert "These data sets are national only" not in text
+    assert "Data sets national only: A1, A2, A3, A4, A5, A6, B1, B2, B3, B4, B5, D1, D2, E1." in text
+    assert "can differ slightly" in text and text.count("## Longitudinal CIN Dataset") == 1
+    a4 = table_section(get("re_referrals.a4"), YEAR, mixed=True)
+    assert f"* Rounding: {NATIONAL_ROUNDING}" in a4 and ROUNDING not in a4
+    assert "Longitudinal CIN Dataset" in a4
+    f1 = table_section(get("re_referrals.f1"), YEAR, mixed=True)
+    assert f"* Rounding: {ROUNDING}" in f1
+    published_title = replace(get("re_referrals.a4"), title="A4. Duration of episodes 2017-23")
+    assert published_title.heading == "A4. Duration of episodes 2017-23"
+    assert "A4: A4" not in table_section(published_title, YEAR)
+    assert get("re_referrals.a4").heading == "A4: Duration of episodes 2017-23"
+    # the Children in need release states no LCD caveat
+    cin = data_guidance(release("children-in-need"), YEAR, tables_for_release("children-in-need"), [])
+    assert "## Longitudinal CIN Dataset" not in cin
+    assert f"* Rounding: {NATIONAL_ROUNDING}" in cin  # its national A tables
