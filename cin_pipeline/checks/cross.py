@@ -355,14 +355,20 @@ def percentages_consistent(df: pd.DataFrame, table: str,
 
 def measures_agree(a: pd.DataFrame, table_a: str, col_a: str, b: pd.DataFrame, table_b: str, col_b: str, *,
                    years: Iterable[int] | None = None, levels: Sequence[str] = (NATIONAL, REGIONAL, LA),
-                   rows_a: Sequence[tuple[str, str]] = ()) -> CrossResult:
+                   rows_a: Sequence[tuple[str, str]] = (),
+                   rows_b: Sequence[tuple[str, str]] = ()) -> CrossResult:
     """The same measure published in two tables must be identical cell by cell (same text,
-    symbols included) for every year and geography both tables have. ``rows_a``: filter values
-    that pick the rows of ``a`` holding the measure (e.g. the Total rows of a long table)."""
+    symbols included) for every year and geography both tables have. ``rows_a``/``rows_b``:
+    filter values that pick the rows of ``a``/``b`` holding the measure (e.g. the Total rows of
+    a long table)."""
     for col, value in rows_a:
         if col not in a.columns:
             return CrossResult(False, f"{table_a} has no filter {col}", [])
         a = a[a[col].astype(str) == value]
+    for col, value in rows_b:
+        if col not in b.columns:
+            return CrossResult(False, f"{table_b} has no filter {col}", [])
+        b = b[b[col].astype(str) == value]
 
     def keyed(df, col):
         d = df[df["geographic_level"].isin(levels)]
@@ -384,19 +390,26 @@ def measures_agree(a: pd.DataFrame, table_a: str, col_a: str, b: pd.DataFrame, t
 
 def counts_agree(a: pd.DataFrame, table_a: str, col_a: str, b: pd.DataFrame, table_b: str, col_b: str, *,
                  years: Iterable[int] | None = None, rows_a: Sequence[tuple[str, str]] = (),
-                 totals: dict[str, str] | None = None) -> CrossResult:
+                 totals: dict[str, str] | None = None, rows_b: Sequence[tuple[str, str]] = (),
+                 totals_b: dict[str, str] | None = None) -> CrossResult:
     """The same count in two tables must be identical on the **unrounded** LA values that make up
     their totals (``la_contributions``: ``year, la, <filters>, <counts>``), LA-year by LA-year, so
     that a published national figure rounded to 10 cannot hide a difference. ``rows_a`` picks the
     rows of ``a`` holding the count; a filter's ``Total`` value (``totals``: filter -> its total
     value) is the sum over its values, as the formatter adds it. ``b``'s rows of an LA-year are
-    summed."""
+    summed; ``rows_b``/``totals_b`` pick them as ``rows_a``/``totals`` do ``a``'s."""
     for col, value in rows_a:
         if (totals or {}).get(col) == value:
             continue
         if col not in a.columns:
             return CrossResult(False, f"{table_a} has no filter {col}", [])
         a = a[a[col].astype(str) == value]
+    for col, value in rows_b:
+        if (totals_b or {}).get(col) == value:
+            continue
+        if col not in b.columns:
+            return CrossResult(False, f"{table_b} has no filter {col}", [])
+        b = b[b[col].astype(str) == value]
 
     def per_la_year(df, col):
         d = df if years is None else df[df["year"].astype(int).isin({int(y) for y in years})]

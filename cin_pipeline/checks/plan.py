@@ -151,14 +151,16 @@ def _agreement(spec: TableSpec, a) -> Callable[[object, int], Outcome]:
             return Outcome(False, str(e), WARN)
         common = sorted(set(text["time_period"]) & set(ot["time_period"]))
         results = [cross.measures_agree(text, spec.table_id, a.column, ot, other.table_id,
-                                        a.other_column, years=common, rows_a=a.rows)]
+                                        a.other_column, years=common, rows_a=a.rows,
+                                        rows_b=a.other_rows)]
         # two counts: also their unrounded LA values, which the rounded national figures hide
         if (a.column in spec.count_columns and a.other_column in other.count_columns
                 and unrounded is not None and other_unrounded is not None):
             results.append(cross.counts_agree(
                 unrounded, spec.table_id, a.column, other_unrounded, other.table_id, a.other_column,
                 years=[int(y) for y in common], rows_a=a.rows,
-                totals={f.name: f.total for f in spec.filters if f.total}))
+                totals={f.name: f.total for f in spec.filters if f.total}, rows_b=a.other_rows,
+                totals_b={f.name: f.total for f in other.filters if f.total}))
         return from_cross(cross.combine(spec.table_id, results),
                           f"{spec.table_id}.{a.column} agrees with {other.table_id}.{a.other_column}")
     return run
@@ -211,7 +213,8 @@ def plan(spec: TableSpec) -> list[PlannedCheck]:
                 t, tid, pcts, unrounded=u, filters=filters), f"Percentages: {tid}"))))
     for a in spec.agreements:
         where = "".join(f" ({c} = {v})" for c, v in a.rows)
-        checks.append(PlannedCheck(a.check_name, f"{spec.code}.{a.column}{where} = {a.other}.{a.other_column} "
+        there = "".join(f" ({c} = {v})" for c, v in a.other_rows)
+        checks.append(PlannedCheck(a.check_name, f"{spec.code}.{a.column}{where} = {a.other}.{a.other_column}{there} "
                                                  "wherever both are published",
                                    _agreement(spec, a), other_table=a.other))
     return checks

@@ -61,7 +61,7 @@ def _description(spec: TableSpec) -> str:
     years = ("the release year only" if spec.latest_only else f"{spec.first_year} to "
              + (str(spec.last_year) if spec.last_year else "the release year"))
     fname = f"{spec.file_stem}.csv" if spec.latest_only else f"{spec.file_stem}_{spec.first_year}_to_YYYY.csv"
-    return (f"{spec.code}: {spec.title}.\n\n{spec.description}\n\n"
+    return (f"{spec.heading}.\n\n{spec.description}\n\n"
             f"EES file {fname}; "
             f"levels: {', '.join(spec.geographic_levels)}; years {years}. "
             f"Layout: {spec.layout.describe()}. Reads: {', '.join(sources(spec))}.")

@@ -243,18 +243,23 @@ def _dist_index(dists: dict[str, pd.DataFrame]) -> dict[str, dict[tuple[int, str
 class _Formatter:
     """Turns one row's unrounded counts into published strings."""
 
-    def __init__(self, spec: TableSpec, year: int, lookback_ok: bool = True):
+    def __init__(self, spec: TableSpec, year: int, staged: set[int] | None = None):
         self.spec = spec
         self.year = year
-        self.lookback_ok = lookback_ok
+        self.staged = staged
+
+    def lookback_ok(self, years: int = 1) -> bool:
+        """Whether the ``years`` census years before this one are all staged (``None``: assume so)."""
+        return self.staged is None or all(self.year - k in self.staged for k in range(1, years + 1))
 
     def row(self, counts: dict[str, int] | None, *, aggregated: bool, population: int | None,
             obs: dict[str, list[int]], not_collected_row: bool = False,
-            denominators: dict[str, int] | None = None, lookback_row: bool = False,
+            denominators: dict[str, int] | None = None, lookback_row: int = 0,
             suppressed: set[str] | None = None, not_applicable: frozenset[str] = frozenset()) -> list[str]:
         """``suppressed``: the row's hidden counts when worked out for a block of rows
         (:func:`cin_pipeline.ees.suppression.block_suppressed`); else from the row alone.
-        ``not_applicable``: indicators that do not apply on this row (``z``)."""
+        ``not_applicable``: indicators that do not apply on this row (``z``).
+        ``lookback_row``: the census years before this one that the row's figures need (0: none)."""
         spec = self.spec
         if counts is None:
             counts = {c: 0 for c in spec.count_columns}
@@ -273,7 +278,8 @@ class _Formatter:
                 out.append("z")
                 continue
             if (ind.first_year and self.year < ind.first_year) \
-                    or ((ind.lookback or lookback_row) and not self.lookback_ok):
+                    or (ind.lookback and not self.lookback_ok(1)) \
+                    or (lookback_row and not self.lookback_ok(lookback_row)):
                 out.append("x")
                 continue
             if ind.zero_base and counts.get(ind.zero_base, 0) == 0:
@@ -387,14 +393,19 @@ def la_contributions(spec: TableSpec, counts: pd.DataFrame, release_year: int,
 def _formatter(spec: TableSpec, year: int, staged: set[int] | None, notes: list[str]) -> _Formatter:
     """The year's formatter; indicators that look back 12 months (re-referrals) are ``x`` when the
     previous census year has no staged returns (its referrals are unknown), with a note."""
-    ok = staged is None or (year - 1) in staged
+    fmtr = _Formatter(spec, year, staged)
     looks = [i.name for i in spec.indicators if i.lookback] + [
         f"rows by {f.name}" for f in spec.filters if f.lookback] + [
         f"{f.name} rows {', '.join(f.lookback_values)}" for f in spec.filters if f.lookback_values]
-    if looks and not ok and year in staged:
+    if looks and not fmtr.lookback_ok(1) and year in staged:
         notes.append(f"{year}: {', '.join(looks)} shown x: the {year - 1} census is not staged, so the "
                      "12-month look-back for re-referrals is incomplete")
-    return _Formatter(spec, year, ok)
+    for f in spec.filters:
+        for value, n in f.lookback_years:
+            if n > 1 and fmtr.lookback_ok(1) and not fmtr.lookback_ok(n) and year in staged:
+                notes.append(f"{year}: {f.name} rows {value} shown x: the {n} census years before "
+                             f"{year} are not all staged, so the {n}-year look-back is incomplete")
+    return fmtr
 
 
 def _with_totals(qf, agg: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str, int]]:
@@ -435,7 +446,7 @@ def _keyed_rows(spec, fmtr: _Formatter, year: int, agg: dict[tuple, dict[str, in
                 tkey = key[:j] + (qf[j].total,) + key[j + 1:]
                 dens[ind.name] = full.get(tkey, {}).get(ind.numerator, 0)
         not_collected = not agg or any(year < fy[f.name].get(v, 0) for f, v in zip(qf, key))
-        lookback = any(f.looks_back(v) for f, v in zip(qf, key))
+        lookback = max((f.lookback_depth(v) for f, v in zip(qf, key)), default=0)
         values = dict(zip(names, key))
         na = frozenset(i.name for i in spec.indicators if not i.applies(values))
         out.append(_filter_cells(spec, values) + fmtr.row(

@@ -82,6 +82,26 @@ CHARACTERISTICS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Ethnicity minor", tuple(label for _, minors in ETHNICITIES for _, label in minors)),
 )
 
+# Sources of referral as DfE publishes them (Children in need C5, re-referrals A5): (group, census
+# ReferralSource codes), in census code order. LA services - early help (5D) is a code from 2023.
+# A referral with no source recorded (allowed before April 2013 only, rule 8866) is Unknown (10).
+REFERRAL_SOURCE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Individual", ("1A", "1B", "1C", "1D")),
+    ("Schools", ("2A",)),
+    ("Education services", ("2B",)),
+    ("Health services", ("3A", "3B", "3C", "3D", "3E", "3F")),
+    ("Housing", ("4",)),
+    ("LA services", ("5A", "5B", "5C")),
+    ("LA services - early help", ("5D",)),
+    ("Police", ("6",)),
+    ("Other legal agency", ("7",)),
+    ("Other", ("8",)),
+    ("Anonymous", ("9",)),
+    ("Unknown", ("10",)),
+)
+REFERRAL_SOURCE_FIRST_YEAR: tuple[tuple[str, int], ...] = (("LA services - early help", 2023),)
+"""Source groups whose codes were first collected in a later year ("x" before)."""
+
 LCD_TABLES = ("referral", "referral_factor", "episode")
 
 
@@ -109,6 +129,8 @@ def build(con) -> None:
     con.execute(_bank_holiday_view())
     con.execute(_code_view("ethnic_minor_group", ETHNIC_MINOR_GROUPS, "ethnicity", "ethnic_minor_group"))
     con.execute(_code_view("characteristic", CHARACTERISTICS, "characteristic_type", "characteristic"))
+    con.execute(_code_view("referral_source_group", REFERRAL_SOURCE_GROUPS, "referral_source",
+                           "source_group"))
     con.execute(_sql("census.sql"))
     if all(has_relation(con, "lcd", t) for t in LCD_TABLES):
         con.execute(_sql("lcd.sql"))

@@ -32,3 +32,13 @@ SELECT r.la, r.child_id, r.referral_date, r.first_assessment_start,
        r.referral_date >= h.history_from AS history_complete
 FROM lcd.referral AS r
 JOIN facts.la_history AS h USING (la);
+
+-- Each counted referral (facts.referral) with its child's characteristics at 31 March of the
+-- referral's year, as that year's return records them (facts.child: the referral is in its own
+-- year's return, so its child is too): sex, age band, major ethnic group, disability. The
+-- re-referrals release's B2-B5 split referrals by them.
+CREATE OR REPLACE VIEW facts.referral_child AS
+SELECT r.year, r.la, r.child_id, r.referral_date, r.referral_type, r.rereferral_12m,
+       c.sex, c.age_band, c.ethnic_group, c.disabled
+FROM facts.referral r
+JOIN facts.child c USING (year, la, child_id);

@@ -53,15 +53,21 @@ def _period(spec: TableSpec, years: list[int]) -> str:
     return f"reporting years {years[0]} to {years[-1]} (years ending 31 March)"
 
 
-def table_section(spec: TableSpec, release_year: int) -> str:
+def table_section(spec: TableSpec, release_year: int, mixed: bool = False) -> str:
+    """One data set's guidance. ``mixed``: the release has national-only and LA-level data sets,
+    so each says which rounding applies to it."""
     years = spec.years(release_year)
     out = [
-        f"### {spec.code}: {spec.title}",
+        f"### {spec.heading}",
         "",
         f"* File: `data/{spec.file_name(release_year)}` (metadata `data/{spec.meta_file_name(release_year)}`)",
-        f"* Geographic levels: {', '.join(spec.geographic_levels)}",
+        f"* Geographic levels: {', '.join(spec.geographic_levels)}"
+        + (" (national only)" if spec.national_only else ""),
         f"* Layout: {spec.layout.describe()}",
         f"* Time period: {_period(spec, years)}",
+        *([f"* Rounding: {NATIONAL_ROUNDING if spec.national_only else ROUNDING}"] if mixed else []),
+        *(["* Source: the Longitudinal CIN Dataset (see *Longitudinal CIN Dataset* above)"]
+          if spec.release.lcd_note and spec.reads_lcd else []),
         "",
         spec.description,
         "",
@@ -74,16 +80,26 @@ def table_section(spec: TableSpec, release_year: int) -> str:
 
 def data_guidance(release: Release, release_year: int, tables: list[TableSpec],
                   status_notes: list[str] | None = None) -> str:
-    national_only = all(t.national_only for t in tables)
+    national = [t for t in tables if t.national_only]
+    national_only = len(national) == len(tables)
+    mixed = bool(national) and not national_only
+    lcd = [t for t in tables if t.reads_lcd]
     out = [
         f"# {release.title}: reporting year {release_year} — data guidance",
         "",
         release.summary,
         "",
-        *([release.national_note, ""] if release.national_note else []),
+    ]
+    if release.national_note and national:
+        which = ("All its data sets are national only." if national_only else
+                 "Data sets national only: " + ", ".join(t.code for t in national) + ".")
+        out += [f"{which} {release.national_note}", ""]
+    if release.lcd_note and lcd:
+        out += ["## Longitudinal CIN Dataset", "", release.lcd_note, ""]
+    out += [
         "## Data files",
         "",
-        *[f"* `{t.file_name(release_year)}` — {t.code}: {t.title}" for t in tables],
+        *[f"* `{t.file_name(release_year)}` — {t.heading}" for t in tables],
         "",
         "All files follow the Explore Education Statistics data standards (`time_period` = "
         "reporting year ending 31 March, `time_identifier` = Reporting year"
@@ -92,8 +108,15 @@ def data_guidance(release: Release, release_year: int, tables: list[TableSpec],
         "",
         "## Rounding and suppression",
         "",
-        NATIONAL_ROUNDING if national_only else ROUNDING,
-        "",
+    ]
+    if mixed:
+        out += ["National-only data sets (" + ", ".join(t.code for t in national) + "): "
+                + NATIONAL_ROUNDING, "",
+                "Data sets with regional and local authority figures ("
+                + ", ".join(t.code for t in tables if not t.national_only) + "): " + ROUNDING, ""]
+    else:
+        out += [NATIONAL_ROUNDING if national_only else ROUNDING, ""]
+    out += [
         "## Symbols",
         "",
         *[f"* `{s}` — {t}" for s, t in SYMBOLS],
@@ -109,7 +132,7 @@ def data_guidance(release: Release, release_year: int, tables: list[TableSpec],
         out += ["## Local authorities with no return or low-reliability data", "",
                 *[f"* {n}" for n in status_notes], ""]
     out += ["## Data sets", ""]
-    out += [table_section(t, release_year) for t in tables]
+    out += [table_section(t, release_year, mixed) for t in tables]
     return "\n".join(out)
 
 

@@ -25,6 +25,7 @@ Percentages, rates, rounding, suppression and symbols are the formatter's job.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import product
 from typing import Literal
@@ -50,6 +51,8 @@ class Release:
     national_note: str = ""  # guidance paragraph for the release's national-only data sets
     population_file: bool = False  # the release also publishes the 0-17 population its rates
     #                                divide by (cin_pipeline.ees.population), N/R/LA
+    lcd_note: str = ""       # guidance caveat for its data sets counted on the Longitudinal CIN
+    #                          Dataset (TableSpec.reads_lcd)
 
 
 @dataclass(frozen=True)
@@ -97,10 +100,18 @@ class Filter:
     group_column: str = ""    # EES filter group: the data column (written before this one) that
     #                           groups its values, e.g. A1's "category" over "category_type"
     groups: tuple[tuple[str, str], ...] = ()  # (value, its group), for every value
+    lookback_years: tuple[tuple[str, int], ...] = ()  # (value, n): its rows look back n census
+    #                           years, not one (A3's 3- and 5-year windows): "x" in a year any of
+    #                           whose n previous census years is not staged
 
     def looks_back(self, value: str) -> bool:
         """Whether the rows of ``value`` need the previous census year."""
-        return value in self.lookback_values or (self.lookback and value != self.total)
+        return (value in self.lookback_values or value in dict(self.lookback_years)
+                or (self.lookback and value != self.total))
+
+    def lookback_depth(self, value: str) -> int:
+        """How many previous census years the rows of ``value`` need (0: none)."""
+        return dict(self.lookback_years).get(value, 1 if self.looks_back(value) else 0)
 
     def group_of(self, value: str) -> str:
         return dict(self.groups)[value]
@@ -157,10 +168,15 @@ class Agreement:
     other: str                # table id, e.g. "children_in_need.c1"
     other_column: str
     rows: tuple[tuple[str, str], ...] = ()  # (filter, value) picking this table's rows
+    other_rows: tuple[tuple[str, str], ...] = ()  # (filter, value) picking the other table's rows
+    #                           (a long table, e.g. the Total rows of re-referrals A1)
 
     @property
     def check_name(self) -> str:
-        return f"{self.other_column.lower()}_agrees_with_{self.other.replace('.', '_')}"
+        name = f"{self.other_column.lower()}_agrees_with_{self.other.replace('.', '_')}"
+        if self.other_rows:
+            name += "_" + "_".join(v for _, v in self.other_rows)
+        return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
 @dataclass(frozen=True)
@@ -212,6 +228,21 @@ class TableSpec:
     def table_id(self) -> str:
         """``<release group>.<code>``, e.g. ``children_in_need.b1``."""
         return f"{self.release.group}.{self.code.lower()}"
+
+    @property
+    def heading(self) -> str:
+        """``<code>: <title>``, or the title alone when it already begins with the code (a
+        published title such as "A4. Duration of episodes 2017-23")."""
+        t = self.title.strip()
+        if re.match(rf"{re.escape(self.code)}\b[.:]?\s", t + " ", re.IGNORECASE):
+            return t
+        return f"{self.code}: {t}"
+
+    @property
+    def reads_lcd(self) -> bool:
+        """Whether its query counts records linked across returns (``lcd.*`` or the facts over
+        the LCD, ``facts.referral*``: ``cin_pipeline/facts/lcd.sql``)."""
+        return bool(re.search(r"\b(lcd\.|facts\.referral)", self.query))
 
     @property
     def key(self) -> tuple[str, str]:
@@ -305,6 +336,10 @@ class TableSpec:
                 raise ValueError(f"{tid}.{f.name}: every value needs a group (and only its values)")
             if not set(f.lookback_values) <= set(f.values):
                 raise ValueError(f"{tid}.{f.name}: lookback_values must be values of the filter")
+            if not {v for v, _ in f.lookback_years} <= set(f.values) - {f.total} \
+                    or any(n < 1 for _, n in f.lookback_years):
+                raise ValueError(f"{tid}.{f.name}: lookback_years must be (value, years >= 1) of "
+                                 "values of the filter")
         for i in self.indicators:
             for fname, values in i.applies_to:
                 if fname not in filters or filters[fname].constant or not set(values) <= set(filters[fname].values):

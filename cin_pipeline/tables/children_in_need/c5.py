@@ -3,26 +3,21 @@
 The query returns long rows (year, la, part, n); the formatter pivots them into the published
 count columns of ``parts`` (published column -> census ReferralSource codes)."""
 
+from cin_pipeline.facts import REFERRAL_SOURCE_FIRST_YEAR, REFERRAL_SOURCE_GROUPS
 from cin_pipeline.tables.children_in_need import RELEASE
 from cin_pipeline.tables.declare import Agreement, Headline, count, la_table, percent, reconstructed
 
 # (published column, label, census codes, first year collected), in the order of the 2020 file
-# (its 11 parts sum to Referrals and follow the census codes). LA services - early help (5D) is
-# a census code from 2023: shown on its own (x before), LA_Services keeps 5A-5C as in 2020.
-SOURCES = (
-    ("Individual", "Individual", ("1A", "1B", "1C", "1D"), None),
-    ("Schools", "Schools", ("2A",), None),
-    ("Education_Services", "Education services", ("2B",), None),
-    ("Health_Services", "Health services", ("3A", "3B", "3C", "3D", "3E", "3F"), None),
-    ("Housing", "Housing", ("4",), None),
-    ("LA_Services", "LA services", ("5A", "5B", "5C"), None),
-    ("LA_Services_Early_Help", "LA services - early help", ("5D",), 2023),
-    ("Police", "Police", ("6",), None),
-    ("Other_Legal_Agency", "Other legal agency", ("7",), None),
-    ("Other", "Other", ("8",), None),
-    ("Anonymous", "Anonymous", ("9",), None),
-    ("Unknown", "Unknown", ("10",), None),
-)
+# (its 11 parts sum to Referrals and follow the census codes). The groups are the facts layer's
+# (facts.REFERRAL_SOURCE_GROUPS). LA services - early help (5D) is a census code from 2023: shown
+# on its own (x before), LA_Services keeps 5A-5C as in 2020.
+_COLUMNS = {"Individual": "Individual", "Schools": "Schools", "Education services": "Education_Services",
+            "Health services": "Health_Services", "Housing": "Housing", "LA services": "LA_Services",
+            "LA services - early help": "LA_Services_Early_Help", "Police": "Police",
+            "Other legal agency": "Other_Legal_Agency", "Other": "Other", "Anonymous": "Anonymous",
+            "Unknown": "Unknown"}
+SOURCES = tuple((_COLUMNS[label], label, codes, dict(REFERRAL_SOURCE_FIRST_YEAR).get(label))
+                for label, codes in REFERRAL_SOURCE_GROUPS)
 
 TABLE = la_table(
     RELEASE, "C5", "Referrals to children's social care services by source of referral and local authority",
