@@ -22,6 +22,11 @@ class Paths:
     audit_dir: Path
     publication_dir: Path
 
+    @property
+    def reports_dir(self) -> Path:
+        """Reports about a build, beside the publication: ``<data_dir>/reports`` (GX Data Docs)."""
+        return self.data_dir / "reports"
+
     @classmethod
     def from_env(cls) -> "Paths":
         data = Path(os.environ.get("CIN_DATA_DIR", PROJECT_ROOT / "data")).resolve()

@@ -4,6 +4,7 @@ the explicit guard against failed blocking checks."""
 from __future__ import annotations
 
 import json
+import time
 import zipfile
 from pathlib import Path
 
@@ -110,7 +111,7 @@ def test_release_folder_contents(tmp_path, warehouse):
     html = (folder / "index.html").read_text()
     assert "<svg" in html and "<script" not in html and "http" not in html.replace(
         'xmlns="http://www.w3.org/2000/svg"', "")
-    assert (folder / "gx").is_dir()
+    assert not (folder / "gx").exists()  # Data Docs live beside the release (and were not asked for)
     manifest = json.loads((folder / "MANIFEST.json").read_text())
     assert {f["path"] for f in manifest["files"]} >= {f"data/{n}" for n in names}
 
@@ -208,3 +209,25 @@ def test_bench_runs(tmp_path, warehouse):
     assert total["step"] == "total" and total["seconds"] < 120
     assert {s["step"] for s in steps} >= {f"table_{s.table_id}" for s in all_tables()}
     assert (tmp_path / "bench" / "children-in-need" / "2024" / "index.html").exists()
+
+
+
+def test_same_data_same_bytes_and_data_docs_beside_the_release(tmp_path, warehouse):
+    """Two publications of the same data are byte-identical (no build time in any file, the zip
+    included); the Data Docs, which record when they ran, are written beside the release and the
+    preview links to them."""
+    con = duckdb.connect(str(warehouse))
+    outs = {s.table_id: build_ees(con, s, 2024) for s in tables_for_release("children-in-need-re-referrals")}
+    con.close()
+    rel = release("children-in-need-re-referrals")
+    first, info = publish_release(tmp_path / "a" / "publication", rel, 2024, outs, data_docs=True)
+    time.sleep(1.1)  # a build time would now differ in the second
+    second, _ = publish_release(tmp_path / "b" / "publication", rel, 2024, outs, data_docs=True)
+    a, b = _tree(first), _tree(second)
+    assert a.keys() == b.keys() and "all-data.zip" in a and "MANIFEST.json" in a
+    assert [k for k in a if a[k] != b[k]] == []
+    docs = tmp_path / "a" / "reports" / "gx" / rel.slug / "2024" / "index.html"
+    assert info["gx"] == "built" and docs.is_file()
+    assert f'href="../../../reports/gx/{rel.slug}/2024/index.html"' in (first / "index.html").read_text()
+    with zipfile.ZipFile(first / "all-data.zip") as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}

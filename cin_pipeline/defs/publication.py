@@ -15,6 +15,7 @@ or blocked run leaves the previous publication untouched.
 """
 
 import time
+from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -104,7 +105,7 @@ def stale_or_missing_tables(context: dg.AssetExecutionContext, table_keys) -> li
 
 class PublicationConfig(dg.Config):
     data_docs: bool = True
-    """Build the GX Data Docs into ``gx/`` (about 20 s; tests switch it off)."""
+    """Build the GX Data Docs into ``<reports>/gx/<release>/<year>/`` (about 20 s; tests switch it off)."""
 
 
 @dg.asset(
@@ -116,7 +117,8 @@ class PublicationConfig(dg.Config):
     automation_condition=dg.AutomationCondition.eager()
     & dg.AutomationCondition.all_deps_blocking_checks_passed(),
     description="Release folders data/publication/<release>/<year>/ (EES csv + meta, data guidance, "
-                "all-data.zip, static preview, GX Data Docs), written atomically.",
+                "all-data.zip, static preview; the same data give the same bytes) and the GX Data Docs "
+                "beside them in data/reports/gx/<release>/<year>/, written atomically.",
 )
 def publication(context: dg.AssetExecutionContext, config: PublicationConfig, duckdb: DuckDBResource,
                 cin_paths: CinPaths) -> dg.MaterializeResult:
@@ -141,11 +143,14 @@ def publication(context: dg.AssetExecutionContext, config: PublicationConfig, du
         outs = {tid: o for tid, o in outputs.items() if o.spec.release is release}
         if not outs:
             continue
-        folder, info = publish_release(cin_paths.paths().publication_dir, release, release_year, outs,
-                                       data_docs=config.data_docs)
+        paths = cin_paths.paths()
+        folder, info = publish_release(paths.publication_dir, release, release_year, outs,
+                                       data_docs=config.data_docs, reports_dir=paths.reports_dir)
         meta[f"{release.slug}_folder"] = dg.MetadataValue.path(str(folder))
         meta[f"{release.slug}_files"] = len(info["files"])
         meta[f"{release.slug}_gx"] = info["gx"]
+        if "gx_folder" in info:
+            meta[f"{release.slug}_data_docs"] = dg.MetadataValue.path(str(Path(info["gx_folder"]) / "index.html"))
         meta[f"{release.slug}_preview"] = dg.MetadataValue.path(str(folder / "index.html"))
     meta["seconds"] = round(time.perf_counter() - t0, 2)
     return dg.MaterializeResult(metadata=meta)

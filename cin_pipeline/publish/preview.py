@@ -7,7 +7,6 @@ drawn here from the national rows of the published tables.
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
 from pathlib import Path
 from string import Template
 
@@ -72,7 +71,9 @@ def svg_line(points: list[tuple[int, float]], width: int = 440, height: int = 22
     return "".join(parts)
 
 
-def render(title: str, release_year: int, outputs: dict[str, EesOutput]) -> str:
+def render(title: str, release_year: int, outputs: dict[str, EesOutput],
+           data_docs_link: str | None = None) -> str:
+    """The static preview page; ``data_docs_link``: where the Data Docs are, relative to it."""
     shown_tiles, figures, files = [], [], []
     for out, h in tiles(outputs):
         col, label = h.column, h.label
@@ -92,7 +93,8 @@ def render(title: str, release_year: int, outputs: dict[str, EesOutput]) -> str:
                      f'<td><a href="data/{out.file_name}">{out.file_name}</a></td><td>{len(out.data)}</td></tr>')
     return Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
         title=html.escape(title), year=release_year,
-        built=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        docs=(f' · <a href="{html.escape(data_docs_link)}">Data quality (Great Expectations Data Docs)</a>'
+              if data_docs_link else ""),
         tiles="\n".join(shown_tiles), charts="\n".join(figures), files="\n".join(files))
 
 

@@ -21,7 +21,6 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 
 MANIFEST = "MANIFEST.json"
@@ -38,7 +37,6 @@ def _sha256(path: Path) -> str:
 def write_manifest(folder: Path, extra: dict | None = None) -> dict:
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
     manifest = {
-        "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **(extra or {}),
         "files": [{"path": p.relative_to(folder).as_posix(), "bytes": p.stat().st_size,
                    "sha256": _sha256(p)} for p in files],
