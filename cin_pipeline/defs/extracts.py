@@ -132,3 +132,7 @@ def population_0_17() -> dg.MaterializeResult:
         "years": f"{int(pop['year'].min())}-{int(pop['year'].max())}",
         "dagster/row_count": dg.MetadataValue.int(len(pop)),
     })
+
+EXTRACT_ASSET_DEFS: list[dg.AssetsDefinition] = list(EXTRACT_ASSETS.values())
+"""The extract assets as a list (the form :func:`dagster.load_from_defs_folder` collects)."""
+EXTRACT_JOB_DEFS = list(EXTRACT_JOBS.values())

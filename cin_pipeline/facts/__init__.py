@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from cin_pipeline.ingest.extracts import ensure_extract_views
 from cin_pipeline.reference.calendar import bank_holidays
 from cin_pipeline.sqlutil import has_relation, literal
 
@@ -165,4 +166,5 @@ def build(con) -> None:
                            "source_group"))
     con.execute(_sql("census.sql"))
     if all(has_relation(con, "lcd", t) for t in LCD_TABLES):
+        ensure_extract_views(con)  # the facts over the source extracts read staging.*
         con.execute(_sql("lcd.sql"))

@@ -316,7 +316,8 @@ def _stage_rows(extract, path, names, sha, part, staging_dir, quarantine_dir, au
         # line numbers: the rejected lines are known; the parsed rows take the other lines in order
         con.execute("""CREATE TEMP TABLE rej AS SELECT line::INTEGER AS line,
                 any_value(csv_line) AS row_text,
-                string_agg(DISTINCT error_message, '; ') AS message
+                string_agg(DISTINCT error_message, '; ') AS message,
+                bool_and(error_type::VARCHAR IN ('MISSING COLUMNS', 'TOO MANY COLUMNS')) AS wrong_fields
             FROM reject_errors GROUP BY line""")
         n_raw = con.execute("SELECT count(*) FROM raw").fetchone()[0]
         n_rej = con.execute("SELECT count(*) FROM rej").fetchone()[0]
@@ -351,14 +352,17 @@ def _stage_rows(extract, path, names, sha, part, staging_dir, quarantine_dir, au
             FROM checked WHERE reason IS NOT NULL
             UNION ALL
             SELECT {literal(extract.name)}, {literal(path.name)}, {literal(sha)}, line,
-                'malformed_row', 'the line has the wrong number of fields (' || message || ')',
+                CASE WHEN wrong_fields THEN 'malformed_row' ELSE 'unreadable_row' END,
+                CASE WHEN wrong_fields THEN 'the line has the wrong number of fields ('
+                     ELSE 'the line cannot be read as CSV text (' END || message || ')',
                 row_text, TIMESTAMP '{now.isoformat(sep=' ')}' FROM rej"""
         _write_parquet(con, rejects + " ORDER BY line", staging_dir / REJECT_TABLE / extract.name / part
                        / "part.parquet")
         staged = con.execute("SELECT count(*) FROM checked WHERE reason IS NULL").fetchone()[0]
         by_reason = dict(con.execute(f"""SELECT code, count(*) FROM (
                 SELECT unnest(string_split(reason_codes, ', ')) AS code FROM checked
-                WHERE reason IS NOT NULL UNION ALL SELECT 'malformed_row' FROM rej)
+                WHERE reason IS NOT NULL
+                UNION ALL SELECT CASE WHEN wrong_fields THEN 'malformed_row' ELSE 'unreadable_row' END FROM rej)
             GROUP BY code ORDER BY code""").fetchall())
         out.rows_read, out.rows_staged = n_raw + n_rej, staged
         out.rows_rejected = n_raw + n_rej - staged
@@ -382,6 +386,18 @@ def _stage_rows(extract, path, names, sha, part, staging_dir, quarantine_dir, au
 
 def _empty_select(columns) -> str:
     return "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in columns) + " WHERE false"
+
+
+def ensure_extract_views(con) -> None:
+    """Create an empty ``staging.<table>`` for every extract that has none on ``con`` yet (a
+    connection whose staging was not attached by :func:`attach_extracts`, e.g. a hand-made test
+    census), so the facts views over the extracts can be defined."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    have = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'").fetchall()}
+    for e in EXTRACTS:
+        if e.table not in have:
+            con.execute(f"CREATE VIEW staging.{e.table} AS {_empty_select(e.staged_columns)}")
 
 
 def attach_extracts(con, staging_dir: str | os.PathLike) -> dict[str, int]:
