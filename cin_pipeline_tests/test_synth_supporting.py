@@ -17,6 +17,11 @@ def _read(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
+def _census(folder: Path) -> list[dict]:
+    return [dict(r, year=p.stem) for p in sorted((folder / "school_census").glob("*.csv"))
+            for r in _read(p)]
+
+
 @pytest.fixture()
 def returns(tmp_path) -> Path:
     for year in (2016, 2020, 2024, 2025):
@@ -28,13 +33,26 @@ def returns(tmp_path) -> Path:
 def test_files_and_readme(returns):
     folder = write_supporting(returns, [2016, 2020, 2024, 2025], ["330", "873"], seed=3)
     assert sorted(p.name for p in folder.iterdir()) == [
-        "README.md", "ofsted_judgements.csv", "population_0_17.csv", "school_census.csv"]
+        "README.md", "ofsted", "population_0_17.csv", "school_census"]
+    assert sorted(p.name for p in (folder / "school_census").iterdir()) == ["2020.csv", "2024.csv"]
     readme = (folder / "README.md").read_text()
     assert "SYNTHETIC" in readme and "population_0_17.csv" in readme and "ONS" in readme
-    for name in ("school_census.csv", "ofsted_judgements.csv"):
+    for name in ("school_census/2020.csv", "school_census/2024.csv", "ofsted/judgements.csv"):
         rows = _read(folder / name)
         assert rows and {r["source"] for r in rows} == {"synthetic"}
         assert not (folder / name).read_text().startswith("#")  # plain CSV header first
+
+
+def test_synthetic_extracts_are_in_the_accepted_format(returns, tmp_path):
+    """Every row of the synthetic school census and Ofsted files passes the extract validation."""
+    from cin_pipeline.ingest.extracts import OFSTED, SCHOOL_CENSUS, stage_extract
+
+    folder = write_supporting(returns, [2020, 2024], ["330", "873"], seed=2)
+    files = [(SCHOOL_CENSUS, p) for p in sorted((folder / "school_census").glob("*.csv"))]
+    files.append((OFSTED, folder / "ofsted" / "judgements.csv"))
+    for extract, path in files:
+        o = stage_extract(extract, path, tmp_path / "staging", tmp_path / "q", tmp_path / "audit")
+        assert o.ok and o.rows_rejected == 0 and o.rows_staged == len(_read(path)), o
 
 
 def test_population_is_the_published_denominator(returns):
@@ -52,7 +70,7 @@ def test_population_is_the_published_denominator(returns):
 
 def test_school_census_from_the_returns(returns):
     folder = write_supporting(returns, [2016, 2020, 2024, 2025], ["330", "873"], seed=1)
-    rows = _read(folder / "school_census.csv")
+    rows = _census(folder)
     assert {int(r["year"]) for r in rows} == {2020, 2024}  # only 2017-2024 years written
     upns_2020 = set()
     for p in (returns / "2020").glob("*.xml"):
@@ -68,26 +86,26 @@ def test_school_census_from_the_returns(returns):
             True: (0.48, 0.62, 0.24, 0.36, 0.24, 0.36)}.items():
         sel = [r for r in rows if (r["upn"] in disabled) == group]
         n = len(sel)
-        fsm = sum(r["fsm_eligible"] == "True" for r in sel) / n
-        ehcp = sum(r["sen_provision"] == "EHCP" for r in sel) / n
+        fsm = sum(r["fsm_eligible"] == "true" for r in sel) / n
+        ehcp = sum(r["sen_provision"] == "EHC plan" for r in sel) / n
         support = sum(r["sen_provision"] == "SEN support" for r in sel) / n
         assert fsm_lo <= fsm <= fsm_hi and ehcp_lo <= ehcp <= ehcp_hi, (group, fsm, ehcp)
         assert sup_lo <= support <= sup_hi, (group, support)
-    assert {r["sen_provision"] for r in rows} == {"EHCP", "SEN support", "No SEN"}
+    assert {r["sen_provision"] for r in rows} == {"EHC plan", "SEN support", "None"}
 
 
 def test_ofsted_and_determinism(returns, tmp_path):
     las = [f"{n}" for n in range(300, 460)]
     a = write_supporting(returns, [2024], las, seed=7)
-    first = {p.name: p.read_bytes() for p in a.iterdir()}
+    first = {str(p.relative_to(a)): p.read_bytes() for p in a.rglob("*") if p.is_file()}
     again = write_supporting(returns, [2024], las, seed=7)
-    assert {p.name: p.read_bytes() for p in again.iterdir()} == first
-    rows = _read(a / "ofsted_judgements.csv")
+    assert {str(p.relative_to(again)): p.read_bytes() for p in again.rglob("*") if p.is_file()} == first
+    rows = _read(a / "ofsted" / "judgements.csv")
     assert [r["la"] for r in rows] == sorted(las)
-    assert all(2018 <= int(r["inspection_year"]) <= 2024 for r in rows)
+    assert all("2017-04-01" <= r["inspection_date"] <= "2024-03-31" for r in rows)
     share = {j: sum(r["judgement"] == j for r in rows) / len(rows)
-             for j in ("Inadequate", "Requires improvement", "Good", "Outstanding")}
+             for j in ("Inadequate", "Requires Improvement", "Good", "Outstanding")}
     assert 0.03 <= share["Inadequate"] <= 0.2 and 0.35 <= share["Good"] <= 0.55
-    assert 0.25 <= share["Requires improvement"] <= 0.45 and share["Outstanding"] <= 0.2
+    assert 0.25 <= share["Requires Improvement"] <= 0.45 and share["Outstanding"] <= 0.2
     other = write_supporting(returns, [2024], las, seed=8)
-    assert (other / "ofsted_judgements.csv").read_bytes() != first["ofsted_judgements.csv"]
+    assert (other / "ofsted" / "judgements.csv").read_bytes() != first["ofsted/judgements.csv"]

@@ -260,7 +260,7 @@ def test_guidance_per_data_set():
     specs = tables_for_release(rel.slug)
     text = data_guidance(rel, YEAR, specs, ["2024: a note (x)"])
     assert "These data sets are national only" not in text
-    assert "Data sets national only: A1, A2, A3, A4, A5, A6, B1, B2, B3, B4, B5, D1, D2, E1." in text
+    assert "Data sets national only: A1, A2, A3, A4, A5, A6, B1, B2, B3, B4, B5, C1, C2, D1, D2, E1." in text
     assert "can differ slightly" in text and text.count("## Longitudinal CIN Dataset") == 1
     a4 = table_section(get("re_referrals.a4"), YEAR, mixed=True)
     assert f"* Rounding: {NATIONAL_ROUNDING}" in a4 and ROUNDING not in a4

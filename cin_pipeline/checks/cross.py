@@ -422,3 +422,44 @@ def counts_agree(a: pd.DataFrame, table_a: str, col_a: str, b: pd.DataFrame, tab
                for (y, la), r in bad.iterrows()]
     return _result(f"{table_a}/{table_b}", f"unrounded {table_a}.{col_a} agrees with {table_b}.{col_b}",
                    details, len(m))
+
+
+# --- window tables (re-referrals F2) ------------------------------------------------------
+
+def window_agrees(df: pd.DataFrame, table: str, indicators: Sequence[tuple[str, int, int]],
+                  filter_name: str, release_year: int, other: pd.DataFrame, other_table: str,
+                  other_column: str) -> CrossResult:
+    """A window table (:class:`~cin_pipeline.tables.declare.EventWindow`, F2) against the LA
+    figures it repeats. ``indicators``: ``(column, offset, national dp)``. Every LA cell of year
+    ``Y`` at offset ``k`` equals ``other``'s ``other_column`` of the LA in year ``Y + k`` (``z``
+    after the release year); every National cell is the median of its filter value's LA cells
+    (:func:`cin_pipeline.ees.rows.window_median`)."""
+    from cin_pipeline.ees.rows import window_median
+
+    details, checked = [], 0
+    o = other[other["geographic_level"] == LA]
+    look = {(str(t), str(la)): str(v) for t, la, v in zip(o["time_period"], o["old_la_code"], o[other_column])}
+    las = df[df["geographic_level"] == LA]
+    for _, r in las.iterrows():
+        for col, k, _ in indicators:
+            t = int(r["time_period"]) + k
+            want = "z" if t > release_year else look.get((str(t), str(r["old_la_code"])))
+            if want is None:
+                continue  # a year the other table does not publish
+            checked += 1
+            if str(r[col]) != want:
+                details.append(_detail(table, r["time_period"], geo_name(r), col,
+                                       f"{want} ({other_table} {t})", r[col]))
+    for _, r in df[df["geographic_level"] != LA].iterrows():
+        sel = las[las[filter_name] == r[filter_name]]
+        for col, _, dp in indicators:
+            checked += 1
+            want = window_median([str(v) for v in sel[col]], dp)
+            if str(r[col]) != want:
+                details.append(_detail(table, r["time_period"], f"England ({r[filter_name]})", col,
+                                       f"median {want}", r[col]))
+    ok = not details
+    msg = (f"{table}: {checked} cells agree with {other_table}.{other_column} and their medians"
+           if ok else f"{table}: {len(details)} of {checked} cells differ from "
+                      f"{other_table}.{other_column} or their medians")
+    return CrossResult(ok, msg, details)

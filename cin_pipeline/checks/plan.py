@@ -15,6 +15,7 @@ Dagster asset check partitioned by release year.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -166,6 +167,29 @@ def _agreement(spec: TableSpec, a) -> Callable[[object, int], Outcome]:
     return run
 
 
+def _window_check(spec: TableSpec) -> PlannedCheck:
+    """A window table's (F2) LA cells equal the LA rates they repeat, its national cells the
+    medians of its LA cells."""
+    other_id, column = spec.window.agrees_with
+    filt = spec.query_filters[0].name
+    inds = [(i.name, k, i.dp) for i, k in zip(spec.indicators, spec.window.offsets)]
+
+    def run(con, year: int) -> Outcome:
+        text, _ = load_table(con, spec, year)
+        try:
+            other_text, _ = load_table(con, get(other_id), year)
+        except LookupError as e:
+            return Outcome(False, str(e), WARN)
+        return from_cross(cross.window_agrees(text, spec.table_id, inds, filt, year, other_text,
+                                              other_id, column),
+                          f"{spec.table_id} agrees with {other_id}.{column}")
+
+    name = re.sub(r"[^a-z0-9]+", "_", f"window_agrees_with_{other_id}_{column}".lower()).strip("_")
+    return PlannedCheck(name, f"{spec.code}: LA cells = {other_id}.{column} of the LA in each year "
+                              "of the window (z after the release year); national cells = median "
+                              "of the LA cells per " + filt, run, other_table=other_id)
+
+
 def plan(spec: TableSpec) -> list[PlannedCheck]:
     """Every blocking check of one table, in the order the UI lists them."""
     tid = spec.table_id
@@ -206,7 +230,10 @@ def plan(spec: TableSpec) -> list[PlannedCheck]:
                 cross.identity(t, tid, tot, parts, unrounded=u) for tot, parts in spec.identities]),
                 f"Identities: {tid}"))))
     pcts = percents_of(spec)
-    if pcts:
+    if spec.window is not None:
+        # its percentages are rates of other years (LA rows) and medians (national rows)
+        checks.append(_window_check(spec))
+    elif pcts:
         checks.append(PlannedCheck(
             "percentages_consistent", f"{spec.code}: percentages consistent with their counts",
             on_text(lambda t, u, y: from_cross(cross.percentages_consistent(

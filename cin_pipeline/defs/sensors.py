@@ -12,13 +12,21 @@ the file name) for year and LA, then:
 * otherwise the LA partition is added if new, and a ``census_extract_job`` run is requested for
   exactly that (year, LA), with the file path in run config. ``run_key`` contains the sha256 (and
   mtime), so a lost cursor cannot cause a second run for the same version.
+
+Source extracts (``<landing>/school_census/<year>.csv``, ``<landing>/ofsted/*.csv``;
+:mod:`cin_pipeline.ingest.extracts`) are picked up the same way: a new version of a file requests
+a run of its extract's job (for a school census, the partition of its year), which validates it
+row by row; a school census file not named after a census year is quarantined whole by the sensor.
 """
 
 import json
+from pathlib import Path
 
 import dagster as dg
 
+from cin_pipeline.defs.extracts import EXTRACT_JOBS
 from cin_pipeline.defs.jobs import census_extract_job, quarantine_report
+from cin_pipeline.defs.partitions import CENSUS_YEAR_KEYS
 from cin_pipeline.defs.partitions import la_partitions, year_la_key
 from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.ingest import (
@@ -37,7 +45,7 @@ def _load_cursor(raw: str | None) -> dict[str, list]:
 
 
 @dg.sensor(
-    jobs=[census_extract_job, quarantine_report],
+    jobs=[census_extract_job, quarantine_report, *EXTRACT_JOBS.values()],
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Watches the landing folder for new or changed CIN returns (by content hash).",
@@ -87,13 +95,48 @@ def landing_sensor(context: dg.SensorEvaluationContext, cin_paths: CinPaths):
             run_config={"ops": {"census_return": {"config": {"source_paths": {str(key): f.path}}}}},
             tags={"cin/file": f.path, "cin/sha256": f.sha256, "cin/la": la, "cin/year": str(year)},
         ))
+    extract_seen, extract_cursor = landing.scan_extract_files(paths.landing_dir, _load_cursor(context.cursor))
+    cursor.update(extract_cursor)
+    for extract, f in (x for x in extract_seen if x[1].changed):
+        run_requests.append(_extract_request(context, paths, extract, f, cursor))
     return dg.SensorResult(
         run_requests=run_requests,
         dynamic_partitions_requests=[la_partitions.build_add_request(sorted(new_las))] if new_las else [],
         cursor=json.dumps(cursor, sort_keys=True),
         skip_reason=None if run_requests else dg.SkipReason(
-            f"{len(seen)} file(s) in landing, no new version"),
+            f"{len(seen) + len(extract_seen)} file(s) in landing, no new version"),
     )
+
+
+def _extract_request(context, paths, extract, f, cursor) -> dg.RunRequest:
+    """The run for a new version of a source-extract file: its extract's job (a school census:
+    the partition of its year), or, for a school census not named after a census year, the file
+    quarantined whole and a failing ``quarantine_report`` run."""
+    stem = Path(f.path).stem
+    if extract.year_from_name and stem not in CENSUS_YEAR_KEYS:
+        message = (f"{extract.title}: '{Path(f.path).name}' is not named after a census year "
+                   f"({CENSUS_YEAR_KEYS[0]}-{CENSUS_YEAR_KEYS[-1]}), e.g. 2024.csv")
+        record_submission(paths.audit_dir, f.path, f.sha256, None, None, "quarantined",
+                          f"[extract_bad_name] {message}")
+        dest = quarantine(f.path, "extract_bad_name", message, paths.quarantine_dir / "extracts",
+                          kind=extract.title.lower() + " file",
+                          fix="Name the school census file after its census year, e.g. 2024.csv.")
+        cursor.pop(f.path, None)
+        context.log.warning(f"Quarantined {f.path} -> {dest}: {message}")
+        return dg.RunRequest(
+            job_name=quarantine_report.name, run_key=f"quarantine:{f.sha256}:{f.mtime_ns}",
+            run_config={"ops": {"report_quarantined_file": {"config": {
+                "file": f.path, "reason_code": "extract_bad_name", "message": message, "line": 0,
+                "quarantined_to": str(dest), "sha256": f.sha256}}}},
+            tags={"cin/file": f.path, "cin/reason": "extract_bad_name"})
+    key = stem if extract.year_from_name else None
+    return dg.RunRequest(
+        job_name=EXTRACT_JOBS[extract.name].name,
+        run_key=f"{extract.name}:{f.path}:{f.sha256}:{f.mtime_ns}",
+        partition_key=key,
+        run_config={"ops": {f"source_extracts__{extract.name}": {"config": {
+            "source_paths": {key or Path(f.path).name: f.path}}}}},
+        tags={"cin/file": f.path, "cin/sha256": f.sha256, "cin/extract": extract.name})
 
 
 # Declarative automation (census_year, data_quality_summary, the LCD, and any other asset with an

@@ -20,6 +20,8 @@ import time
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from cin_pipeline import facts
+from cin_pipeline.defs.extracts import extract_deps, population_0_17
 from cin_pipeline.defs.longitudinal import longitudinal_cin_dataset
 from cin_pipeline.defs.partitions import census_years_up_to_release, year_partitions
 from cin_pipeline.defs.resources import CinPaths
@@ -29,14 +31,17 @@ from cin_pipeline.ees.store import store_publication
 from cin_pipeline.ingest import attach_staging
 from cin_pipeline.publish.preview import markdown_preview
 from cin_pipeline.tables import all_tables
-from cin_pipeline.tables.declare import TableSpec
+from cin_pipeline.tables.declare import POPULATION, TableSpec
 
 _CENSUS = dg.AssetSelection.assets(census_year)
 _LCD = dg.AssetSelection.assets(longitudinal_cin_dataset)
 
+_EXTRACTS = dg.AssetSelection.groups("source_extracts")
+
 TABLE_AUTOMATION = (
     dg.AutomationCondition.any_deps_match(dg.AutomationCondition.newly_updated())
-    .allow(_CENSUS).since_last_handled().with_label("a census year it reads was re-staged")
+    .allow(_CENSUS | _EXTRACTS).since_last_handled()
+    .with_label("a census year or source extract it reads was re-staged")
     & ~dg.AutomationCondition.any_deps_match(dg.AutomationCondition.missing())
     .allow(_CENSUS | _LCD).with_label("a census year it reads is not staged, or the LCD not built")
     & ~dg.AutomationCondition.any_deps_match(
@@ -57,6 +62,18 @@ def sources(spec: TableSpec) -> list[str]:
     return sorted(set(re.findall(r"\b(?:facts|lcd|clean)\.[a-z_0-9]+", text)))
 
 
+def input_deps(spec: TableSpec) -> list[dg.AssetDep]:
+    """The table's inputs besides the census years and the LCD: the source extracts its facts
+    views read (a partitioned extract by census year up to the release year, as the census) and
+    the 0-17 population when it has rates, so every input of a published figure is in its
+    lineage."""
+    deps = [dg.AssetDep(asset, partition_mapping=census_years_up_to_release if e.year_from_name else None)
+            for e, asset in extract_deps(facts.staging_reads(sources(spec)))]
+    if any(i.denominator == POPULATION for i in spec.indicators):
+        deps.append(dg.AssetDep(population_0_17))
+    return deps
+
+
 def _description(spec: TableSpec) -> str:
     years = ("the release year only" if spec.latest_only else f"{spec.first_year} to "
              + (str(spec.last_year) if spec.last_year else "the release year"))
@@ -73,7 +90,7 @@ def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
         group_name=spec.group,
         partitions_def=year_partitions,
         deps=[dg.AssetDep(census_year, partition_mapping=census_years_up_to_release),
-              longitudinal_cin_dataset],
+              longitudinal_cin_dataset, *input_deps(spec)],
         pool="duckdb",
         kinds={"duckdb", "sql"},
         automation_condition=TABLE_AUTOMATION,

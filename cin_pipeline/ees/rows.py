@@ -138,7 +138,8 @@ def run_query(con, spec: TableSpec) -> tuple[pd.DataFrame, dict[str, pd.DataFram
     if spec.parts:
         counts = pivot_parts(spec, counts)
     counts = normalise_counts(spec, counts)
-    counts = zero_fill(spec, counts, con.sql("SELECT year, la FROM facts.la_year").df())
+    if spec.window is None:  # a window table has rows for events only, not for every LA-year
+        counts = zero_fill(spec, counts, con.sql("SELECT year, la FROM facts.la_year").df())
     dists = {name: con.sql(q).df() for name, q in spec.distributions.items()}
     return counts.sort_values(["year", "la"], kind="stable").reset_index(drop=True), dists
 
@@ -332,7 +333,9 @@ def build_rows(spec: TableSpec, counts: pd.DataFrame, release_year: int,
     counts = normalise_counts(spec, counts)
     idx = _index(spec, counts)
     didx = _dist_index(dists or {})
-    if spec.national_only:
+    if spec.window is not None:
+        rows, notes = window_rows(spec, counts, release_year, geo, staged_years)
+    elif spec.national_only:
         rows, notes = _national_rows(spec, idx, didx, release_year, geo, staged_years)
     else:
         rows, notes = _la_rows(spec, idx, didx, release_year, geo, staged_years)
@@ -576,6 +579,78 @@ def _national_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tup
                                  population=geo.population(year).get(COUNTRY[0]), obs={}):
             rows.append(base + cells)
     return rows, notes
+
+
+def latest_events(spec: TableSpec, counts: pd.DataFrame, release_year: int) -> pd.DataFrame:
+    """A window table's rows for ``release_year``: each LA's latest event year in the release's
+    years (one row per LA)."""
+    years = spec.years(release_year)
+    c = counts[counts["year"].between(years[0], years[-1])]
+    return c.sort_values(["la", "year"], kind="stable").groupby("la", as_index=False).tail(1)
+
+
+def window_cell(spec: TableSpec, ind, offset: int, row: dict, release_year: int,
+                geo: Geography, staged: set[int] | None) -> str:
+    """One LA cell of a window table (:class:`~cin_pipeline.tables.declare.EventWindow`)."""
+    year = int(row["year"]) + offset
+    if year > release_year:
+        return "z"  # not yet observed
+    if staged is not None and not {year, year - 1} <= staged:
+        return "x"  # the year (or its 12-month look-back) is not staged
+    st = geo.status.get((year, str(row["la"])))
+    if st:
+        return st[0]
+    num, den = int(row[ind.numerator]), int(row[ind.denominator])
+    return suppression.percent_cell(num, den, num_suppressed=1 <= num <= 5,
+                                    den_suppressed=1 <= den <= 5, dp=spec.window.la_dp,
+                                    aggregated=False)
+
+
+def window_median(values: list[str], dp: int) -> str:
+    """The national cell of a window table: the median of the LA cells that hold a number, to
+    ``dp`` places (``z`` when none does)."""
+    nums = sorted(Fraction(v) for v in values if v not in ("c", "x", "u", "z", "k"))
+    if not nums:
+        return "z"
+    mid = len(nums) // 2
+    med = nums[mid] if len(nums) % 2 else (nums[mid - 1] + nums[mid]) / 2
+    return fmt_fraction(med, dp, aggregated=False)
+
+
+def window_rows(spec, counts, release_year, geo, staged_years=None) -> tuple[list[list[str]], list[str]]:
+    """The rows of a window table (F2): National rows (median per filter value) for the release
+    year, then each LA's row at its latest event year, newest first, in published LA order."""
+    notes: list[str] = []
+    filt = spec.query_filters[0]
+    events = latest_events(spec, counts, release_year)
+    by_year: dict[int, dict[str, dict]] = {}
+    for rec in events.to_dict("records"):
+        by_year.setdefault(int(rec["year"]), {})[str(rec["la"])] = rec
+    la_rows: list[list[str]] = []
+    by_value: dict[str, list[list[str]]] = {v: [] for v in filt.values}
+    for year in sorted(by_year, reverse=True):
+        las = geo.las(year)
+        known = set(las["old_la_code"])
+        extra = sorted(set(by_year[year]) - known)
+        if extra:
+            notes.append(f"{year}: events of LAs not in the {year} geography ignored: {extra}")
+        for r in las.itertuples(index=False):
+            rec = by_year[year].get(r.old_la_code)
+            if rec is None:
+                continue
+            cells = [window_cell(spec, ind, k, rec, release_year, geo, staged_years)
+                     for ind, k in zip(spec.indicators, spec.window.offsets)]
+            by_value[rec[filt.name]].append(cells)
+            la_rows.append([str(year), TIME_IDENTIFIER, "Local authority", *COUNTRY,
+                            r.published_region_code, r.published_region_name, r.old_la_code,
+                            r.new_la_code, r.la_name, rec[filt.name], *cells])
+    rows = [[str(release_year), TIME_IDENTIFIER, "National", *COUNTRY, "", "", "", "", "", value,
+             *[window_median([c[i] for c in by_value[value]], ind.dp)
+               for i, ind in enumerate(spec.indicators)]]
+            for value in filt.values]
+    if not la_rows:
+        notes.append(f"no {filt.name} events up to {release_year}: national rows shown z")
+    return rows + la_rows, notes
 
 
 # ----------------------------------------------------------------------------- entry point

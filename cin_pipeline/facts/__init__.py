@@ -7,9 +7,11 @@ returns its counts. docs/DEFINITIONS.md names each view once.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
+from cin_pipeline.ingest.extracts import ensure_extract_views
 from cin_pipeline.reference.calendar import bank_holidays
 from cin_pipeline.sqlutil import has_relation, literal
 
@@ -120,6 +122,37 @@ def _bank_holiday_view() -> str:
     return f"CREATE OR REPLACE VIEW facts.bank_holiday AS SELECT * FROM (VALUES {rows}) AS t(day)"
 
 
+@lru_cache(maxsize=None)
+def _view_reads() -> dict[str, frozenset[str]]:
+    """Each facts view -> the relations (``facts.*``, ``staging.*``, ``clean.*``, ``lcd.*``) its
+    definition reads, from the SQL files."""
+    out: dict[str, frozenset[str]] = {}
+    for name in ("census.sql", "lcd.sql"):
+        text = re.sub(r"--[^\n]*", "", _sql(name))  # comments name views they do not read
+        parts = re.split(r"CREATE OR REPLACE (?:VIEW|MACRO) facts\.([a-z_0-9]+)", text)
+        for view, body in zip(parts[1::2], parts[2::2]):
+            out[view] = frozenset(re.findall(r"\b(?:facts|staging|clean|lcd)\.[a-z_0-9]+", body))
+    return out
+
+
+def staging_reads(relations) -> set[str]:
+    """The ``staging.*`` relations that ``relations`` (e.g. a table query's ``facts.*`` views)
+    read, directly or through other facts views: how the Dagster table assets find the source
+    extracts a table depends on (``staging.school_census``...)."""
+    reads, seen, todo = _view_reads(), set(), list(relations)
+    out: set[str] = set()
+    while todo:
+        rel = todo.pop()
+        if rel in seen:
+            continue
+        seen.add(rel)
+        if rel.startswith("staging."):
+            out.add(rel)
+        elif rel.startswith("facts."):
+            todo.extend(reads.get(rel.split(".", 1)[1], ()))
+    return out
+
+
 def build(con) -> None:
     """Create or replace the ``facts`` views on ``con`` (``clean`` must be attached). The views
     over the LCD are created when ``lcd.*`` exists (the LCD asset builds it)."""
@@ -133,4 +166,5 @@ def build(con) -> None:
                            "source_group"))
     con.execute(_sql("census.sql"))
     if all(has_relation(con, "lcd", t) for t in LCD_TABLES):
+        ensure_extract_views(con)  # the facts over the source extracts read staging.*
         con.execute(_sql("lcd.sql"))

@@ -42,3 +42,36 @@ SELECT r.year, r.la, r.child_id, r.referral_date, r.referral_type, r.rereferral_
        c.sex, c.age_band, c.ethnic_group, c.disabled
 FROM facts.referral r
 JOIN facts.child c USING (year, la, child_id);
+
+-- Each counted referral (facts.referral) with its child's UPN as the referral year's return
+-- records it (clean.child) linked to the school census of the same year (staging.school_census,
+-- the staged source extract: one row per UPN and year): free-school-meal eligibility and SEN
+-- provision; 'Not matched' when the child has no UPN or the UPN is not in that year's school
+-- census. The re-referrals release's C1 and C2 split referrals by them.
+CREATE OR REPLACE VIEW facts.referral_school_census AS
+SELECT r.year, r.la, r.child_id, r.referral_date, r.referral_type, r.rereferral_12m, c.upn,
+       s.upn IS NOT NULL AS matched,
+       CASE WHEN s.upn IS NULL THEN 'Not matched'
+            WHEN s.fsm_eligible THEN 'Eligible for FSM' ELSE 'Not eligible for FSM' END AS fsm,
+       CASE WHEN s.upn IS NULL THEN 'Not matched'
+            WHEN s.sen_provision = 'None' THEN 'No SEN provision'
+            ELSE s.sen_provision END AS sen_provision
+FROM facts.referral r
+JOIN clean.child c USING (year, la, child_id)
+LEFT JOIN staging.school_census s ON s.year = r.year AND s.upn = c.upn;
+
+-- Ofsted's judgements of LA children's services (staging.ofsted_judgement, the staged source
+-- extract): one row per LA and reporting year of the inspection (year ending 31 March), the
+-- latest judgement of that year (the latest file's, if two files hold the same inspection).
+CREATE OR REPLACE VIEW facts.ofsted_judgement AS
+SELECT la, year, inspection_date, judgement
+FROM staging.ofsted_judgement
+QUALIFY row_number() OVER (PARTITION BY la, year
+                           ORDER BY inspection_date DESC, ingested_at DESC, source_file DESC) = 1;
+
+-- Referrals and 12-month re-referrals of each LA and year (facts.referral, as Children in need C1
+-- and re-referrals F1): the LA re-referral rates of F2.
+CREATE OR REPLACE VIEW facts.la_rereferral AS
+SELECT year, la, count(*) AS referrals, count(*) FILTER (WHERE rereferral_12m) AS re_referrals
+FROM facts.referral
+GROUP BY ALL;

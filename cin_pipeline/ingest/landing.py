@@ -3,7 +3,8 @@
 No Dagster here (so the process pool that ingests many LA-years imports only the ingest library):
 locating the return of an LA-year, the unit of work :func:`ingest_one` (ingest, or quarantine a
 file that cannot be ingested, and record the submission in the audit trail), running it over a
-process pool (:func:`ingest_many`), and the sensor's scan of the landing folder.
+process pool (:func:`ingest_many`), and the sensor's scan of the landing folder (the returns, and
+the source extracts' sub-folders: :func:`scan_extract_files`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cin_pipeline.ingest.audit import file_sha256, read_submissions, record_submission
+from cin_pipeline.ingest.extracts import EXTRACTS, Extract, landed_files
 from cin_pipeline.ingest.parse import CensusFileError, read_header
 from cin_pipeline.ingest.quarantine import quarantine
 from cin_pipeline.ingest.staging import ingest_file
@@ -181,11 +183,25 @@ def scan_landing(landing_dir, cursor: dict[str, list]) -> tuple[list[SeenFile], 
     hash differs (a touched-but-unchanged file is not). Files that disappeared leave the cursor.
     """
     root = Path(landing_dir)
+    return _scan(sorted(root.rglob("*.xml")) if root.exists() else [], cursor)
+
+
+def scan_extract_files(landing_dir, cursor: dict[str, list]) -> tuple[list[tuple[Extract, SeenFile]], dict[str, list]]:
+    """Every source-extract file in its landing sub-folder (``<landing>/school_census/*.csv``,
+    ``<landing>/ofsted/*.csv``), with its extract, hashed as :func:`scan_landing` does."""
+    seen: list[tuple[Extract, SeenFile]] = []
+    new_cursor: dict[str, list] = {}
+    for extract in EXTRACTS:
+        files, cur = _scan(landed_files(landing_dir, extract), cursor)
+        seen += [(extract, f) for f in files]
+        new_cursor.update(cur)
+    return seen, new_cursor
+
+
+def _scan(paths, cursor: dict[str, list]) -> tuple[list[SeenFile], dict[str, list]]:
     new_cursor: dict[str, list] = {}
     seen: list[SeenFile] = []
-    if not root.exists():
-        return seen, new_cursor
-    for p in sorted(root.rglob("*.xml")):
+    for p in paths:
         if not p.is_file():
             continue
         st = p.stat()

@@ -52,6 +52,8 @@ def quarantine(
     line: int | None = None,
     *,
     keep_original: bool = False,
+    fix: str | None = None,
+    kind: str = "CIN census file",
 ) -> Path:
     """Move ``path`` into ``quarantine_dir`` with a ``.reason.txt`` and ``.reason.json``.
 
@@ -59,7 +61,8 @@ def quarantine(
     ``<UTC timestamp>_<sha8>_<original name>`` (a new name if that exists: never overwrites),
     and only then is the original deleted (unless ``keep_original``). If anything fails before
     the copy is in place, the original is left untouched and the error propagates.
-    Returns the path of the quarantined file.
+    Returns the path of the quarantined file. ``fix`` overrides the advice for ``reason_code``;
+    ``kind`` names the file in the reason text (a source extract is not a census return).
     """
     src = Path(path)
     folder = Path(quarantine_dir)
@@ -76,9 +79,9 @@ def quarantine(
     finally:
         tmp.unlink(missing_ok=True)
     where = f"line {line}" if line else "the file as a whole"
-    fix = _FIXES.get(reason_code, "Correct the file and resubmit it.")
+    fix = fix or _FIXES.get(reason_code, "Correct the file and resubmit it.")
     text = (
-        f"The CIN census file '{src.name}' was not loaded and has been set aside.\n\n"
+        f"The {kind} '{src.name}' was not loaded and has been set aside.\n\n"
         f"Problem ({reason_code}), at {where}:\n  {message}\n\n"
         f"What to do:\n  {fix}\n\n"
         f"Received: {now.isoformat(timespec='seconds')}\nSHA-256: {digest}\n"

@@ -11,7 +11,9 @@ year-level asset that holds the ``duckdb`` pool):
   keeps the findings of the children that remain and LA-level findings;
 * ``staging.submission_audit`` over ``<audit_dir>/submissions/*.json`` (the audit trail);
 * ``staging.dq_summary``: findings per year, LA, rule and severity (the data-quality summary);
-* ``staging.excluded_child``: the (year, la, child_id) that ``clean`` leaves out, and why.
+* ``staging.excluded_child``: the (year, la, child_id) that ``clean`` leaves out, and why;
+* the staged source extracts (``staging.school_census``, ``staging.ofsted_judgement``) and their
+  quarantined rows (``staging.extract_reject``): :func:`cin_pipeline.ingest.extracts.attach_extracts`.
 
 Views are defined on the set of files present when called: call again after new LA-years land
 (the glob then picks them up); replaced partitions are picked up without a new call.
@@ -23,6 +25,7 @@ import os
 from pathlib import Path
 
 from cin_pipeline.ingest.audit import SUBMISSION_FIELDS, submissions_dir
+from cin_pipeline.ingest.extracts import attach_extracts
 from cin_pipeline.ingest.schema import STAGING_TABLES, TABLE_COLUMNS
 from cin_pipeline.settings import Paths
 from cin_pipeline.sqlutil import literal
@@ -98,4 +101,5 @@ def attach_staging(con, staging_dir: str | os.PathLike, audit_dir: str | os.Path
         body = _empty_select(audit_cols + [("record_file", "VARCHAR")])
         found["submission_audit"] = 0
     con.execute(f"CREATE OR REPLACE VIEW staging.submission_audit AS {body}")
+    found.update(attach_extracts(con, staging_dir))
     return found

@@ -8,25 +8,29 @@ census (tables C1/C2), and the LA's latest Ofsted judgement (re-referral release
 * ``population_0_17.csv`` (year, la, population, source) - **derived from published figures**:
   a copy of :func:`cin_pipeline.reference.population` (ONS mid-year estimates, the
   denominators behind the published rates) for the LAs and years written.
-* ``school_census.csv`` (year, upn, fsm_eligible, sen_provision, source) - **synthetic**, one
-  row per UPN seen in the returns of 2017-2024, drawn deterministically from (seed, upn).
-* ``ofsted_judgements.csv`` (la, inspection_year, judgement, source) - **synthetic**, one
-  inspection per LA in 2018-2024, deterministic from (seed, la).
+* ``school_census/<year>.csv`` (upn, fsm_eligible, sen_provision, source) - **synthetic**, one
+  row per UPN seen in the returns of that year (2017-2024), drawn deterministically from (seed,
+  upn, year).
+* ``ofsted/judgements.csv`` (la, inspection_date, judgement, source) - **synthetic**, one
+  inspection per LA in reporting years 2018-2024, deterministic from (seed, la).
 
-Synthetic files carry ``source = synthetic`` on every row.
+The two synthetic extracts are written in exactly the formats the pipeline accepts in its landing
+sub-folders ``landing/school_census/`` and ``landing/ofsted/`` (docs/EXTRACTS.md,
+:mod:`cin_pipeline.ingest.extracts`), and carry ``source = synthetic`` on every row.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import datetime as _dt
 from pathlib import Path
 
 from lxml import etree
 
 SCHOOL_CENSUS_YEARS = range(2017, 2025)
 OFSTED_YEARS = range(2018, 2025)
-OFSTED_JUDGEMENTS = (("Inadequate", 0.10), ("Requires improvement", 0.35), ("Good", 0.45),
+OFSTED_JUDGEMENTS = (("Inadequate", 0.10), ("Requires Improvement", 0.35), ("Good", 0.45),
                      ("Outstanding", 0.10))
 """Judgement shares of the synthetic inspections (roughly those of children's services
 inspections under ILACS)."""
@@ -81,16 +85,17 @@ def school_census_rows(returns_dir: Path, years, seed: int) -> list[dict]:
             dis = seen[upn]
             fsm = _u(seed, "fsm", upn, year) < FSM_RATE[dis]
             r = _u(seed, "sen", upn, year)
-            sen = ("EHCP" if r < EHCP_RATE[dis] else
-                   "SEN support" if r < EHCP_RATE[dis] + SEN_SUPPORT_RATE[dis] else "No SEN")
-            rows.append({"year": year, "upn": upn, "fsm_eligible": fsm, "sen_provision": sen,
-                         "source": "synthetic"})
+            sen = ("EHC plan" if r < EHCP_RATE[dis] else
+                   "SEN support" if r < EHCP_RATE[dis] + SEN_SUPPORT_RATE[dis] else "None")
+            rows.append({"year": year, "upn": upn, "fsm_eligible": "true" if fsm else "false",
+                         "sen_provision": sen, "source": "synthetic"})
     return rows
 
 
 def ofsted_rows(las, seed: int) -> list[dict]:
-    """One synthetic inspection per LA: year uniform in 2018-2024, judgement with
-    :data:`OFSTED_JUDGEMENTS` shares; fixed by (seed, la)."""
+    """One synthetic inspection per LA: reporting year uniform in 2018-2024, a day uniform in
+    that year (1 April to 31 March), judgement with :data:`OFSTED_JUDGEMENTS` shares; fixed by
+    (seed, la)."""
     rows = []
     years = list(OFSTED_YEARS)
     for la in sorted(set(las)):
@@ -101,7 +106,10 @@ def ofsted_rows(las, seed: int) -> list[dict]:
             if r < acc:
                 judgement = name
                 break
-        rows.append({"la": la, "inspection_year": year, "judgement": judgement,
+        start = _dt.date(year - 1, 4, 1)
+        days = (_dt.date(year, 3, 31) - start).days + 1
+        day = start + _dt.timedelta(days=int(_u(seed, "ofsted-day", la) * days))
+        rows.append({"la": la, "inspection_date": day.isoformat(), "judgement": judgement,
                      "source": "synthetic"})
     return rows
 
@@ -136,10 +144,12 @@ and {n_las} local authorities.
 | file | nature | where it comes from |
 |---|---|---|
 | `population_0_17.csv` | **derived from published data** | Copied from `cin_pipeline.reference.population()` (`data/reference/population_0_17.csv`): ONS mid-year population estimates of children aged 0-17, the denominators of the published rates per 10,000. Years after the last estimate repeat it (`source` says so). |
-| `school_census.csv` | **SYNTHETIC** | One row per UPN found in the synthetic returns of 2017-2024, with free-school-meal eligibility and SEN provision drawn at random (fixed by seed and UPN) at rates like those published for children in need (FSM about half, EHC plan about 9%, SEN support about a quarter; higher for children with a disability). Not school census data. |
-| `ofsted_judgements.csv` | **SYNTHETIC** | One invented inspection per LA in 2018-2024 with judgement shares of about 10% Inadequate, 35% Requires improvement, 45% Good, 10% Outstanding. Not Ofsted's judgements. |
+| `school_census/<year>.csv` | **SYNTHETIC** | One file per year, one row per UPN found in the synthetic returns of that year (2017-2024), with free-school-meal eligibility and SEN provision drawn at random (fixed by seed and UPN) at rates like those published for children in need (FSM about half, EHC plan about 9%, SEN support about a quarter; higher for children with a disability). Not school census data. |
+| `ofsted/judgements.csv` | **SYNTHETIC** | One invented inspection per LA in reporting years 2018-2024 with judgement shares of about 10% Inadequate, 35% Requires Improvement, 45% Good, 10% Outstanding. Not Ofsted's judgements. |
 
-Every row of a synthetic file has `source = synthetic`. None of these files describes a real
+Every row of a synthetic file has `source = synthetic`. The two synthetic extracts are in the
+formats the pipeline accepts (docs/EXTRACTS.md): copy `school_census/` and `ofsted/` into the
+landing folder (`landing/school_census/<year>.csv`, `landing/ofsted/*.csv`) to stage them. None of these files describes a real
 child or a real inspection outcome.
 """
 
@@ -161,10 +171,15 @@ def write_supporting(out_dir: Path | str, years, las, seed: int) -> Path:
     years, las = sorted(set(int(y) for y in years)), sorted(set(str(x) for x in las))
     _write_csv(folder / "population_0_17.csv", population_rows(years, las),
                ["year", "la", "population", "source"])
-    _write_csv(folder / "school_census.csv", school_census_rows(out_dir, years, seed),
-               ["year", "upn", "fsm_eligible", "sen_provision", "source"])
-    _write_csv(folder / "ofsted_judgements.csv", ofsted_rows(las, seed),
-               ["la", "inspection_year", "judgement", "source"])
+    census = school_census_rows(out_dir, years, seed)
+    (folder / "school_census").mkdir(exist_ok=True)
+    for year in sorted({r["year"] for r in census}):
+        _write_csv(folder / "school_census" / f"{year}.csv",
+                   [{k: v for k, v in r.items() if k != "year"} for r in census if r["year"] == year],
+                   ["upn", "fsm_eligible", "sen_provision", "source"])
+    (folder / "ofsted").mkdir(exist_ok=True)
+    _write_csv(folder / "ofsted" / "judgements.csv", ofsted_rows(las, seed),
+               ["la", "inspection_date", "judgement", "source"])
     span = f"{years[0]}-{years[-1]}" if years else "none"
     (folder / "README.md").write_text(README.format(seed=seed, years=span, n_las=len(las)))
     return folder

@@ -193,6 +193,30 @@ class Headline:
 
 
 @dataclass(frozen=True)
+class EventWindow:
+    """A table of each LA's percentages around the year of an event (re-referrals F2: the LA's
+    latest Ofsted inspection up to the release year). The query returns one row per LA and event
+    year (``year``: the event's reporting year) with the filter (the event's value, e.g. the
+    judgement) and, for the ``k``-th indicator (a percentage), its numerator and denominator
+    helpers counted in the year ``year + offsets[k]``. The formatter writes:
+
+    * one LA row per LA, ``time_period`` its latest event year up to the release year, each
+      indicator the percentage of ``year + offset`` to ``la_dp`` places, ``z`` for a year after
+      the release year (not yet observed), ``x`` for a year whose census (or the one before, the
+      12-month look-back) is not staged, the LA's ``x``/``u`` status of that year
+      (``TableSpec.status_from``);
+    * one National row per filter value, ``time_period`` the release year: the median of the
+      published values of the LA rows with that value, to the indicators' ``dp`` places (``z``
+      where no LA has a value).
+
+    ``agrees_with``: (table id, column) of the LA-year percentages the LA cells repeat (checked)."""
+
+    offsets: tuple[int, ...]
+    la_dp: int = 1
+    agrees_with: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class TableSpec:
     release: Release
     code: str                 # e.g. "C1"
@@ -222,6 +246,7 @@ class TableSpec:
     #                            name has no year range, ``<file_stem>.csv``
     time_offset: int = 0      # published time_period = reporting year + this (the population
     #                           file: -1, the ONS mid-year the rates of reporting year Y use)
+    window: EventWindow | None = None  # LA figures around an event year (F2), see EventWindow
     query: str = ""           # bound from <code>.sql by cin_pipeline.tables
 
     @property
@@ -376,6 +401,12 @@ class TableSpec:
             raise ValueError(f"{tid}: parts (long output pivoted to columns) need a table without filters")
         if self.parts and not {p for p, _ in self.parts} <= known:
             raise ValueError(f"{tid}: every part must be a count column")
+        if self.window and (len(self.window.offsets) != len(self.indicators)
+                            or any(i.kind != "percent" for i in self.indicators)
+                            or self.geographic_levels != ("National", "Local authority")
+                            or len(self.query_filters) != 1 or self.query_filters[0].total):
+            raise ValueError(f"{tid}: a window table has one percentage per offset, National and "
+                             "LA rows and one filter without a Total")
 
 
 # ----------------------------------------------------------------------------- shape helpers

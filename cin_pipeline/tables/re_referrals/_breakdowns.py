@@ -10,8 +10,11 @@ _A1 = "re_referrals.a1"
 
 
 def referrals_by(code: str, subject: str, file_stem: str, column: str, label: str,
-                 values: tuple[str, ...], description: str, footnotes: tuple[str, ...] = ()) -> TableSpec:
-    """Referrals by ``column`` (its ``values``, then Total) and ``re_referral``."""
+                 values: tuple[str, ...], description: str, footnotes: tuple[str, ...] = (),
+                 recorded: str = "at 31 March of the year (as recorded in that year's census return)",
+                 layout_note: str = "") -> TableSpec:
+    """Referrals by ``column`` (its ``values``, then Total) and ``re_referral``; ``recorded``
+    says where the characteristic comes from."""
     total = ((column, "Total"), ("re_referral", "Total"))
     return national_table(
         RELEASE, code, f"Referrals by {subject}", file_stem,
@@ -25,16 +28,16 @@ def referrals_by(code: str, subject: str, file_stem: str, column: str, label: st
         layout=reconstructed(
             f"no {code} header seen (published_tables.md section 2: '... by {subject}', title from "
             "the brief); the layout of the release's A6 (exact: a breakdown x re_referral, "
-            f"referrals, referrals_percent) with {subject} as the Children in need release "
-            "publishes it"),
+            f"referrals, referrals_percent) with {subject} "
+            + (layout_note or "as the Children in need release publishes it")),
         agreements=(
             Agreement("referrals", _A1, "referrals", rows=total, other_rows=(("referral_type", "Total"),)),
             Agreement("referrals", _A1, "referrals", rows=((column, "Total"), ("re_referral", "Re-referral")),
                       other_rows=(("referral_type", "Re-referral"),)),
         ),
         headline=(Headline("referrals_percent", f"% of re-referrals by {subject} (first {code} row)"),),
-        description=(f"Referrals in the year by the child's {subject} at 31 March of the year (as "
-                     "recorded in that year's census return) and whether the referral was a "
+        description=(f"Referrals in the year by the child's {subject} {recorded} and whether the "
+                     "referral was a "
                      "re-referral within 12 months of a previous referral (Longitudinal CIN "
                      f"Dataset). {description}"),
         footnotes=footnotes + (
