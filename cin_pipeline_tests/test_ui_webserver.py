@@ -138,8 +138,11 @@ def table_ids(assets: dict[str, dict]) -> list[str]:
     return sorted({key.split("/", 1)[1] for key in table_keys(assets)})
 
 
-def test_web_server_serves_the_stage_groups_and_table_checks(assets):
-    """Cross-check through GraphQL: what the pages below must show is what the server serves."""
+def test_web_server_serves_the_stage_groups_and_table_checks(web_ui, assets):
+    """Cross-check through GraphQL: what the pages below must show is what the server serves,
+    under the code location name the docs give (workspace.yaml, pyproject, ``make ui``)."""
+    entries = web_ui.graphql(WORKSPACE_QUERY)["workspaceOrError"]["locationEntries"]
+    assert [e["name"] for e in entries] == ["cin_pipeline"]
     groups = {a["group"] for a in assets.values()}
     assert set(EXPECTED_GROUPS) <= groups, f"missing groups: {sorted(set(EXPECTED_GROUPS) - groups)}"
     for table, group in TABLES_SHOWN.items():
@@ -210,7 +213,7 @@ def test_asset_graph_shows_every_stage_and_table(web_ui, assets, page, tmp_path)
     # tall window fits them at a zoom where Dagster still draws every label.
     location = web_ui.graphql(WORKSPACE_QUERY)["workspaceOrError"]["locationEntries"][0]["name"]
     most = max(sum(k.startswith(r + "/") for k in table_keys(assets)) for r in TABLE_GROUPS)
-    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], 260 * most)})
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], 300 * most)})
     for i, release in enumerate(TABLE_GROUPS):
         page.goto(f"{web_ui.url}/locations/__repository__@{location}/asset-groups/{release}")
         graph = page.locator("svg[class*='svgContainer']")
@@ -218,7 +221,7 @@ def test_asset_graph_shows_every_stage_and_table(web_ui, assets, page, tmp_path)
         if i == 0:  # the orientation chosen above is remembered: back to left to right
             _graph_menu(page, "Change graph to horizontal orientation")
         codes = sorted(k.split("/", 1)[1] for k in table_keys(assets) if k.startswith(release + "/"))
-        _zoom_to_fit(page, graph.get_by_text(codes[0], exact=True).first)
+        _zoom_to_fit(page, graph.get_by_text(codes[-1], exact=True).first)  # the last: all settled
         for code in codes:
             label = graph.get_by_text(code, exact=True).first
             expect(label).to_be_visible()

@@ -64,19 +64,19 @@ def _tail(path: Path, lines: int = 30) -> str:
 
 
 class DagsterWebUI:
-    """``dagster-webserver -m cin_pipeline.definitions`` on 127.0.0.1:<free port>.
+    """``dagster-webserver -w workspace.yaml`` (the project's code location, named
+    ``cin_pipeline``, as ``make ui`` serves it) on 127.0.0.1:<free port>.
 
     ``env`` is added to this process's environment (e.g. DAGSTER_HOME, CIN_DATA_DIR). Use as a
     context manager: the server is always stopped on exit, whatever happened.
     """
 
-    def __init__(self, env: dict[str, str], log_path: Path, module: str = DEFINITIONS_MODULE,
+    def __init__(self, env: dict[str, str], log_path: Path,
                  start_timeout: float = 120.0) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env}
         self.log_path = log_path
-        self.module = module
         self.start_timeout = start_timeout
         self.proc: subprocess.Popen | None = None
         self.start_seconds: float | None = None
@@ -84,7 +84,7 @@ class DagsterWebUI:
     def command(self) -> list[str]:
         exe = Path(sys.executable).with_name("dagster-webserver")
         head = [str(exe)] if exe.exists() else [sys.executable, "-m", "dagster_webserver"]
-        return head + ["-m", self.module, "-h", "127.0.0.1", "-p", str(self.port)]
+        return head + ["-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(self.port)]
 
     def start(self) -> "DagsterWebUI":
         t0 = time.monotonic()

@@ -24,7 +24,9 @@ def dagster_home() -> Path:
 def run_ui(port: int = 3000, host: str = "127.0.0.1") -> int:
     home = dagster_home()
     exe = Path(sys.executable).with_name("dagster")
-    cmd = [str(exe) if exe.exists() else "dagster", "dev", "-m", "cin_pipeline.definitions",
+    # workspace.yaml names the code location ``cin_pipeline``, as pyproject's [tool.dagster] does:
+    # one name for the UI, GraphQL clients and the docs
+    cmd = [str(exe) if exe.exists() else "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
            "-h", host, "-p", str(port)]
     print(f"DAGSTER_HOME={home}\n$ {' '.join(cmd)}\nOpen http://{host}:{port}  (Ctrl-C to stop)", flush=True)
     os.chdir(PROJECT_ROOT)
