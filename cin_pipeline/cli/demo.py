@@ -192,10 +192,15 @@ def _summary(paths: Paths, year_list: list[int]) -> None:
             from cin_pipeline.tables import all_tables
 
             last = year_list[-1]
-            pub = q("""SELECT count(*) FROM information_schema.tables
-                       WHERE table_schema = 'publication' AND table_name NOT LIKE '%\\_\\_unrounded' ESCAPE '\\'""")[0][0]
+            # the data files published for the last year, in every release folder (the tables and
+            # the release-level files such as the population file)
+            files = [f for f in paths.publication_dir.glob(f"*/{last}/data/*.csv")
+                     if not f.name.endswith(".meta.csv")]
+            pub = len(files)
             if pub:
-                _say(f"publication: {pub} data sets; files under {paths.publication_dir}")
+                per = ", ".join(f"{r} {sum(f.parts[-4] == r for f in files)}"
+                                for r in sorted({f.parts[-4] for f in files}))
+                _say(f"publication: {pub} data sets ({per}); files under {paths.publication_dir}")
                 _say(f"headline figures, England, year ending 31 March {last} (as published):")
                 for spec, h in [(t, h) for t in all_tables() for h in t.headline if h.tile]:
                     totals = "".join(f' AND "{f.name}" = \'{f.total}\'' for f in spec.query_filters)
