@@ -196,3 +196,21 @@ def test_every_help_prints(argv, capsys):
         main([*argv, "--help"])
     assert done.value.code == 0
     assert "usage: " in capsys.readouterr().out
+
+
+def test_long_table_figure_is_its_total_row_only(tmp_path):
+    """A7 publishes every child once per characteristic group (gender, age, ethnicity...): its
+    national figure is the declared Headline rows (characteristic_type Total), not every row."""
+
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    spec = get("children_in_need.a7")
+    rows = [{"year": 2024, "la": "330", "characteristic": c, "characteristic_type": t, "CIN_At31": n}
+            for c, t, n in (("Gender", "Total", 10), ("Gender", "Female", 4), ("Gender", "Male", 6))]
+    counts = pd.DataFrame(rows)
+    _store(con, "children_in_need.a7", rows)
+    (fig,) = [f for f in cmp.declared_figures() if f.table_id == spec.table_id]
+    assert fig.rows == (("characteristic_type", "Total"),)
+    assert int(cmp.national_sums(con, spec.table_id, fig.rows).sums.at[2024, "CIN_At31"]) == 10
+    assert int(cmp.national_sums(con, spec.table_id).sums.at[2024, "CIN_At31"]) == int(counts["CIN_At31"].sum())
+    con.close()

@@ -46,6 +46,7 @@ class Figure:
     numerator: str               # count column of the table query
     published: str               # column of reference.national_published()
     denominator: str | None = None  # percentages: numerator / denominator * 100
+    rows: tuple[tuple[str, str], ...] = ()  # the query rows that make the figure (Headline.rows)
 
     @property
     def is_percent(self) -> bool:
@@ -62,9 +63,10 @@ def declared_figures() -> tuple[Figure, ...]:
                 continue
             ind = t.indicator(h.column)
             if ind.kind == "percent":
-                out.append(Figure(h.label, t.table_id, ind.numerator, h.published, ind.denominator))
+                out.append(Figure(h.label, t.table_id, ind.numerator, h.published, ind.denominator,
+                                  h.rows))
             else:
-                out.append(Figure(h.label, t.table_id, h.column, h.published))
+                out.append(Figure(h.label, t.table_id, h.column, h.published, rows=h.rows))
     return tuple(out)
 
 
@@ -95,9 +97,10 @@ class NationalSums:
         return self.sums is not None and year in self.sums.index
 
 
-def national_sums(con, table_id: str) -> NationalSums:
+def national_sums(con, table_id: str, rows: tuple[tuple[str, str], ...] = ()) -> NationalSums:
     """:class:`NationalSums` of a table for its latest stored release year, over the LAs that
-    make up the national totals (:func:`la_contributions`); empty when it has not been built."""
+    make up the national totals (:func:`la_contributions`) and the query rows picked by ``rows``
+    (``(filter, value)``; every row when empty); empty when it has not been built."""
     from cin_pipeline.ees.rows import la_contributions
     from cin_pipeline.ees.store import UNROUNDED_SUFFIX
 
@@ -109,6 +112,8 @@ def national_sums(con, table_id: str) -> NationalSums:
     if release is None:
         return NationalSums()
     counts = con.execute(f'SELECT * FROM publication."{name}" WHERE release_year = ?', [release]).df()
+    for column, value in rows:
+        counts = counts[counts[column] == value]
     contrib = la_contributions(spec, counts, int(release))
     return NationalSums(int(release), contrib.groupby("year")[list(spec.count_columns)].sum(),
                         {int(y) for y in counts["year"].unique()})
@@ -128,14 +133,15 @@ def compare(con, years: list[int] | None = None, published: pd.DataFrame | None 
     pub = (reference.national_published() if published is None else published).copy()
     pub["year"] = pub["year"].astype(int)
     pub = pub.set_index("year")
-    tables = {tid: national_sums(con, tid) for tid in dict.fromkeys(f.table_id for f in declared_figures())}
+    tables = {(f.table_id, f.rows): national_sums(con, f.table_id, f.rows)
+              for f in dict.fromkeys(declared_figures())}
     if years is None:
         have = set().union(*(set(int(y) for y in t.sums.index) for t in tables.values() if t.sums is not None))
         years = sorted(have & set(pub.index))
     rows = []
     for year in years:
         for f in declared_figures():
-            t = tables[f.table_id]
+            t = tables[(f.table_id, f.rows)]
             if year not in pub.index or f.published not in pub.columns:
                 continue
             p = pub.at[year, f.published]

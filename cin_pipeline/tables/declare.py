@@ -190,6 +190,9 @@ class Headline:
     tile: bool = False
     chart: bool = False
     published: str = ""
+    rows: tuple[tuple[str, str], ...] = ()
+    #   (filter, value) picking the query rows that make the national figure in a long table
+    #   whose filter has no Total (e.g. A7's characteristic_type "Total"); else every row
 
 
 @dataclass(frozen=True)
@@ -390,6 +393,8 @@ class TableSpec:
         for h in self.headline:
             if h.column not in names:
                 raise ValueError(f"{tid}: headline on unknown column {h.column}")
+            if not {f for f, _ in h.rows} <= {f.name for f in self.query_filters}:
+                raise ValueError(f"{tid}: headline rows must name query filters")
         qf = self.query_filters
         for i, f in enumerate(qf):
             if f.within and (i == 0 or f.total or qf[i - 1].total

@@ -30,7 +30,8 @@ TABLE = national_table(
                 *(Agreement(col, "children_in_need.b3", col, rows=(("characteristic_type", "Total"),))
                   for col, _, _ in NEEDS)),
     headline=(
-        Headline(_TOTAL, "children in need at 31 March (A3)", published="at31_episodes"),
+        Headline(_TOTAL, "children in need at 31 March (A3)", published="at31_episodes",
+                 rows=(("characteristic_type", "Total"),)),
         Headline("N1_Abuse_or_neglect", "children in need at 31 March with abuse or neglect as primary need"),
     ),
     description=(

@@ -37,7 +37,8 @@ TABLE = national_table(
     agreements=(Agreement(_TOTAL, "children_in_need.b1", "At31_episodes",
                           rows=(("characteristic", "Total"),)),),
     headline=(
-        Headline(_TOTAL, "children in need at 31 March (A4)", published="at31_episodes"),
+        Headline(_TOTAL, "children in need at 31 March (A4)", published="at31_episodes",
+                 rows=(("characteristic", "Total"),)),
         Headline("Ethnicity_White", "children in need at 31 March of white ethnicity"),
     ),
     description=(

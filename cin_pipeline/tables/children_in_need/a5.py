@@ -37,7 +37,8 @@ TABLE = national_table(
                      for other in ("children_in_need.d4", "children_in_need.a6")
                      for col, d4 in ((_TOTAL, _TOTAL), *((c, d) for c, d, _ in _COLUMNS))),
     headline=(
-        Headline(_TOTAL, "child protection plans at 31 March (A5)", published="cpp_at31"),
+        Headline(_TOTAL, "child protection plans at 31 March (A5)", published="cpp_at31",
+                 rows=(("characteristic_type", "Total"),)),
         Headline("Neglect_Initial", "plans at 31 March with initial category neglect"),
     ),
     description=(

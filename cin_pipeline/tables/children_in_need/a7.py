@@ -26,7 +26,8 @@ TABLE = national_table(
         "published_tables_pass3.md A7"),
     agreements=(Agreement(_TOTAL, "children_in_need.b1", "At31_episodes",
                           rows=(("characteristic_type", "Total"),)),),
-    headline=(Headline(_TOTAL, "children in need at 31 March (A7)", published="at31_episodes"),),
+    headline=(Headline(_TOTAL, "children in need at 31 March (A7)", published="at31_episodes",
+                 rows=(("characteristic_type", "Total"),)),),
     description=(
         "Children in need at 31 March (episodes of need open at 31 March, as in B1) by gender, by "
         "age at 31 March, and by major and minor ethnic group, as numbers and as percentages of "
