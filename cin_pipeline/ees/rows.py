@@ -399,7 +399,8 @@ def _formatter(spec: TableSpec, year: int, staged: set[int] | None, notes: list[
     fmtr = _Formatter(spec, year, staged)
     looks = [i.name for i in spec.indicators if i.lookback] + [
         f"rows by {f.name}" for f in spec.filters if f.lookback] + [
-        f"{f.name} rows {', '.join(f.lookback_values)}" for f in spec.filters if f.lookback_values]
+        f"{f.name} rows {', '.join(v for v, n in f.lookback_years if n == 1)}"
+        for f in spec.filters if any(n == 1 for _, n in f.lookback_years)]
     if looks and not fmtr.lookback_ok(1) and year in staged:
         notes.append(f"{year}: {', '.join(looks)} shown x: the {year - 1} census is not staged, so the "
                      "12-month look-back for re-referrals is incomplete")

@@ -94,20 +94,16 @@ class Filter:
     #   nested in the query filter before it (the A-series ``characteristic`` and
     #   ``characteristic_type``): (that filter's value, this filter's values under it); the table
     #   has rows for these pairs only, in this order (see TableSpec.filter_keys)
-    lookback_values: tuple[str, ...] = ()  # the values whose rows need the previous census year
-    #                           (a long table whose rows are different measures, e.g. A1's
-    #                           re-referrals): "x" in a year whose previous census is not staged
     group_column: str = ""    # EES filter group: the data column (written before this one) that
     #                           groups its values, e.g. A1's "category" over "category_type"
     groups: tuple[tuple[str, str], ...] = ()  # (value, its group), for every value
     lookback_years: tuple[tuple[str, int], ...] = ()  # (value, n): its rows look back n census
-    #                           years, not one (A3's 3- and 5-year windows): "x" in a year any of
-    #                           whose n previous census years is not staged
+    #                           years (A1's re-referral rows: 1; A3's 3- and 5-year windows): "x"
+    #                           in a year any of whose n previous census years is not staged
 
     def looks_back(self, value: str) -> bool:
         """Whether the rows of ``value`` need the previous census year."""
-        return (value in self.lookback_values or value in dict(self.lookback_years)
-                or (self.lookback and value != self.total))
+        return value in dict(self.lookback_years) or (self.lookback and value != self.total)
 
     def lookback_depth(self, value: str) -> int:
         """How many previous census years the rows of ``value`` need (0: none)."""
@@ -362,8 +358,6 @@ class TableSpec:
         for f in self.filters:
             if f.group_column and {v for v, _ in f.groups} != set(f.values):
                 raise ValueError(f"{tid}.{f.name}: every value needs a group (and only its values)")
-            if not set(f.lookback_values) <= set(f.values):
-                raise ValueError(f"{tid}.{f.name}: lookback_values must be values of the filter")
             if not {v for v, _ in f.lookback_years} <= set(f.values) - {f.total} \
                     or any(n < 1 for _, n in f.lookback_years):
                 raise ValueError(f"{tid}.{f.name}: lookback_years must be (value, years >= 1) of "

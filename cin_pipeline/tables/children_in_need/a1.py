@@ -68,7 +68,7 @@ TABLE = national_table(
     RELEASE, "A1", "National time series of children in need, referrals and assessments",
     "a1_cin_referrals_assessments",
     filters=(grouped("category_type", "Category type", "category", _GROUPS,
-                     value_first_year=((ASSESSMENTS, 2014),), lookback_values=RE_REFERRALS),),
+                     value_first_year=((ASSESSMENTS, 2014),), lookback_years=tuple((v, 1) for v in RE_REFERRALS)),),
     indicators=(
         Indicator("number", "Number"),
         Indicator("rate", "Rate per 10,000 children aged under 18 years", "rate", dp=1,

@@ -44,7 +44,7 @@ def _agreements():
 TABLE = national_table(
     RELEASE, "Headline", "Headline figures", "headline_figures",
     filters=(Filter("headline_measure", "Headline measure", values=MEASURES,
-                    default=MEASURES[0], lookback_values=(RE_REFERRALS,)),),
+                    default=MEASURES[0], lookback_years=((RE_REFERRALS, 1),)),),
     indicators=(
         Indicator("number", "Number"),
         Indicator("rate", "Rate per 10,000 children aged under 18 years", "rate", dp=1,
