@@ -353,6 +353,20 @@ def percentages_consistent(df: pd.DataFrame, table: str,
 
 # --- the same measure in two tables ---------------------------------------------------------
 
+def _pick_rows(df: pd.DataFrame, rows: Sequence[tuple[str, str]],
+               totals: dict[str, str] | None = None) -> tuple[pd.DataFrame, str | None]:
+    """The rows of ``df`` where each ``(filter, value)`` of ``rows`` holds; a filter's total value
+    (``totals``: filter -> its Total) keeps every row (the sum over its values). Returns the rows
+    and the first filter ``df`` lacks (None when it has them all)."""
+    for col, value in rows:
+        if (totals or {}).get(col) == value:
+            continue
+        if col not in df.columns:
+            return df, col
+        df = df[df[col].astype(str) == value]
+    return df, None
+
+
 def measures_agree(a: pd.DataFrame, table_a: str, col_a: str, b: pd.DataFrame, table_b: str, col_b: str, *,
                    years: Iterable[int] | None = None, levels: Sequence[str] = (NATIONAL, REGIONAL, LA),
                    rows_a: Sequence[tuple[str, str]] = (),
@@ -361,14 +375,12 @@ def measures_agree(a: pd.DataFrame, table_a: str, col_a: str, b: pd.DataFrame, t
     symbols included) for every year and geography both tables have. ``rows_a``/``rows_b``:
     filter values that pick the rows of ``a``/``b`` holding the measure (e.g. the Total rows of
     a long table)."""
-    for col, value in rows_a:
-        if col not in a.columns:
-            return CrossResult(False, f"{table_a} has no filter {col}", [])
-        a = a[a[col].astype(str) == value]
-    for col, value in rows_b:
-        if col not in b.columns:
-            return CrossResult(False, f"{table_b} has no filter {col}", [])
-        b = b[b[col].astype(str) == value]
+    a, missing = _pick_rows(a, rows_a)
+    if missing:
+        return CrossResult(False, f"{table_a} has no filter {missing}", [])
+    b, missing = _pick_rows(b, rows_b)
+    if missing:
+        return CrossResult(False, f"{table_b} has no filter {missing}", [])
 
     def keyed(df, col):
         d = df[df["geographic_level"].isin(levels)]
@@ -398,18 +410,12 @@ def counts_agree(a: pd.DataFrame, table_a: str, col_a: str, b: pd.DataFrame, tab
     rows of ``a`` holding the count; a filter's ``Total`` value (``totals``: filter -> its total
     value) is the sum over its values, as the formatter adds it. ``b``'s rows of an LA-year are
     summed; ``rows_b``/``totals_b`` pick them as ``rows_a``/``totals`` do ``a``'s."""
-    for col, value in rows_a:
-        if (totals or {}).get(col) == value:
-            continue
-        if col not in a.columns:
-            return CrossResult(False, f"{table_a} has no filter {col}", [])
-        a = a[a[col].astype(str) == value]
-    for col, value in rows_b:
-        if (totals_b or {}).get(col) == value:
-            continue
-        if col not in b.columns:
-            return CrossResult(False, f"{table_b} has no filter {col}", [])
-        b = b[b[col].astype(str) == value]
+    a, missing = _pick_rows(a, rows_a, totals)
+    if missing:
+        return CrossResult(False, f"{table_a} has no filter {missing}", [])
+    b, missing = _pick_rows(b, rows_b, totals_b)
+    if missing:
+        return CrossResult(False, f"{table_b} has no filter {missing}", [])
 
     def per_la_year(df, col):
         d = df if years is None else df[df["year"].astype(int).isin({int(y) for y in years})]
