@@ -60,19 +60,9 @@ def landing_sensor(context: dg.SensorEvaluationContext, cin_paths: CinPaths):
         try:
             header = read_header(f.path)
         except CensusFileError as exc:
-            record_submission(paths.audit_dir, f.path, f.sha256, None, None, "quarantined",
-                              f"[{exc.reason_code}] line {exc.line}: {exc.message}")
-            dest = quarantine(f.path, exc.reason_code, exc.message, paths.quarantine_dir, exc.line)
-            cursor.pop(f.path, None)
-            context.log.warning(f"Quarantined {f.path} -> {dest}: [{exc.reason_code}] {exc.message}")
-            run_requests.append(dg.RunRequest(
-                job_name=quarantine_report.name,
-                run_key=f"quarantine:{f.sha256}:{f.mtime_ns}",
-                run_config={"ops": {"report_quarantined_file": {"config": {
-                    "file": f.path, "reason_code": exc.reason_code, "message": exc.message,
-                    "line": int(exc.line or 0), "quarantined_to": str(dest), "sha256": f.sha256}}}},
-                tags={"cin/file": f.path, "cin/reason": exc.reason_code},
-            ))
+            run_requests.append(_quarantine_request(
+                context, paths, f, cursor, exc.reason_code, exc.message, exc.line,
+                f"[{exc.reason_code}] line {exc.line}: {exc.message}", paths.quarantine_dir))
             continue
         except Exception as exc:  # noqa: BLE001 - e.g. still being copied: look again next tick
             context.log.warning(f"{f.path}: could not read header yet ({exc!r}); will retry")
@@ -108,6 +98,25 @@ def landing_sensor(context: dg.SensorEvaluationContext, cin_paths: CinPaths):
     )
 
 
+def _quarantine_request(context, paths, f, cursor, reason_code: str, message: str, line, audit_note: str,
+                        quarantine_dir, **quarantine_kw) -> dg.RunRequest:
+    """Quarantine a landed file the sensor cannot pass on (kept byte for byte with its reason),
+    record it in the audit trail, forget it in the cursor (a new version is seen again) and request
+    the failing ``quarantine_report`` run that shows it in the UI."""
+    record_submission(paths.audit_dir, f.path, f.sha256, None, None, "quarantined", audit_note)
+    dest = quarantine(f.path, reason_code, message, quarantine_dir, line, **quarantine_kw)
+    cursor.pop(f.path, None)
+    context.log.warning(f"Quarantined {f.path} -> {dest}: [{reason_code}] {message}")
+    return dg.RunRequest(
+        job_name=quarantine_report.name,
+        run_key=f"quarantine:{f.sha256}:{f.mtime_ns}",
+        run_config={"ops": {"report_quarantined_file": {"config": {
+            "file": f.path, "reason_code": reason_code, "message": message,
+            "line": int(line or 0), "quarantined_to": str(dest), "sha256": f.sha256}}}},
+        tags={"cin/file": f.path, "cin/reason": reason_code},
+    )
+
+
 def _extract_request(context, paths, extract, f, cursor) -> dg.RunRequest:
     """The run for a new version of a source-extract file: its extract's job (a school census:
     the partition of its year), or, for a school census not named after a census year, the file
@@ -116,19 +125,10 @@ def _extract_request(context, paths, extract, f, cursor) -> dg.RunRequest:
     if extract.year_from_name and stem not in CENSUS_YEAR_KEYS:
         message = (f"{extract.title}: '{Path(f.path).name}' is not named after a census year "
                    f"({CENSUS_YEAR_KEYS[0]}-{CENSUS_YEAR_KEYS[-1]}), e.g. 2024.csv")
-        record_submission(paths.audit_dir, f.path, f.sha256, None, None, "quarantined",
-                          f"[extract_bad_name] {message}")
-        dest = quarantine(f.path, "extract_bad_name", message, paths.quarantine_dir / "extracts",
-                          kind=extract.title.lower() + " file",
-                          fix="Name the school census file after its census year, e.g. 2024.csv.")
-        cursor.pop(f.path, None)
-        context.log.warning(f"Quarantined {f.path} -> {dest}: {message}")
-        return dg.RunRequest(
-            job_name=quarantine_report.name, run_key=f"quarantine:{f.sha256}:{f.mtime_ns}",
-            run_config={"ops": {"report_quarantined_file": {"config": {
-                "file": f.path, "reason_code": "extract_bad_name", "message": message, "line": 0,
-                "quarantined_to": str(dest), "sha256": f.sha256}}}},
-            tags={"cin/file": f.path, "cin/reason": "extract_bad_name"})
+        return _quarantine_request(
+            context, paths, f, cursor, "extract_bad_name", message, None, f"[extract_bad_name] {message}",
+            paths.quarantine_dir / "extracts", kind=extract.title.lower() + " file",
+            fix="Name the school census file after its census year, e.g. 2024.csv.")
     key = stem if extract.year_from_name else None
     return dg.RunRequest(
         job_name=EXTRACT_JOBS[extract.name].name,
