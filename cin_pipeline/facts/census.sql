@@ -251,20 +251,23 @@ LEFT JOIN disabled d USING (year, la, child_id);
 -- unknown": neither date of birth nor expected one); Ethnicity major/<major group>; Ethnicity
 -- minor/<minor group>.
 CREATE OR REPLACE VIEW facts.child_characteristic AS
-SELECT year, la, child_id, 'Gender' AS characteristic, 'Total' AS characteristic_type FROM facts.child
-UNION ALL
-SELECT year, la, child_id,
-       CASE WHEN age_band = 'Unborn' THEN 'Unborn' ELSE 'Gender' END,
-       CASE WHEN age_band = 'Unborn' THEN 'Unborn' WHEN sex = 'F' THEN 'Female' WHEN sex = 'M' THEN 'Male'
-            ELSE 'Unknown/Indeterminate gender' END
-FROM facts.child
-UNION ALL
-SELECT year, la, child_id, 'Age', CASE WHEN age_band = 'Unknown' THEN 'Age unknown' ELSE age_band END
-FROM facts.child WHERE age_band <> 'Unborn'
-UNION ALL
-SELECT year, la, child_id, 'Ethnicity major', ethnic_group FROM facts.child
-UNION ALL
-SELECT year, la, child_id, 'Ethnicity minor', coalesce(ethnic_minor_group, 'Unknown') FROM facts.child;
+SELECT year, la, child_id, g.characteristic, g.characteristic_type
+FROM (
+    SELECT year, la, child_id, unnest([  -- one pass over facts.child; a NULL entry is no row
+        {'characteristic': 'Gender', 'characteristic_type': 'Total'},
+        CASE WHEN age_band = 'Unborn' THEN {'characteristic': 'Unborn', 'characteristic_type': 'Unborn'}
+             ELSE {'characteristic': 'Gender',
+                   'characteristic_type': CASE WHEN sex = 'F' THEN 'Female' WHEN sex = 'M' THEN 'Male'
+                                               ELSE 'Unknown/Indeterminate gender' END} END,
+        CASE WHEN age_band <> 'Unborn'
+             THEN {'characteristic': 'Age',
+                   'characteristic_type': CASE WHEN age_band = 'Unknown' THEN 'Age unknown' ELSE age_band END} END,
+        {'characteristic': 'Ethnicity major', 'characteristic_type': ethnic_group},
+        {'characteristic': 'Ethnicity minor', 'characteristic_type': coalesce(ethnic_minor_group, 'Unknown')}
+    ]) AS g
+    FROM facts.child
+)
+WHERE g IS NOT NULL;
 
 -- Each disability recorded for a child of the return (NONE left out).
 CREATE OR REPLACE VIEW facts.child_disability AS
