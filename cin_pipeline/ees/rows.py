@@ -602,8 +602,8 @@ def window_cell(spec: TableSpec, ind, offset: int, row: dict, release_year: int,
     if st:
         return st[0]
     num, den = int(row[ind.numerator]), int(row[ind.denominator])
-    return suppression.percent_cell(num, den, num_suppressed=1 <= num <= 5,
-                                    den_suppressed=1 <= den <= 5, dp=spec.window.la_dp,
+    return suppression.percent_cell(num, den, num_suppressed=suppression.is_small(num),
+                                    den_suppressed=suppression.is_small(den), dp=spec.window.la_dp,
                                     aggregated=False)
 
 
