@@ -14,7 +14,6 @@ LCD is no longer being rebuilt, and only when every census year it reads has bee
 new 2024 return rebuilds the 2024 tables, not those of 2025 or 2026, which have no census yet).
 """
 
-import re
 import time
 
 import dagster as dg
@@ -59,7 +58,7 @@ def table_asset_key(spec: TableSpec) -> dg.AssetKey:
 def sources(spec: TableSpec) -> list[str]:
     """The warehouse relations the table's queries read (``facts.*``, ``lcd.*``, ``clean.*``)."""
     text = spec.query + " ".join(spec.distributions.values())
-    return sorted(set(re.findall(r"\b(?:facts|lcd|clean)\.[a-z_0-9]+", text)))
+    return sorted(r for r in facts.relations(text) if not r.startswith("staging."))
 
 
 def input_deps(spec: TableSpec) -> list[dg.AssetDep]:

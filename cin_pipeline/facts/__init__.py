@@ -122,6 +122,12 @@ def _bank_holiday_view() -> str:
     return f"CREATE OR REPLACE VIEW facts.bank_holiday AS SELECT * FROM (VALUES {rows}) AS t(day)"
 
 
+def relations(sql: str) -> set[str]:
+    """The warehouse relations (``facts.*``, ``staging.*``, ``clean.*``, ``lcd.*``) that ``sql``
+    names."""
+    return set(re.findall(r"\b(?:facts|staging|clean|lcd)\.[a-z_0-9]+", sql))
+
+
 @lru_cache(maxsize=None)
 def _view_reads() -> dict[str, frozenset[str]]:
     """Each facts view -> the relations (``facts.*``, ``staging.*``, ``clean.*``, ``lcd.*``) its
@@ -131,7 +137,7 @@ def _view_reads() -> dict[str, frozenset[str]]:
         text = re.sub(r"--[^\n]*", "", _sql(name))  # comments name views they do not read
         parts = re.split(r"CREATE OR REPLACE (?:VIEW|MACRO) facts\.([a-z_0-9]+)", text)
         for view, body in zip(parts[1::2], parts[2::2]):
-            out[view] = frozenset(re.findall(r"\b(?:facts|staging|clean|lcd)\.[a-z_0-9]+", body))
+            out[view] = frozenset(relations(body))
     return out
 
 
