@@ -228,7 +228,8 @@ aged AS (
                 THEN c.year - year(c.birth_date)
                      - CASE WHEN month(c.birth_date) > 3 THEN 1 ELSE 0 END END AS age
     FROM clean.child c
-)
+),
+banded AS (
 SELECT a.year, a.la, a.child_id, coalesce(a.sex, 'U') AS sex, a.age,
        CASE WHEN a.age IS NULL AND (a.expected_birth_date IS NOT NULL OR a.birth_date > a.year_end)
                 THEN 'Unborn'
@@ -243,7 +244,15 @@ SELECT a.year, a.la, a.child_id, coalesce(a.sex, 'U') AS sex, a.age,
 FROM aged a
 LEFT JOIN facts.ethnic_group g USING (ethnicity)
 LEFT JOIN facts.ethnic_minor_group m USING (ethnicity)
-LEFT JOIN disabled d USING (year, la, child_id);
+LEFT JOIN disabled d USING (year, la, child_id)
+)
+-- gender and age group as the A tables and re-referrals B2, B3 publish them: an unborn child is
+-- "Unborn" (in no gender or age row); no date of birth nor expected one is "Age unknown"
+SELECT *,
+       CASE WHEN age_band = 'Unborn' THEN 'Unborn' WHEN sex = 'F' THEN 'Female' WHEN sex = 'M' THEN 'Male'
+            ELSE 'Unknown/Indeterminate gender' END AS gender,
+       CASE WHEN age_band = 'Unknown' THEN 'Age unknown' ELSE age_band END AS age_group
+FROM banded;
 
 -- Each child of the return once per group of characteristics the national A tables publish
 -- (cin_pipeline.facts.CHARACTERISTICS): Gender/Total (every child); Gender/Female, Male or
@@ -255,13 +264,9 @@ SELECT year, la, child_id, g.characteristic, g.characteristic_type
 FROM (
     SELECT year, la, child_id, unnest([  -- one pass over facts.child; a NULL entry is no row
         {'characteristic': 'Gender', 'characteristic_type': 'Total'},
-        CASE WHEN age_band = 'Unborn' THEN {'characteristic': 'Unborn', 'characteristic_type': 'Unborn'}
-             ELSE {'characteristic': 'Gender',
-                   'characteristic_type': CASE WHEN sex = 'F' THEN 'Female' WHEN sex = 'M' THEN 'Male'
-                                               ELSE 'Unknown/Indeterminate gender' END} END,
-        CASE WHEN age_band <> 'Unborn'
-             THEN {'characteristic': 'Age',
-                   'characteristic_type': CASE WHEN age_band = 'Unknown' THEN 'Age unknown' ELSE age_band END} END,
+        {'characteristic': CASE WHEN gender = 'Unborn' THEN 'Unborn' ELSE 'Gender' END,
+         'characteristic_type': gender},
+        CASE WHEN age_band <> 'Unborn' THEN {'characteristic': 'Age', 'characteristic_type': age_group} END,
         {'characteristic': 'Ethnicity major', 'characteristic_type': ethnic_group},
         {'characteristic': 'Ethnicity minor', 'characteristic_type': coalesce(ethnic_minor_group, 'Unknown')}
     ]) AS g

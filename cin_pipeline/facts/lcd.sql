@@ -7,7 +7,9 @@
 -- own year". Referrals first seen in a later return as open episodes (dated before the LA's
 -- first staged return, or before a successor LA existed) are not counted for earlier years.
 CREATE OR REPLACE VIEW facts.referral AS
-SELECT r.*
+SELECT r.*,
+       -- the re-referrals release's split of referrals (its filter re_referral)
+       CASE WHEN r.rereferral_12m THEN 'Re-referral' ELSE 'Not a re-referral' END AS re_referral
 FROM lcd.referral AS r
 SEMI JOIN lcd.episode AS e
     ON e.la = r.la AND e.child_id = r.child_id AND e.referral_date = r.referral_date
@@ -16,7 +18,7 @@ SEMI JOIN lcd.episode AS e
 -- Referrals by assessment factor group recorded at the assessment that followed them (one row
 -- per referral and group).
 CREATE OR REPLACE VIEW facts.referral_factor_group AS
-SELECT DISTINCT r.year, r.la, r.child_id, r.referral_date, r.referral_type, r.rereferral_12m,
+SELECT DISTINCT r.year, r.la, r.child_id, r.referral_date, r.referral_type, r.rereferral_12m, r.re_referral,
        g.factor_group
 FROM facts.referral r
 JOIN lcd.referral_factor f USING (la, child_id, referral_date)
@@ -38,8 +40,8 @@ JOIN facts.la_history AS h USING (la);
 -- year's return, so its child is too): sex, age band, major ethnic group, disability. The
 -- re-referrals release's B2-B5 split referrals by them.
 CREATE OR REPLACE VIEW facts.referral_child AS
-SELECT r.year, r.la, r.child_id, r.referral_date, r.referral_type, r.rereferral_12m,
-       c.sex, c.age_band, c.ethnic_group, c.disabled
+SELECT r.year, r.la, r.child_id, r.referral_date, r.referral_type, r.rereferral_12m, r.re_referral,
+       c.sex, c.age_band, c.gender, c.age_group, c.ethnic_group, c.disabled
 FROM facts.referral r
 JOIN facts.child c USING (year, la, child_id);
 
@@ -49,7 +51,7 @@ JOIN facts.child c USING (year, la, child_id);
 -- provision; 'Not matched' when the child has no UPN or the UPN is not in that year's school
 -- census. The re-referrals release's C1 and C2 split referrals by them.
 CREATE OR REPLACE VIEW facts.referral_school_census AS
-SELECT r.year, r.la, r.child_id, r.referral_date, r.referral_type, r.rereferral_12m, c.upn,
+SELECT r.year, r.la, r.child_id, r.referral_date, r.referral_type, r.rereferral_12m, r.re_referral, c.upn,
        s.upn IS NOT NULL AS matched,
        CASE WHEN s.upn IS NULL THEN 'Not matched'
             WHEN s.fsm_eligible THEN 'Eligible for FSM' ELSE 'Not eligible for FSM' END AS fsm,

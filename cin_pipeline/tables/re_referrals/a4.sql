@@ -6,7 +6,7 @@ WITH last31 AS (SELECT make_date(max(year), 3, 31) AS d FROM lcd.referral),
 e AS (
     SELECT r.year, r.la,
            coalesce(e.duration_days, date_diff('day', e.referral_date, (SELECT d FROM last31))) AS days,
-           CASE WHEN r.rereferral_12m THEN 'Re-referral' ELSE 'Not a re-referral' END AS re_referral
+           r.re_referral
     FROM lcd.episode e
     JOIN facts.referral r USING (la, child_id, referral_date)
     WHERE e.is_episode_of_need

@@ -2,7 +2,7 @@
 -- C5's groups of the census codes; no source recorded counts as Unknown, code 10, as in C5) and
 -- 12-month re-referral.
 SELECT r.year, r.la, g.source_group AS referral_source,
-       CASE WHEN r.rereferral_12m THEN 'Re-referral' ELSE 'Not a re-referral' END AS re_referral,
+       r.re_referral,
        count(*) AS referrals
 FROM facts.referral r
 JOIN facts.referral_source_group g ON g.referral_source = coalesce(r.referral_source, '10')

@@ -9,7 +9,7 @@ WITH need(code, primaryneed) AS (
            ('N8', 'N8 - Absent parenting'), ('N9', 'N9 - Cases other than children in need')
 )
 SELECT r.year, r.la, n.primaryneed,
-       CASE WHEN r.rereferral_12m THEN 'Re-referral' ELSE 'Not a re-referral' END AS re_referral,
+       r.re_referral,
        count(*) AS referrals
 FROM facts.referral r JOIN need n ON n.code = coalesce(r.primary_need, 'N0')
 GROUP BY ALL

@@ -2,7 +2,7 @@
 -- year's return (facts.child.disabled) and 12-month re-referral.
 SELECT year, la,
        CASE WHEN disabled THEN 'Disabled' ELSE 'Not disabled' END AS disability,
-       CASE WHEN rereferral_12m THEN 'Re-referral' ELSE 'Not a re-referral' END AS re_referral,
+       re_referral,
        count(*) AS referrals
 FROM facts.referral_child
 GROUP BY ALL

@@ -2,7 +2,7 @@
 -- the same year) by free school meal eligibility ('Not matched' its own group) and 12-month
 -- re-referral.
 SELECT year, la, fsm,
-       CASE WHEN rereferral_12m THEN 'Re-referral' ELSE 'Not a re-referral' END AS re_referral,
+       re_referral,
        count(*) AS referrals
 FROM facts.referral_school_census
 GROUP BY ALL

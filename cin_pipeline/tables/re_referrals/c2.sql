@@ -1,7 +1,7 @@
 -- C2 referrals (facts.referral_school_census: facts.referral linked by UPN to the school census of
 -- the same year) by SEN provision ('Not matched' its own group) and 12-month re-referral.
 SELECT year, la, sen_provision,
-       CASE WHEN rereferral_12m THEN 'Re-referral' ELSE 'Not a re-referral' END AS re_referral,
+       re_referral,
        count(*) AS referrals
 FROM facts.referral_school_census
 GROUP BY ALL
