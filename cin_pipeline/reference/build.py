@@ -109,9 +109,14 @@ def read_lait(path: Path) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def nearest_year(years, year: int) -> int:
+    """The year of ``years`` nearest ``year`` (the earlier on ties): the imputation rule's and the
+    LAIT targets' nearest year."""
+    return min(years, key=lambda y: (abs(y - year), y))
+
+
 def _nearest(values: dict[int, float], year: int) -> float:
-    near = min(values, key=lambda y: (abs(y - year), y))
-    return values[near]
+    return values[nearest_year(values, year)]
 
 
 def lait_targets(lait: pd.DataFrame, la_years: pd.DataFrame) -> pd.DataFrame:
@@ -555,7 +560,7 @@ def build_calibration(long: pd.DataFrame, lookup: pd.DataFrame, population: pd.D
             for la in missing:
                 hist = own_years.get(la, {})
                 if hist:
-                    near = min(hist, key=lambda y: (abs(y - year), y))
+                    near = nearest_year(hist, year)
                     trend = nat / national[m][near] if national[m].get(near, 0) else 1.0
                     est.append(hist[near] * trend)
                 else:
