@@ -223,6 +223,23 @@ def test_two_versions_in_one_tick_newest_wins_loser_reported(env):
         ("330_resent.xml", "quarantined", "330", 2024)]
 
 
+def test_an_older_version_landing_with_the_staged_one_is_not_loaded(env):
+    from cin_pipeline.ingest import record_submission
+
+    defs, paths, instance = env
+    (paths.landing_dir / "2024").mkdir()
+    staged = paths.landing_dir / "2024" / "330.xml"
+    older = paths.landing_dir / "2024" / "330_old.xml"
+    staged.write_text(_generated(xml_return(2024, "330"), "2024-05-02T09:00:00", "002"))
+    older.write_text(_generated(xml_return(2024, "330"), "2024-05-01T10:00:00", "001"))
+    record_submission(paths.audit_dir, staged, file_sha256(staged), 2024, "330", "ingested", "test")
+    r, _ = settled_tick(defs, instance)
+    (report,) = [_report(q) for q in r.run_requests]  # no census run
+    assert report["reason_code"] == "superseded" and report["file"] == str(older)
+    assert [(a["file_name"], a["status"]) for a in audit(paths)][1:] == [
+        ("330_old.xml", "quarantined"), ("330.xml", "duplicate")]
+
+
 def test_two_identical_copies_in_one_tick_one_run_no_quarantine(env):
     defs, paths, instance = env
     (paths.landing_dir / "2024").mkdir()

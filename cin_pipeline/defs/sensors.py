@@ -15,15 +15,15 @@ nothing). For each new version it reads the XML header for year and LA, then:
   (a ``ReferenceDate`` in another year than ``Year``) -> the file is quarantined with a reason file
   (audit: quarantined) and a ``quarantine_report`` run is requested, which fails with the reason so
   the rejection is visible in the UI; no partition is created;
+* several new versions for one LA-year in one tick -> only the newest (header ``<DateTime>``,
+  then file name: :func:`cin_pipeline.ingest.landing.version_order`) goes on; each other one is
+  quarantined with a reason naming the newest (or, if identical to it, recorded as a duplicate);
 * the same content as the version of that LA-year already in staging -> nothing (audit: duplicate);
 * otherwise the LA partition is added if new, and a ``census_extract_job`` run is requested for
   exactly that (year, LA), with the file path in run config. ``run_key`` contains the sha256 (and
-  mtime), so a lost cursor cannot cause a second run for the same version. If one tick finds
-  several new versions for one LA-year, only the newest (header ``<DateTime>``, then file name:
-  :func:`cin_pipeline.ingest.landing.version_order`) gets a run; each other one is quarantined
-  with a reason naming the one loaded (or, if identical to it, recorded as a duplicate). Runs
-  carry the tag ``cin/year_la``, which ``dagster.yaml`` limits to one run in progress per value,
-  so versions of one LA-year that arrive at different ticks are ingested in the order requested.
+  mtime), so a lost cursor cannot cause a second run for the same version. Runs carry the tag
+  ``cin/year_la``, which ``dagster.yaml`` limits to one run in progress per value, so versions of
+  one LA-year that arrive at different ticks are ingested in the order requested.
 
 A quarantined file is removed from the landing folder only if it was copied whole; one that
 changed while being copied is kept, stays in the cursor, and is looked at again once it changes.
@@ -89,17 +89,17 @@ def landing_sensor(context: dg.SensorEvaluationContext, cin_paths: CinPaths):
             context.log.warning(f"{f.path}: could not read header ({exc!r}); will retry")
             cursor.pop(f.path, None)
             continue
-        if not _is_staged_duplicate(context, paths, f, header):
-            accepted.append((header, f.path))
+        accepted.append((header, f.path))
     files = {f.path: f for f in seen}
     new_las: set[str] = set()
     known_las = set(context.instance.get_dynamic_partitions(la_partitions.name))
     for (year, la), versions in landing.by_year_la(accepted).items():
         winner = versions[-1]
-        run_requests.append(_census_request(files[winner[1]], year, la))
-        new_las |= {la} - known_las
         for loser in versions[:-1]:
             run_requests += _superseded_requests(context, paths, files, loser, winner)
+        if not _is_staged_duplicate(context, paths, files[winner[1]], year, la):
+            run_requests.append(_census_request(files[winner[1]], year, la))
+            new_las |= {la} - known_las
     extract_seen, extract_cursor = landing.scan_extract_files(paths.landing_dir, _load_cursor(context.cursor))
     cursor.update(extract_cursor)
     for extract, f in (x for x in extract_seen if x[1].changed):
@@ -114,9 +114,8 @@ def landing_sensor(context: dg.SensorEvaluationContext, cin_paths: CinPaths):
     )
 
 
-def _is_staged_duplicate(context, paths, f, header: Header) -> bool:
-    """Whether ``f`` is byte for byte the version of its LA-year now in staging (audited if so)."""
-    year, la = int(header.year), str(header.la)
+def _is_staged_duplicate(context, paths, f, year: int, la: str) -> bool:
+    """Whether ``f`` is byte for byte the version of (year, LA) now in staging (audited if so)."""
     if not (is_known_version(paths.audit_dir, f.sha256, landing.INGESTED)
             and landing.latest_ingested_sha(paths.audit_dir, year, la) == f.sha256):
         return False
@@ -147,7 +146,7 @@ def _superseded_requests(context, paths, files, loser: tuple[Header, str],
     header = loser[0]
     if f.sha256 == won.sha256:
         record_submission(paths.audit_dir, f.path, f.sha256, header.year, header.la, "duplicate",
-                          f"identical to {won.path}, which arrived with it and is loaded")
+                          f"identical to {won.path}, which arrived with it and is the version used")
         return []
     return [_quarantine_request(context, paths, f, landing.SUPERSEDED,
                                 landing.superseded_message(loser, winner), None, paths.quarantine_dir,

@@ -106,10 +106,10 @@ def by_year_la(versions: Iterable[tuple[Header, str]]) -> dict[tuple[int, str], 
 
 def header_index(landing_dir) -> dict[tuple[int, str], Path]:
     """(year, la) -> the newest (:func:`version_order`) return under the landing folder whose
-    *header* says so (one scan; symbolic links are not read)."""
+    *header* says so (one scan; only regular files are read, never a symbolic link or a pipe)."""
     versions = []
     for p in landed_returns(landing_dir):
-        if p.is_symlink():
+        if p.is_symlink() or not p.is_file():
             continue
         try:
             versions.append((read_header(p), str(p)))
@@ -156,7 +156,7 @@ def superseded_message(loser: tuple[Header, str], winner: tuple[Header, str]) ->
     (lh, lpath), (wh, wpath) = loser, winner
     return (f"Two returns for LA {wh.la}, census year {wh.year} arrived together. "
             f"'{Path(wpath).name}' (generated {wh.generated_at or 'at an unstated time'}) is the newer "
-            f"and is the one loaded; this file '{Path(lpath).name}' (generated "
+            f"and is the version used; this file '{Path(lpath).name}' (generated "
             f"{lh.generated_at or 'at an unstated time'}) was set aside.")
 
 

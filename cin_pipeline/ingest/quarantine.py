@@ -69,12 +69,13 @@ def quarantine(
     """Copy ``path`` into ``quarantine_dir`` with a ``.reason.txt`` and ``.reason.json``, then
     remove the original.
 
-    The file is copied to a temporary name, checked to be byte-identical (SHA-256), and renamed to
-    ``<UTC timestamp>_<sha8>_<original name>`` (a new name if that exists: never overwrites). The
-    original is removed only if it was copied whole: if its size, mtime or inode differ after the
-    copy from before it (it may still be being written, or was replaced), it is kept where it is,
-    and the reason says so. ``keep_original`` keeps it in any case. If anything fails before the
-    copy is in place, the original is left untouched and the error propagates.
+    The file is copied to a temporary name and renamed to ``<UTC timestamp>_<sha8>_<original name>``
+    (the hash of the copy; a new name if that exists: never overwrites). The original is removed
+    only if it was copied whole: if its size, mtime, device or inode differ after the copy from before it (it may
+    still be being written, or was replaced), it is kept where it is, and the reason says so;
+    otherwise the copy must have the original's SHA-256. ``keep_original`` keeps it in any case.
+    If anything fails before the copy is in place, the original is left untouched and the error
+    propagates.
     Returns the path of the quarantined file. ``fix`` overrides the advice for ``reason_code``;
     ``kind`` names the file in the reason text (a source extract is not a census return).
     """
