@@ -159,6 +159,8 @@ def test_the_landing_sensor_requests_a_run_per_extract_file(tmp_path, monkeypatc
             return r, r.cursor
 
         r, cursor = tick()
+        assert not r.run_requests  # new files are acted upon once they have stopped changing
+        r, cursor = tick(cursor)
         jobs = sorted((q.job_name, q.partition_key) for q in r.run_requests)
         assert jobs == [("ofsted_extract_job", None), ("quarantine_report", None),
                         ("school_census_extract_job", "2024")]
@@ -167,7 +169,7 @@ def test_the_landing_sensor_requests_a_run_per_extract_file(tmp_path, monkeypatc
         r, cursor = tick(cursor)  # unchanged files: nothing new
         assert not r.run_requests
         # the run stages the file it was given
-        req = next(q for q in tick()[0].run_requests if q.job_name == "school_census_extract_job")
+        req = next(q for q in tick(tick()[1])[0].run_requests if q.job_name == "school_census_extract_job")
         job = defs.resolve_job_def(req.job_name)
         res = job.execute_in_process(run_config=req.run_config, partition_key=req.partition_key,
                                      instance=instance, raise_on_error=False)

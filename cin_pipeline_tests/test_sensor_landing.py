@@ -1,5 +1,6 @@
 """landing_sensor ticks (dg.build_sensor_context on the real Definitions): new, unchanged, touched,
-changed, duplicate and hostile files."""
+changed, duplicate and hostile files. A new or changed file is acted upon at the tick after the one
+that first sees it (:func:`settled_tick`)."""
 
 from __future__ import annotations
 
@@ -63,6 +64,14 @@ def tick(defs, instance, cursor=None):
     return result, result.cursor
 
 
+def settled_tick(defs, instance, cursor=None):
+    """Two ticks: the first only records new or changed files as pending (no run), the second acts
+    on those that have not changed since."""
+    r, cursor = tick(defs, instance, cursor)
+    assert not r.run_requests and not r.dynamic_partitions_requests
+    return tick(defs, instance, cursor)
+
+
 def audit(paths) -> list[dict]:
     folder = paths.audit_dir / "submissions"
     return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))] if folder.exists() else []
@@ -74,7 +83,7 @@ def test_new_unchanged_touched_changed(env):
     f.parent.mkdir()
     f.write_text(xml_return(2024, "330"))
 
-    r, cursor = tick(defs, instance)
+    r, cursor = settled_tick(defs, instance)
     assert len(r.run_requests) == 1
     req = r.run_requests[0]
     assert req.partition_key == "330|2024" and req.job_name == "census_extract_job"
@@ -88,13 +97,13 @@ def test_new_unchanged_touched_changed(env):
 
     st = f.stat()  # touched, same bytes
     os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
-    r, cursor = tick(defs, instance, cursor)
+    r, cursor = settled_tick(defs, instance, cursor)
     assert not r.run_requests
     assert json.loads(cursor)[str(f)][1] == st.st_mtime_ns + 5_000_000_000  # cursor follows mtime
 
     f.write_text(xml_return(2024, "330", serial="002"))  # a resubmission
     instance.add_dynamic_partitions("la", ["330"])
-    r, cursor2 = tick(defs, instance, cursor)
+    r, cursor2 = settled_tick(defs, instance, cursor)
     assert len(r.run_requests) == 1 and r.run_requests[0].run_key != req.run_key
     assert not r.dynamic_partitions_requests  # LA already known
     assert json.loads(cursor2)[str(f)][2] != sha
@@ -111,7 +120,7 @@ def test_exact_duplicate_of_staged_version(env):
     record_submission(paths.audit_dir, f, sha, 2023, "873", "ingested", "test")
     copy = paths.landing_dir / "2023" / "873_resent.xml"
     copy.write_bytes(f.read_bytes())
-    r, _ = tick(defs, instance)
+    r, _ = settled_tick(defs, instance)
     assert not r.run_requests
     statuses = [(a["file_name"], a["status"]) for a in audit(paths)]
     assert ("873.xml", "duplicate") in statuses and ("873_resent.xml", "duplicate") in statuses
@@ -127,7 +136,7 @@ def test_hostile_file_quarantined(env, name, content, reason):
     f = paths.landing_dir / name
     f.write_text(content)
     original = f.read_bytes()
-    r, cursor = tick(defs, instance)
+    r, cursor = settled_tick(defs, instance)
     assert not r.dynamic_partitions_requests
     assert [q.job_name for q in r.run_requests] == ["quarantine_report"]
     cfg = r.run_requests[0].run_config["ops"]["report_quarantined_file"]["config"]

@@ -5,13 +5,15 @@ Per LA-year work writes Parquet files only (never the DuckDB warehouse), so it h
 concurrent runs at 4 in ``dagster.yaml``).
 
 * From the sensor: run config ``source_paths`` maps the partition key to the file that arrived.
-* From a UI backfill: the file is found by convention (``<landing>/<year>/<la>.xml``) or, failing
-  that, by scanning the landing headers. With ``BackfillPolicy.single_run()`` one run ingests every
-  selected LA-year with a process pool of ``workers`` (default 2).
+* From a UI backfill: the file is found by convention (``<landing>/<year>/<la>.xml``, ``.XML`` too)
+  or, failing that, by scanning the landing headers. With ``BackfillPolicy.single_run()`` one run
+  ingests every selected LA-year with a process pool of ``workers`` (default 2).
 
-A bad file is quarantined (moved byte for byte beside a reason file) and fails *its* partition
-with a :class:`dagster.Failure` naming file, line and fix; the other partitions of the same run are
-materialised normally.
+However it was found, the file's header must agree with the partition and with what its folder and
+name claim (:func:`cin_pipeline.ingest.landing.path_claims`). A bad file is quarantined (copied
+byte for byte beside a reason file, the original removed once copied whole) and fails *its*
+partition with a :class:`dagster.Failure` naming file, line and fix; the other partitions of the
+same run are materialised normally. A symbolic link fails its partition without being read.
 """
 
 

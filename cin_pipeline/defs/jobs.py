@@ -45,10 +45,11 @@ def report_quarantined_file(context: dg.OpExecutionContext, config: QuarantineRe
         context.log.info("No file given: nothing to report.")
         return
     where = f" at line {config.line}" if config.line else ""
+    kept = (f"It was quarantined to {config.quarantined_to} with a .reason.txt explaining the fix"
+            if config.quarantined_to else "Nothing was read from it or set aside")
     raise dg.Failure(
         description=(f"Rejected landing file {config.file}{where}: [{config.reason_code}] "
-                     f"{config.message} It was quarantined to {config.quarantined_to} with a "
-                     ".reason.txt explaining the fix; no partition was created or run."),
+                     f"{config.message} {kept}; no partition was created or run."),
         metadata={
             "file": dg.MetadataValue.path(config.file),
             "line": dg.MetadataValue.int(config.line),

@@ -1,26 +1,40 @@
 """Landing-folder helpers shared by the ``census_return`` asset and the ``landing_sensor``.
 
 No Dagster here (so the process pool that ingests many LA-years imports only the ingest library):
-locating the return of an LA-year, the unit of work :func:`ingest_one` (ingest, or quarantine a
-file that cannot be ingested, and record the submission in the audit trail), running it over a
-process pool (:func:`ingest_many`), and the sensor's scan of the landing folder (the returns, and
-the source extracts' sub-folders: :func:`scan_extract_files`).
+what a landed file's place claims about it (:func:`path_claims`), locating the return of an
+LA-year, choosing among several returns for one LA-year (:func:`by_year_la`), the unit of work
+:func:`ingest_one` (ingest, or quarantine a file that cannot be ingested, and record the
+submission in the audit trail), running it over a process pool (:func:`ingest_many`), and the
+sensor's scan of the landing folder (the returns: :func:`scan_landing`, and the source extracts'
+sub-folders: :func:`scan_extract_files`).
+
+Returns are the files named ``*.xml`` in any letter case (``212.XML`` too). A symbolic link is
+never followed: it is refused (:data:`SYMBOLIC_LINK`) without reading what it points to.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import multiprocessing as mp
 import os
+import re
+import stat
 import traceback
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 from cin_pipeline.ingest.audit import file_sha256, read_submissions, record_submission
 from cin_pipeline.ingest.extracts import EXTRACTS, Extract, landed_files
-from cin_pipeline.ingest.parse import CensusFileError, read_header
+from cin_pipeline.ingest.parse import CensusFileError, Header, PathClaims, read_header
 from cin_pipeline.ingest.quarantine import quarantine
 from cin_pipeline.ingest.staging import ingest_file
+
+SYMBOLIC_LINK = "symbolic_link"
+"""Reason code of a symbolic link in the landing folder (refused, never followed)."""
+SUPERSEDED = "superseded"
+"""Reason code of a return set aside because a newer one for its LA-year arrived with it."""
 
 INGESTED = ("ingested", "ingested_with_errors")
 """Audit statuses of a version that made it to staging (``is_known_version(..., INGESTED)``)."""
@@ -35,41 +49,89 @@ def latest_ingested_sha(audit_dir: str | os.PathLike, year: int, la: str) -> str
     return latest
 
 
+# ------------------------------------------------------------------ what a path claims
+_YEAR_FOLDER = re.compile(r"\d{4}")
+_LA_STEM = re.compile(r"\d{3}")
+
+
+def is_return_name(name: str) -> bool:
+    """A landed census return is named ``*.xml``, in any letter case."""
+    return name.lower().endswith(".xml")
+
+
+def path_claims(path: str | os.PathLike) -> PathClaims:
+    """What a return's place says about it: the census year of its folder when the folder is named
+    as a year (``<landing>/2024/``), and the LA of its file name when the name is a 3-digit code
+    (``330.xml``). The header must agree (:func:`cin_pipeline.ingest.parse.check_header`)."""
+    p = Path(path)
+    folder = p.parent.name
+    return PathClaims(year=int(folder) if _YEAR_FOLDER.fullmatch(folder) else None,
+                      la=p.stem if _LA_STEM.fullmatch(p.stem) else None)
+
+
 # ------------------------------------------------------------------ locating a return
-def landing_path(landing_dir: str | os.PathLike, year: int, la: str) -> Path:
-    """The landing convention: ``<landing>/<year>/<la>.xml``."""
-    return Path(landing_dir) / str(year) / f"{la}.xml"
+def landed_returns(landing_dir: str | os.PathLike) -> list[Path]:
+    """Every return (``*.xml``, any case) under ``landing_dir``, symbolic links included but not
+    followed (a linked folder is not entered), sorted."""
+    found = []
+    for folder, _dirs, files in os.walk(landing_dir):
+        found += [Path(folder) / name for name in files if is_return_name(name)]
+    return sorted(found)
+
+
+def conventional_return(landing_dir: str | os.PathLike, year: int, la: str) -> Path | None:
+    """The file at the landing convention ``<landing>/<year>/<la>.xml`` (``.XML`` too), if any;
+    the first by name if the folder holds it under several spellings."""
+    folder = Path(landing_dir) / str(year)
+    if not folder.is_dir():
+        return None
+    wanted = f"{la}.xml"
+    return next((p for p in sorted(folder.iterdir()) if p.name.lower() == wanted), None)
+
+
+def version_order(header: Header, path: str | os.PathLike) -> tuple[_dt.datetime, str]:
+    """Sort key of returns competing for one LA-year: when the header says the return was
+    generated (``<DateTime>``; none sorts first), then the file name. The greatest is the newest."""
+    return header.generated_at_parsed or _dt.datetime.min, Path(path).name
+
+
+def by_year_la(versions: Iterable[tuple[Header, str]]) -> dict[tuple[int, str], list[tuple[Header, str]]]:
+    """``(header, path)`` pairs grouped by the header's (year, LA), each group oldest first by
+    :func:`version_order`: the last of a group is the return to load."""
+    groups: dict[tuple[int, str], list[tuple[Header, str]]] = {}
+    for header, path in versions:
+        groups.setdefault((int(header.year), str(header.la)), []).append((header, path))
+    return {k: sorted(g, key=lambda v: version_order(*v)) for k, g in groups.items()}
 
 
 def header_index(landing_dir) -> dict[tuple[int, str], Path]:
-    """(year, la) -> newest ``*.xml`` under the landing folder whose *header* says so (one scan)."""
-    found: dict[tuple[int, str], Path] = {}
-    root = Path(landing_dir)
-    if not root.exists():
-        return found
-    for p in sorted(root.rglob("*.xml")):
+    """(year, la) -> the newest (:func:`version_order`) return under the landing folder whose
+    *header* says so (one scan; only regular files are read, never a symbolic link or a pipe)."""
+    versions = []
+    for p in landed_returns(landing_dir):
+        if p.is_symlink() or not p.is_file():
+            continue
         try:
-            h = read_header(p)
+            versions.append((read_header(p), str(p)))
         except Exception:  # unreadable files are the sensor's business
             continue
-        k = (int(h.year), str(h.la))
-        if k not in found or p.stat().st_mtime_ns > found[k].stat().st_mtime_ns:
-            found[k] = p
-    return found
+    return {k: Path(group[-1][1]) for k, group in by_year_la(versions).items()}
 
 
 def locate_returns(landing_dir, wanted: list[tuple[int, str, str | None]]) -> list[Path | None]:
     """The file to ingest for each (year, la, configured path): the path from run config (the
-    sensor), else the landing convention ``<landing>/<year>/<la>.xml``, else the newest file whose
-    header says (year, la). The header scan runs at most once, and only if something is missing."""
+    sensor), else the landing convention ``<landing>/<year>/<la>.xml`` (:func:`conventional_return`),
+    else the newest file whose header says (year, la). The header scan runs at most once, and only
+    if something is missing. Whichever way it was found, :func:`ingest_one` checks the file's
+    header against its folder and name (:func:`path_claims`)."""
     out: list[Path | None] = []
     index = None
     for year, la, configured in wanted:
-        if configured and Path(configured).is_file():
+        if configured and os.path.lexists(configured):
             out.append(Path(configured))
             continue
-        conventional = landing_path(landing_dir, year, la)
-        if conventional.is_file():
+        conventional = conventional_return(landing_dir, year, la)
+        if conventional is not None:
             out.append(conventional)
             continue
         if index is None:
@@ -80,6 +142,22 @@ def locate_returns(landing_dir, wanted: list[tuple[int, str, str | None]]) -> li
 
 def locate_return(landing_dir, year: int, la: str, configured: str | None = None) -> Path | None:
     return locate_returns(landing_dir, [(year, la, configured)])[0]
+
+
+def symlink_message(path: str | os.PathLike, target: str) -> str:
+    """Why a symbolic link in the landing folder is refused, for the LA analyst."""
+    return (f"'{Path(path).name}' is a symbolic link to '{target}', not a file; the pipeline does "
+            "not follow links (nothing was read from it). Copy the file itself into the landing "
+            "folder.")
+
+
+def superseded_message(loser: tuple[Header, str], winner: tuple[Header, str]) -> str:
+    """Why a return lost to a newer one for its LA-year that arrived with it, for the LA analyst."""
+    (lh, lpath), (wh, wpath) = loser, winner
+    return (f"Two returns for LA {wh.la}, census year {wh.year} arrived together. "
+            f"'{Path(wpath).name}' (generated {wh.generated_at or 'at an unstated time'}) is the newer "
+            f"and is the version used; this file '{Path(lpath).name}' (generated "
+            f"{lh.generated_at or 'at an unstated time'}) was set aside.")
 
 
 # ------------------------------------------------------------------ the unit of work
@@ -105,16 +183,22 @@ class Outcome:
 
 def ingest_one(key: str, year: int, la: str, path: str | None, staging_dir: str,
                quarantine_dir: str, audit_dir: str, threads: int | None = None) -> Outcome:
-    """Ingest one LA-year file; quarantine it on a file-level error. Never raises for bad data."""
+    """Ingest one LA-year file; quarantine it on a file-level error (including a header that
+    disagrees with the LA-year, or with its folder and name: :func:`path_claims`). A symbolic link
+    is refused without being read. Never raises for bad data."""
     if path is None:
         return Outcome(key, year, la, None, False, reason_code="file_not_found",
                        message=f"No landing file for LA {la}, year {year}: expected "
                                f"<landing>/{year}/{la}.xml or a file whose header says "
                                f"LEA {la}, Year {year}. Put the return in the landing folder.")
+    if os.path.islink(path):
+        message = symlink_message(path, os.readlink(path))
+        record_submission(audit_dir, path, "", year, la, "rejected", f"[{SYMBOLIC_LINK}] {message}")
+        return Outcome(key, year, la, str(path), False, reason_code=SYMBOLIC_LINK, message=message)
     sha = None
     try:
         sha = file_sha256(path)
-        res = ingest_file(path, staging_dir, expected_year=year, expected_la=la,
+        res = ingest_file(path, staging_dir, expected_year=year, expected_la=la, claims=path_claims(path),
                           source_name=Path(path).name, sha256=sha, threads=threads)
     except CensusFileError as exc:
         record_submission(audit_dir, path, sha or "", year, la, "quarantined",
@@ -168,27 +252,38 @@ def ingest_many(tasks: list[tuple], workers: int = 2, on_done=None) -> list[Outc
 # ------------------------------------------------------------------ the sensor's file scan
 @dataclass
 class SeenFile:
+    """One landed file as the sensor's scan saw it."""
+
     path: str
     size: int
     mtime_ns: int
-    sha256: str
-    changed: bool  # content differs from what the cursor knew (or the file is new)
+    sha256: str | None
+    """Hash of the version last acted upon (``None``: none yet, or a symbolic link)."""
+    changed: bool
+    """A new version that has stopped changing (or a new or changed link): act on it now."""
+    link: str | None = None
+    """The target of a symbolic link (never followed), else ``None``."""
 
 
 def scan_landing(landing_dir, cursor: dict[str, list]) -> tuple[list[SeenFile], dict[str, list]]:
-    """Every ``*.xml`` under ``landing_dir`` with its hash.
+    """Every return under ``landing_dir`` (:func:`landed_returns`), with the new versions that
+    have stopped changing marked ``changed``.
 
-    ``cursor`` maps path -> [size, mtime_ns, sha256]. A file whose size and mtime are unchanged is
-    not re-hashed; a file whose size/mtime changed is hashed and counts as ``changed`` only if its
-    hash differs (a touched-but-unchanged file is not). Files that disappeared leave the cursor.
+    ``cursor`` maps path -> ``[size, mtime_ns, sha256, pending]`` (a missing ``pending`` is
+    false). A file whose size or mtime differs from the cursor's (or that is new) is only
+    recorded as pending, not hashed: it may still be being copied in. At the next scan, if its
+    size and mtime are still the same, it is hashed and counts as ``changed`` if its hash differs
+    from the version last acted upon (a touched-but-unchanged file does not). So a new version is
+    acted upon one to two sensor intervals after it stops changing. Files that disappeared leave
+    the cursor; a file that stays (e.g. kept by :func:`quarantine`) stays in it, and is looked at
+    again only when it changes.
     """
-    root = Path(landing_dir)
-    return _scan(sorted(root.rglob("*.xml")) if root.exists() else [], cursor)
+    return _scan(landed_returns(landing_dir), cursor)
 
 
 def scan_extract_files(landing_dir, cursor: dict[str, list]) -> tuple[list[tuple[Extract, SeenFile]], dict[str, list]]:
     """Every source-extract file in its landing sub-folder (``<landing>/school_census/*.csv``,
-    ``<landing>/ofsted/*.csv``), with its extract, hashed as :func:`scan_landing` does."""
+    ``<landing>/ofsted/*.csv``), with its extract, scanned as :func:`scan_landing` does."""
     seen: list[tuple[Extract, SeenFile]] = []
     new_cursor: dict[str, list] = {}
     for extract in EXTRACTS:
@@ -202,19 +297,33 @@ def _scan(paths, cursor: dict[str, list]) -> tuple[list[SeenFile], dict[str, lis
     new_cursor: dict[str, list] = {}
     seen: list[SeenFile] = []
     for p in paths:
-        if not p.is_file():
+        try:
+            st = p.lstat()
+        except FileNotFoundError:
             continue
-        st = p.stat()
+        link = os.readlink(p) if stat.S_ISLNK(st.st_mode) else None
+        if link is None and not stat.S_ISREG(st.st_mode):
+            continue
         key = str(p)
         prev = cursor.get(key)
-        if prev and prev[0] == st.st_size and prev[1] == st.st_mtime_ns:
-            sha, changed = prev[2], False
+        last_sha = prev[2] if prev else None
+        if not prev or (prev[0], prev[1]) != (st.st_size, st.st_mtime_ns):
+            new_cursor[key] = [st.st_size, st.st_mtime_ns, last_sha, True]  # wait for it to settle
+            changed, sha = False, last_sha
+        elif not _pending(prev):
+            new_cursor[key] = prev
+            changed, sha = False, last_sha
         else:
             try:
-                sha = file_sha256(p)
+                sha = None if link else file_sha256(p)
             except OSError:
-                continue  # vanished or unreadable mid-scan: next tick
-            changed = not prev or prev[2] != sha
-        new_cursor[key] = [st.st_size, st.st_mtime_ns, sha]
-        seen.append(SeenFile(key, st.st_size, st.st_mtime_ns, sha, changed))
+                continue  # vanished or unreadable mid-scan: seen as new at the next scan
+            new_cursor[key] = [st.st_size, st.st_mtime_ns, sha, False]
+            changed = link is not None or sha != last_sha
+        seen.append(SeenFile(key, st.st_size, st.st_mtime_ns, sha, changed, link))
     return seen, new_cursor
+
+
+def _pending(entry: list) -> bool:
+    """Whether a cursor entry is a version not yet acted upon (entries of three items are not)."""
+    return len(entry) > 3 and bool(entry[3])

@@ -77,11 +77,16 @@ DOCTYPE_FORBIDDEN = "doctype_forbidden"
 ENTITY_FORBIDDEN = "entity_forbidden"
 FILE_TOO_LARGE = "file_too_large"
 FILE_NOT_FOUND = "file_not_found"
+REFERENCE_DATE_MISMATCH = "reference_date_mismatch"
+FOLDER_YEAR_MISMATCH = "folder_year_mismatch"
+FILE_NAME_LA_MISMATCH = "file_name_la_mismatch"
+RESOURCE_LIMIT = "resource_limit"
 
 REASON_CODES = (
     EMPTY_FILE, NOT_XML, MALFORMED_XML, WRONG_ROOT, MISSING_HEADER, MISSING_LEA, MISSING_YEAR,
     INVALID_YEAR, YEAR_OUT_OF_RANGE, YEAR_MISMATCH, UNKNOWN_LA, LA_MISMATCH, DOCTYPE_FORBIDDEN,
-    ENTITY_FORBIDDEN, FILE_TOO_LARGE, FILE_NOT_FOUND,
+    ENTITY_FORBIDDEN, FILE_TOO_LARGE, FILE_NOT_FOUND, REFERENCE_DATE_MISMATCH, FOLDER_YEAR_MISMATCH,
+    FILE_NAME_LA_MISMATCH, RESOURCE_LIMIT,
 )
 """Every ``CensusFileError.reason_code`` this module can raise."""
 
@@ -142,6 +147,29 @@ class Header:
             return _dt.date.fromisoformat(self.reference_date) if self.reference_date else None
         except ValueError:
             return None
+
+    @property
+    def generated_at_parsed(self) -> _dt.datetime | None:
+        """``DateTime`` (when the return was generated) as a naive UTC datetime, or ``None`` when
+        missing or not an ISO date-time."""
+        try:
+            stamp = _dt.datetime.fromisoformat(self.generated_at) if self.generated_at else None
+        except ValueError:
+            return None
+        if stamp is not None and stamp.tzinfo is not None:
+            stamp = stamp.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        return stamp
+
+
+@dataclass(frozen=True)
+class PathClaims:
+    """What the place a return was put says about it (``None``: says nothing); checked against the
+    header by :func:`check_header`. Made by :func:`cin_pipeline.ingest.landing.path_claims`."""
+
+    year: int | None = None
+    """The census year of the folder the file is in, when that folder is named as a year."""
+    la: str | None = None
+    """The LA of the file name, when the name is a 3-digit LA code (``330.xml``)."""
 
 
 def _max_bytes(max_bytes: int | None) -> int:
@@ -209,9 +237,43 @@ def _precheck(path: Path, max_bytes: int | None) -> None:
         )
 
 
+_DEPTH_LIMIT = re.compile(r"excessive depth in document: (\d+)", re.IGNORECASE)
+_SIZE_LIMIT = re.compile(
+    r"XML_PARSE_HUGE|resource limit exceeded|huge (text node|input lookup)|too (long|big)", re.IGNORECASE)
+"""libxml2's messages for its safety limits (``huge_tree=False``): elements nested deeper than 256,
+or one text, attribute value, CDATA section, comment or name longer than it accepts (10 MB for
+text; 50,000 characters for a name). The wording varies between libxml2 versions."""
+
+
+def _resource_limit_error(msg: str, line: int | None) -> CensusFileError | None:
+    """The plain-words error for a libxml2 resource-limit message, or ``None`` if ``msg`` is not one."""
+    depth = _DEPTH_LIMIT.search(msg)
+    if depth:
+        return CensusFileError(
+            RESOURCE_LIMIT,
+            f"The XML nests elements more than {depth.group(1)} levels deep; a CIN census return "
+            "never nests them more than ten deep, so the file is damaged or is not a CIN return. "
+            "Export the return again and resubmit it.",
+            line,
+        )
+    if _SIZE_LIMIT.search(msg):
+        return CensusFileError(
+            RESOURCE_LIMIT,
+            "The XML holds a single value (a text, an attribute, a comment or an element name) "
+            "far longer than any CIN census return has (over 10 MB of text, or a name over "
+            "50,000 characters), so the file is damaged or is not a CIN return. Export the "
+            "return again and resubmit it.",
+            line,
+        )
+    return None
+
+
 def _syntax_error(exc: etree.XMLSyntaxError) -> CensusFileError:
     line = exc.lineno if getattr(exc, "lineno", None) else None
     msg = (exc.msg or str(exc)).strip()
+    limit = _resource_limit_error(msg, line)
+    if limit:
+        return limit
     if "entity" in msg.lower() and ("declar" in msg.lower() or "undefined" in msg.lower()):
         return CensusFileError(
             ENTITY_FORBIDDEN,
@@ -265,14 +327,16 @@ def read_header(
     expected_year: int | None = None,
     expected_la: str | None = None,
     *,
+    claims: PathClaims = PathClaims(),
     max_bytes: int | None = None,
 ) -> Header:
     """Read and check the ``<Header>`` of a return, stopping after ``</Header>``.
 
     Raises :class:`CensusFileError` when the file is empty, not XML, malformed before the end of
-    the header, has the wrong root, a DOCTYPE or entity declaration, no header, no ``LEA`` or
-    ``Year``, a year outside ``spec.LOOKBACK_YEAR..spec.LAST_YEAR``, an unknown LA, or a year/LA that
-    disagrees with ``expected_year``/``expected_la`` (e.g. the landing folder it was put in).
+    the header, beyond libxml2's size or depth limits, has the wrong root, a DOCTYPE or entity
+    declaration, no header, no ``LEA`` or ``Year``, or when :func:`check_header` refuses the
+    header (with ``expected_year``/``expected_la``, the LA-year it is ingested for, and ``claims``,
+    what its folder and file name say).
     """
     path = Path(path)
     _precheck(path, max_bytes)
@@ -312,7 +376,7 @@ def read_header(
         raise _syntax_error(exc) from None
     finally:
         del context
-    check_header(header, expected_year, expected_la)
+    check_header(header, expected_year, expected_la, claims)
     return header
 
 
@@ -366,8 +430,13 @@ def _header_from(el) -> Header:
     )
 
 
-def check_header(header: Header, expected_year: int | None = None, expected_la: str | None = None) -> None:
-    """Raise :class:`CensusFileError` if the header's year or LA cannot be accepted."""
+def check_header(header: Header, expected_year: int | None = None, expected_la: str | None = None,
+                 claims: PathClaims = PathClaims()) -> None:
+    """Raise :class:`CensusFileError` if the header's year or LA cannot be accepted, checking in
+    this order: a year outside ``spec.LOOKBACK_YEAR..spec.LAST_YEAR``; a ``ReferenceDate`` in
+    another year than ``Year`` (a wrong day or month in the right year is rule 100's finding, not
+    a refusal); an LEA that is not a DfE LA code; a year or LA that disagrees with what the
+    file's folder or name ``claims``; a year or LA other than ``expected_year``/``expected_la``."""
     line_year = header.lines.get("Year")
     line_lea = header.lines.get("LEA")
     if not spec.LOOKBACK_YEAR <= header.year <= spec.LAST_YEAR:
@@ -379,13 +448,7 @@ def check_header(header: Header, expected_year: int | None = None, expected_la: 
             "Correct the year and resubmit.",
             line_year,
         )
-    if expected_year is not None and header.year != int(expected_year):
-        raise CensusFileError(
-            YEAR_MISMATCH,
-            f"The header <Year> is {header.year} but the file was submitted for census year "
-            f"{expected_year}. Submit it for the right year, or correct the header.",
-            line_year,
-        )
+    _check_reference_date(header)
     if not re.fullmatch(r"\d{3}", header.la):
         raise CensusFileError(
             UNKNOWN_LA,
@@ -400,12 +463,54 @@ def check_header(header: Header, expected_year: int | None = None, expected_la: 
             "Put your own 3-digit LA code in <Header><Source><LEA> and resubmit.",
             line_lea,
         )
+    _check_claims(header, claims)
+    if expected_year is not None and header.year != int(expected_year):
+        raise CensusFileError(
+            YEAR_MISMATCH,
+            f"The header <Year> is {header.year} but the file was submitted for census year "
+            f"{expected_year}. Submit it for the right year, or correct the header.",
+            line_year,
+        )
     if expected_la is not None and header.la != str(expected_la).strip().zfill(3):
         raise CensusFileError(
             LA_MISMATCH,
             f"The header <LEA> is {header.la} but the file was submitted for LA {expected_la}. "
             "Submit it under the right LA, or correct the header.",
             line_lea,
+        )
+
+
+def _check_reference_date(header: Header) -> None:
+    """A ``ReferenceDate`` in another year than ``Year`` leaves the year of the return in doubt:
+    refuse it rather than guess (a wrong day or month in the right year is rule 100's finding)."""
+    ref = header.reference_date_parsed
+    if ref is None or ref.year == header.year:
+        return
+    raise CensusFileError(
+        REFERENCE_DATE_MISMATCH,
+        f"The header <Year> is {header.year} but <ReferenceDate> is {header.reference_date}, a date "
+        f"in {ref.year}; the reference date of census year {header.year} is "
+        f"{spec.reference_date(header.year).isoformat()}. The header names two different years, so "
+        "the return cannot be filed under either.",
+        header.lines.get("ReferenceDate"),
+    )
+
+
+def _check_claims(header: Header, claims: PathClaims) -> None:
+    """The header must agree with the year folder and the LA file name the return was put under."""
+    if claims.year is not None and claims.year != header.year:
+        raise CensusFileError(
+            FOLDER_YEAR_MISMATCH,
+            f"The header <Year> is {header.year} but the file was put in the folder for census "
+            f"year {claims.year}. It is not loaded under either year.",
+            header.lines.get("Year"),
+        )
+    if claims.la is not None and claims.la != header.la:
+        raise CensusFileError(
+            FILE_NAME_LA_MISMATCH,
+            f"The header <LEA> is {header.la} but the file is named after LA {claims.la}. It is "
+            "not loaded under either LA.",
+            header.lines.get("LEA"),
         )
 
 

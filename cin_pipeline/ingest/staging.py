@@ -307,9 +307,12 @@ def ingest_file(
     sha256: str | None = None,
     threads: int | None = None,
     max_bytes: int | None = None,
+    claims: parse.PathClaims = parse.PathClaims(),
 ) -> IngestResult:
     """Parse, validate and stage one return (one LA-year); see the module docstring.
 
+    ``expected_year``, ``expected_la`` and ``claims`` (what the file's folder and name say) are
+    checked against the header by :func:`cin_pipeline.ingest.parse.check_header`.
     ``source_name`` is the file name recorded in ``header.source_file`` and in every finding
     (default: the name of ``path``; pass the original name when ``path`` is a landing copy).
     ``sha256`` skips re-hashing when the caller already has it. ``threads`` caps DuckDB's
@@ -321,7 +324,7 @@ def ingest_file(
     """
     t0 = time.perf_counter()
     path = Path(path)
-    header = parse.read_header(path, expected_year, expected_la, max_bytes=max_bytes)
+    header = parse.read_header(path, expected_year, expected_la, claims=claims, max_bytes=max_bytes)
     digest = sha256 or file_sha256(path)
     name = source_name or path.name
     con = session(threads=threads, memory_limit=memory_limit(), spill_root=spill_dir(staging_dir))
