@@ -15,6 +15,7 @@ import pytest
 from lxml import etree
 
 from cin_pipeline.definitions import defs as load_defs
+from cin_pipeline.ingest.versions import current_link
 
 warnings.filterwarnings("ignore")
 
@@ -36,7 +37,8 @@ def count_elements(path: Path) -> dict[str, int]:
 
 def staged_counts(staging: Path, year: int, la: str) -> dict[str, int]:
     con = duckdb.connect()
-    out = {t: con.execute(f"SELECT count(*) FROM read_parquet('{staging}/{t}/year={year}/la={la}/part.parquet')").fetchone()[0]
+    link = current_link(staging, year, la)
+    out = {t: con.execute(f"SELECT count(*) FROM read_parquet('{link}/{t}.parquet')").fetchone()[0]
            for t in ELEMENT_OF}
     con.close()
     return out

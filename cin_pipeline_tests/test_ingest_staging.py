@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import glob
 import json
+import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from cin_pipeline.ingest import (
     STAGING_TABLES, TABLE_COLUMNS, attach_staging, file_sha256, ingest_file, is_known_version,
     quarantine, read_submissions, record_submission,
 )
+from cin_pipeline.ingest.versions import current_link, table_glob
 
 from cin_pipeline_tests.test_ingest_rules import _child, _episode, _return
 
@@ -28,8 +31,11 @@ def test_all_eleven_tables_written_with_typed_columns(tmp_path):
     result = ingest_file(path, tmp_path / "staging")
     assert set(result.files) == set(STAGING_TABLES) and len(STAGING_TABLES) == 11
     con = duckdb.connect()
+    link = current_link(tmp_path / "staging", 2025, "201")
+    assert os.readlink(link).startswith("../../.versions/year=2025/la=201/")  # relative: movable
+    version = link.resolve()
     for table, file in result.files.items():
-        assert file == tmp_path / "staging" / table / "year=2025" / "la=201" / "part.parquet"
+        assert file == version / f"{table}.parquet"
         schema = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{file}', hive_partitioning = false)").fetchall()
         assert [(c[0], c[1]) for c in schema] == list(TABLE_COLUMNS[table]), table
     # tables without rows still have a file with the right schema
@@ -38,7 +44,7 @@ def test_all_eleven_tables_written_with_typed_columns(tmp_path):
                          f"read_parquet('{result.files['header']}', hive_partitioning = false)").fetchall()[0]
     assert header[:2] == (2025, "201") and str(header[2]) == "2025-03-31"
     assert header[3] == file_sha256(path) == result.sha256 and header[4] == "201.xml"
-    assert not list((tmp_path / "staging").rglob("*.tmp"))
+    assert [p.name for p in version.parent.iterdir()] == [version.name]  # no temporary link left
 
 
 def test_reingest_replaces_the_partition(tmp_path):
@@ -54,7 +60,7 @@ def test_reingest_replaces_the_partition(tmp_path):
     assert con.execute("SELECT la, child_id FROM staging.child ORDER BY la, child_id").fetchall() == [
         ("201", "C"), ("202", "Z")]
     assert con.execute("SELECT source_file FROM staging.header WHERE la = '201'").fetchall() == [("v2.xml",)]
-    assert len(list(staging.rglob("part.parquet"))) == 22
+    assert len(glob.glob(table_glob(staging, "*"))) == 22
 
 
 def test_clean_views_exclude_children_with_errors(tmp_path):

@@ -1,15 +1,15 @@
 """Incremental LCD: rebuilding only changed LAs gives exactly the tables of a full rebuild, and the
-staged-file signatures tell which LAs changed."""
+staged-version signatures tell which LAs changed."""
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import os
 from pathlib import Path
 
 import duckdb
 
+from cin_pipeline.ingest.versions import write_version
 from cin_pipeline.lcd import (LCD_TABLES, build_lcd, changed_las, staged_signatures,
                               stored_state)
 
@@ -82,19 +82,16 @@ def test_incremental_without_lcd_is_full():
     assert con.execute("SELECT count(DISTINCT la) FROM lcd.child").fetchone()[0] == 3
 
 
-def _touch(staging: Path, table: str, year: int, la: str, data: bytes = b"x") -> Path:
-    p = staging / table / f"year={year}" / f"la={la}" / "part.parquet"
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_bytes(data)
-    return p
+def _stage(staging: Path, year: int, la: str) -> None:
+    """A new staged version of an LA-year (one dummy file: signatures read only the links)."""
+    write_version(staging, year, la, lambda folder: (folder / "child.parquet").write_bytes(b"x"))
 
 
 def test_signatures_and_state(tmp_path):
     staging = tmp_path / "staging"
     for la in ("330", "331"):
         for year in (2023, 2024):
-            for table in ("child", "episode"):
-                _touch(staging, table, year, la)
+            _stage(staging, year, la)
     sig = staged_signatures(staging)
     assert set(sig) == {"330", "331"}
     assert staged_signatures(staging) == sig
@@ -108,10 +105,8 @@ def test_signatures_and_state(tmp_path):
     assert stored_state(con) == sig
     assert changed_las(stored_state(con), sig) == []
 
-    p = _touch(staging, "episode", 2024, "331", b"resubmitted")
-    st = p.stat()
-    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
-    _touch(staging, "child", 2024, "332")  # a new LA
+    _stage(staging, 2024, "331")  # a resubmission
+    _stage(staging, 2024, "332")  # a new LA
     new = staged_signatures(staging)
     assert new["330"] == sig["330"] and new["331"] != sig["331"]
     old = stored_state(con)

@@ -63,8 +63,10 @@ def describe_failure(o: landing.Outcome) -> str:
     output_required=False,
     kinds={"xml", "parquet"},
     tags={"cin/writes": "parquet"},
-    description="One LA's CIN census return for one year, parsed, validated and staged as Parquet "
-                "(data/staging/<table>/year=Y/la=LA/part.parquet).",
+    description="One LA's CIN census return for one year, parsed, validated and staged as Parquet: "
+                "a new version folder of 11 files (data/staging/.versions/year=Y/la=LA/<version>/"
+                "<table>.parquet) made current at once by swapping the link "
+                "data/staging/returns/year=Y/la=LA.",
 )
 def census_return(context: dg.AssetExecutionContext, config: CensusReturnConfig, cin_paths: CinPaths):
     paths = cin_paths.paths()

@@ -1,4 +1,4 @@
-"""Ingest: CIN census XML returns -> validated per-(year, LA) Parquet staging partitions.
+"""Ingest: CIN census XML returns -> validated per-(year, LA) Parquet staging versions.
 
 Library code with no Dagster imports; ``cin_pipeline.defs`` calls these functions from the
 per-(year, LA) asset and the landing sensor.
@@ -14,6 +14,8 @@ per-(year, LA) asset and the landing sensor.
   share: locate an LA-year's return, ingest it or quarantine it (a process pool for many), scan
   the landing folder.
 * :mod:`cin_pipeline.ingest.schema` - the columns of the raw and staging tables.
+* :mod:`cin_pipeline.ingest.versions` - the staging layout: a version folder per ingest of an
+  LA-year, made current by one atomic link swap; :func:`~cin_pipeline.ingest.versions.cleanup`.
 """
 
 from cin_pipeline.ingest.audit import file_sha256, is_known_version, read_submissions, record_submission

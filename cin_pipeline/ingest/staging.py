@@ -1,4 +1,4 @@
-"""Staging writer: one return -> 11 Parquet files under ``staging/<table>/year=<Y>/la=<LA>/``.
+"""Staging writer: one return -> a new version of its LA-year, 11 Parquet files switched in at once.
 
 :func:`ingest_file` is the per-(year, LA) unit of work the Dagster asset and the CLI call:
 
@@ -6,21 +6,20 @@
 2. stream the records into raw (text) tables of a private in-memory DuckDB connection,
 3. type them into the staging tables of ``docs/ARCHITECTURE.md`` (:func:`build_typed`),
 4. run the validation rules as SQL over those tables (:mod:`cin_pipeline.ingest.rules`),
-5. ``COPY`` every table to Parquet in temporary files, then rename them into place.
+5. ``COPY`` every table to ``<table>.parquet`` in a fresh version folder, which then replaces the
+   LA-year's current version in one atomic link swap (:mod:`cin_pipeline.ingest.versions`).
 
 No DuckDB database file is opened, so any number of processes can ingest different LA-years
-at once. Re-ingesting an LA-year (a resubmission) replaces its 11 files; a per-partition lock
-file serialises two writers of the *same* LA-year.
+at once. Re-ingesting an LA-year (a resubmission) replaces all 11 tables or none, even if the
+process is killed; a per-LA-year lock serialises two writers of the *same* LA-year.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import fcntl
 import os
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +27,7 @@ import duckdb
 import numpy as np
 
 from cin_pipeline.census import spec
-from cin_pipeline.ingest import parse, rules
+from cin_pipeline.ingest import parse, rules, versions
 from cin_pipeline.ingest.audit import file_sha256
 from cin_pipeline.ingest.parse import Header
 from cin_pipeline.ingest.schema import (
@@ -240,40 +239,20 @@ def build_typed(con, header: Header, source_file: str, file_sha256: str | None,
 
 
 # ------------------------------------------------------------------ writing
-def partition_dir(staging_dir: str | os.PathLike, table: str, year: int, la: str) -> Path:
-    """``staging_dir/<table>/year=<Y>/la=<LA>`` (the folder holding ``part.parquet``)."""
-    return Path(staging_dir) / table / f"year={int(year)}" / f"la={la}"
-
-
 def write_partition(con, staging_dir: str | os.PathLike, year: int, la: str) -> dict[str, Path]:
-    """Write every staging table of ``con`` to its ``part.parquet``, atomically per file.
+    """Write every staging table of ``con`` as a new version of the LA-year and make it current.
 
-    All 11 files are first written under temporary names beside their final place, then renamed
-    over the previous version (``os.replace``) while holding the LA-year lock, so readers never
-    see a half-written file and two writers of the same LA-year cannot interleave.
+    Readers see all 11 tables of either the version current before or this one (see
+    :func:`cin_pipeline.ingest.versions.write_version`). Returns ``{table: file}`` in the new
+    version folder.
     """
-    staging_dir = Path(staging_dir)
-    token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    pending: list[tuple[Path, Path]] = []
-    try:
+    def copy_tables(folder: Path) -> None:
         for table in STAGING_TABLES:
-            target_dir = partition_dir(staging_dir, table, year, la)
-            target_dir.mkdir(parents=True, exist_ok=True)
-            tmp = target_dir / f".part-{token}.tmp"
-            pending.append((tmp, target_dir / "part.parquet"))
-            con.execute(f"COPY {table} TO {literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd)")
-        lock_dir = staging_dir / ".locks"
-        lock_dir.mkdir(parents=True, exist_ok=True)
-        with open(lock_dir / f"{int(year)}_{la}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            for tmp, final in pending:
-                os.replace(tmp, final)
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    finally:
-        for tmp, _ in pending:
-            if tmp.exists():
-                tmp.unlink()
-    return {table: final for table, (_, final) in zip(STAGING_TABLES, pending)}
+            con.execute(f"COPY {table} TO {literal(str(folder / f'{table}.parquet'))} "
+                        "(FORMAT parquet, COMPRESSION zstd)")
+
+    folder = versions.write_version(staging_dir, year, la, copy_tables)
+    return {table: folder / f"{table}.parquet" for table in STAGING_TABLES}
 
 
 # ------------------------------------------------------------------ the unit of work
@@ -291,6 +270,8 @@ class IngestResult:
     children_with_errors: int = 0
     seconds: float = 0.0
     files: dict[str, Path] = field(default_factory=dict)
+    """``{table: file}`` in the version folder this ingest wrote, deleted once two newer versions
+    of the LA-year have been made current (the ``returns`` links always show the current one)."""
 
     @property
     def children(self) -> int:

@@ -4,8 +4,9 @@
 year-level asset that holds the ``duckdb`` pool):
 
 * ``staging.<table>`` for the 11 staging tables: a view over
-  ``<staging_dir>/<table>/*/*/part.parquet``, so it always shows the latest files; while no file
-  exists yet, an empty view with the right column types;
+  ``<staging_dir>/returns/*/*/<table>.parquet``, the current version of every LA-year (the
+  ``returns/year=<Y>/la=<LA>`` links of :mod:`cin_pipeline.ingest.versions`), so it always shows
+  the latest files; while no file exists yet, an empty view with the right column types;
 * ``clean.<table>``: the same minus every child with an ``error`` finding in that LA-year (and
   records without a child id); ``clean.header`` passes through, ``clean.validation_finding``
   keeps the findings of the children that remain and LA-level findings;
@@ -16,17 +17,19 @@ year-level asset that holds the ``duckdb`` pool):
   quarantined rows (``staging.extract_reject``): :func:`cin_pipeline.ingest.extracts.attach_extracts`.
 
 Views are defined on the set of files present when called: call again after new LA-years land
-(the glob then picks them up); replaced partitions are picked up without a new call.
+(the glob then picks them up); a re-ingested LA-year is picked up without a new call.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 from pathlib import Path
 
 from cin_pipeline.ingest.audit import SUBMISSION_FIELDS, submissions_dir
 from cin_pipeline.ingest.extracts import attach_extracts
 from cin_pipeline.ingest.schema import STAGING_TABLES, TABLE_COLUMNS
+from cin_pipeline.ingest.versions import table_glob
 from cin_pipeline.settings import Paths
 from cin_pipeline.sqlutil import literal
 
@@ -35,11 +38,6 @@ _AUDIT_TYPES = {"arrival_time": "TIMESTAMP", "size_bytes": "BIGINT", "year": "IN
 
 def _empty_select(columns) -> str:
     return "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in columns) + " WHERE false"
-
-
-def staging_glob(staging_dir: str | os.PathLike, table: str) -> str:
-    """The Parquet glob of one staging table (every year and LA)."""
-    return str(Path(staging_dir) / table / "*" / "*" / "part.parquet")
 
 
 def attach_staging(con, staging_dir: str | os.PathLike, audit_dir: str | os.PathLike | None = None) -> dict[str, int]:
@@ -55,11 +53,11 @@ def attach_staging(con, staging_dir: str | os.PathLike, audit_dir: str | os.Path
     found: dict[str, int] = {}
     for table in STAGING_TABLES:
         cols = TABLE_COLUMNS[table]
-        files = list(staging_dir.glob(f"{table}/*/*/part.parquet"))
-        found[table] = len(files)
-        if files:
+        pattern = table_glob(staging_dir, table)
+        found[table] = len(glob.glob(pattern))
+        if found[table]:
             select_cols = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in cols)
-            body = (f"SELECT {select_cols} FROM read_parquet({literal(staging_glob(staging_dir, table))}, "
+            body = (f"SELECT {select_cols} FROM read_parquet({literal(pattern)}, "
                     "hive_partitioning = false, union_by_name = true)")
         else:
             body = _empty_select(cols)

@@ -20,6 +20,7 @@ from importlib import resources
 
 import duckdb
 
+from cin_pipeline.ingest.versions import current_versions
 from cin_pipeline.sqlutil import has_relation, in_list
 
 LCD_TABLES = ("child", "referral", "referral_factor", "episode")
@@ -135,28 +136,11 @@ def lcd_row_counts(con: duckdb.DuckDBPyConnection, out: str = "lcd") -> dict[str
 
 
 def staged_signatures(staging_dir) -> dict[str, str]:
-    """``{la: signature}`` from the staged Parquet files of every table and year of each LA:
-    a hash of the sorted (table, year, mtime_ns, size). Re-ingesting an LA-year rewrites (renames)
-    its files, so the signature changes; only directory entries are read, not the files."""
-    import os
-
+    """``{la: signature}``: a hash of the sorted (year, current version) of each staged LA-year of
+    the LA. Every ingest of an LA-year switches it to a new, uniquely named version, so the
+    signature changes; only the ``returns`` links are read, not the files."""
     entries: dict[str, list[str]] = {}
-    try:
-        tables = [e for e in os.scandir(staging_dir) if e.is_dir()]
-    except FileNotFoundError:
-        return {}
-    for table in tables:
-        for ydir in os.scandir(table.path):
-            if not (ydir.is_dir() and ydir.name.startswith("year=")):
-                continue
-            for ladir in os.scandir(ydir.path):
-                if not (ladir.is_dir() and ladir.name.startswith("la=")):
-                    continue
-                try:
-                    st = os.stat(os.path.join(ladir.path, "part.parquet"))
-                except FileNotFoundError:
-                    continue
-                entries.setdefault(ladir.name[3:], []).append(
-                    f"{table.name}/{ydir.name[5:]}/{st.st_mtime_ns}/{st.st_size}")
+    for (year, la), version in current_versions(staging_dir).items():
+        entries.setdefault(la, []).append(f"{year}/{version}")
     return {la: hashlib.sha256("\n".join(sorted(v)).encode()).hexdigest()[:32]
             for la, v in sorted(entries.items())}
