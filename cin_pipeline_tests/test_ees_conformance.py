@@ -5,6 +5,10 @@ The LA values come from ``reference.calibration()`` (the published LA figures, w
 cells imputed so that they add up to the published England figures). Feeding them to the writer
 must give back the published file: exactly for the header and the geography rows, exactly for
 every count and percentage of LA rows without imputed inputs, exactly for the national counts.
+
+Where our conventions knowingly differ from the published files' (``checks/deviations.py``,
+``PUBLISHED_DEVIATIONS``), the difference is measured here on the real files: DfE's files leave
+some ``c`` cells narrowable by arithmetic, which our suppression does not.
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ import pandas as pd
 import pytest
 
 from cin_pipeline import reference
+from cin_pipeline.checks.cross import geo_name
+from cin_pipeline.checks.deviations import SUPPRESS_NARROWABLE, published_markdown
+from cin_pipeline.checks.disclosure import secondary_suppression
+from cin_pipeline.ees import suppression
 from cin_pipeline.ees.rows import build_rows
 from cin_pipeline.reference.measures import MEASURES
 from cin_pipeline.tables import get as get_table
@@ -37,6 +45,12 @@ C4_OLD_CODES = {"E08000020": "E08000037", "E06000048": "E06000057"}
 # The 2023 release's C4 header (C4cat23), which the 2024 file follows, is the 2025 file's with a
 # rate per 10,000 after each of these counts.
 C4_RATES = ("Section47", "Section47_child", "ICPC", "ICPC_child")
+# LA rows of the real files with a c that its row's shown cells and additive identity narrow to
+# fewer values than 1-5 (the recorded deviation SUPPRESS_NARROWABLE; measured)
+NARROWABLE = {"b1": 2, "c4": 36, "d5": 14}
+# of which rows whose shown cells leave less than 1 for each c (the identity does not hold: C4
+# ICPC above its duration bands by less than the number of c bands, e.g. North Lincolnshire 2018)
+CONTRADICTORY = {"c4": 5}
 
 
 def expected_header(tid: str, published_columns: list[str]) -> list[str]:
@@ -134,3 +148,70 @@ def test_special_rows_2024(shared_dir):
     assert set(ham.iloc[11:]) == {"u"}
     nat = b1[(b1.time_period == "2024") & (b1.geographic_level == "National")].iloc[0]
     assert nat.At31_episodes == "399460"    # LA sum without Hampshire 390,092 + Hampshire 2023 9,368
+
+
+def _narrowable_rows(shared: str, tid: str) -> pd.DataFrame:
+    """The published LA rows the disclosure audit flags for a narrowable c."""
+    pub = _published(shared, tid)
+    res = secondary_suppression(pub, tid, get(tid).identities)
+    flagged = {(d["year"], d["geography"]) for d in res.details}
+    la = pub[pub.geographic_level == "Local authority"]
+    return la[[(y, geo_name(r)) in flagged for y, (_, r) in zip(la.time_period, la.iterrows())]]
+
+
+@pytest.mark.parametrize("tid", list(FILES))
+def test_published_narrowable_cells_are_a_recorded_deviation(shared_dir, tid):
+    """Every published file with a narrowable c is covered by the recorded deviation, and the
+    number of such rows is as measured (a new one in a new release is a finding to record)."""
+    rows = _narrowable_rows(str(shared_dir), tid)
+    assert len(rows) == NARROWABLE.get(tid, 0)
+    assert sum(_contradictory(get(tid), r) for _, r in rows.iterrows()) == CONTRADICTORY.get(tid, 0)
+    assert (get(tid).table_id in SUPPRESS_NARROWABLE.tables) == bool(len(rows))
+
+
+def _contradictory(spec, row: pd.Series) -> bool:
+    shown = {c: int(row[c]) for c in spec.count_columns if row[c] != "c"}
+    hidden = {c for c in spec.count_columns if row[c] == "c"}
+    return any(lo > hi for lo, hi in suppression.hidden_ranges(spec.identities, shown, hidden).values())
+
+
+def _completion(spec, row: pd.Series) -> dict[str, int]:
+    """Counts that give the published row: each c of an identity set to the least value its range
+    allows once the cells before it are set (so the sums hold), any other c to 1."""
+    counts = {c: int(row[c]) for c in spec.count_columns if row[c] != "c"}
+    for c in (c for c in spec.count_columns if row[c] == "c"):
+        hidden = {h for h in spec.count_columns if row[h] == "c" and h not in counts}
+        counts[c] = suppression.hidden_ranges(spec.identities, counts, hidden).get(c, (suppression.LOW,))[0]
+    return counts
+
+
+@pytest.mark.parametrize("tid", list(NARROWABLE))
+def test_we_hide_more_where_the_published_row_is_narrowable(shared_dir, tid):
+    """For each narrowable published row, counts that reproduce it: our suppression hides every
+    cell DfE hid and more, and no c of ours can be narrowed."""
+    spec = get(tid)
+    rows = [r for _, r in _narrowable_rows(str(shared_dir), tid).iterrows() if not _contradictory(spec, r)]
+    assert len(rows) == NARROWABLE[tid] - CONTRADICTORY.get(tid, 0)
+    for row in rows:
+        counts = _completion(spec, row)
+        theirs = {c for c in spec.count_columns if row[c] == "c"}
+        ours = suppression.suppressed_counts(spec, counts)
+        assert theirs < ours, (row.time_period, row.la_name)
+        shown = {c: v for c, v in counts.items() if c not in ours}
+        assert not suppression.exposed_cells(spec.identities, shown, ours), (row.time_period, row.la_name)
+
+
+@pytest.mark.parametrize("tid", list(FILES))
+def test_our_files_pass_the_disclosure_audit(tid):
+    spec = get(tid)
+    pcts = [(i.name, i.numerator, i.denominator) for i in spec.indicators if i.kind == "percent"]
+    res = secondary_suppression(_ours(tid), tid, spec.identities, pcts)
+    assert res.passed, res.message
+
+
+def test_architecture_doc_lists_the_published_deviations():
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "ARCHITECTURE.md").read_text()
+    block = doc.split("<!-- published-deviations:start -->\n", 1)[1].split(
+        "\n<!-- published-deviations:end -->", 1)[0]
+    assert block == published_markdown(), "regenerate the list in docs/ARCHITECTURE.md from checks/deviations.py"

@@ -3,27 +3,60 @@
 * **Primary**: an LA count of 1 to 5 inclusive is shown ``c`` (0 is a true zero and is shown).
 * **Helpers**: an unpublished count that a percentage divides (e.g. B2's children with each
   disability type) is hidden like a published one: its percentage is ``c``.
-* **Secondary**: for every additive identity declared on the table (``TableSpec.sums``:
+* **Secondary**: the additive identities declared on the table (``TableSpec.sums``:
   ``total = sum(parts)``, e.g. D5 ``CPP_At31`` = the five duration bands, C4 ``ICPC`` = the four
-  duration bands, B1 ``Anypoint_episodes = Ended_episodes + At31_episodes``), a suppressed cell that
-  is the only hidden cell of its identity could be worked out by subtraction, so one more cell is
-  hidden: the smallest visible non-zero part (ties: the first in declared order), else the
-  total. Repeated until no identity has exactly one hidden cell (a cell hidden for one identity can
-  expose another).
+  duration bands, B1 ``Anypoint_episodes = Ended_episodes + At31_episodes``) let a reader bound a
+  hidden cell by arithmetic. What a reader knows: every shown cell, that each identity holds, and
+  that a ``c`` cell is at least 1 (a primary cell is 1-5, a secondary one any non-zero count, and
+  the file does not say which is which). Secondary suppression only ever hides a non-zero cell,
+  so "a ``c`` is at least 1" is all a reader can assume, and no more.
+
+  From that knowledge each hidden cell has a feasible range ``[lo, hi]``
+  (:func:`hidden_ranges`). A hidden cell is *exposed* when its range holds fewer values than
+  1-5 does (``hi - lo < 4``, :func:`exposed`): pinned to one value, or narrowed to e.g. 1-2.
+  For one identity with its total shown and ``k`` hidden parts whose hidden sum (the total less
+  the shown parts) is ``S``, each hidden part ranges over ``[1, S - (k - 1)]``: the rule is
+  ``S >= k + 4`` (``k = 1`` is always exposed: the cell is ``S``). A hidden total with at least
+  one hidden part has no upper bound from its identity. Identities that share cells (D2 and D4
+  have two sums with one total; rows suppressed as a block, below) are combined by propagating
+  the ranges to a fixed point.
+
+  While a cell is exposed, one more cell of an identity holding an exposed cell is hidden: the
+  smallest visible non-zero part (ties: the first in declared order), else the total. Hiding a
+  cell only widens the other ranges, so this ends. One more cell mends a single identity: a
+  visible part of a suppressible count is at least 6, so ``S`` grows by at least 6 and ``k`` by
+  1; a hidden total leaves the parts unbounded above.
+
+  A count another table publishes too (a declared agreement, :func:`shared_columns`: D5's
+  ``CPP_At31`` is D1's and D4's) is never hidden by secondary suppression: the other table shows
+  it, so hiding it here protects nothing and breaks the agreement. So when every non-zero part of
+  an identity is hidden and its total is such a count, nothing is left to hide in this table and
+  the parts stay narrowed to ``[1, total - (k - 1)]`` (contract data: D5 Camden 2022, total 7
+  over four bands, each 1-4). Mending that needs the tables sharing the total to suppress
+  together; until then the disclosure check reports such cells as a known residual and blocks
+  only an exact value (a total equal to its number of hidden parts: every part 1).
 * **Across rows** (:func:`block_suppressed`): an LA's rows by the values of a filter with a
   ``Total`` are suppressed together, with ``Total = sum of the values`` as one more identity per
-  count.
+  count. (The fixed point of interval propagation is exact for one identity and for identities
+  that share only their total, as D2's and D4's; over a block's row-and-column identities it can
+  be wider than what linear programming would give. Every table with such a filter is
+  national-only today, so no LA block is published.)
 * **Derived cells**: a percentage or rate of a suppressed count is ``c``; a percentage whose
   denominator is suppressed is ``c`` unless its numerator is 0 (then ``0``, as published: D3 Isles
   of Scilly 2022); a percentage with denominator 0 is ``z``.
 
-National and regional figures are never suppressed (they are rounded to the nearest 10 instead).
+The blocking disclosure check (:func:`cin_pipeline.checks.disclosure.secondary_suppression`)
+audits the published text with the same ranges. National and regional figures are never
+suppressed (they are rounded to the nearest 10 instead). DfE's published files leave some hidden
+cells exposed by this rule (``checks/deviations.py``: ``PUBLISHED_DEVIATIONS``), so we hide more
+than they do there.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from fractions import Fraction
-
 from functools import lru_cache
 
 from cin_pipeline.ees.numbers import fmt_fraction
@@ -47,7 +80,7 @@ def _agreed_by_others(table_id: str) -> frozenset[str]:
 
 def shared_columns(spec: TableSpec) -> frozenset[str]:
     """The counts of a table that another table with LA rows publishes too (the two sides of the
-    declared agreements): secondary suppression hides them last, so both tables show the same
+    declared agreements): secondary suppression never hides them, so both tables show the same
     cell."""
     return frozenset(a.column for a in spec.agreements) | _agreed_by_others(spec.table_id)
 
@@ -89,33 +122,93 @@ def block_suppressed(spec: TableSpec, filters, rows: dict[tuple, dict[str, int]]
     return out
 
 
-def secondary(sums, counts: dict, primary: set, shared=frozenset()) -> set:
-    """``primary`` plus the cells hidden so that no identity ``total = sum(parts)`` has exactly
-    one hidden cell. The cell hidden is the smallest visible non-zero part, else the total; a
-    cell another table publishes (``shared``) is chosen last, so that tables sharing a measure
-    show it alike (B1 hides ``Anypoint_episodes`` rather than ``At31_episodes``, which B2-B4
-    publish, or ``Ended_episodes``, which B5 and B6 publish)."""
+Identity = tuple[Hashable, Sequence[Hashable]]   # (total, parts), cells named by any key
+
+
+def hidden_ranges(identities: Sequence[Identity], shown: Mapping[Hashable, int],
+                  hidden: Collection[Hashable], max_rounds: int = 50) -> dict[Hashable, tuple[int, float]]:
+    """The feasible ``(lo, hi)`` of each hidden cell of ``identities`` (``hi`` may be ``inf``).
+
+    A shown cell is its value, a hidden cell at least 1 (:data:`LOW`), a cell of an identity that
+    is neither (``x``, ``z``, ``u`` in a published row) at least 0. Each identity
+    ``total = sum(parts)`` narrows its cells' bounds (the total between the sums of the parts'
+    bounds; a part between the total's bounds less the other parts' upper and lower bounds),
+    repeated until no bound moves. ``lo > hi`` means the shown cells contradict the identities;
+    ``max_rounds`` stops the propagation on such contradictory input."""
+    lo: dict[Hashable, float] = {}
+    hi: dict[Hashable, float] = {}
+    for total, parts in identities:
+        for c in (total, *parts):
+            if c in hidden:
+                lo[c], hi[c] = LOW, math.inf
+            elif c in shown:
+                lo[c] = hi[c] = int(shown[c])
+            else:
+                lo[c], hi[c] = 0, math.inf
+    for _ in range(max_rounds):
+        moved = False
+        for total, parts in identities:
+            bounds = [(total, sum(lo[p] for p in parts), sum(hi[p] for p in parts))]
+            for p in parts:
+                others_lo = sum(lo[q] for q in parts if q != p)
+                others_hi = sum(hi[q] for q in parts if q != p)
+                bounds.append((p, lo[total] - others_hi, hi[total] - others_lo))
+            for c, new_lo, new_hi in bounds:
+                if new_lo > lo[c]:
+                    lo[c], moved = new_lo, True
+                if new_hi < hi[c]:
+                    hi[c], moved = new_hi, True
+        if not moved:
+            break
+    return {c: (int(lo[c]), hi[c]) for c in lo if c in hidden}
+
+
+def exposed(lo: float, hi: float) -> bool:
+    """Whether a hidden cell's feasible range holds fewer values than 1-5 does (an exact value,
+    a narrower range such as 1-2, or a contradiction ``lo > hi``)."""
+    return hi - lo < HIGH - LOW
+
+
+def exposed_cells(identities: Sequence[Identity], shown: Mapping[Hashable, int],
+                  hidden: Collection[Hashable]) -> dict[Hashable, tuple[int, float]]:
+    """The hidden cells a reader can pin down (see :func:`exposed`), with their ranges."""
+    return {c: r for c, r in hidden_ranges(identities, shown, hidden).items() if exposed(*r)}
+
+
+def secondary(sums: Sequence[Identity], counts: Mapping, primary: set, shared=frozenset()) -> set:
+    """``primary`` plus the cells hidden so that no hidden cell of an identity
+    ``total = sum(parts)`` is exposed (module docstring). The cell hidden next is one of the first
+    identity holding an exposed cell that still has a cell to hide: its smallest visible non-zero
+    part, else its total. A cell another table publishes (``shared``) is never picked, so that
+    tables sharing a measure show it alike (B1 hides ``Anypoint_episodes`` rather than
+    ``At31_episodes``, which B2-B4 publish, or ``Ended_episodes``, which B5 and B6 publish); an
+    exposure only such a cell could mend is left (module docstring)."""
     sup = set(primary)
-    changed = True
-    while changed:
-        changed = False
+    cells = {c for total, parts in sums for c in (total, *parts)}
+    while True:
+        shown = {c: counts.get(c, 0) for c in cells if c not in sup}
+        bad = exposed_cells(sums, shown, sup & cells)
+        if not bad:
+            return sup
         for total, parts in sums:
-            cells = (total, *parts)
-            hidden = [c for c in cells if c in sup]
-            if len(hidden) != 1:
-                continue
-            visible_parts = [p for p in parts if p not in sup and counts.get(p, 0) != 0]
-            if hidden[0] == total and not visible_parts:
-                continue  # every part is 0 or hidden: nothing to work out
-            candidates = [(p in shared, 0, counts.get(p, 0), parts.index(p), p) for p in visible_parts]
-            if total not in sup:
-                candidates.append((total in shared, 1, 0, 0, total))
-            if not candidates:  # pragma: no cover
-                continue
-            pick = min(candidates)[-1]
-            sup.add(pick)
-            changed = True
-    return sup
+            pick = _next_to_hide(total, parts, counts, sup, shared) if bad.keys() & {total, *parts} else None
+            if pick is not None:
+                sup.add(pick)
+                break
+        else:  # nothing this table may hide is left in the identities with an exposed cell
+            return sup
+
+
+def _next_to_hide(total, parts, counts: Mapping, sup: set, shared) -> Hashable | None:
+    """The smallest visible non-zero part of ``total = sum(parts)`` that is not ``shared`` (ties:
+    the first declared), else the total if it is visible, non-zero and not shared."""
+    candidates = [(counts.get(p, 0), i, p) for i, p in enumerate(parts)
+                  if p not in sup and p not in shared and counts.get(p, 0) != 0]
+    if candidates:
+        return min(candidates)[-1]
+    if total not in sup and total not in shared and counts.get(total, 0) != 0:
+        return total
+    return None
 
 
 def percent_cell(num: int, den: int | None, *, num_suppressed: bool, den_suppressed: bool,
