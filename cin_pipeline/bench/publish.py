@@ -2,8 +2,9 @@
 
 ``run_publication_bench(warehouse, year)`` times every step on a copy-free run against the given
 warehouse: attach the staging views (if a staging folder is known), rebuild the LCD, build and
-store every table for release ``year``, then write both release folders (atomically) into a bench
-folder (``<publication_dir>/_bench`` by default, so the real publication is never replaced).
+store every table for release ``year``, then write both release folders (switched in together)
+into a bench folder (``<publication_dir>/_bench`` by default, so the real publication is never
+replaced).
 Returns one dict per step: ``{"step", "seconds", "rows"}`` and a final ``total`` row.
 
     python -m cin_pipeline.bench.publish data/warehouse.duckdb 2024
@@ -24,7 +25,7 @@ from cin_pipeline.ingest.schema import TABLE_COLUMNS
 from cin_pipeline.lcd import build_lcd
 from cin_pipeline.ees.rows import build_ees
 from cin_pipeline.ees.store import store_publication
-from cin_pipeline.publish.release import publish_release
+from cin_pipeline.publish.release import publish_year
 from cin_pipeline.settings import Paths
 from cin_pipeline.tables import all_tables, releases
 
@@ -106,11 +107,9 @@ def run_publication_bench(warehouse: str | Path, year: int, staging_dir: str | P
             step(f"table_{spec.table_id}", _one)
     finally:
         con.close()
-    for release in releases():
-        outs = {k: o for k, o in outputs.items() if o.spec.release is release}
-        step(f"publish_{release.slug}",
-             lambda outs=outs, release=release: len(publish_release(out_dir, release, year, outs,
-                                                                    data_docs=data_docs)[1]["files"]))
+    by_release = {r: {k: o for k, o in outputs.items() if o.spec.release is r} for r in releases()}
+    step("publish", lambda: sum(len(info["files"]) for info in
+                                publish_year(out_dir, year, by_release, data_docs=data_docs)[1].values()))
     steps.append({"step": "total", "seconds": round(time.perf_counter() - t_all, 3),
                   "rows": sum(s["rows"] or 0 for s in steps if s["step"].startswith("table_"))})
     return steps

@@ -10,8 +10,10 @@ Depends on every table asset. It is gated twice (dagster_gx_ees_notes.md section
   not apply.
 
 It reads ``publication.<table_id>`` (the exact EES rows, written by the table assets) and writes
-``<publication_dir>/<release>/<year>/`` atomically (:mod:`cin_pipeline.publish.writer`): a failed
-or blocked run leaves the previous publication untouched.
+the folders ``<publication_dir>/<release>/<year>/`` of the year, which switch in together
+(:mod:`cin_pipeline.publish.writer`): a failed, blocked or killed run leaves the previous
+publication untouched (or, killed during the switch, completed by the next run or reader). After
+the switch it verifies that every release folder of the year carries the publication_id it wrote.
 """
 
 import time
@@ -24,7 +26,7 @@ from cin_pipeline.defs.partitions import year_partitions
 from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.defs.tables import table_asset_key
 from cin_pipeline.ees.store import load_publication
-from cin_pipeline.publish.release import publish_release
+from cin_pipeline.publish.release import agreed_publication, publish_year
 from cin_pipeline.tables import all_tables, releases
 
 
@@ -117,8 +119,9 @@ class PublicationConfig(dg.Config):
     automation_condition=dg.AutomationCondition.eager()
     & dg.AutomationCondition.all_deps_blocking_checks_passed(),
     description="Release folders data/publication/<release>/<year>/ (EES csv + meta, data guidance, "
-                "all-data.zip, static preview; the same data give the same bytes) and the GX Data Docs "
-                "beside them in data/reports/gx/<release>/<year>/, written atomically.",
+                "all-data.zip, static preview; the same data give the same bytes), switched in together and "
+                "sharing one publication_id, and the GX Data Docs beside them in "
+                "data/reports/gx/<release>/<year>/, written atomically.",
 )
 def publication(context: dg.AssetExecutionContext, config: PublicationConfig, duckdb: DuckDBResource,
                 cin_paths: CinPaths) -> dg.MaterializeResult:
@@ -138,14 +141,18 @@ def publication(context: dg.AssetExecutionContext, config: PublicationConfig, du
     t0 = time.perf_counter()
     with duckdb.get_connection() as con:
         outputs = {s.table_id: load_publication(con, s, release_year) for s in specs}
-    meta: dict = {}
-    for release in releases():
-        outs = {tid: o for tid, o in outputs.items() if o.spec.release is release}
-        if not outs:
-            continue
-        paths = cin_paths.paths()
-        folder, info = publish_release(paths.publication_dir, release, release_year, outs,
-                                       data_docs=config.data_docs, reports_dir=paths.reports_dir)
+    paths = cin_paths.paths()
+    by_release = {r: outs for r in releases()
+                  if (outs := {tid: o for tid, o in outputs.items() if o.spec.release is r})}
+    pub_id, infos = publish_year(paths.publication_dir, release_year, by_release,
+                                 data_docs=config.data_docs, reports_dir=paths.reports_dir)
+    with agreed_publication(paths.publication_dir, release_year) as on_disk:
+        if on_disk != pub_id:
+            raise dg.Failure(description=f"{release_year}: the release folders carry publication "
+                                         f"{on_disk}, this run wrote {pub_id}")
+    meta: dict = {"publication_id": pub_id}
+    for release, info in infos.items():
+        folder = info["folder"]
         meta[f"{release.slug}_folder"] = dg.MetadataValue.path(str(folder))
         meta[f"{release.slug}_files"] = len(info["files"])
         meta[f"{release.slug}_gx"] = info["gx"]
