@@ -233,7 +233,11 @@ def tick(defs, instance):
 
 
 def requests_of(result) -> list[dg.RunRequest]:
-    return list(result.run_requests) if isinstance(result, dg.SensorResult) else []
+    return list(result.run_requests or [])
+
+
+def skipped(result) -> str:
+    return result.skip_reason.skip_message if result.skip_reason else ""
 
 
 def landing_return(defs, year: int, la: str) -> str:
@@ -252,7 +256,7 @@ def test_a_killed_sensor_started_ingest_is_retried_once(instance, defs, tmp_path
     proc, _ = start_worker(tmp_path, "ingest", PARTITION, path)
     dead = only_run(instance, "census_extract_job")
     assert run_health.TAG_PID not in dead.tags  # its pid is in its engine events
-    assert tick(defs, instance).skip_message.startswith("No dead runs")  # alive: nothing to do
+    assert skipped(tick(defs, instance)).startswith("No dead runs")  # alive: nothing to do
 
     kill9(proc)
     result = tick(defs, instance)
@@ -293,7 +297,7 @@ def test_retries_stop_after_two_and_step_failures_are_not_retried(instance, defs
     result = tick(defs, instance)
     assert requests_of(result) == []
     assert (f"dead run {run.run_id[:8]} of census_extract_job ({PARTITION}): not retried: it was "
-            f"retry 2 of run {original[:8]}, the most allowed") in result.skip_message
+            f"retry 2 of run {original[:8]}, the most allowed") in skipped(result)
     assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
 
     # quarantine_report fails on purpose (a step failure): failed, but not dead, and not retried
@@ -311,7 +315,7 @@ def test_a_dead_run_superseded_by_a_newer_version_is_not_retried(instance, defs)
     newer = fake_run(instance, defs, "census_extract_job", dg.DagsterRunStatus.SUCCESS, None, tags)
     result = tick(defs, instance)
     assert requests_of(result) == []
-    assert f"not retried: superseded by run {newer.run_id[:8]}" in result.skip_message
+    assert f"not retried: superseded by run {newer.run_id[:8]}" in skipped(result)
     assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
 
 
@@ -321,5 +325,30 @@ def test_a_dead_run_being_canceled_is_marked_canceled_and_not_retried(instance, 
     run = fake_run(instance, defs, "census_extract_job", dg.DagsterRunStatus.CANCELING, pid, tags)
     result = tick(defs, instance)
     assert requests_of(result) == []
-    assert result.skip_message == f"marked dead run {run.run_id[:8]} of census_extract_job canceled (pid {pid} gone)"
+    assert skipped(result) == (f"marked dead run {run.run_id[:8]} of census_extract_job canceled "
+                               f"(pid {pid} gone)")
     assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.CANCELED
+
+
+def test_a_run_the_code_server_marked_failed_is_retried_but_not_a_step_failure(instance, defs):
+    """A run worker killed while the code server lives: the server marks the run failed (no step
+    failed). A census_extract_job run that failed in its step (a bad file) is not retried."""
+    from cin_pipeline.defs.partitions import la_partitions
+
+    tags = {"dagster/sensor_name": "landing_sensor", "dagster/partition": PARTITION}
+    killed = fake_run(instance, defs, "census_extract_job", dg.DagsterRunStatus.STARTED, None, tags)
+    instance.report_run_failed(killed, "[DagsterApiServer] Run execution process was terminated by signal 9")
+
+    instance.add_dynamic_partitions(la_partitions.name, ["202"])
+    bad = defs.resources["cin_paths"].paths().landing_dir / "2024" / "202.xml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("<Message><Header>not a return")
+    failed = defs.resolve_job_def("census_extract_job").execute_in_process(
+        instance=instance, partition_key="202|2024", raise_on_error=False,
+        run_config={"ops": {"census_return": {"config": {"source_paths": {"202|2024": str(bad)}}}}},
+        tags={"dagster/sensor_name": "landing_sensor"})
+    assert not failed.success
+
+    result = tick(defs, instance)
+    assert [r.tags[run_health.TAG_RETRY_AFTER] for r in requests_of(result)] == [killed.run_id]
+    assert run_health.TAG_RETRY_DECISION not in instance.get_run_by_id(failed.run_id).tags

@@ -20,10 +20,12 @@ its slots. :func:`reap_dead_runs` does both:
   executor) is still running: it may still be writing, so its slot is kept until it exits.
 
 ``run_health_sensor`` runs the reaper every 30 s and retries a dead run that a sensor started for
-an ingest job (``census_extract_job`` and the source-extract jobs): the same job, partition and
-run config, tagged with the run it retries; at most :data:`MAX_RETRIES` per original run, and not
-if a later run of the same job and partition (or file) has been requested since. The demo reaps
-before and during each of its runs (:func:`reaping`, used by
+an ingest job (``census_extract_job`` and the source-extract jobs): one the reaper marked, or one
+that failed with no step failure (its worker was killed while the code server lived, and the code
+server marked it failed). The retry has the same job, partition and run config, tagged with the
+run it retries; at most :data:`MAX_RETRIES` per original run, and not if a later run of the same
+job and partition (or file) has been requested since. A run that failed in a step is not
+retried. The demo reaps before and during each of its runs (:func:`reaping`, used by
 :func:`cin_pipeline.defs.inprocess.run_selection`).
 """
 
@@ -32,10 +34,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import dagster as dg
 
@@ -62,6 +66,8 @@ _BOOKKEEPING_TAGS = {TAG_PID, TAG_HOST, TAG_DEAD, TAG_RETRY_OF, TAG_RETRY_AFTER,
                      TAG_RETRY_DECISION}
 
 MAX_RETRIES = 2
+RETRY_LOOKBACK_SECONDS = 86400.0
+"""How far back the sensor's first tick looks for failed runs to retry."""
 RETRYABLE_JOBS = frozenset({census_extract_job.name, *(job.name for job in EXTRACT_JOBS.values())})
 
 IN_PROGRESS = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
@@ -333,46 +339,69 @@ def reaping(instance: dg.DagsterInstance, report: Callable[[ReapReport], None],
 # --- retries of sensor-started ingest runs -------------------------------------------------------
 
 
-def retry_requests(instance: dg.DagsterInstance) -> tuple[list[dg.RunRequest], list[str]]:
-    """Run requests retrying dead sensor-started ingest runs, and one line per decision taken.
+def retry_requests(instance: dg.DagsterInstance,
+                   since: float) -> tuple[list[dg.RunRequest], list[str], float]:
+    """Run requests retrying sensor-started ingest runs whose process died, one line per decision
+    taken, and the update time of the last failed run looked at (the next ``since``).
 
-    Each dead run is decided once (the decision is kept in its ``cin/retry`` tag): retried (the
-    same job, partition and run config, tagged with the original run, the dead run and the attempt
-    number), superseded (a later run of the same job and partition, or file, was requested: it
-    ingests the newer version), or given up after :data:`MAX_RETRIES` retries of the original run.
+    Failed runs updated after ``since`` (epoch seconds) are looked at, oldest first. A run counts
+    as dead if the reaper marked it (``cin/dead_worker``) or if it failed with no step failure:
+    its process was killed while the code server lived, which marks the run failed by itself
+    ("Run execution process ... was terminated by signal 9"). A step failure (a bad file) is the
+    run's own answer and is not retried. Each dead run is decided once (the decision is kept in
+    its ``cin/retry`` tag): retried (the same job, partition and run config, tagged with the
+    original run, the dead run and the attempt number), superseded (a later run of the same job
+    and partition, or file, was requested: it ingests the newer version), or given up after
+    :data:`MAX_RETRIES` retries of the original run.
     """
-    requests, notes = [], []
+    requests, notes, last = [], [], since
     records = instance.get_run_records(
-        dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE], tags={TAG_DEAD: "true"}), limit=100)
+        dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE],
+                      updated_after=datetime.fromtimestamp(since, tz=UTC)),
+        limit=200, order_by="update_timestamp", ascending=True)
     for record in records:
+        last = max(last, record.update_timestamp.timestamp())
         run = record.dagster_run
         if (run.job_name not in RETRYABLE_JOBS or SENSOR_NAME_TAG not in run.tags
                 or TAG_RETRY_DECISION in run.tags):
             continue
-        attempt = int(run.tags.get(TAG_RETRY_ATTEMPT, "0")) + 1
-        original = run.tags.get(TAG_RETRY_OF, run.run_id)
-        partition = run.tags.get(PARTITION_TAG)
-        label = f"dead run {run.run_id[:8]} of {run.job_name}" + (f" ({partition})" if partition else "")
-        newer = _superseded_by(instance, record)
-        if newer is not None:
-            decision = f"not retried: superseded by run {newer[:8]}"
-        elif attempt > MAX_RETRIES:
-            decision = f"not retried: it was retry {MAX_RETRIES} of run {original[:8]}, the most allowed"
-        else:
-            decision = f"retry {attempt} of {MAX_RETRIES} requested"
-            carried = {k: v for k, v in run.tags.items()
-                       if not k.startswith(("dagster/", ".dagster/")) and k not in _BOOKKEEPING_TAGS}
-            requests.append(dg.RunRequest(
-                job_name=run.job_name,
-                run_key=f"retry:{run.run_id}",
-                partition_key=partition,
-                run_config=dict(run.run_config),
-                tags={**carried, TAG_RETRY_OF: original, TAG_RETRY_AFTER: run.run_id,
-                      TAG_RETRY_ATTEMPT: str(attempt)},
-            ))
+        if TAG_DEAD not in run.tags and _failed_in_a_step(instance, run.run_id):
+            continue
+        decision, request = _retry(instance, record)
+        if request is not None:
+            requests.append(request)
         instance.add_run_tags(run.run_id, {TAG_RETRY_DECISION: decision})
-        notes.append(f"{label}: {decision}")
-    return requests, notes
+        partition = run.tags.get(PARTITION_TAG)
+        notes.append(f"dead run {run.run_id[:8]} of {run.job_name}"
+                     + (f" ({partition})" if partition else "") + f": {decision}")
+    return requests, notes, last
+
+
+def _failed_in_a_step(instance: dg.DagsterInstance, run_id: str) -> bool:
+    failures = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_FAILURE, limit=1)
+    return bool(failures.records)
+
+
+def _retry(instance: dg.DagsterInstance, record: dg.RunRecord) -> tuple[str, dg.RunRequest | None]:
+    """The decision about one dead run, and the retry's request if it is retried."""
+    run = record.dagster_run
+    attempt = int(run.tags.get(TAG_RETRY_ATTEMPT, "0")) + 1
+    original = run.tags.get(TAG_RETRY_OF, run.run_id)
+    newer = _superseded_by(instance, record)
+    if newer is not None:
+        return f"not retried: superseded by run {newer[:8]}", None
+    if attempt > MAX_RETRIES:
+        return f"not retried: it was retry {MAX_RETRIES} of run {original[:8]}, the most allowed", None
+    carried = {k: v for k, v in run.tags.items()
+               if not k.startswith(("dagster/", ".dagster/")) and k not in _BOOKKEEPING_TAGS}
+    return f"retry {attempt} of {MAX_RETRIES} requested", dg.RunRequest(
+        job_name=run.job_name,
+        run_key=f"retry:{run.run_id}",
+        partition_key=run.tags.get(PARTITION_TAG),
+        run_config=dict(run.run_config),
+        tags={**carried, TAG_RETRY_OF: original, TAG_RETRY_AFTER: run.run_id,
+              TAG_RETRY_ATTEMPT: str(attempt)},
+    )
 
 
 def _superseded_by(instance: dg.DagsterInstance, record: dg.RunRecord) -> str | None:
@@ -402,9 +431,12 @@ def run_health_sensor(context: dg.SensorEvaluationContext):
     found = reap_dead_runs(context.instance).lines()
     for line in found:
         context.log.warning(line)
-    requests, notes = retry_requests(context.instance)
+    # the cursor: the update time of the last failed run looked at (first tick: a day back)
+    since = float(context.cursor) if context.cursor else time.time() - RETRY_LOOKBACK_SECONDS
+    requests, notes, since = retry_requests(context.instance, since)
     for note in notes:
         context.log.warning(note)
     if requests:
-        return dg.SensorResult(run_requests=requests)
-    return dg.SkipReason("; ".join(found + notes) or "No dead runs, and no pool slot held by a finished run.")
+        return dg.SensorResult(run_requests=requests, cursor=str(since))
+    return dg.SensorResult(cursor=str(since), skip_reason=dg.SkipReason(
+        "; ".join(found + notes) or "No dead runs, and no pool slot held by a finished run."))
