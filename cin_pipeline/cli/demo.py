@@ -1,7 +1,9 @@
 """``cin-pipeline demo``: synthetic returns -> every asset, through the real Dagster definitions.
 
 1. generate the returns into the landing folder (``data/landing/<year>/<la>.xml``),
-2. register the LA partitions on the persistent instance in ``.dagster_home``,
+2. register the LA partitions on the persistent instance in ``.dagster_home`` (first marking
+   failed any run left STARTED by a killed process, and freeing the pool slots it held:
+   :mod:`cin_pipeline.defs.run_health`; each run below does the same before and while it runs),
 3. run, in process, with the same Definitions the UI loads:
    ``census_return`` for every LA-year (one single-run backfill; ingest pool of 2 processes),
    ``census_year`` + ``data_quality_summary`` (year range), ``longitudinal_cin_dataset``, and then
@@ -15,6 +17,7 @@ from __future__ import annotations
 import shutil
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 
 from cin_pipeline.census.spec import LOOKBACK_YEAR
@@ -52,6 +55,11 @@ def _report(result, label: str, t0: float) -> bool:
     return result.success
 
 
+def _say_reaped(report) -> None:
+    for line in report.lines():
+        _say(f"  ! {line}")
+
+
 def _wipe(paths: Paths) -> None:
     for p in (paths.landing_dir, paths.staging_dir, paths.quarantine_dir, paths.audit_dir,
               paths.publication_dir):
@@ -66,6 +74,7 @@ def run_demo(scale: float = 0.03, years: str = "2022-2024", seed: int = 42, las=
 
     from cin_pipeline.defs.inprocess import load_definitions, range_tags, run_selection
     from cin_pipeline.defs.partitions import la_partitions, year_la_key
+    from cin_pipeline.defs.run_health import reap_dead_runs
     from cin_pipeline.synth import generate, parse_years
 
     t_start = time.perf_counter()
@@ -96,13 +105,17 @@ def run_demo(scale: float = 0.03, years: str = "2022-2024", seed: int = 42, las=
 
     # 2. LA partitions (what the landing sensor would do, file by file)
     instance = dg.DagsterInstance.get()
+    reaped = reap_dead_runs(instance)
     la_codes = sorted({f.stem for f in files})
     have = set(instance.get_dynamic_partitions(la_partitions.name))
     instance.add_dynamic_partitions(la_partitions.name, [la for la in la_codes if la not in have])
-    _say(f"2. registered {len(la_codes)} LA partitions ({len(set(la_codes) - have)} new)")
+    _say(f"2. registered {len(la_codes)} LA partitions ({len(set(la_codes) - have)} new); "
+         f"dead runs in the instance: {len(reaped.dead) or 'none'}")
+    _say_reaped(reaped)
 
     quiet_dagster_warnings()
     defs = load_definitions()
+    run = partial(run_selection, defs, instance, on_reaped=_say_reaped)
     ok = True
 
     # 3. census_return: every LA-year in one single-run backfill
@@ -110,9 +123,9 @@ def run_demo(scale: float = 0.03, years: str = "2022-2024", seed: int = 42, las=
     order = list(instance.get_dynamic_partitions(la_partitions.name))
     chosen = sorted(la_codes, key=order.index)
     start, end = str(year_la_key(year_list[0], chosen[0])), str(year_la_key(year_list[-1], chosen[-1]))
-    res = run_selection(defs, instance, "census_return", dg.AssetSelection.assets("census_return"),
-                        tags=range_tags(start, end),
-                        run_config={"ops": {"census_return": {"config": {"workers": workers}}}})
+    res = run("census_return", dg.AssetSelection.assets("census_return"),
+              tags=range_tags(start, end),
+              run_config={"ops": {"census_return": {"config": {"workers": workers}}}})
     mats = [e for e in res.get_asset_materialization_events()]
     ok &= _report(res, f"3. census_return: {len(mats)} LA-year partitions ingested", t0)
 
@@ -121,13 +134,13 @@ def run_demo(scale: float = 0.03, years: str = "2022-2024", seed: int = 42, las=
     # to it) are automated when a new return lands (docs/ARCHITECTURE.md, "Automation")
     t0 = time.perf_counter()
     first = min(LOOKBACK_YEAR, year_list[0])
-    res = run_selection(defs, instance, "staging", dg.AssetSelection.groups("staging"),
-                        tags=range_tags(str(first), str(year_list[-1])))
+    res = run("staging", dg.AssetSelection.groups("staging"),
+              tags=range_tags(str(first), str(year_list[-1])))
     ok &= _report(res, f"4. census_year + data_quality_summary {first}-{year_list[-1]}", t0)
 
     # 5. LCD
     t0 = time.perf_counter()
-    res = run_selection(defs, instance, "lcd", dg.AssetSelection.groups("longitudinal"))
+    res = run("lcd", dg.AssetSelection.groups("longitudinal"))
     ok &= _report(res, "5. longitudinal_cin_dataset", t0)
 
     # 6. tables, checks, publication
@@ -144,11 +157,11 @@ def run_demo(scale: float = 0.03, years: str = "2022-2024", seed: int = 42, las=
             # A table's year partition is that year's *release* (the whole series up to it), so the
             # demo builds the release of its latest year; earlier releases can be backfilled in the UI.
             r = str(year_list[-1])
-            res = run_selection(defs, instance, f"{group}_{r}_{r}",
-                                dg.AssetSelection.assets(*partitioned), tags=range_tags(r, r))
+            res = run(f"{group}_{r}_{r}",
+                      dg.AssetSelection.assets(*partitioned), tags=range_tags(r, r))
             ok &= _report(res, f"6. {group}: {len(partitioned)} year-partitioned assets {r}-{r}", t0)
         if plain:
-            res = run_selection(defs, instance, f"{group}_plain", dg.AssetSelection.assets(*plain))
+            res = run(f"{group}_plain", dg.AssetSelection.assets(*plain))
             ok &= _report(res, f"6. {group}: {len(plain)} unpartitioned assets", t0)
 
     _summary(paths, year_list)

@@ -6,6 +6,8 @@
 * ``staging``        ``census_year`` + ``data_quality_summary`` (group staging)
 * ``longitudinal``   ``longitudinal_cin_dataset`` (group longitudinal)
 * ``sensors``        ``landing_sensor`` (new or changed files -> runs) and the quarantine report job
+* ``run_health``     ``run_health_sensor``: runs whose process was killed are marked failed, their
+                     pool slots freed, and dead sensor-started ingest runs retried
 * ``jobs``           named asset jobs used by the UI, the demo and the bench
 
 Library code (ingest, LCD SQL) has no Dagster imports; these modules only wrap it.
