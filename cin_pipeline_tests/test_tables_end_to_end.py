@@ -122,8 +122,10 @@ def test_b1_hand_computed(con):
                        "At31_episodes": 14, "Awaiting_assessment": 7}
     out = build_ees(con, get("children_in_need.b1"), 2024)
     la = _la(out, "330")
+    # Ended_episodes 7 is shared with B5 and B6 and at most their threshold 12 (B6's 9 reasons
+    # + 3): c, and Anypoint_episodes with it (21 - 14 would give it away)
     assert (la.Anypoint_episodes, la.Ended_episodes, la.At31_episodes, la.Awaiting_assessment) == \
-        ("21", "7", "14", "7")
+        ("c", "c", "14", "7")
     # Camden: 3 / 1 / 2 / 1, all small -> c (and their rates)
     cam = _la(out, "202")
     assert cam.Anypoint_episodes == cam.At31_episodes == cam.At31_episodes_rate == "c"
@@ -186,13 +188,15 @@ def test_c3_c4_d3_d5_hand_computed(con):
     cam = _la(c4, "202")
     assert (cam.ICPC, cam["Duration_0-10_days"], cam.Duration_median) == ("c", "c", "10")
     d3 = build_ees(con, get("children_in_need.d3"), 2024)
+    # CPP_start 7 and CPP_At31 7 are shared counts at most their threshold 8 (5 parts + 3): c,
+    # with the percentages over them; D5's one non-zero band would equal its hidden total: c too
     assert tuple(_la(d3, "330")[["CPP_start", "CPP_subsequent", "CPP_subsequent_percent"]]) == \
-        ("7", "7", "100")
+        ("c", "7", "c")
     d5 = build_ees(con, get("children_in_need.d5"), 2024)
     la = _la(d5, "330")
     assert (la.CPP_At31, la.more_than_6_months_less_than_1_year,
             la.more_than_6_months_less_than_1_year_percent, la["3_months_or_less_percent"]) == \
-        ("7", "7", "100", "0")
+        ("c", "c", "c", "0")
 
 
 def test_re_referral_tables_from_lcd(con):

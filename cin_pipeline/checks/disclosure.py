@@ -9,9 +9,8 @@
   feasible range (:func:`cin_pipeline.ees.suppression.hidden_ranges`, propagated to a fixed point
   over identities sharing cells). The check fails for every ``c`` whose range holds fewer values
   than 1-5 (``hi - lo < 4``): an exact value (one ``c`` among shown terms) or a range such as
-  1-2 (three ``c`` bands that the shown total leaves 3 for). One residual is reported without
-  failing: a range (not an exact value) in an identity whose every cell left to hide is a count
-  other tables publish too (``published_elsewhere``; see :mod:`cin_pipeline.ees.suppression`).
+  1-2 (three ``c`` bands that the shown total leaves 3 for), with no exemption: a total other
+  tables publish too is hidden with them when needed (:func:`cin_pipeline.ees.suppression.shared_totals`).
   A ``c`` count whose percentage and denominator are both published is flagged too, and so is a
   shown percentage of an unpublished count that gives away a count from 1 to 5.
 * :func:`child_identifiers`: no child-level data: no column named like a child id, UPN or date
@@ -23,7 +22,7 @@ Each returns ``(passed, message, details)`` as a :class:`cin_pipeline.checks.cro
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -54,13 +53,11 @@ def small_counts(df: pd.DataFrame, table: str, counts: Sequence[str]) -> CrossRe
 
 
 def secondary_suppression(df: pd.DataFrame, table: str, sums: Sequence[tuple[str, Sequence[str]]] = (),
-                          percents: Sequence[tuple[str, str, str]] = (),
-                          published_elsewhere: Collection[str] = frozenset()) -> CrossResult:
-    """``sums``: ``(total, parts)`` identities; ``percents``: ``(percent, numerator, denominator)``;
-    ``published_elsewhere``: counts another table publishes too, which this table cannot hide.
+                          percents: Sequence[tuple[str, str, str]] = ()) -> CrossResult:
+    """``sums``: ``(total, parts)`` identities; ``percents``: ``(percent, numerator, denominator)``.
     ``checked`` counts the LA rows with a ``c`` in an identity and the percentages looked at."""
     la = df[df["geographic_level"] == LA]
-    details, residual, checked = [], [], 0
+    details, checked = [], 0
     sums = [(t, tuple(p)) for t, p in sums if {t, *p} <= set(la.columns)]
     cols = list(dict.fromkeys(c for t, p in sums for c in (t, *p)))
     if cols:
@@ -77,10 +74,7 @@ def secondary_suppression(df: pd.DataFrame, table: str, sums: Sequence[tuple[str
                 found = (f"c recoverable as {lo}" if lo == hi else
                          f"c narrowed to {lo}-{int(hi)}" if lo < hi else
                          "c in a row whose shown cells contradict the identity")
-                # nothing this table may hide is left: every shown non-zero cell is published elsewhere
-                stuck = lo < hi and all(c in hidden or shown.get(c) == 0 or c in published_elsewhere
-                                        for t, p in mine for c in (t, *p))
-                (residual if stuck else details).append(_detail(
+                details.append(_detail(
                     table, r["time_period"], geo_name(r), col,
                     f"secondary suppression (a c ranges over 5 values or more; {named})", found))
     for pct, n, d in percents:
@@ -107,13 +101,6 @@ def secondary_suppression(df: pd.DataFrame, table: str, sums: Sequence[tuple[str
                                    f"c (its count {n} is suppressed)",
                                    f"{r[pct]} with {d} = {r[d]} (recovers {n})"))
     res = _result(table, "suppressed cells not narrowed down from the same row", details, checked)
-    if residual:
-        listed = "; ".join(f"{d['year']} {d['geography']} {d['column']}: {d['found']}" for d in residual[:5])
-        more = f" (and {len(residual) - 5} more)" if len(residual) > 5 else ""
-        res = CrossResult(res.passed, f"{res.message} Known residual, not failing: {len(residual)} c "
-                          f"narrowed where the only cell left to hide is published by another table too "
-                          f"(tables sharing a total do not yet suppress together): {listed}{more}.",
-                          res.details + residual)
     return res
 
 

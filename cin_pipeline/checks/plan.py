@@ -26,7 +26,6 @@ from cin_pipeline.checks.deviations import deviations_for
 from cin_pipeline.ees.meta import build_meta
 from cin_pipeline.ees.rows import la_contributions
 from cin_pipeline.ees.store import PUBLICATION_SCHEMA, UNROUNDED_SUFFIX
-from cin_pipeline.ees.suppression import shared_columns
 from cin_pipeline.sqlutil import has_relation
 from cin_pipeline.tables import get
 from cin_pipeline.tables.declare import TableSpec
@@ -136,8 +135,7 @@ def run_disclosure(spec: TableSpec, text: pd.DataFrame) -> cross.CrossResult:
     pcts = [(p, n, d) for p, n, d, _ in percents_of(spec)]
     return cross.combine(spec.table_id, [
         disclosure.small_counts(text, spec.table_id, counts_of(spec, suppressible=True)),
-        disclosure.secondary_suppression(text, spec.table_id, spec.identities, pcts,
-                                         published_elsewhere=shared_columns(spec)),
+        disclosure.secondary_suppression(text, spec.table_id, spec.identities, pcts),
         disclosure.child_identifiers(text, spec.table_id),
     ])
 

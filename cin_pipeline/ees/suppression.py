@@ -28,13 +28,15 @@
   1; a hidden total leaves the parts unbounded above.
 
   A count another table publishes too (a declared agreement, :func:`shared_columns`: D5's
-  ``CPP_At31`` is D1's and D4's) is never hidden by secondary suppression: the other table shows
-  it, so hiding it here protects nothing and breaks the agreement. So when every non-zero part of
-  an identity is hidden and its total is such a count, nothing is left to hide in this table and
-  the parts stay narrowed to ``[1, total - (k - 1)]`` (contract data: D5 Camden 2022, total 7
-  over four bands, each 1-4). Mending that needs the tables sharing the total to suppress
-  together; until then the disclosure check reports such cells as a known residual and blocks
-  only an exact value (a total equal to its number of hidden parts: every part 1).
+  ``CPP_At31`` is D1's and D4's) is never picked by secondary suppression: hidden in one table
+  alone it would still be shown by the other. Every table instead applies one rule alone, after
+  primary suppression (:func:`shared_totals`): where the shared count totals an identity in any
+  table sharing it (a component of the agreements), with ``P`` the most parts of such an identity
+  (5 for ``CPP_At31``, 12 for ``Referrals``), an LA's count from 1 to ``P + 3`` is ``c`` in all of
+  them. Why: a shown total leaves parts narrowed only when all its non-zero parts are hidden, so
+  ``S`` is the total and ``k <= P``; ``P + 4`` or more gives ``S >= k + 4``. The secondary loop
+  then always has a non-shared cell left (the parts of a shared total, B1's ``Anypoint_episodes``,
+  D1's ``CPP_anypoint``); D5 Camden 2022 (7 over four hidden bands) now hides its total.
 * **Across rows** (:func:`block_suppressed`): an LA's rows by the values of a filter with a
   ``Total`` are suppressed together, with ``Total = sum of the values`` as one more identity per
   count. (The fixed point of interval propagation is exact for one identity and for identities
@@ -48,13 +50,14 @@
 The blocking disclosure check (:func:`cin_pipeline.checks.disclosure.secondary_suppression`)
 audits the published text with the same ranges. National and regional figures are never
 suppressed (they are rounded to the nearest 10 instead). DfE's published files leave some hidden
-cells exposed by this rule (``checks/deviations.py``: ``PUBLISHED_DEVIATIONS``), so we hide more
-than they do there.
+cells exposed by this rule and show shared totals from 6 to ``P + 3`` (``checks/deviations.py``:
+``PUBLISHED_DEVIATIONS``), so we hide more than they do there.
 """
 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from fractions import Fraction
 from functools import lru_cache
@@ -81,8 +84,44 @@ def _agreed_by_others(table_id: str) -> frozenset[str]:
 def shared_columns(spec: TableSpec) -> frozenset[str]:
     """The counts of a table that another table with LA rows publishes too (the two sides of the
     declared agreements): secondary suppression never hides them, so both tables show the same
-    cell."""
+    cell (those that are an identity's total are hidden by :func:`shared_totals` instead)."""
     return frozenset(a.column for a in spec.agreements) | _agreed_by_others(spec.table_id)
+
+
+@lru_cache(maxsize=None)
+def _shared_total_thresholds() -> dict[tuple[str, str], int]:
+    """``(table id, column) -> P + 3`` for every count in a component of the agreements between
+    tables with LA rows that is the total of an identity somewhere in that component (``P``: the
+    most parts of such an identity). A component whose count is no identity's total is left out:
+    no identity can need it hidden."""
+    la = {t.table_id: t for t in all_tables() if not t.national_only}
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def root(x):
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for t in la.values():
+        for a in t.agreements:
+            if a.other in la:
+                parent[root((t.table_id, a.column))] = root((a.other, a.other_column))
+    components: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for node in list(parent):
+        components[root(node)].append(node)
+    out = {}
+    for members in components.values():
+        p = max((len(parts) for tid, col in members for total, parts in la[tid].sums if total == col),
+                default=0)
+        if p:
+            out.update({m: p + (HIGH - LOW) - 1 for m in members})
+    return out
+
+
+def shared_totals(spec: TableSpec) -> dict[str, int]:
+    """This table's shared counts that some identity totals, each with the largest value hidden in
+    every table publishing it (``P + 3``, module docstring): e.g. ``{"CPP_At31": 8}`` for D5."""
+    return {col: top for (tid, col), top in _shared_total_thresholds().items() if tid == spec.table_id}
 
 
 def suppressed_counts(spec: TableSpec, counts: dict[str, int]) -> set[str]:
@@ -91,6 +130,7 @@ def suppressed_counts(spec: TableSpec, counts: dict[str, int]) -> set[str]:
     sup = {i.name for i in spec.indicators
            if i.kind == "count" and i.suppress and is_small(counts.get(i.name, 0))}
     sup |= {h for h in spec.helpers if is_small(counts.get(h, 0))}
+    sup |= {c for c, top in shared_totals(spec).items() if LOW <= int(counts.get(c, 0)) <= top}
     return secondary(spec.sums, counts, sup, shared_columns(spec))
 
 
@@ -105,6 +145,8 @@ def block_suppressed(spec: TableSpec, filters, rows: dict[tuple, dict[str, int]]
     primary = {cell for cell, v in cells.items()
                if is_small(v) and spec.indicator(cell[1]).suppress}
     primary |= {(k, h) for k, vals in rows.items() for h in spec.helpers if is_small(vals.get(h, 0))}
+    tops = shared_totals(spec)
+    primary |= {cell for cell, v in cells.items() if cell[1] in tops and LOW <= v <= tops[cell[1]]}
     identities = [((k, t), tuple((k, p) for p in parts)) for k in rows for t, parts in spec.sums]
     for i, f in enumerate(filters):
         if not f.total:
@@ -181,8 +223,9 @@ def secondary(sums: Sequence[Identity], counts: Mapping, primary: set, shared=fr
     identity holding an exposed cell that still has a cell to hide: its smallest visible non-zero
     part, else its total. A cell another table publishes (``shared``) is never picked, so that
     tables sharing a measure show it alike (B1 hides ``Anypoint_episodes`` rather than
-    ``At31_episodes``, which B2-B4 publish, or ``Ended_episodes``, which B5 and B6 publish); an
-    exposure only such a cell could mend is left (module docstring)."""
+    ``At31_episodes``, which B2-B4 publish, or ``Ended_episodes``, which B5 and B6 publish). A
+    shared total that could be needed is hidden beforehand (:func:`shared_totals`), so with the
+    declared tables an exposure is never left; if one were, the disclosure check would block it."""
     sup = set(primary)
     cells = {c for total, parts in sums for c in (total, *parts)}
     while True:
