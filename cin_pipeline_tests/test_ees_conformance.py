@@ -21,7 +21,11 @@ import pytest
 
 from cin_pipeline import reference
 from cin_pipeline.checks.cross import geo_name
-from cin_pipeline.checks.deviations import SUPPRESS_NARROWABLE, published_markdown
+from cin_pipeline.checks.deviations import (
+    SUPPRESS_NARROWABLE,
+    SUPPRESS_SHARED_TOTALS,
+    published_markdown,
+)
 from cin_pipeline.checks.disclosure import secondary_suppression
 from cin_pipeline.ees import suppression
 from cin_pipeline.ees.rows import build_rows
@@ -48,6 +52,9 @@ C4_RATES = ("Section47", "Section47_child", "ICPC", "ICPC_child")
 # LA rows of the real files with a c that its row's shown cells and additive identity narrow to
 # fewer values than 1-5 (the recorded deviation SUPPRESS_NARROWABLE; measured)
 NARROWABLE = {"b1": 2, "c4": 36, "d5": 14}
+# LA rows of the real files showing a count shared between tables that is an identity's total,
+# from 6 to its threshold P + 3 (our files hide it: the recorded deviation SUPPRESS_SHARED_TOTALS)
+SHARED_TOTAL_SHOWN = {"b1": 8, "c1": 6, "d3": 2, "d5": 2}
 # of which rows whose shown cells leave less than 1 for each c (the identity does not hold: C4
 # ICPC above its duration bands by less than the number of c bands, e.g. North Lincolnshire 2018)
 CONTRADICTORY = {"c4": 5}
@@ -167,6 +174,21 @@ def test_published_narrowable_cells_are_a_recorded_deviation(shared_dir, tid):
     assert len(rows) == NARROWABLE.get(tid, 0)
     assert sum(_contradictory(get(tid), r) for _, r in rows.iterrows()) == CONTRADICTORY.get(tid, 0)
     assert (get(tid).table_id in SUPPRESS_NARROWABLE.tables) == bool(len(rows))
+
+
+@pytest.mark.parametrize("tid", list(FILES))
+def test_published_small_shared_totals_are_a_recorded_deviation(shared_dir, tid):
+    """Rows where DfE's file shows a shared total that our files hide are counted as measured,
+    and the tables holding them are the recorded deviation's."""
+    spec = get(tid)
+    pub = _published(str(shared_dir), tid)
+    la = pub[pub.geographic_level == "Local authority"]
+    shown = pd.Series(False, index=la.index)
+    for col, top in suppression.shared_totals(spec).items():
+        v = pd.to_numeric(la[col], errors="coerce")
+        shown |= (v > suppression.HIGH) & (v <= top)
+    assert int(shown.sum()) == SHARED_TOTAL_SHOWN.get(tid, 0)
+    assert (spec.table_id in SUPPRESS_SHARED_TOTALS.tables) == bool(shown.any())
 
 
 def _contradictory(spec, row: pd.Series) -> bool:
