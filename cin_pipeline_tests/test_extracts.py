@@ -151,6 +151,8 @@ def test_the_landing_sensor_requests_a_run_per_extract_file(tmp_path, monkeypatc
     (paths.landing_dir / "school_census" / "2024.csv").write_text(SCHOOL_CSV)
     (paths.landing_dir / "school_census" / "census.csv").write_text(SCHOOL_CSV)
     (paths.landing_dir / "ofsted" / "judgements.csv").write_text(OFSTED_CSV)
+    (paths.landing_dir / "ofsted" / "LATER.CSV").write_text(OFSTED_CSV)  # any letter case
+    (paths.landing_dir / "school_census" / "2023.csv").symlink_to(tmp_path / "elsewhere.csv")
     with dg.instance_for_test() as instance:
         def tick(cursor=None):
             ctx = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs,
@@ -162,8 +164,11 @@ def test_the_landing_sensor_requests_a_run_per_extract_file(tmp_path, monkeypatc
         assert not r.run_requests  # new files are acted upon once they have stopped changing
         r, cursor = tick(cursor)
         jobs = sorted((q.job_name, q.partition_key) for q in r.run_requests)
-        assert jobs == [("ofsted_extract_job", None), ("quarantine_report", None),
+        assert jobs == [("ofsted_extract_job", None), ("ofsted_extract_job", None),
+                        ("quarantine_report", None), ("quarantine_report", None),
                         ("school_census_extract_job", "2024")]
+        refused = [q for q in r.run_requests if q.tags.get("cin/file", "").endswith("2023.csv")]
+        assert [q.job_name for q in refused] == ["quarantine_report"]  # a link is refused, not followed
         assert not (paths.landing_dir / "school_census" / "census.csv").exists()
         assert list((paths.quarantine_dir / "extracts").glob("*census.csv"))
         r, cursor = tick(cursor)  # unchanged files: nothing new

@@ -230,9 +230,13 @@ class ExtractOutcome:
 
 
 def landed_files(landing_dir: str | os.PathLike, extract: Extract) -> list[Path]:
-    """The ``*.csv`` files of an extract's landing sub-folder, by name."""
+    """The ``*.csv`` files (any letter case) of an extract's landing sub-folder, by name: regular
+    files and symbolic links, which are listed but not followed (the landing sensor refuses them)."""
     folder = Path(landing_dir) / extract.landing
-    return sorted(p for p in folder.glob("*.csv") if p.is_file()) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir()
+                  if p.name.lower().endswith(".csv") and (p.is_symlink() or p.is_file()))
 
 
 def extract_for(landing_dir: str | os.PathLike, path: str | os.PathLike) -> Extract | None:
