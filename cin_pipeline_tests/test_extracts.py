@@ -322,3 +322,23 @@ def test_f2_agrees_with_c1_and_its_medians_and_fails_on_one_wrong_figure(stored)
         assert not check.run(stored, YEAR).passed
     finally:
         _set(stored, "children_in_need.c1", where, "Re_referrals_percent", old)
+
+
+def test_an_extract_run_refuses_a_symbolic_link_without_reading_it(tmp_path, monkeypatch):
+    import dagster as dg
+
+    from cin_pipeline.definitions import defs as load_defs
+
+    monkeypatch.setenv("CIN_DATA_DIR", str(tmp_path / "data"))
+    defs = load_defs()
+    paths = defs.resources["cin_paths"].paths()
+    (paths.landing_dir / "ofsted").mkdir(parents=True)
+    (tmp_path / "judgements.csv").write_text(OFSTED_CSV)
+    (paths.landing_dir / "ofsted" / "judgements.csv").symlink_to(tmp_path / "judgements.csv")
+    with dg.instance_for_test() as instance:
+        res = defs.resolve_job_def("ofsted_extract_job").execute_in_process(
+            instance=instance, raise_on_error=False)
+    assert not res.success
+    failure = next(e for e in res.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "is a symbolic link to" in failure.event_specific_data.error.message
+    assert not list(paths.staging_dir.glob("ofsted*/**/*.parquet"))

@@ -5,13 +5,14 @@ its declaration: ``school_census`` (partitioned by census year: ``landing/school
 and ``ofsted`` (unpartitioned: every ``landing/ofsted/*.csv``). Each run validates the landed
 file(s) row by row, stages the good rows as Parquet and quarantines the rest with their reasons
 (:func:`cin_pipeline.ingest.extracts.stage_extract`); a file that cannot be read at all is
-quarantined whole and fails the run. The landing sensor requests a run per new file version,
+quarantined whole and fails the run; a symbolic link fails the run without being read. The landing sensor requests a run per new file version,
 as for census returns. ``population_0_17`` is the committed 0-17 population
 (``data/reference/population_0_17.csv``), the denominator of every rate: an asset so that the
 tables with rates show it in their lineage.
 """
 
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -21,6 +22,7 @@ from cin_pipeline.defs.partitions import census_year_partitions
 from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.ingest import extracts
 from cin_pipeline.ingest.audit import file_sha256
+from cin_pipeline.ingest.landing import symlink_message
 from cin_pipeline.settings import REFERENCE_DIR
 
 POPULATION_FILE = REFERENCE_DIR / "population_0_17.csv"
@@ -76,6 +78,10 @@ def build_extract_asset(extract: extracts.Extract) -> dg.AssetsDefinition:
         else:
             files = ([Path(p) for p in config.source_paths.values()] if config.source_paths
                      else extracts.landed_files(paths.landing_dir, extract))
+        links = [f for f in files if f.is_symlink()]
+        if links:  # refused as the landing sensor refuses them: nothing is read through a link
+            raise dg.Failure(" | ".join(symlink_message(f, os.readlink(f)) for f in links),
+                             allow_retries=False)
         missing = [str(f) for f in files if not f.is_file()]
         if missing or not files:
             raise dg.Failure(f"{extract.title}: no landing file ({', '.join(missing) or 'none'}); put "
