@@ -9,13 +9,20 @@ On Linux the start time of a process is ``/proc/<pid>/stat`` field 22 (clock tic
 plus the boot time (``btime`` in ``/proc/stat``). A zombie (killed, not yet reaped by its parent)
 counts as gone: it runs no code. Without ``/proc`` a signal-0 probe tells only whether the pid
 exists.
+
+For the same reason the project's file locks (one writer of a staged LA-year, one switch of a
+year's publication) are ``flock`` locks (:func:`exclusive_lock`): the kernel releases them when
+their process dies, so a killed writer never leaves one held.
 """
 
 from __future__ import annotations
 
 import enum
+import fcntl
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 PROC = Path("/proc")
@@ -89,3 +96,14 @@ def _probe(pid: int) -> Liveness:
     except PermissionError:  # exists, owned by someone else
         return Liveness.ALIVE
     return Liveness.ALIVE
+
+
+@contextmanager
+def exclusive_lock(path: str | os.PathLike) -> Iterator[None]:
+    """Hold the exclusive ``flock`` of the file ``path`` (created with its folder if missing) until
+    the block ends or the process dies."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield

@@ -27,13 +27,14 @@ DuckDB query over several staging tables can straddle a swap, exactly as it coul
 from __future__ import annotations
 
 import datetime as _dt
-import fcntl
 import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from cin_pipeline.processes import exclusive_lock
 
 RETURNS = "returns"
 """Folder of the links to the current version of each LA-year."""
@@ -76,10 +77,7 @@ def current_versions(staging_dir: str | os.PathLike) -> dict[tuple[int, str], st
 @contextmanager
 def locked(staging_dir: str | os.PathLike, year: int, la: str) -> Iterator[None]:
     """Hold the LA-year's exclusive lock (released by the kernel if the process dies)."""
-    lock_dir = Path(staging_dir) / ".locks"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    with open(lock_dir / f"{int(year)}_{la}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with exclusive_lock(Path(staging_dir) / ".locks" / f"{int(year)}_{la}.lock"):
         yield
 
 

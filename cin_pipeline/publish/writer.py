@@ -45,7 +45,6 @@ holder dies), from the recovery to the end of the switch or the read, so a reade
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -56,6 +55,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
+
+from cin_pipeline.ingest.audit import file_sha256
+from cin_pipeline.processes import exclusive_lock
 
 MANIFEST = "MANIFEST.json"
 
@@ -69,18 +71,10 @@ class Part(NamedTuple):
     manifest_extra: dict
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def file_entries(folder: Path) -> list[dict]:
     """Every file of ``folder`` but its manifest, in path order: path (relative, POSIX), bytes, sha256."""
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
-    return [{"path": p.relative_to(folder).as_posix(), "bytes": p.stat().st_size, "sha256": _sha256(p)}
+    return [{"path": p.relative_to(folder).as_posix(), "bytes": p.stat().st_size, "sha256": file_sha256(p)}
             for p in files]
 
 
@@ -253,9 +247,7 @@ def _journal_part(journal: Path) -> Path:
 def _locked(journal: Path) -> Iterator[None]:
     """Hold the exclusive lock of ``journal`` (on the file of its path with the suffix ``.lock``);
     the kernel releases it when the holder's process dies, so a killed switch never leaves it held."""
-    journal.parent.mkdir(parents=True, exist_ok=True)
-    with journal.with_suffix(".lock").open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    with exclusive_lock(journal.with_suffix(".lock")):
         yield
 
 
