@@ -41,7 +41,7 @@ fidelity: $(STAMP)
 		$(VENV)/bin/cin-pipeline demo --years 2012-2024 --scale 1.0 --seed 11
 	set -o pipefail; CIN_DATA_DIR=$(FIDELITY_DIR) $(VENV)/bin/cin-pipeline compare \
 		--csv $(FIDELITY_DIR)/comparison.csv --lait-csv $(FIDELITY_DIR)/lait.csv \
-		--headline-csv $(FIDELITY_DIR)/headline.csv | tee $(FIDELITY_DIR)/comparison.txt
+		--headline-csv $(FIDELITY_DIR)/headline.csv --catalogue-csv $(FIDELITY_DIR)/catalogue.csv | tee $(FIDELITY_DIR)/comparison.txt
 
 clean:
 	rm -rf data/landing data/staging data/quarantine data/audit data/publication data/warehouse.duckdb .dagster_home

@@ -214,3 +214,49 @@ def test_long_table_figure_is_its_total_row_only(tmp_path):
     assert int(cmp.national_sums(con, spec.table_id, fig.rows).sums.at[2024, "CIN_At31"]) == 10
     assert int(cmp.national_sums(con, spec.table_id).sums.at[2024, "CIN_At31"]) == int(counts["CIN_At31"].sum())
     con.close()
+
+
+def test_catalogue_values_compared_with_the_published_national_cell():
+    """Section 5: each re-referrals catalogue value is read from the pipeline's published national
+    row of its table (row picked by its filter values), counts within 2%, percentages within 1
+    point; a symbol is never within; years the run lacks are left out."""
+    from cin_pipeline.cli import catalogue as cat
+    from cin_pipeline.cli.fidelity import PipelineTable, Tolerances
+
+    e1 = get("re_referrals.e1")
+    row = lambda year, level, rtype, n, pct: {  # noqa: E731
+        "time_period": str(year), "geographic_level": "National", "level_description": level,
+        "referral_type": rtype, "referrals": n, "referrals_percent": pct}
+    data = pd.DataFrame([row(2017, "1. No futher action", "Total", "141000", "21.9"),
+                         row(2017, "5. ICPC", "Total", "12000", "x"),
+                         row(2017, "1. No futher action", "Re-referral", "5", "1.0")])
+
+    class OnlyE1:
+        def table(self, spec):
+            return PipelineTable(2024, data, {2017}) if spec is e1 else None
+
+    values = (cat.CatalogueValue("re_referrals.e1", 2017, (("level_description", "1. No futher action"),
+                                                            ("referral_type", "Total")),
+                                 "referrals", 141760, "E1catRR"),
+              cat.CatalogueValue("re_referrals.e1", 2017, (("level_description", "1. No futher action"),
+                                                            ("referral_type", "Total")),
+                                 "referrals_percent", 21.6, "E1catRR"),
+              cat.CatalogueValue("re_referrals.e1", 2017, (("level_description", "5. ICPC"),
+                                                            ("referral_type", "Total")),
+                                 "referrals_percent", 1.7, "E1catRR"),
+              cat.CatalogueValue("re_referrals.e1", 2018, (("level_description", "5. ICPC"),
+                                                            ("referral_type", "Total")),
+                                 "referrals", 1, "E1catRR"),
+              cat.CatalogueValue("re_referrals.a1", 2024, (("referral_type", "Total"),),
+                                 "referrals", 621880, "RR24"))
+    out = cat.compare_catalogue(OnlyE1(), Tolerances(), values)
+    assert list(out["column"]) == ["referrals", "referrals_percent", "referrals_percent"]
+    assert out["within"].tolist() == [True, True, False]       # -0.54%; +0.3 points; 'x'
+    assert out["difference"].iloc[0] == pytest.approx(100 * (141000 - 141760) / 141760)
+    assert out["pipeline"].iloc[2] == "x"
+    # every shipped value names a declared table, filter values and an indicator of it
+    for v in cat.VALUES:
+        spec = get(v.table_id)
+        assert v.column in {i.name for i in spec.indicators}
+        for col, value in v.row:
+            assert value in next(f for f in spec.filters if f.name == col).values

@@ -18,6 +18,9 @@ Three sections (the second and third: :mod:`cin_pipeline.cli.fidelity`):
 2. **Every published cell** of every declared table with a real published file, at national,
    regional and LA level (:func:`cin_pipeline.cli.fidelity.fidelity`); ``--csv`` writes it all.
 3. **LAIT LA measures** mapped to the tables' columns (:func:`cin_pipeline.cli.fidelity.lait_compare`).
+4. **LAIT England values** against the national rows (:func:`cin_pipeline.cli.fidelity.lait_national`).
+5. **The re-referrals release's catalogue values**: the national figures quoted on its EES
+   data-catalogue pages and release page (:mod:`cin_pipeline.cli.catalogue`); ``--catalogue-csv``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cin_pipeline.cli import catalogue as cat
 from cin_pipeline.cli import fidelity as fid
 from cin_pipeline.sqlutil import has_relation
 from cin_pipeline.tables import all_tables, get
@@ -207,7 +211,7 @@ def run_compare(years: str | None = None, csv: str | None = None,
                 la_tolerance: float = 10.0, lait_tolerance: float = 10.0,
                 release_year: int | None = None, published: Path | None = None,
                 headline_csv: str | None = None, lait_csv: str | None = None,
-                lait: bool = True, worst: int = 10) -> int:
+                lait: bool = True, worst: int = 10, catalogue_csv: str | None = None) -> int:
     import duckdb
 
     from cin_pipeline.settings import Paths
@@ -232,6 +236,9 @@ def run_compare(years: str | None = None, csv: str | None = None,
                 if lait and lait_path.is_file() else None)
         lnat = (fid.lait_national(pipeline, fid.read_lait_england(lait_path), year_list, tol)
                 if lait and lait_path.is_file() else None)
+        rr = cat.compare_catalogue(pipeline, tol)
+        if year_list:
+            rr = rr[rr["year"].isin(year_list)]
     finally:
         con.close()
 
@@ -303,6 +310,19 @@ def run_compare(years: str | None = None, csv: str | None = None,
             print(f"within: {int(lnat['within'].sum())}/{len(lnat)}")
         else:
             print("no LAIT England value in the years the run has")
+
+    print()
+    print(f"5. Re-referrals release: the national values quoted on its EES catalogue pages and release "
+          f"page vs the pipeline's published cells (counts within {tol.count:g}%, percentages within "
+          f"{fid.points(tol.percent)}; * = outside)")
+    if len(rr):
+        print(cat.format_catalogue(rr))
+        print(f"within: {int(rr['within'].sum())}/{len(rr)}")
+    else:
+        print(f"none of the years quoted ({', '.join(sorted({str(v.year) for v in cat.VALUES}))}) "
+              "is in the run's re-referral tables")
+    if catalogue_csv:
+        _write(rr, catalogue_csv)
     return 0
 
 
@@ -333,6 +353,8 @@ def register(subparsers) -> None:
     p.add_argument("--headline-csv", default=None, metavar="PATH", help="write the headline table as CSV")
     p.add_argument("--lait-csv", default=None, metavar="PATH",
                    help="write the LAIT comparison as CSV (one row per compared LA-year and measure)")
+    p.add_argument("--catalogue-csv", default=None, metavar="PATH",
+                   help="write the re-referrals catalogue comparison (section 5) as CSV")
     p.add_argument("--no-lait", action="store_true", help="leave out the LAIT measures")
     p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
                    help="per cent counted as 'within' for counts, rates and percentiles (default 2)")
@@ -351,4 +373,5 @@ def _compare(args: argparse.Namespace) -> int:
                        percent_tolerance=args.percent_tolerance, la_tolerance=args.la_tolerance,
                        lait_tolerance=args.lait_tolerance, release_year=args.release_year,
                        published=args.published, headline_csv=args.headline_csv,
-                       lait_csv=args.lait_csv, lait=not args.no_lait, worst=args.worst)
+                       lait_csv=args.lait_csv, lait=not args.no_lait, worst=args.worst,
+                       catalogue_csv=args.catalogue_csv)
