@@ -53,7 +53,7 @@ def _d3_asset(db, df, year=2024):
 
 def _run(db, df, names):
     from cin_pipeline.checks.plan import plan
-    from cin_pipeline.defs.checks import build_check
+    from cin_pipeline.defs.checks import build_checks
     from cin_pipeline.defs.partitions import year_partitions
 
     spec, d3_table = _d3_asset(db, df)
@@ -62,8 +62,8 @@ def _run(db, df, names):
     def publication():
         return 1
 
-    checks = [build_check(spec, p) for p in plan(spec) if p.name in names]
-    assert {next(iter(c.check_keys)).name for c in checks} == set(names)
+    checks = [build_checks(spec, [p for p in plan(spec) if p.name in names])]
+    assert {k.name for k in checks[0].check_keys} == set(names)
     defs = dg.Definitions(assets=[d3_table, publication], asset_checks=checks,
                           resources={"duckdb": DuckDBResource(database=db)})
     return defs.resolve_implicit_global_asset_job_def().execute_in_process(
@@ -106,7 +106,7 @@ def test_checks_know_the_release_year_of_their_run(tmp_path, d3):
 
     assert C.table_checks
     for c in C.table_checks:
-        assert c.partitions_def == year_partitions
+        assert all(s.partitions_def == year_partitions for s in c.check_specs)
     res = _run(str(tmp_path / "w.duckdb"), d3, {"disclosure"})
     (ev,) = res.get_asset_check_evaluations()
     assert ev.passed and ev.metadata["release_year"].value == 2024
@@ -122,8 +122,7 @@ def test_checks_know_the_release_year_of_their_run(tmp_path, d3):
 def test_table_outside_its_release_is_skipped_not_failed(tmp_path):
     """C3 starts in 2018: in the 2015 release its checks pass as "not in release" without reading
     the warehouse (which has no C3 rows), so they cannot block the 2015 publication."""
-    from cin_pipeline.checks.plan import plan
-    from cin_pipeline.defs.checks import build_check
+    from cin_pipeline.defs.checks import build_checks
     from cin_pipeline.defs.partitions import year_partitions
     from cin_pipeline.defs.tables import table_asset_key
     from cin_pipeline.tables import get
@@ -135,12 +134,12 @@ def test_table_outside_its_release_is_skipped_not_failed(tmp_path):
     def c3_table():
         return None
 
-    checks = [build_check(spec, p) for p in plan(spec)]
+    checks = [build_checks(spec)]
     defs = dg.Definitions(assets=[c3_table], asset_checks=checks,
                           resources={"duckdb": DuckDBResource(database=str(tmp_path / "w.duckdb"))})
     res = defs.resolve_implicit_global_asset_job_def().execute_in_process(
         raise_on_error=False, partition_key="2015")
     assert res.success
     evs = res.get_asset_check_evaluations()
-    assert len(evs) == len(checks) and all(e.passed for e in evs)
+    assert len(evs) == len(checks[0].check_keys) and all(e.passed for e in evs)
     assert all("not part of the 2015 release" in (e.description or "") for e in evs)

@@ -7,6 +7,8 @@ Runs in a temporary folder (nothing under ``data/`` is touched):
 2. ingest: :func:`cin_pipeline.bench.ingest.run_ingest_bench` (one year, pool of 2);
 3. the Dagster spine on the generated returns: ``census_return`` single-run backfill over every
    LA-year, ``census_year`` + ``data_quality_summary``, ``longitudinal_cin_dataset``;
+3b. one release year's tables and checks, as the demo runs them and as a run launched from the
+   web UI (``release_tables_job``, the job's own executor), side by side;
 4. **one LA resubmission re-materialised through the LCD** (the largest LA's latest return comes in
    again with changes): census_return for that partition, census_year for that year, LCD rebuild.
    Target < 30 s;
@@ -160,6 +162,9 @@ def run_bench(scale: float | None = None, quick: bool = False, keep: str | None 
                 lambda r: _lcd_rows(r), "referrals/s")
             rows.append(row)
 
+            # 3b. one release year's tables and checks, the demo's way and the web UI's way
+            rows += _tables_rows(defs, instance, years[-1])
+
             # 4. one LA resubmission, through to the LCD
             biggest = max((f for f in files if f.parent.name == str(years[-1])), key=lambda p: p.stat().st_size)
             la = biggest.stem
@@ -188,6 +193,32 @@ def run_bench(scale: float | None = None, quick: bool = False, keep: str | None 
         if rows:
             print_table(rows)
     return 0
+
+
+TABLE_GROUPS = ("children_in_need", "re_referrals")
+
+
+def release_tables_job() -> dg.JobDefinition:
+    """The job the web UI launches to rebuild a release year (reconstructable: module level)."""
+    return load_definitions().resolve_job_def("release_tables_job")
+
+
+def _tables_rows(defs: dg.Definitions, instance: dg.DagsterInstance, year: int) -> list[dict]:
+    """One release year's tables of both releases with their checks, twice on the same data:
+    (1) as the demo runs them (an asset selection executed in this process); (2) as a run the
+    web UI launches (the ``release_tables_job`` rebuilt from its module by the run worker and
+    executed with the job's own executor). The second row's note gives the ratio (issue 12
+    target: within 1.5x)."""
+    part = {"dagster/partition": str(year)}
+    demo, row1 = _timed(f"dagster: {year} tables + checks (demo path)", lambda: run_selection(
+        defs, instance, "b_tables", dg.AssetSelection.groups(*TABLE_GROUPS), tags=part))
+    ui, row2 = _timed(f"dagster: {year} tables + checks (UI path: release_tables_job)", lambda: dg.execute_job(
+        dg.reconstructable(release_tables_job), instance=instance, tags=part, raise_on_error=False))
+    for r, row in ((demo, row1), (ui, row2)):
+        if not r.success:
+            row["note"] += "  FAILED"
+    row2["note"] += f"  {row2['seconds'] / max(row1['seconds'], 1e-9):.2f}x the demo path"
+    return [row1, row2]
 
 
 def _lcd_rows(result) -> int | None:

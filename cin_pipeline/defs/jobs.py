@@ -28,6 +28,15 @@ lcd_job = dg.define_asset_job(
 )
 
 
+release_tables_job = dg.define_asset_job(
+    "release_tables_job",
+    selection=dg.AssetSelection.groups("children_in_need", "re_referrals"),
+    tags={"cin/stage": "tables"},
+    description="Rebuild one release year's tables of both releases, with their blocking checks "
+                "(choose the year as the run's partition).",
+)
+
+
 class QuarantineReportConfig(dg.Config):
     file: str = ""
     reason_code: str = ""
