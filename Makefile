@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-all bench ui clean fidelity
+.PHONY: install demo test test-all bench ui ui-postgres postgres-stop clean fidelity
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -21,6 +21,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	@bash scripts/ensure_chromium.sh
+	@bash scripts/ensure_postgres.sh
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
@@ -29,6 +30,17 @@ bench: $(STAMP)
 
 ui: $(STAMP)
 	$(VENV)/bin/cin-pipeline ui
+
+# The same instance on PostgreSQL (dagster-postgres): $CIN_DAGSTER_POSTGRES_URL if set, else the
+# project's own server on a cluster in data/postgres (Debian's postgresql, installed if missing;
+# a unix socket in that folder, no TCP port; run as the `postgres` user when make runs as root).
+# The server keeps running after the UI stops: `make postgres-stop`.
+ui-postgres: $(STAMP)
+	@bash scripts/ensure_postgres.sh
+	$(VENV)/bin/cin-pipeline ui --postgres
+
+postgres-stop: $(STAMP)
+	$(VENV)/bin/cin-pipeline postgres stop
 
 # Long (tens of minutes, roughly an hour on 2 cores; not measured), not part of `make test`: a
 # national run 2012-2024 at full scale into data/fidelity/ (its own DAGSTER_HOME; the demo's data
@@ -43,5 +55,6 @@ fidelity: $(STAMP)
 		--csv $(FIDELITY_DIR)/comparison.csv --lait-csv $(FIDELITY_DIR)/lait.csv \
 		--headline-csv $(FIDELITY_DIR)/headline.csv --catalogue-csv $(FIDELITY_DIR)/catalogue.csv | tee $(FIDELITY_DIR)/comparison.txt
 
+# data/postgres (the instance on PostgreSQL) is left alone: `make postgres-stop`, then remove it.
 clean:
 	rm -rf data/landing data/staging data/quarantine data/audit data/publication data/warehouse.duckdb .dagster_home

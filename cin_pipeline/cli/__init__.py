@@ -1,7 +1,8 @@
 """The ``cin-pipeline`` command (``cin_pipeline.cli:main``).
 
 Sub-commands, in data-flow order: ``synth`` (:mod:`cin_pipeline.synth.cli`), ``demo``
-(:mod:`cin_pipeline.cli.demo`), ``ui`` (:mod:`cin_pipeline.cli.ui`), ``bench``
+(:mod:`cin_pipeline.cli.demo`), ``ui`` (:mod:`cin_pipeline.cli.ui`), ``postgres``
+(:mod:`cin_pipeline.cli.postgres`: the project's own PostgreSQL server for the instance), ``bench``
 (:mod:`cin_pipeline.bench`), ``compare`` (:mod:`cin_pipeline.cli.compare`) and ``reference``
 (:mod:`cin_pipeline.cli.reference`). Each one's heavy
 imports (Dagster, the pipeline stages) happen when it runs, so ``--help`` and ``synth`` start fast.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from cin_pipeline.cli import attribute, compare, demo, reference, ui
+from cin_pipeline.cli import attribute, compare, demo, postgres, reference, ui
 from cin_pipeline.synth import cli as synth_cli
 
 DEFAULT_YEARS = "2022-2024"
@@ -45,11 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep existing landing/staging/warehouse data instead of starting clean")
     p.add_argument("--use-landing", action="store_true",
                    help="do not generate: run the pipeline on the returns already in the landing folder")
+    p.add_argument("--postgres", action="store_true",
+                   help="run the instance on PostgreSQL, as `cin-pipeline ui --postgres` does")
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("ui", help="start the Dagster web UI (dagster dev) on the demo data")
     p.add_argument("--port", type=int, default=3000)
     p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--postgres", action="store_true",
+                   help="run the instance on PostgreSQL: $CIN_DAGSTER_POSTGRES_URL, or else the project's "
+                        "own server in data/postgres (started if needed; see `cin-pipeline postgres`)")
     p.set_defaults(func=_ui)
 
     p = sub.add_parser("bench", help="time every stage (generation, ingest, LCD resubmission, ...)")
@@ -57,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="small and fast (CI)")
     p.set_defaults(func=_bench)
 
+    postgres.register(sub)
     compare.register(sub)
     attribute.register(sub)
     reference.register(sub)
@@ -65,12 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _demo(args: argparse.Namespace) -> int:
     las = [s.strip() for s in args.las.split(",") if s.strip()] if args.las else None
+    if args.postgres:
+        ui.use_local_postgres()
     return demo.run_demo(scale=args.scale, years=args.years, seed=args.seed, las=las,
                          workers=args.workers, keep=args.keep, use_landing=args.use_landing)
 
 
 def _ui(args: argparse.Namespace) -> int:
-    return ui.run_ui(port=args.port, host=args.host)
+    return ui.run_ui(port=args.port, host=args.host, postgres=args.postgres)
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -3,26 +3,49 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
+from cin_pipeline.cli.instance import POSTGRES_URL_ENV, SOURCE, postgres_url, write_instance_yaml
 from cin_pipeline.settings import PROJECT_ROOT
 
 
 def dagster_home() -> Path:
-    """``<project>/.dagster_home`` (or $DAGSTER_HOME if set), with the project's dagster.yaml in it."""
+    """``<project>/.dagster_home`` (or $DAGSTER_HOME if set), with the instance yaml in it: the
+    project's dagster.yaml, or, when ``$CIN_DAGSTER_POSTGRES_URL`` is set, the same settings with
+    the storage on that PostgreSQL database (:mod:`cin_pipeline.cli.instance`)."""
     home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
-    src = PROJECT_ROOT / "dagster.yaml"
-    if src.exists():
-        shutil.copyfile(src, home / "dagster.yaml")
+    if SOURCE.exists():
+        write_instance_yaml(home)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
 
-def run_ui(port: int = 3000, host: str = "127.0.0.1") -> int:
+def use_local_postgres() -> str:
+    """Point ``$CIN_DAGSTER_POSTGRES_URL`` at the project's own PostgreSQL server (``data/postgres``,
+    started if it is not running: :mod:`cin_pipeline.cli.postgres`), unless it is set already;
+    returns the URL."""
+    from cin_pipeline.cli.postgres import LocalPostgres, PostgresUnavailable, default_root
+
+    url = postgres_url()
+    if url is None:
+        pg = LocalPostgres(default_root())
+        try:
+            url = pg.start()
+        except PostgresUnavailable as exc:
+            raise SystemExit(f"cin-pipeline: cannot start PostgreSQL: {exc}") from None
+        print(f"PostgreSQL running in {pg.root} (stop it: cin-pipeline postgres stop)", flush=True)
+        os.environ[POSTGRES_URL_ENV] = url
+    return url
+
+
+def run_ui(port: int = 3000, host: str = "127.0.0.1", postgres: bool = False) -> int:
+    if postgres:
+        use_local_postgres()
     home = dagster_home()
+    if postgres_url():
+        print(f"instance storage: PostgreSQL (${POSTGRES_URL_ENV})", flush=True)
     exe = Path(sys.executable).with_name("dagster")
     # workspace.yaml names the code location ``cin_pipeline``, as pyproject's [tool.dagster] does:
     # one name for the UI, GraphQL clients and the docs
