@@ -24,7 +24,8 @@ class Paths:
 
     @property
     def reports_dir(self) -> Path:
-        """Reports about a build, beside the publication: ``<data_dir>/reports`` (GX Data Docs)."""
+        """Reports about a build, beside the publication: ``<data_dir>/reports`` (GX Data Docs in
+        ``gx/``, the data-quality reports in ``<year>/<LA>/`` and their ``index.html``)."""
         return self.data_dir / "reports"
 
     @classmethod

@@ -239,3 +239,31 @@ def test_table_checks_tab_lists_its_checks(web_ui, assets, page, table):
     expect(page.get_by_text(f"Checks ({len(checks)})", exact=True)).to_be_visible()
     for check in sorted(set(checks) | set(EXPECTED_CHECKS)):
         expect(page.get_by_text(check, exact=True).first).to_be_visible()
+
+
+def test_data_quality_report_renders_in_chromium(page, tmp_path):
+    """A data-quality report, opened from the disk as an LA analyst would (static, offline), shows
+    its finding: file, child, the rule's text and what to fix; the child ID ``X<SCRIPT>`` as text."""
+    import duckdb
+    from playwright.sync_api import expect
+
+    from cin_pipeline.ingest import attach_staging, rules
+    from cin_pipeline.ingest.dq_report import INDEX_HTML, build_index, build_reports, report_dir
+    from cin_pipeline_tests.test_dq_reports import _tiny_census
+
+    env = _tiny_census(tmp_path / "data")
+    con = duckdb.connect()
+    attach_staging(con, env["staging"], env["audit"])
+    build_reports(con, [(2025, "201")], env["reports"], env["staging"], env["quarantine"])
+    build_index(con, env["reports"], env["quarantine"])
+    con.close()
+    page.goto((env["reports"] / INDEX_HTML).as_uri())
+    page.get_by_role("link", name="report").first.click()
+    assert page.url == (report_dir(env["reports"], 2025, "201") / "report.html").as_uri()
+    r8620 = rules.rule("8620")
+    row = page.get_by_role("row").filter(has_text="CINclosureDate 2025-06-01")
+    expect(row).to_have_count(1)
+    for text in ("201.xml", "BAD", r8620.message.rstrip("."), r8620.fix):
+        expect(row.get_by_role("cell", name=text, exact=True)).to_have_count(1)
+    expect(page.get_by_role("cell", name="X<SCRIPT>", exact=True).first).to_be_visible()
+    expect(page.get_by_text("malformed_xml", exact=True)).to_be_visible()

@@ -8,8 +8,9 @@
    ``census_return`` for every LA-year (one single-run backfill; ingest pool of 2 processes),
    ``census_year`` + ``data_quality_summary`` (year range), ``longitudinal_cin_dataset``, and then
    every asset (with its checks) of the groups ``children_in_need``, ``re_referrals`` and
-   ``publication``, for the release of the latest year,
-4. print what it did.
+   ``publication``, for the release of the latest year, and the data-quality reports
+   (``dq_report`` for every LA-year of step 3, then ``dq_report_index``),
+4. print what it did, and where the data-quality index is.
 """
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ def _wipe(paths: Paths) -> None:
         shutil.rmtree(p, ignore_errors=True)
     for suffix in ("", ".wal"):
         Path(str(paths.warehouse) + suffix).unlink(missing_ok=True)
+    # the data-quality reports of the previous demo (its LA-years may not be this one's)
+    for p in paths.reports_dir.glob("[0-9][0-9][0-9][0-9]"):
+        shutil.rmtree(p, ignore_errors=True)
+    for name in ("index.html", "index.csv"):
+        (paths.reports_dir / name).unlink(missing_ok=True)
 
 
 def run_demo(scale: float = 0.03, years: str = "2022-2024", seed: int = 42, las=None,
@@ -164,7 +170,18 @@ def run_demo(scale: float = 0.03, years: str = "2022-2024", seed: int = 42, las=
             res = run(f"{group}_plain", dg.AssetSelection.assets(*plain))
             ok &= _report(res, f"6. {group}: {len(plain)} unpartitioned assets", t0)
 
+    # 7. data-quality reports: every LA-year of step 3 (one single-run backfill), then the index
+    t0 = time.perf_counter()
+    res = run("dq_report", dg.AssetSelection.assets("dq_report"), tags=range_tags(start, end))
+    n_reports = len(res.get_asset_materialization_events())
+    ok &= _report(res, f"7. dq_report: {n_reports} LA-year data-quality reports", t0)
+    t0 = time.perf_counter()
+    res = run("dq_report_index", dg.AssetSelection.assets("dq_report_index"))
+    ok &= _report(res, "7. dq_report_index", t0)
+
     _summary(paths, year_list)
+    _say(f"data-quality reports: {paths.reports_dir / 'index.html'} (one per LA-year: "
+         f"{paths.reports_dir}/<year>/<LA code>/report.html)")
     _say(f"demo {'finished' if ok else 'finished WITH FAILURES'} in {time.perf_counter() - t_start:.0f}s. "
          f"Browse it: cin-pipeline ui  (DAGSTER_HOME={home})")
     return 0 if ok else 1

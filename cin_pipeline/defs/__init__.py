@@ -5,6 +5,8 @@
 * ``census_extract`` ``census_return``: one LA-year return -> staging Parquet (group census_extract)
 * ``staging``        ``census_year`` + ``data_quality_summary`` (group staging)
 * ``longitudinal``   ``longitudinal_cin_dataset`` (group longitudinal)
+* ``dq_reports``     ``dq_report`` (year x LA) and ``dq_report_index``: data-quality reports
+                     under data/reports (group data_quality)
 * ``sensors``        ``landing_sensor`` (new or changed files -> runs) and the quarantine report job
 * ``run_health``     ``run_health_sensor``: runs whose process was killed are marked failed, their
                      pool slots freed, and dead sensor-started ingest runs retried

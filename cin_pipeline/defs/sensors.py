@@ -161,7 +161,7 @@ def _quarantine_request(context, paths, f, reason_code: str, message: str, line,
     where = f" line {line}" if line else ""
     record_submission(paths.audit_dir, f.path, f.sha256, year, la, "quarantined",
                       f"[{reason_code}]{where}: {message}")
-    dest = quarantine(f.path, reason_code, message, quarantine_dir, line, **quarantine_kw)
+    dest = quarantine(f.path, reason_code, message, quarantine_dir, line, year=year, la=la, **quarantine_kw)
     context.log.warning(f"Quarantined {f.path} -> {dest}: [{reason_code}] {message}")
     return _report_request(f, f"quarantine:{f.sha256}:{f.mtime_ns}", reason_code, message, line, str(dest))
 

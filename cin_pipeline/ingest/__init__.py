@@ -13,6 +13,8 @@ per-(year, LA) asset and the landing sensor.
 * :mod:`cin_pipeline.ingest.landing` - what the ``census_return`` asset and the landing sensor
   share: locate an LA-year's return, ingest it or quarantine it (a process pool for many), scan
   the landing folder.
+* :mod:`cin_pipeline.ingest.dq_report` - the data-quality report of an LA-year (every finding,
+  counts against the previous year and England, exclusions, quarantined files) and the index.
 * :mod:`cin_pipeline.ingest.schema` - the columns of the raw and staging tables.
 * :mod:`cin_pipeline.ingest.versions` - the staging layout: a version folder per ingest of an
   LA-year, made current by one atomic link swap; :func:`~cin_pipeline.ingest.versions.cleanup`.

@@ -203,7 +203,7 @@ def ingest_one(key: str, year: int, la: str, path: str | None, staging_dir: str,
     except CensusFileError as exc:
         record_submission(audit_dir, path, sha or "", year, la, "quarantined",
                           f"[{exc.reason_code}] line {exc.line}: {exc.message}")
-        dest = quarantine(path, exc.reason_code, exc.message, quarantine_dir, exc.line)
+        dest = quarantine(path, exc.reason_code, exc.message, quarantine_dir, exc.line, year=year, la=la)
         return Outcome(key, year, la, str(path), False, sha256=sha, reason_code=exc.reason_code,
                        message=exc.message, line=exc.line, quarantined_to=str(dest))
     except Exception as exc:  # noqa: BLE001 - any other failure is recorded, not raised

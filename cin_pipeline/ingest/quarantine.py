@@ -65,6 +65,8 @@ def quarantine(
     keep_original: bool = False,
     fix: str | None = None,
     kind: str = "CIN census file",
+    year: int | None = None,
+    la: str | None = None,
 ) -> Path:
     """Copy ``path`` into ``quarantine_dir`` with a ``.reason.txt`` and ``.reason.json``, then
     remove the original.
@@ -78,6 +80,8 @@ def quarantine(
     propagates.
     Returns the path of the quarantined file. ``fix`` overrides the advice for ``reason_code``;
     ``kind`` names the file in the reason text (a source extract is not a census return).
+    ``year`` and ``la``, when known (the LA-year the file was being ingested for, or its header's),
+    are kept in the ``.reason.json`` so the LA-year's data-quality report can list the file.
     """
     src = Path(path)
     folder = Path(quarantine_dir)
@@ -102,7 +106,7 @@ def quarantine(
         except OSError:
             pass  # the copy is safe in quarantine; leaving the original loses nothing
     _write_reason(target, src, reason_code, message, line, fix or _FIXES.get(reason_code, _DEFAULT_FIX),
-                  kind, now, copied, changed)
+                  kind, now, copied, changed, year, la)
     return target
 
 
@@ -120,7 +124,8 @@ _CHANGED_NOTE = (
 
 
 def _write_reason(target: Path, src: Path, reason_code: str, message: str, line: int | None, fix: str,
-                  kind: str, now: _dt.datetime, digest: str, changed: bool) -> None:
+                  kind: str, now: _dt.datetime, digest: str, changed: bool,
+                  year: int | None = None, la: str | None = None) -> None:
     """The ``.reason.txt`` (for the LA analyst) and ``.reason.json`` (for machines) of ``target``."""
     where = f"line {line}" if line else "the file as a whole"
     text = (
@@ -138,4 +143,25 @@ def _write_reason(target: Path, src: Path, reason_code: str, message: str, line:
         "sha256": digest, "size_bytes": target.stat().st_size,
         "quarantined_at": now.isoformat(timespec="seconds"),
         "original_changed_while_copied": changed,
+        "year": None if year is None else int(year), "la": None if la is None else str(la),
     }, indent=1), encoding="utf-8")
+
+
+def read_reasons(quarantine_dir: str | os.PathLike) -> list[dict]:
+    """The ``.reason.json`` of every census return quarantined in ``quarantine_dir`` (its top level;
+    source extracts are quarantined in a sub-folder), oldest first, each with ``reason_file`` (its
+    path). Records written before ``year``/``la`` were kept have them as ``None``."""
+    folder = Path(quarantine_dir)
+    if not folder.is_dir():
+        return []
+    out = []
+    for p in sorted(folder.glob("*.reason.json")):
+        try:
+            rec = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(rec, dict):
+            rec.setdefault("year", None)
+            rec.setdefault("la", None)
+            out.append({**rec, "reason_file": str(p)})
+    return sorted(out, key=lambda r: (str(r.get("quarantined_at") or ""), r["reason_file"]))

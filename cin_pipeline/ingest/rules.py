@@ -700,6 +700,20 @@ def rule_codes(year: int | None = None) -> tuple[str, ...]:
     return tuple(r.code for r in RULES if year is None or r.applies(year))
 
 
+def rule_texts(year: int) -> tuple[tuple[str, str, str, str], ...]:
+    """``(code, severity, message, fix)`` of every rule applying in ``year``, with the year's
+    placeholders filled in exactly as in that year's findings (a finding's ``message`` is this
+    message, ``": "`` and the detail). For reports that show a rule's text beside its findings."""
+    return _rule_texts(int(year))
+
+
+@functools.lru_cache(maxsize=32)
+def _rule_texts(year: int) -> tuple[tuple[str, str, str, str], ...]:
+    subs = placeholders(Header(year=year, la="000"), ())
+    return tuple((r.code, r.severity, Template(r.message).safe_substitute(subs).rstrip("."),
+                  Template(r.fix).safe_substitute(subs)) for r in RULES if r.applies(year))
+
+
 def placeholders(header: Header, la_codes=None) -> dict[str, str]:
     """Values of the ``$placeholders`` for the return described by ``header``."""
     year = header.year
