@@ -23,7 +23,7 @@ from cin_pipeline.ingest.landing import ingest_many
 from cin_pipeline.ingest.warehouse import staged_returns
 from cin_pipeline.lcd import build_lcd
 from cin_pipeline.publish.release import FIRST, REVISED, UNCHANGED, publish_year, release_folder
-from cin_pipeline.publish.revisions import COLUMNS, REVISIONS_CSV, REVISIONS_MD, compare_file
+from cin_pipeline.publish.revisions import COLUMNS, REVISIONS_CSV, REVISIONS_MD, compare_file, render
 from cin_pipeline.tables import release, tables_for_release
 from cin_pipeline_tests.pipeline_helpers import stage_and_link
 
@@ -95,7 +95,7 @@ def _expected_changes(before: Path, after: Path) -> tuple[set, set]:
             header = next(csv.reader(fh))
         filters = [c for c in header if c not in indicators and c not in GEO and c not in GEO_NAMES]
 
-        def key(row):
+        def key(row, filters=filters):
             return tuple(row.get(c, "") for c in GEO) + ("; ".join(f"{f}={row[f]}" for f in filters),)
 
         old = {tuple(v for c, v in r.items() if c not in indicators): r for r in _rows(before / "data" / name)}
@@ -255,3 +255,18 @@ def test_rows_columns_and_symbols_are_compared_as_sets(tmp_path):
     renamed = _write(tmp_path / "renamed", "t", HEAD.replace("sex", "gender"), META.replace("sex", "gender"))
     assert compare_file("demo.t", "t.csv", old, renamed)["change"].tolist() == ["layout changed"]
     assert compare_file("demo.t", "t.csv", None, new)["change"].tolist() == ["file added"]
+
+
+def test_metadata_when_the_replaced_publication_recorded_no_returns(tmp_path):
+    """A publication made before the manifests recorded returns: the report says so."""
+    folder = tmp_path / "children-in-need" / "2024"
+    info = {"status": REVISED, "replaces": "x", "changed_cells": {"children_in_need.b1": 3},
+            "rows_added": 0, "rows_removed": 1, "other_changes": 0, "returns_changed": None,
+            "report": [REVISIONS_CSV, REVISIONS_MD]}
+    meta = revisions_metadata("children-in-need", folder, info)
+    assert meta["children-in-need_revisions"] == "revised: 3 cells in 1 tables changed, 0 rows added, 1 removed"
+    assert meta["children-in-need_returns_changed"] == "not recorded by the publication it replaced"
+    assert meta["children-in-need_revisions_list"].value == str(folder / REVISIONS_CSV)
+    lines = compare_file("demo.t", "t.csv", None, tmp_path / "t.csv")
+    text = render("Demo", 2024, "x", lines, None, 1)
+    assert "does not record the census returns" in text and "| demo.t | `t.csv` | 0 | 0 | 0 | 1 |" in text

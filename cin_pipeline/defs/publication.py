@@ -127,7 +127,9 @@ def revisions_metadata(slug: str, folder: Path, revised: dict) -> dict:
         f"{slug}_revisions": f"revised: {sum(cells.values())} cells in {len(cells)} tables changed, "
                              f"{revised['rows_added']} rows added, {revised['rows_removed']} removed",
         f"{slug}_changed_cells": dg.MetadataValue.json(cells),
-        f"{slug}_returns_changed": dg.MetadataValue.json(revised["returns_changed"]),
+        f"{slug}_returns_changed": (dg.MetadataValue.json(revised["returns_changed"])
+                                    if revised["returns_changed"] is not None
+                                    else "not recorded by the publication it replaced"),
         f"{slug}_revisions_report": dg.MetadataValue.path(str(folder / REVISIONS_MD)),
         f"{slug}_revisions_list": dg.MetadataValue.path(str(folder / REVISIONS_CSV)),
     }
