@@ -14,6 +14,12 @@ the folders ``<publication_dir>/<release>/<year>/`` of the year, which switch in
 (:mod:`cin_pipeline.publish.writer`): a failed, blocked or killed run leaves the previous
 publication untouched (or, killed during the switch, completed by the next run or reader). After
 the switch it verifies that every release folder of the year carries the publication_id it wrote.
+
+The manifests record the census returns the publication was built from (the SHA-256 of the return
+of every staged LA-year up to the release year, :func:`cin_pipeline.ingest.warehouse.staged_returns`).
+A release folder that replaces another publication gets a revisions report
+(``revisions.csv``/``revisions.md``, :mod:`cin_pipeline.publish.revisions`); the metadata shows,
+per release, ``first publication``, ``unchanged`` or the changed cells per table and the report's path.
 """
 
 import time
@@ -26,7 +32,9 @@ from cin_pipeline.defs.partitions import year_partitions
 from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.defs.tables import table_asset_key
 from cin_pipeline.ees.store import load_publication
-from cin_pipeline.publish.release import agreed_publication, publish_year
+from cin_pipeline.ingest.warehouse import staged_returns
+from cin_pipeline.publish.release import FIRST, REVISED, agreed_publication, publish_year
+from cin_pipeline.publish.revisions import REVISIONS_CSV, REVISIONS_MD
 from cin_pipeline.tables import all_tables, releases
 
 
@@ -105,6 +113,28 @@ def stale_or_missing_tables(context: dg.AssetExecutionContext, table_keys) -> li
     return problems
 
 
+def revisions_metadata(slug: str, folder: Path, revised: dict) -> dict:
+    """The metadata of a release folder's revisions (``info["revisions"]`` of
+    :func:`cin_pipeline.publish.release.publish_year`): its status and, when it replaced another
+    publication, the changed cells per table, the rows added and removed, the census returns
+    that changed and the report's path."""
+    status = revised["status"]
+    if status != REVISED:
+        text = status if status == FIRST else "unchanged: the same publication as the folder it replaced"
+        return {f"{slug}_revisions": text}
+    cells = revised["changed_cells"]
+    return {
+        f"{slug}_revisions": f"revised: {sum(cells.values())} cells in {len(cells)} tables changed, "
+                             f"{revised['rows_added']} rows added, {revised['rows_removed']} removed",
+        f"{slug}_changed_cells": dg.MetadataValue.json(cells),
+        f"{slug}_returns_changed": (dg.MetadataValue.json(revised["returns_changed"])
+                                    if revised["returns_changed"] is not None
+                                    else "not recorded by the publication it replaced"),
+        f"{slug}_revisions_report": dg.MetadataValue.path(str(folder / REVISIONS_MD)),
+        f"{slug}_revisions_list": dg.MetadataValue.path(str(folder / REVISIONS_CSV)),
+    }
+
+
 class PublicationConfig(dg.Config):
     data_docs: bool = True
     """Build the GX Data Docs into ``<reports>/gx/<release>/<year>/`` (about 20 s; tests switch it off)."""
@@ -120,7 +150,9 @@ class PublicationConfig(dg.Config):
     & dg.AutomationCondition.all_deps_blocking_checks_passed(),
     description="Release folders data/publication/<release>/<year>/ (EES csv + meta, data guidance, "
                 "all-data.zip, static preview; the same data give the same bytes), switched in together and "
-                "sharing one publication_id, and the GX Data Docs beside them in "
+                "sharing one publication_id (the manifests record the census returns they were built from; "
+                "a folder replacing another publication gets revisions.csv and revisions.md), and the GX "
+                "Data Docs beside them in "
                 "data/reports/gx/<release>/<year>/, written atomically.",
 )
 def publication(context: dg.AssetExecutionContext, config: PublicationConfig, duckdb: DuckDBResource,
@@ -144,13 +176,15 @@ def publication(context: dg.AssetExecutionContext, config: PublicationConfig, du
     paths = cin_paths.paths()
     by_release = {r: outs for r in releases()
                   if (outs := {tid: o for tid, o in outputs.items() if o.spec.release is r})}
+    returns = staged_returns(paths.staging_dir, up_to_year=release_year)
     pub_id, infos = publish_year(paths.publication_dir, release_year, by_release,
-                                 data_docs=config.data_docs, reports_dir=paths.reports_dir)
+                                 data_docs=config.data_docs, reports_dir=paths.reports_dir,
+                                 returns=returns)
     with agreed_publication(paths.publication_dir, release_year) as on_disk:
         if on_disk != pub_id:
             raise dg.Failure(description=f"{release_year}: the release folders carry publication "
                                          f"{on_disk}, this run wrote {pub_id}")
-    meta: dict = {"publication_id": pub_id}
+    meta: dict = {"publication_id": pub_id, "census_returns": len(returns)}
     for release, info in infos.items():
         folder = info["folder"]
         meta[f"{release.slug}_folder"] = dg.MetadataValue.path(str(folder))
@@ -159,5 +193,6 @@ def publication(context: dg.AssetExecutionContext, config: PublicationConfig, du
         if "gx_folder" in info:
             meta[f"{release.slug}_data_docs"] = dg.MetadataValue.path(str(Path(info["gx_folder"]) / "index.html"))
         meta[f"{release.slug}_preview"] = dg.MetadataValue.path(str(folder / "index.html"))
+        meta.update(revisions_metadata(release.slug, folder, info["revisions"]))
     meta["seconds"] = round(time.perf_counter() - t0, 2)
     return dg.MaterializeResult(metadata=meta)

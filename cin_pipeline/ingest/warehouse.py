@@ -26,6 +26,8 @@ import glob
 import os
 from pathlib import Path
 
+import duckdb
+
 from cin_pipeline.ingest.audit import SUBMISSION_FIELDS, submissions_dir
 from cin_pipeline.ingest.extracts import attach_extracts
 from cin_pipeline.ingest.schema import STAGING_TABLES, TABLE_COLUMNS
@@ -101,3 +103,24 @@ def attach_staging(con, staging_dir: str | os.PathLike, audit_dir: str | os.Path
     con.execute(f"CREATE OR REPLACE VIEW staging.submission_audit AS {body}")
     found.update(attach_extracts(con, staging_dir))
     return found
+
+
+def staged_returns(staging_dir: str | os.PathLike, up_to_year: int | None = None) -> dict[str, str]:
+    """``{"<year>/<la>": sha256}``: the census return each staged LA-year was ingested from (the
+    SHA-256 of the XML file, ``header.file_sha256`` of the current version), for the years up to
+    ``up_to_year`` (every year when None), in year and LA order.
+
+    This identifies the staged versions by their content: a version's folder name holds the time
+    of its ingest, so the same returns staged twice have other names but the same hashes (a
+    publication records this, :func:`cin_pipeline.publish.release.publish_year`)."""
+    pattern = table_glob(staging_dir, "header")
+    if not glob.glob(pattern):
+        return {}
+    where = "" if up_to_year is None else f" WHERE year <= {int(up_to_year)}"
+    con = duckdb.connect()
+    try:
+        rows = con.execute(f"SELECT DISTINCT year, la, file_sha256 FROM read_parquet({literal(pattern)})"
+                           f"{where} ORDER BY year, la").fetchall()
+    finally:
+        con.close()
+    return {f"{year}/{la}": sha for year, la, sha in rows}

@@ -8,7 +8,12 @@ Contents of a release folder::
     data-guidance.md                        generated from the registry
     all-data.zip                            data/*.csv, data/*.meta.csv and data-guidance.md
     index.html                              static release preview (headlines, inline SVG charts)
-    MANIFEST.json                           files with sizes and sha256, and the publication_id
+    revisions.csv, revisions.md             when the folder replaced another publication: every
+                                            published cell that changed, and a summary
+                                            (:mod:`cin_pipeline.publish.revisions`)
+    MANIFEST.json                           files with sizes and sha256, the census returns the
+                                            publication was built from (``returns``: "<year>/<la>"
+                                            -> sha256 of the return file) and the publication_id
                                             (written last)
 
 The release folders of a year are one publication: their tables cross-check each other (E1's
@@ -24,6 +29,10 @@ hash of the files). The Great Expectations Data Docs, which record when the vali
 the evidence of a build rather than part of the release: they are written beside it, to
 ``<reports>/gx/<release>/<year>/`` (``data/reports/gx/...`` by default), each atomically on its
 own before the switch, and the preview links to them.
+
+A folder that replaces another publication of the year gets the revisions report (every published
+cell that changed, and the census returns that caused it; :func:`_revise`); a republication of the
+same data is the same publication and keeps the folder's report, byte for byte.
 """
 
 from __future__ import annotations
@@ -36,10 +45,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cin_pipeline.checks import data_docs
-from cin_pipeline.publish import guidance, preview
+from cin_pipeline.publish import guidance, preview, revisions
 from cin_pipeline.ees.population import population_output
 from cin_pipeline.ees.rows import EesOutput
-from cin_pipeline.publish.writer import Part, publish_atomically, publish_together, read_manifest, settled
+from cin_pipeline.publish.writer import (Part, is_complete, publish_atomically, publish_together,
+                                         read_manifest, settled)
 from cin_pipeline.tables import releases
 from cin_pipeline.tables.declare import Release
 
@@ -108,7 +118,7 @@ def write_release(folder: Path, release: Release, release_year: int, outputs: di
     (folder / "index.html").write_text(
         preview.render(f"{release.title}: reporting year {release_year}", release_year,
                        outputs, data_docs_link), encoding="utf-8")
-    return {"files": written}
+    return {"files": written, "tables_by_file": {o.file_name: tid for tid, o in outputs.items()}}
 
 
 def release_folder(publication_dir: str | Path, release: Release, release_year: int) -> Path:
@@ -146,23 +156,62 @@ def publish_data_docs(publication_dir: str | Path, release: Release, release_yea
 
 
 def _release_part(publication_dir: str | Path, release: Release, release_year: int,
-                  outputs: dict[str, EesOutput], link: str | None, info: dict) -> Part:
-    """The release folder as a part of the year's switch; its build adds the files written to ``info``."""
+                  outputs: dict[str, EesOutput], link: str | None, info: dict,
+                  returns: dict[str, str] | None) -> Part:
+    """The release folder as a part of the year's switch; its build adds the files written to
+    ``info``. Its manifest records the release, its tables and, when given, the census
+    ``returns`` the publication was built from."""
 
     def _build(tmp: Path) -> None:
         info.update(write_release(tmp, release, release_year, outputs, link))
 
-    return Part(release_folder(publication_dir, release, release_year), _build,
-                {"release": release.slug, "release_year": release_year, "tables": sorted(outputs)})
+    extra: dict = {"release": release.slug, "release_year": release_year, "tables": sorted(outputs)}
+    if returns is not None:
+        extra["returns"] = dict(sorted(returns.items()))
+    return Part(release_folder(publication_dir, release, release_year), _build, extra)
+
+
+FIRST, UNCHANGED, REVISED = "first publication", "unchanged", "revised"
+"""What a release folder's publication is to the folder it replaced (``info["revisions"]["status"]``)."""
+
+
+def _revise(release_year: int, infos: dict[Release, dict]):
+    """The ``finish`` of the year's switch (:data:`cin_pipeline.publish.writer.Finish`): once
+    every release folder is built, compare them with the folders they replace. When every one
+    holds the same files and manifest entries as before, it is the same publication: each folder
+    keeps its report (:func:`revisions.carry_forward`). Otherwise every release folder that
+    replaces a publication gets a new report (:func:`revisions.write_report`); a release folder
+    with none before is a first publication. Records the outcome in ``info["revisions"]``."""
+    by_target = {info["folder"]: (release, info) for release, info in infos.items()}
+
+    def finish(built: list[tuple[Part, Path]]) -> None:
+        same = all(revisions.same_publication(part.target, tmp, part.manifest_extra) for part, tmp in built)
+        for part, tmp in built:
+            release, info = by_target[part.target]
+            if not is_complete(part.target):
+                info["revisions"] = {"status": FIRST}
+            elif same:
+                info["revisions"] = {"status": UNCHANGED, "report": revisions.carry_forward(part.target, tmp)}
+            else:
+                report = revisions.write_report(part.target, tmp, release.title, release_year,
+                                                info.get("tables_by_file", {}),
+                                                part.manifest_extra.get("returns"))
+                info["revisions"] = {"status": REVISED, **report}
+
+    return finish
 
 
 def publish_year(publication_dir: str | Path, release_year: int,
                  outputs: dict[Release, dict[str, EesOutput]], data_docs: bool = True,
-                 reports_dir: str | Path | None = None) -> tuple[str, dict[Release, dict]]:
+                 reports_dir: str | Path | None = None,
+                 returns: dict[str, str] | None = None) -> tuple[str, dict[Release, dict]]:
     """Write the folder of every release in ``outputs`` (release -> its tables' outputs) and
     switch them in together, after each release's Data Docs (``data_docs``,
-    :func:`publish_data_docs`); returns (their publication_id, info per release: folder, files,
-    gx and gx_folder)."""
+    :func:`publish_data_docs`); each folder that replaces another publication gets its
+    revisions report (:func:`_revise`). ``returns`` (``"<year>/<la>"`` -> sha256 of the census
+    return, :func:`cin_pipeline.ingest.warehouse.staged_returns`) is recorded in the manifests.
+    Returns (their publication_id, info per release: folder, files, gx, gx_folder and
+    revisions)."""
     infos: dict[Release, dict] = {}
     parts = []
     for release, outs in outputs.items():
@@ -172,16 +221,18 @@ def publish_year(publication_dir: str | Path, release_year: int,
             docs_info, link = publish_data_docs(publication_dir, release, release_year, outs, reports_dir)
             info.update(docs_info)
         infos[release] = info
-        parts.append(_release_part(publication_dir, release, release_year, outs, link, info))
-    return publish_together(year_journal(publication_dir, release_year), parts), infos
+        parts.append(_release_part(publication_dir, release, release_year, outs, link, info, returns))
+    pub_id = publish_together(year_journal(publication_dir, release_year), parts, _revise(release_year, infos))
+    return pub_id, infos
 
 
 def publish_release(publication_dir: str | Path, release: Release, release_year: int,
                     outputs: dict[str, EesOutput], data_docs: bool = True,
-                    reports_dir: str | Path | None = None) -> tuple[Path, dict]:
+                    reports_dir: str | Path | None = None,
+                    returns: dict[str, str] | None = None) -> tuple[Path, dict]:
     """Publish one release on its own (:func:`publish_year` of it alone, so its publication_id
     covers it alone); returns (folder, info)."""
-    _, infos = publish_year(publication_dir, release_year, {release: outputs}, data_docs, reports_dir)
+    _, infos = publish_year(publication_dir, release_year, {release: outputs}, data_docs, reports_dir, returns)
     return release_folder(publication_dir, release, release_year), infos[release]
 
 

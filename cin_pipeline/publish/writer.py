@@ -117,10 +117,16 @@ def _beside(target: Path, kind: str, token: str) -> Path:
     return target.parent / f".{target.name}.{kind}-{token}"
 
 
-def _build_complete(parts: dict[str, Part], token: str) -> str:
-    """Build every part in its temporary folder beside its target, then write their manifests,
-    all carrying the publication_id of them all (returned). If anything raises, every
-    temporary folder is removed and the targets are untouched."""
+Finish = Callable[[list[tuple[Part, Path]]], None]
+"""Called with every part and its temporary folder once all are built, before their manifests;
+it may add files to them (the revisions report compares them with the folders they replace)."""
+
+
+def _build_complete(parts: dict[str, Part], token: str, finish: Finish | None = None) -> str:
+    """Build every part in its temporary folder beside its target, then run ``finish`` (if
+    any) on them all, then write their manifests, all carrying the publication_id of them all
+    (returned). If anything raises, every temporary folder is removed and the targets are
+    untouched."""
     tmps: dict[str, Path] = {}
     try:
         for name, part in parts.items():
@@ -128,6 +134,8 @@ def _build_complete(parts: dict[str, Part], token: str) -> str:
             tmps[name] = _beside(part.target, "tmp", token)
             tmps[name].mkdir()
             part.build(tmps[name])
+        if finish is not None:
+            finish([(parts[name], tmp) for name, tmp in tmps.items()])
         files = {name: file_entries(tmp) for name, tmp in tmps.items()}
         pub_id = publication_id(files)
         for name, tmp in tmps.items():
@@ -279,14 +287,16 @@ def settled(journal: str | os.PathLike, targets: Iterable[Path]) -> Iterator[Non
         yield
 
 
-def publish_together(journal: str | os.PathLike, parts: list[Part]) -> str:
+def publish_together(journal: str | os.PathLike, parts: list[Part], finish: Finish | None = None) -> str:
     """Build every part completely, then switch them all in (see module docstring); returns
-    their publication_id. Every target lies under the journal's folder, which names them."""
+    their publication_id. Every target lies under the journal's folder, which names them.
+    ``finish`` (:data:`Finish`) runs after every part is built, under the switch lock, so it may
+    read the folders being replaced."""
     journal = Path(journal)
     with settled(journal, [p.target for p in parts]):
         token = _token()
         named = {p.target.relative_to(journal.parent).as_posix(): p for p in parts}
-        switch = _Switch(journal.parent, _build_complete(named, token), token, tuple(named))
+        switch = _Switch(journal.parent, _build_complete(named, token, finish), token, tuple(named))
         switch.write(journal)
         switch.forward()
         journal.unlink()
