@@ -15,6 +15,9 @@ from cin_pipeline.defs.markdown import markdown_table
 from cin_pipeline.defs.partitions import census_year_partitions
 from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.ingest import attach_staging
+from cin_pipeline.ingest import coverage as cov
+from cin_pipeline.ingest.dq_report import quarantined_by_la_year
+from cin_pipeline.ingest.versions import current_versions
 
 # Eager, but not blocked by LA-years that never arrive (e.g. an LA that did not exist that year).
 EAGER_IGNORING_MISSING = dg.AutomationCondition.eager().without(
@@ -50,6 +53,7 @@ def emit_per_partition(context: dg.AssetExecutionContext, metadata_by_key: dict[
 def census_year(context: dg.AssetExecutionContext, duckdb: DuckDBResource, cin_paths: CinPaths):
     paths = cin_paths.paths()
     out: dict[str, dict] = {}
+    held = quarantined_by_la_year(paths.quarantine_dir)[0]
     with duckdb.get_connection() as con:
         attach_staging(con, paths.staging_dir, paths.audit_dir)
         for key in context.partition_keys:
@@ -77,9 +81,48 @@ def census_year(context: dg.AssetExecutionContext, duckdb: DuckDBResource, cin_p
                 "errors": dg.MetadataValue.int(sum(r[4] for r in rows)),
                 "queries": dg.MetadataValue.int(sum(r[5] for r in rows)),
                 "by_la": dg.MetadataValue.md(markdown_table(cols, rows)),
+                **_coverage_metadata(year, [r[0] for r in rows], held),
             }
             context.log.info(f"{year}: {len(rows)} LAs, {sum(r[1] for r in rows)} children staged")
     yield from emit_per_partition(context, out)
+
+
+def _coverage_metadata(year: int, received: list[str], held: dict[tuple[int, str], list]) -> dict:
+    """Expected vs received vs quarantined vs missing LAs of the year, by code and name."""
+    coverage = cov.la_coverage(year, received, [la for (y, la) in held if y == year])
+    n = cov.counts(coverage)
+    return {
+        **{f"las_{k}": dg.MetadataValue.int(v) for k, v in n.items()},
+        "la_coverage": dg.MetadataValue.md(
+            cov.summary(year, coverage) + "\n\n" + markdown_table(
+                ["LA", "name", "region", "status"], [(c.la, c.name, c.region, c.status) for c in coverage])),
+    }
+
+
+@dg.asset_check(asset=census_year, name="every_expected_la_received", blocking=False,
+                partitions_def=census_year_partitions,
+                description="Warns, naming them, when LAs of the year's geography have no staged "
+                            "return (missing, or only quarantined). Never blocks.")
+def every_expected_la_received(context: dg.AssetCheckExecutionContext,
+                               cin_paths: CinPaths) -> dg.AssetCheckResult:
+    # from the staged versions on disk, not the warehouse: no pool, no view to rebuild. A
+    # single-run backfill of several years gets one result that covers each of them.
+    paths = cin_paths.paths()
+    staged = current_versions(paths.staging_dir)
+    held = quarantined_by_la_year(paths.quarantine_dir)[0]
+    lines, meta, complete = [], {}, True
+    for key in context.partition_keys:
+        year = int(key)
+        coverage = cov.la_coverage(year, [la for (y, la) in staged if y == year],
+                                   [la for (y, la) in held if y == year])
+        n = cov.counts(coverage)
+        complete &= n["missing"] == 0 and n["quarantined"] == 0
+        lines.append(cov.summary(year, coverage))
+        meta |= {f"{year}_las_{k}" if len(context.partition_keys) > 1 else f"las_{k}": v
+                 for k, v in n.items()}
+    return dg.AssetCheckResult(passed=complete, severity=dg.AssetCheckSeverity.WARN,
+                               description="\n".join(lines),
+                               metadata={"census_years": ", ".join(context.partition_keys), **meta})
 
 
 @dg.asset(
