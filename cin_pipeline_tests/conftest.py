@@ -9,6 +9,14 @@ import pytest
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
+@pytest.fixture(autouse=True)
+def _no_ees_data_dictionary(monkeypatch):
+    """Tests never read an EES data dictionary from the developer's environment
+    (``CIN_EES_DATA_DICTIONARY``): without one the screener's dictionary checks are NOT RUN; the
+    screener tests write their own small dictionary when they need one."""
+    monkeypatch.delenv("CIN_EES_DATA_DICTIONARY", raising=False)
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The read-only reference folder beside the project (conformance checks only)."""

@@ -22,7 +22,7 @@ from cin_pipeline.publish import writer
 from cin_pipeline.bench.publish import run_publication_bench
 from cin_pipeline.ees.rows import build_ees
 from cin_pipeline.ees.store import store_publication
-from cin_pipeline.publish.release import publish_release
+from cin_pipeline.publish.release import bulk_upload_problems, publish_release
 from cin_pipeline.settings import Paths
 from cin_pipeline.tables import all_tables, get, release, tables_for_release
 from cin_pipeline_tests.test_tables_end_to_end import tiny_census
@@ -98,8 +98,23 @@ def test_release_folder_contents(tmp_path, warehouse):
     assert text.startswith("time_period,time_identifier,geographic_level,country_code,country_name,"
                            "region_code,region_name,old_la_code,new_la_code,la_name,category,")
     assert "\r\n" not in text and '"Herefordshire, County of"' in text
+    # EES's "download all" layout: data files (no meta files) and the guidance in data-guidance/
     with zipfile.ZipFile(folder / "all-data.zip") as z:
-        assert set(z.namelist()) == {f"data/{n}" for n in names} | {"data-guidance.md"}
+        assert set(z.namelist()) == ({f"data/{n}" for n in names if not n.endswith(".meta.csv")}
+                                     | {"data-guidance/data-guidance.txt"})
+        assert z.read("data-guidance/data-guidance.txt") == (folder / "data-guidance.md").read_bytes()
+    # EES's bulk upload layout: dataset_names.csv, one row per data file, and every data and meta
+    # file at the top level; nothing EES would refuse
+    with zipfile.ZipFile(folder / "ees-bulk-upload.zip") as z:
+        assert set(z.namelist()) == set(names) | {"dataset_names.csv"}
+        index = z.read("dataset_names.csv").decode("utf-8").splitlines()
+        for n in names:
+            assert z.read(n) == (folder / "data" / n).read_bytes()
+    assert index[0] == "file_name,dataset_name"
+    data_files = [n for n in names if not n.endswith(".meta.csv")]
+    assert sorted(r.split(",", 1)[0] for r in index[1:]) == sorted(n[:-4] for n in data_files)
+    assert "b1_children_in_need_2013_to_2024,B1: Children in need and episodes of need by local authority" in index
+    assert bulk_upload_problems(folder / "ees-bulk-upload.zip") == []
     guide = (folder / "data-guidance.md").read_text()
     assert "### B1: Children in need and episodes of need by local authority" in guide
     html_text = (folder / "index.html").read_text()
@@ -229,5 +244,7 @@ def test_same_data_same_bytes_and_data_docs_beside_the_release(tmp_path, warehou
     docs = tmp_path / "a" / "reports" / "gx" / rel.slug / "2024" / "index.html"
     assert info["gx"] == "built" and docs.is_file()
     assert f'href="../../../reports/gx/{rel.slug}/2024/index.html"' in (first / "index.html").read_text()
-    with zipfile.ZipFile(first / "all-data.zip") as z:
-        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    for name in ("all-data.zip", "ees-bulk-upload.zip"):
+        with zipfile.ZipFile(first / name) as z:
+            assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+            assert z.namelist() == sorted(z.namelist())

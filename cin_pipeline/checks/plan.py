@@ -115,13 +115,26 @@ def run_screener(spec: TableSpec, text: pd.DataFrame, release_year: int) -> Outc
                           deviations=deviations_for(spec.table_id, wide=wide))
     fails = [r for r in res if r.result == screener.FAIL]
     warns = [r for r in res if r.result == screener.WARNING]
-    desc = ("; ".join(f"{r.check}: {r.message}" for r in fails) if fails else
-            "; ".join(f"{r.check}: {r.message}" for r in warns) if warns else "all screener checks pass")
+    # a check whose reference list is not available is NOT RUN: recorded, never a PASS, and it
+    # does not fail this check (see checks/screener.py)
+    skipped = screener.not_run(res)
+    reasons = dict.fromkeys(r.message.removeprefix("NOT RUN: ") for r in skipped)
+    not_run_text = "; ".join(
+        f"NOT RUN: {', '.join(r.check for r in skipped if r.message == f'NOT RUN: {why}')} ({why})"
+        for why in reasons)
+    api_text = screener.api_suitability(res)
+    if fails or warns:
+        desc = "; ".join(f"{r.check}: {r.message}" for r in (fails or warns))
+    else:
+        desc = ("all screener checks that ran pass (recorded deviations accepted); "
+                + (not_run_text + "; " if skipped else "") + f"API suitability: {api_text}")
     return Outcome(not fails and not warns, desc[:1000], ERROR if fails else WARN,
                    screener.to_markdown(res, f"EES screener: {fname}"),
                    {"failed": [r.check for r in fails], "warnings": [r.check for r in warns],
+                    "not_run": [r.check for r in skipped],
                     "accepted_deviations": [r.check for r in res if r.deviation],
-                    "api_suitable": screener.api_suitable(res)})
+                    "api_suitable": api_text,
+                    "api_warnings": [r.check for r in screener.api_warnings(res)]})
 
 
 def run_gx(spec: TableSpec, text: pd.DataFrame, release_year: int) -> Outcome:

@@ -1,12 +1,34 @@
 """EES data screener checks, re-implemented in Python.
 
-The official screener (``dfe-analytical-services/eesyscreener``, R, GPL) cannot be installed here,
-so this module implements its checks from their published rule descriptions (see
-``/work/shared/spec/dagster_gx_ees_notes.md`` §4.6), keeping the check names and the stage order of
-``screen_dfs``. Only what applies to files with National / Regional / Local authority rows is
-implemented in full; checks for other geographies (ward, pcon, lad, lep, lsip, eda, OA/MAT/sponsor)
-pass when their columns are absent and warn when present (no lookup is held for them). The data
-dictionary and harmonised-variable checks (``data_dict_*``, ``harmonised_*``) are not implemented.
+The official screener is the R package ``dfe-analytical-services/eesyscreener`` (0.3.1, GPL); it
+cannot be installed here, so this module re-implements every check it runs, under the same names,
+in the same stages and the same order as its ``screen_csv`` / ``screen_dfs`` (the stage list is
+:data:`STAGES`, preceded by the file-name stage; the check list is
+``/work/shared/spec/dagster_gx_ees_notes.md`` §4.6). Only what applies to files with National /
+Regional / Local authority rows is implemented in full; checks for other geographies (ward,
+pcon, lad, lep, lsip, eda, OA/MAT/sponsor) pass when their columns are absent and warn when
+present (no lookup is held for them).
+
+Checks whose reference list the project does not hold are reported **NOT RUN** (result
+:data:`NOT_RUN`, never PASS), with the reason in the message:
+
+* ``data_dict_col_name`` and ``data_dict_fil_item`` (stage "Check API") need the EES API data
+  dictionary. It is not part of the project: give its path in the environment variable
+  ``CIN_EES_DATA_DICTIONARY`` (:data:`DICTIONARY_ENV`), a CSV in the official dictionary's format
+  (DfE's ``data-dictionary.csv``). The columns read are ``col_name``, ``col_type`` (Filter /
+  Indicator) and ``filter_item``, and, when present, ``col_name_parent`` and
+  ``filter_item_parent``; any other column is ignored. Unset, or not readable as such a CSV: both
+  checks are NOT RUN.
+* the four harmonised checks (stage "Check harmonised": ``harmonised_variables``,
+  ``harmonised_eth_vals``, ``harmonised_eth_char_grp``, ``harmonised_eth_char_vals``) need DfE's
+  list of harmonised column names and the GSS ethnicity values; neither is in ``/work/shared``,
+  so they are always NOT RUN.
+
+A NOT RUN result does not stop the later stages (only a FAIL does) and is neither a FAIL nor a
+WARNING; it is listed in the report and in the ``screener`` asset check's metadata. Because a
+not-run check could have changed it, API suitability is then *unknown*
+(:func:`api_suitable` returns None; :func:`api_suitability` says which checks did not run),
+never "API suitable".
 
 Inputs are the frames **as read from the CSV files**: every cell text, blanks as ``""``
 (``pd.read_csv(..., dtype=str, keep_default_na=False)``).
@@ -16,10 +38,14 @@ Inputs are the frames **as read from the CSV files**: every cell text, blanks as
 the screening; ``stop_on_fail=False`` runs every stage (the full report). Accepted deviations
 (:mod:`cin_pipeline.checks.deviations`) passed as ``deviations=`` are applied stage by stage
 *before* deciding whether to stop, so a stage whose only failures are accepted does not stop.
+An accepted deviation does not make a file API suitable: :func:`api_suitable` reads the results
+as the official screener gave them (``original_result``), so a ``data_dict_col_name`` WARNING
+keeps a file "not API suitable" even where the project accepts it.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -29,12 +55,15 @@ from typing import Callable, Iterable, Sequence
 import pandas as pd
 
 PASS, FAIL, WARNING = "PASS", "FAIL", "WARNING"
+NOT_RUN = "NOT RUN"
+"""The result of a check whose reference list is not available (never a PASS; does not stop the
+later stages)."""
 
 
 @dataclass(frozen=True)
 class ScreenResult:
     check: str
-    result: str        # PASS / FAIL / WARNING
+    result: str        # PASS / FAIL / WARNING / NOT RUN
     message: str
     stage: str
     items: tuple[str, ...] = ()   # what was flagged (column names, values, combos)
@@ -204,20 +233,20 @@ def _indicators(meta: pd.DataFrame) -> list[str]:
 # --- stage: filenames -------------------------------------------------------------------------
 
 def _filename_checks(file_name: str, meta_file_name: str) -> list[tuple]:
-    names = [file_name, meta_file_name]
-    spaced = [n for n in names if " " in n]
-    special = [n for n in names if re.search(r"[^A-Za-z0-9_.\-]", n)]
+    """As ``screen_filenames``: spaces in the data then the metadata file name, special characters
+    in each, then whether the two names match (five results)."""
+    files = (("data", file_name), ("metadata", meta_file_name))
+    out = [_res("filename_spaces", " " not in n, f"The {kind} file name contains no spaces.",
+                f"The {kind} file name '{n}' contains spaces.", [n]) for kind, n in files]
+    out += [_res("filename_special", not re.search(r"[^A-Za-z0-9_.\-]", n),
+                 f"The {kind} file name contains no special characters.",
+                 f"The {kind} file name '{n}' contains special characters.", [n]) for kind, n in files]
     stem = file_name[:-4] if file_name.endswith(".csv") else None
     ok_match = stem is not None and meta_file_name == f"{stem}.meta.csv" and not stem.endswith(".meta")
-    return [
-        _res("filename_spaces", not spaced, "File names contain no spaces.",
-             f"File names contain spaces: {_q(spaced)}.", spaced),
-        _res("filename_special", not special, "File names contain no special characters.",
-             f"File names contain special characters: {_q(special)}.", special),
-        _res("filenames_match", ok_match, "The data and metadata file names match.",
-             f"The metadata file should be named '{stem}.meta.csv' for data file "
-             f"'{file_name}', found '{meta_file_name}'.", names),
-    ]
+    out.append(_res("filenames_match", ok_match, "The data and metadata file names match.",
+                    f"The metadata file should be named '{stem}.meta.csv' for data file "
+                    f"'{file_name}', found '{meta_file_name}'.", [file_name, meta_file_name]))
+    return out
 
 
 # --- stage: precheck columns / cross-file / columns --------------------------------------------
@@ -634,26 +663,133 @@ def _check_api(data: pd.DataFrame, meta: pd.DataFrame) -> list[tuple]:
     ]
 
 
+# --- checks whose reference list the project may not hold: NOT RUN ----------------------------
+
+def _not_run(checks: Sequence[str], reason: str) -> list[tuple]:
+    return [(c, NOT_RUN, f"NOT RUN: {reason}", ()) for c in checks]
+
+
+# --- stage: harmonised -------------------------------------------------------------------------
+
+HARMONISED_CHECKS = ("harmonised_variables", "harmonised_eth_vals", "harmonised_eth_char_grp",
+                     "harmonised_eth_char_vals")
+HARMONISED_NOT_HELD = ("DfE's harmonised column names and the GSS ethnicity values are not held "
+                       "by the project")
+
+
+def _check_harmonised(data: pd.DataFrame, meta: pd.DataFrame) -> list[tuple]:
+    """NOT RUN: their reference lists (DfE's harmonised column names, the GSS ethnicity values)
+    are not in ``/work/shared``, and the project commits no list it did not get from there."""
+    return _not_run(HARMONISED_CHECKS, HARMONISED_NOT_HELD)
+
+
+# --- EES API data dictionary -------------------------------------------------------------------
+
+DICTIONARY_ENV = "CIN_EES_DATA_DICTIONARY"
+"""Environment variable with the path of the EES API data dictionary (a CSV in the official
+dictionary's format). The project holds no copy of it."""
+DICTIONARY_CHECKS = ("data_dict_col_name", "data_dict_fil_item")
+DICTIONARY_COLUMNS = ("col_name", "col_type", "filter_item")
+DICTIONARY_OPTIONAL_COLUMNS = ("col_name_parent", "filter_item_parent")
+DICTIONARY_NOT_CONFIGURED = f"the EES data dictionary is not configured ({DICTIONARY_ENV})"
+
+
+@dataclass(frozen=True)
+class DataDictionary:
+    columns: frozenset[tuple[str, str]]    # (col_type, col_name); a parent column counts too
+    items: dict[str, frozenset[str]]       # col_name -> the filter items allowed, a parent's included
+
+
+@lru_cache(maxsize=4)
+def _read_dictionary(path: str, stamp: tuple[int, int]) -> DataDictionary:
+    dd = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    missing = [c for c in DICTIONARY_COLUMNS if c not in dd.columns]
+    if missing:
+        raise ValueError(f"it has no column {', '.join(missing)}")
+    for c in DICTIONARY_OPTIONAL_COLUMNS:
+        if c not in dd.columns:
+            dd[c] = ""
+    cols = {(t, n) for t, *names in zip(dd["col_type"], dd["col_name"], dd["col_name_parent"])
+            for n in names if n}
+    items: dict[str, set[str]] = {}
+    for child, item, parent, parent_item in zip(dd["col_name"], dd["filter_item"],
+                                                dd["col_name_parent"], dd["filter_item_parent"]):
+        for col, value in ((child, item), (parent, parent_item)):
+            if col and value:
+                items.setdefault(col, set()).add(value)
+    return DataDictionary(frozenset(cols), {c: frozenset(v) for c, v in items.items()})
+
+
+def data_dictionary() -> tuple[DataDictionary | None, str]:
+    """(the dictionary at ``$CIN_EES_DATA_DICTIONARY``, "") or (None, why it cannot be used)."""
+    path = os.environ.get(DICTIONARY_ENV, "").strip()
+    if not path:
+        return None, DICTIONARY_NOT_CONFIGURED
+    try:
+        st = os.stat(path)
+        return _read_dictionary(str(Path(path).resolve()), (st.st_mtime_ns, st.st_size)), ""
+    except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        return None, f"the EES data dictionary {DICTIONARY_ENV}={path} cannot be used: {e}"
+
+
+def _dictionary_matches(meta: pd.DataFrame, dd: DataDictionary) -> list[tuple[str, str, bool]]:
+    """(col_type, column, in the dictionary) for every col_name and filter_grouping_column of the
+    metadata (a grouping column takes the col_type of its row)."""
+    ctype = _meta_col(meta, "col_type")
+    seen, out = set(), []
+    for field in ("col_name", "filter_grouping_column"):
+        for t, c in zip(ctype, _meta_col(meta, field)):
+            if c and (t, c) not in seen:
+                seen.add((t, c))
+                out.append((t, c, (t, c) in dd.columns))
+    return out
+
+
+def _check_data_dict(data: pd.DataFrame, meta: pd.DataFrame) -> list[tuple]:
+    dd, why = data_dictionary()
+    if dd is None:
+        return _not_run(DICTIONARY_CHECKS, why)
+    matches = _dictionary_matches(meta, dd)
+    odd = [(t, c) for t, c, ok in matches if not ok]
+    parts = [f"{label}: {_q([c for t, c in odd if t == kind], 1000)}."
+             for kind, label in (("Indicator", "Indicators"), ("Filter", "Filters"))
+             if any(t == kind for t, _ in odd)]
+    out = [_res("data_dict_col_name", not odd, "All col_names are consistent with the data dictionary.",
+                "Columns not in the EES data dictionary (not to be used in an API data set until "
+                "resolved). " + " ".join(parts), [c for _, c in odd], WARNING)]
+    dd_filters = [c for t, c, ok in matches if ok and t == "Filter"]
+    bad = sorted(f"{c} / {v}" for c in dd_filters if c in data.columns
+                 for v in data[c].drop_duplicates() if v not in dd.items.get(c, frozenset()))
+    out.append(_res("data_dict_fil_item", not bad,
+                    "All filter items are consistent with the data dictionary." if dd_filters
+                    else "No data dictionary filter columns found in the metadata.",
+                    "col_name / filter_item combinations not in the EES data dictionary (not to be "
+                    f"used in an API data set until resolved): {_q(bad)}.", bad, WARNING))
+    return out
+
+
 # --- orchestration --------------------------------------------------------------------------
 
 Stage = tuple[str, Callable[[pd.DataFrame, pd.DataFrame], list[tuple]]]
 
 STAGES: tuple[Stage, ...] = (
+    # the stages of eesyscreener 0.3.1 ``screen_dfs``, in its order (the file-name stage runs first,
+    # in :func:`screen`, as in ``screen_csv``)
     ("Precheck columns", _precheck_columns),
     ("Precheck cross-file", _precheck_cross),
     ("Check columns", _check_columns),
     ("Precheck meta", lambda d, m: _precheck_meta(m)),
     ("Check meta", _check_meta),
-    ("Check general", _general_null),
-    ("Precheck filters", _precheck_filters),
     ("Precheck time", lambda d, m: _precheck_time(d)),
+    ("Precheck filters", _precheck_filters),
     ("Precheck geography", lambda d, m: _precheck_geog(d)),
     ("Check time", lambda d, m: _check_time(d)),
     ("Check filters", _check_filters),
-    ("Check general", _general_dupes),
     ("Check geography", _check_geog),
+    ("Check general", lambda d, m: _general_dupes(d, m) + _general_null(d, m)),
     ("Check indicators", _check_indicators),
-    ("Check API", _check_api),
+    ("Check harmonised", _check_harmonised),
+    ("Check API", lambda d, m: _check_api(d, m) + _check_data_dict(d, m)),
 )
 
 
@@ -683,7 +819,7 @@ def screen(data: pd.DataFrame, meta: pd.DataFrame, file_name: str, *,
         results.extend(new)
         return any(r.result == FAIL for r in new)
 
-    if run("Filename", _filename_checks(file_name, meta_file_name)) and stop_on_fail:
+    if run("filename", _filename_checks(file_name, meta_file_name)) and stop_on_fail:
         return results
     for stage, fn in STAGES:
         try:
@@ -701,13 +837,57 @@ def passed(results: Sequence[ScreenResult]) -> bool:
     return not any(r.result == FAIL for r in results)
 
 
-def api_suitable(results: Sequence[ScreenResult]) -> bool:
+def official_result(result: ScreenResult) -> str:
+    """The result the official screener gives (before any accepted deviation)."""
+    return result.original_result or result.result
+
+
+def not_run(results: Sequence[ScreenResult]) -> list[ScreenResult]:
+    """The checks reported NOT RUN (their reference list is not available)."""
+    return [r for r in results if r.result == NOT_RUN]
+
+
+def api_suitable(results: Sequence[ScreenResult]) -> bool | None:
+    """The screener's ``api_suitable``, as the official screener gives it: the screening reached
+    "Check API", no check FAILed and every "Check API" result (the data-dictionary checks
+    included) is PASS. An accepted deviation changes nothing here: a file with an accepted FAIL
+    or an accepted ``data_dict_col_name`` WARNING is not API suitable.
+
+    None (unknown) when it is not known to be False and a check that decides it was NOT RUN: a
+    "Check API" check, or a harmonised check (a harmonised FAIL would stop the screening before
+    "Check API")."""
     api = [r for r in results if r.stage == "Check API"]
-    return bool(api) and all(r.result == PASS for r in api)
+    if any(official_result(r) == FAIL for r in results) or not api:
+        return False
+    if any(official_result(r) not in (PASS, NOT_RUN) for r in api):
+        return False
+    return None if not_run(results) else True
+
+
+def api_suitability(results: Sequence[ScreenResult]) -> str:
+    """:func:`api_suitable` in words: "API suitable", "not API suitable: <why>" or
+    "unknown (dictionary checks not run)" (and/or "harmonised checks not run")."""
+    ok = api_suitable(results)
+    if ok:
+        return "API suitable"
+    if ok is None:
+        groups = [label for label, checks in (("dictionary", DICTIONARY_CHECKS),
+                                              ("harmonised", HARMONISED_CHECKS))
+                  if any(r.check in checks for r in not_run(results))]
+        return f"unknown ({'; '.join(f'{g} checks not run' for g in groups)})"
+    fails = [f"{r.check} FAIL" + (" (accepted deviation)" if r.deviation else "")
+             for r in results if official_result(r) == FAIL and r.stage != "Check API"]
+    notes = fails + [f"{r.check} {official_result(r)}" for r in api_warnings(results)]
+    return "not API suitable: " + (", ".join(notes) or "the screening stopped before Check API")
+
+
+def api_warnings(results: Sequence[ScreenResult]) -> list[ScreenResult]:
+    """The "Check API" results that are WARNING or FAIL as the official screener gives them."""
+    return [r for r in results if r.stage == "Check API" and official_result(r) in (WARNING, FAIL)]
 
 
 def summary(results: Sequence[ScreenResult]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {PASS: [], FAIL: [], WARNING: []}
+    out: dict[str, list[str]] = {PASS: [], FAIL: [], WARNING: [], NOT_RUN: []}
     for r in results:
         out[r.result].append(r.check)
     return out
@@ -715,11 +895,13 @@ def summary(results: Sequence[ScreenResult]) -> dict[str, list[str]]:
 
 def to_markdown(results: Sequence[ScreenResult], title: str = "EES screener") -> str:
     s = summary(results)
+    api = api_suitable(results)
+    api_text = "yes" if api else "no" if api is False else api_suitability(results)
     lines = [f"### {title}", "",
-             f"{len(s[PASS])} passed, {len(s[FAIL])} failed, {len(s[WARNING])} warnings; "
-             f"API suitable: {'yes' if api_suitable(results) else 'no'}", "",
+             f"{len(s[PASS])} passed, {len(s[FAIL])} failed, {len(s[WARNING])} warnings, "
+             f"{len(s[NOT_RUN])} not run; API suitable: {api_text}", "",
              "| stage | check | result | message |", "|---|---|---|---|"]
-    order = {FAIL: 0, WARNING: 1, PASS: 2}
+    order = {FAIL: 0, WARNING: 1, NOT_RUN: 2, PASS: 3}
     for r in sorted(results, key=lambda r: order[r.result]):
         msg = r.message.replace("|", "\\|").replace("\n", " ")
         if r.deviation:

@@ -149,7 +149,8 @@ class PublicationConfig(dg.Config):
     automation_condition=dg.AutomationCondition.eager()
     & dg.AutomationCondition.all_deps_blocking_checks_passed(),
     description="Release folders data/publication/<release>/<year>/ (EES csv + meta, data guidance, "
-                "all-data.zip, static preview; the same data give the same bytes), switched in together and "
+                "all-data.zip in EES's download layout, ees-bulk-upload.zip in EES's bulk upload layout, "
+                "static preview; the same data give the same bytes), switched in together and "
                 "sharing one publication_id (the manifests record the census returns they were built from; "
                 "a folder replacing another publication gets revisions.csv and revisions.md), and the GX "
                 "Data Docs beside them in "

@@ -6,7 +6,11 @@ Contents of a release folder::
                                             the population file when the release has one
                                             (:func:`release_files`)
     data-guidance.md                        generated from the registry
-    all-data.zip                            data/*.csv, data/*.meta.csv and data-guidance.md
+    all-data.zip                            EES's "download all" layout: data/*.csv and
+                                            data-guidance/data-guidance.txt (:func:`write_download_zip`)
+    ees-bulk-upload.zip                     EES's bulk upload layout: dataset_names.csv and every
+                                            data file with its meta file at the top level
+                                            (:func:`write_bulk_upload_zip`)
     index.html                              static release preview (headlines, inline SVG charts)
     revisions.csv, revisions.md             when the folder replaced another publication: every
                                             published cell that changed, and a summary
@@ -37,6 +41,8 @@ same data is the same publication and keeps the folder's report, byte for byte.
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import os
 import zipfile
@@ -79,24 +85,117 @@ def release_files(release: Release, release_year: int, outputs: dict[str, EesOut
 
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-"""The date of every entry of ``all-data.zip`` (the earliest a zip can hold): no build time."""
+"""The date of every entry of the release's zips (the earliest a zip can hold): no build time."""
 
 
-def write_zip(path: Path, entries: list[tuple[str, Path]]) -> None:
-    """A zip of ``(name in the zip, file)`` whose bytes depend only on the files' bytes."""
+def write_zip(path: Path, entries: list[tuple[str, Path | bytes]]) -> None:
+    """A zip of ``(name in the zip, file or bytes)`` whose bytes depend only on the contents:
+    every entry dated :data:`ZIP_DATE`, entries in name order."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, src in sorted(entries):
+        for name, src in sorted(entries, key=lambda e: e[0]):
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            z.writestr(info, src.read_bytes())
+            z.writestr(info, src if isinstance(src, bytes) else src.read_bytes())
+
+
+# --- EES's own zip layouts ---------------------------------------------------------------------
+#
+# Bulk upload (EES admin, "upload a ZIP of several data sets"): the ZIP holds a file
+# ``dataset_names.csv`` whose header is exactly ``file_name,dataset_name``, one row per data set
+# (file_name: the data file's name without ".csv"; dataset_name: its title, at most 120
+# characters, unique in the ZIP; file names unique too), and for every row ``<file_name>.csv`` and
+# ``<file_name>.meta.csv`` at the top level; any other file in the ZIP is refused, and entry names
+# are at most 150 characters. Source: explore-education-statistics, Admin
+# ``Services/DataSetZipValidationService.cs`` (ValidateBulkDataZipFiles) and its predecessor
+# ``Services/DataArchiveValidationService.cs`` (ValidateBulkDataArchiveFile), which both require
+# the header ``["file_name", "dataset_name"]``.
+#
+# Download all (EES public site, "Download all data (ZIP)"): Content API
+# ``Services/ReleaseFileService.cs`` zips the release's files of type Data and Ancillary only (no
+# metadata files) as ``data/<file>.csv`` and ``supporting-files/<file>``, and adds the generated
+# data guidance as ``data-guidance/data-guidance.txt`` when the zip holds a data file. We have no
+# ancillary files, and our guidance (Markdown text) is that file. EES writes the guidance entry
+# last; our entries stay in name order (reproducible bytes), the folders are the same.
+
+BULK_INDEX = "dataset_names.csv"
+BULK_INDEX_HEADER = ("file_name", "dataset_name")
+BULK_TITLE_MAX = 120
+BULK_NAME_MAX = 150
+DOWNLOAD_GUIDANCE = "data-guidance/data-guidance.txt"
+
+
+def dataset_name(spec) -> str:
+    """A data set's title in EES: the table's heading (``B1: Children in need ...``), cut at a
+    word boundary with an ellipsis when it is longer than EES's 120 characters."""
+    name = spec.heading
+    if len(name) <= BULK_TITLE_MAX:
+        return name
+    return name[:BULK_TITLE_MAX - 1].rsplit(" ", 1)[0].rstrip(" ,;:-") + "\u2026"
+
+
+def dataset_names_csv(rows: list[tuple[str, str]]) -> bytes:
+    """``dataset_names.csv`` for ``(data file name, data set name)`` rows, in file-name order."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(BULK_INDEX_HEADER)
+    for file_name, name in sorted(rows):
+        w.writerow((file_name[:-4] if file_name.endswith(".csv") else file_name, name))
+    return buf.getvalue().encode("utf-8")
+
+
+def write_bulk_upload_zip(path: Path, data_dir: Path, outputs: dict[str, EesOutput]) -> None:
+    """The release's data sets as one EES bulk-upload ZIP (see the layout above)."""
+    entries: list[tuple[str, Path | bytes]] = [
+        (BULK_INDEX, dataset_names_csv([(o.file_name, dataset_name(o.spec)) for o in outputs.values()]))]
+    for o in outputs.values():
+        entries += [(o.file_name, data_dir / o.file_name), (o.meta_file_name, data_dir / o.meta_file_name)]
+    write_zip(path, entries)
+
+
+def bulk_upload_problems(path: Path) -> list[str]:
+    """What EES's bulk upload would refuse in the ZIP at ``path`` (empty: it would accept it)."""
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        if BULK_INDEX not in names:
+            return [f"no {BULK_INDEX}"]
+        rows = list(csv.reader(io.StringIO(z.read(BULK_INDEX).decode("utf-8-sig"))))
+    problems = []
+    if not rows or tuple(rows[0]) != BULK_INDEX_HEADER:
+        return [f"{BULK_INDEX} header is {rows[0] if rows else []}, not {list(BULK_INDEX_HEADER)}"]
+    body = rows[1:]
+    if not body:
+        problems.append(f"{BULK_INDEX} names no data set")
+    used = {BULK_INDEX}
+    stems = [r[0].replace(".csv", "") for r in body]
+    titles = [r[1].strip() for r in body]
+    for stem, title in zip(stems, titles):
+        for f in (f"{stem}.csv", f"{stem}.meta.csv"):
+            if f in names:
+                used.add(f)
+            else:
+                problems.append(f"{f} named in {BULK_INDEX} is not in the zip")
+        if len(title) > BULK_TITLE_MAX:
+            problems.append(f"data set name longer than {BULK_TITLE_MAX} characters: {title!r}")
+    problems += [f"duplicate data set name {t!r}" for t in sorted({t for t in titles if titles.count(t) > 1})]
+    problems += [f"duplicate file name {f!r}" for f in sorted({f for f in stems if stems.count(f) > 1})]
+    problems += [f"file not named in {BULK_INDEX}: {n}" for n in names if n not in used]
+    problems += [f"entry name longer than {BULK_NAME_MAX} characters: {n}" for n in names if len(n) > BULK_NAME_MAX]
+    return problems
+
+
+def write_download_zip(path: Path, data_dir: Path, outputs: dict[str, EesOutput], guidance_file: Path) -> None:
+    """The release in EES's "download all" layout: ``data/<file>.csv`` for every data file and
+    the data guidance as ``data-guidance/data-guidance.txt`` (EES's zip holds no meta files)."""
+    write_zip(path, [(f"data/{o.file_name}", data_dir / o.file_name) for o in outputs.values()]
+              + [(DOWNLOAD_GUIDANCE, guidance_file)])
 
 
 def write_release(folder: Path, release: Release, release_year: int, outputs: dict[str, EesOutput],
                   data_docs_link: str | None = None) -> dict:
     """Write the release folder from its tables' ``outputs`` (the publication-level files are
     added here, :func:`release_files`): every data file with its meta file, the guidance, the
-    zip of all of them and the preview (linking to the Data Docs at ``data_docs_link``, a path
+    two zips of them in EES's layouts (download all; bulk upload) and the preview (linking to the Data Docs at ``data_docs_link``, a path
     relative to the folder, when they were built)."""
     folder = Path(folder)
     data = folder / "data"
@@ -112,9 +211,11 @@ def write_release(folder: Path, release: Release, release_year: int, outputs: di
     (folder / "data-guidance.md").write_text(
         guidance.data_guidance(release, release_year, specs, guidance.status_notes(release_year)),
         encoding="utf-8")
-    write_zip(folder / "all-data.zip",
-              [(f"data/{name}", data / name) for name in written]
-              + [("data-guidance.md", folder / "data-guidance.md")])
+    write_download_zip(folder / "all-data.zip", data, outputs, folder / "data-guidance.md")
+    write_bulk_upload_zip(folder / "ees-bulk-upload.zip", data, outputs)
+    problems = bulk_upload_problems(folder / "ees-bulk-upload.zip")
+    if problems:
+        raise ValueError(f"ees-bulk-upload.zip would be refused by EES: {problems}")
     (folder / "index.html").write_text(
         preview.render(f"{release.title}: reporting year {release_year}", release_year,
                        outputs, data_docs_link), encoding="utf-8")
