@@ -22,34 +22,11 @@ find_chromium() {
 
 find_chromium && exit 0
 
-note() { echo "ensure_chromium: $*" >&2; }
-
-if ! command -v apt-get >/dev/null 2>&1; then
-  note "chromium is missing and apt-get is unavailable; the web-UI test will be skipped"
-  exit 0
-fi
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    SUDO="sudo -n"
-  else
-    note "chromium is missing and this user cannot run apt-get as root; the web-UI test will be skipped"
-    exit 0
-  fi
-fi
-
-LOG="$(mktemp -t ensure_chromium.XXXXXX.log)"
-export DEBIAN_FRONTEND=noninteractive
-APT_OPTS=(-q -y -o Dpkg::Lock::Timeout=300 -o Dpkg::Use-Pty=0)
+# shellcheck source=apt_install.sh
+source "$(dirname "$0")/apt_install.sh"
 # fonts-liberation: metric-compatible sans fonts so the UI (and its screenshot) renders legibly.
-if $SUDO apt-get "${APT_OPTS[@]}" update >"$LOG" 2>&1 \
-  && $SUDO apt-get "${APT_OPTS[@]}" install --no-install-recommends chromium fonts-liberation >>"$LOG" 2>&1 \
-  && find_chromium; then
-  rm -f "$LOG"
-  exit 0
+if apt_install ensure_chromium chromium "the web-UI test will be skipped" chromium fonts-liberation \
+  && ! find_chromium; then
+  echo "ensure_chromium: chromium was installed but not found; the web-UI test will be skipped" >&2
 fi
-
-note "could not install chromium with apt-get (last lines of $LOG below); the web-UI test will be skipped"
-tail -n 5 "$LOG" >&2
 exit 0

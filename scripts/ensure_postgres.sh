@@ -32,33 +32,10 @@ find_initdb() {
 
 find_initdb && exit 0
 
-note() { echo "ensure_postgres: $*" >&2; }
-
-if ! command -v apt-get >/dev/null 2>&1; then
-  note "PostgreSQL (initdb) is missing and apt-get is unavailable; the PostgreSQL instance test will be skipped"
-  exit 0
+# shellcheck source=apt_install.sh
+source "$(dirname "$0")/apt_install.sh"
+if apt_install ensure_postgres "PostgreSQL (initdb)" "the PostgreSQL instance test will be skipped" postgresql \
+  && ! find_initdb; then
+  echo "ensure_postgres: postgresql was installed but no initdb was found; the PostgreSQL instance test will be skipped" >&2
 fi
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    SUDO="sudo -n"
-  else
-    note "PostgreSQL (initdb) is missing and this user cannot run apt-get as root; the PostgreSQL instance test will be skipped"
-    exit 0
-  fi
-fi
-
-LOG="$(mktemp -t ensure_postgres.XXXXXX.log)"
-export DEBIAN_FRONTEND=noninteractive
-APT_OPTS=(-q -y -o Dpkg::Lock::Timeout=300 -o Dpkg::Use-Pty=0)
-if $SUDO apt-get "${APT_OPTS[@]}" update >"$LOG" 2>&1 \
-  && $SUDO apt-get "${APT_OPTS[@]}" install --no-install-recommends postgresql >>"$LOG" 2>&1 \
-  && find_initdb; then
-  rm -f "$LOG"
-  exit 0
-fi
-
-note "could not install postgresql with apt-get (last lines of $LOG below); the PostgreSQL instance test will be skipped"
-tail -n 5 "$LOG" >&2
 exit 0
