@@ -7,7 +7,8 @@ Contents of a release folder::
                                             (:func:`release_files`)
     data-guidance.md                        generated from the registry
     all-data.zip                            data/*.csv, data/*.meta.csv and data-guidance.md
-    index.html                              static release preview (headlines, inline SVG charts)
+    index.html                              static release preview (headlines, inline SVG charts,
+                                            the LA view: cin_pipeline.publish.la_view)
     MANIFEST.json                           files with sizes and sha256, and the publication_id
                                             (written last)
 
