@@ -124,8 +124,11 @@ def test_release_folder_contents(tmp_path, warehouse):
     assert "mid-years 2012 to 2023" in guide
     assert "Hampshire" in guide and "nearest 10" in guide
     html = (folder / "index.html").read_text()
-    assert "<svg" in html and "<script" not in html and "http" not in html.replace(
-        'xmlns="http://www.w3.org/2000/svg"', "")
+    # no external resource: the only address is the SVG namespace (of the charts and the LA
+    # view's script); the one script is inline, beside its JSON data
+    assert "<svg" in html and "http" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert html.count("<script") == 2 and "<script src" not in html
+    assert '<script type="application/json" id="la-view-data">' in html
     assert not (folder / "gx").exists()  # Data Docs live beside the release (and were not asked for)
     manifest = json.loads((folder / "MANIFEST.json").read_text())
     assert {f["path"] for f in manifest["files"]} >= {f"data/{n}" for n in names}

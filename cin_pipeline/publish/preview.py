@@ -1,7 +1,9 @@
-"""Static HTML release preview (``index.html``): headline figures and inline SVG charts.
+"""Static HTML release preview (``index.html``): headline figures, inline SVG charts and the LA view.
 
-No JavaScript and no external resources (the machine is offline): the charts are SVG polylines
-drawn here from the national rows of the published tables.
+No external resources (the machine is offline): the charts are SVG polylines drawn here from the
+national rows of the published tables. The LA view (:mod:`cin_pipeline.publish.la_view`) embeds
+the published cells of the LA tables' headline measures as JSON and a small inline script that
+shows the LA picked beside its region and England.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 from string import Template
 
 from cin_pipeline.ees.rows import EesOutput
+from cin_pipeline.publish import la_view
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "preview.html"
 
@@ -95,7 +98,8 @@ def render(title: str, release_year: int, outputs: dict[str, EesOutput],
         title=html.escape(title), year=release_year,
         docs=(f' · <a href="{html.escape(data_docs_link)}">Data quality (Great Expectations Data Docs)</a>'
               if data_docs_link else ""),
-        tiles="\n".join(shown_tiles), charts="\n".join(figures), files="\n".join(files))
+        tiles="\n".join(shown_tiles), charts="\n".join(figures), files="\n".join(files),
+        la_view=la_view.render(outputs))
 
 
 def markdown_preview(out: EesOutput, n: int = 13) -> str:

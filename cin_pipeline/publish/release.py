@@ -11,7 +11,8 @@ Contents of a release folder::
     ees-bulk-upload.zip                     EES's bulk upload layout: dataset_names.csv and every
                                             data file with its meta file at the top level
                                             (:func:`write_bulk_upload_zip`)
-    index.html                              static release preview (headlines, inline SVG charts)
+    index.html                              static release preview (headlines, inline SVG charts,
+                                            the LA view: cin_pipeline.publish.la_view)
     revisions.csv, revisions.md             when the folder replaced another publication: every
                                             published cell that changed, and a summary
                                             (:mod:`cin_pipeline.publish.revisions`)
