@@ -17,6 +17,7 @@ from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.ingest import attach_staging
 from cin_pipeline.ingest import coverage as cov
 from cin_pipeline.ingest.dq_report import quarantined_by_la_year
+from cin_pipeline.ingest.rules import rule_texts
 from cin_pipeline.ingest.versions import current_versions
 
 # Eager, but not blocked by LA-years that never arrive (e.g. an LA that did not exist that year).
@@ -144,6 +145,7 @@ def data_quality_summary(context: dg.AssetExecutionContext, duckdb: DuckDBResour
             rule_code VARCHAR, severity VARCHAR, findings BIGINT, children BIGINT)""")
         for key in context.partition_keys:
             year = int(key)
+            texts = {code: message for code, _, message, _ in rule_texts(year)}
             con.execute("BEGIN TRANSACTION")
             con.execute("DELETE FROM dq.findings_by_rule WHERE year = ?", [year])
             con.execute("""INSERT INTO dq.findings_by_rule
@@ -164,7 +166,8 @@ def data_quality_summary(context: dg.AssetExecutionContext, duckdb: DuckDBResour
                 "queries": dg.MetadataValue.int(int(sum(r[2] for r in by_rule if r[1] == "query"))),
                 "las_with_findings": dg.MetadataValue.int(len(by_la)),
                 "by_rule": dg.MetadataValue.md(markdown_table(
-                    ["rule", "severity", "findings", "LAs", "children"], by_rule)),
+                    ["rule", "severity", "findings", "LAs", "children", "rule text"],
+                    [(*r, texts.get(r[0], "")) for r in by_rule])),
                 "by_la": dg.MetadataValue.md(markdown_table(
                     ["la", "errors", "queries", "rules (findings)"], by_la)),
             }
