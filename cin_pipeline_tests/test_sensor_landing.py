@@ -160,3 +160,24 @@ def test_hostile_file_quarantined(env, name, content, reason):
     # nothing left in landing, so the next tick is quiet
     r2, _ = tick(defs, instance, cursor)
     assert not r2.run_requests
+
+
+def test_many_staged_duplicates_are_one_log_line(env, capfd):
+    """The first tick after the demo sees every staged return again: one log line says so, not
+    one per file, and each file is still recorded in the audit."""
+    from cin_pipeline.ingest import file_sha256, record_submission
+
+    defs, paths, instance = env
+    las = ["873", "330", "202", "201", "204", "205", "206", "207", "208", "209", "210", "211"]
+    for la in las:
+        f = paths.landing_dir / "2023" / f"{la}.xml"
+        f.parent.mkdir(exist_ok=True)
+        f.write_text(xml_return(2023, la))
+        record_submission(paths.audit_dir, f, file_sha256(f), 2023, la, "ingested", "test")
+    capfd.readouterr()
+    r, _ = settled_tick(defs, instance)
+    assert not r.run_requests
+    out = capfd.readouterr()
+    lines = [m for m in (out.out + out.err).splitlines() if "identical to the staged version" in m]
+    assert len(lines) == 1 and "INFO - 12 file(s)" in lines[0] and lines[0].endswith("and 2 more")
+    assert sum(a["status"] == "duplicate" for a in audit(paths)) == len(las)

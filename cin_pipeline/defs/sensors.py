@@ -93,13 +93,20 @@ def landing_sensor(context: dg.SensorEvaluationContext, cin_paths: CinPaths):
     files = {f.path: f for f in seen}
     new_las: set[str] = set()
     known_las = set(context.instance.get_dynamic_partitions(la_partitions.name))
+    duplicates: list[str] = []
     for (year, la), versions in landing.by_year_la(accepted).items():
         winner = versions[-1]
         for loser in versions[:-1]:
             run_requests += _superseded_requests(context, paths, files, loser, winner)
-        if not _is_staged_duplicate(context, paths, files[winner[1]], year, la):
+        if _is_staged_duplicate(paths, files[winner[1]], year, la):
+            duplicates.append(f"{la}/{year}")
+        else:
             run_requests.append(_census_request(files[winner[1]], year, la))
             new_las |= {la} - known_las
+    if duplicates:  # one line, however many (the first tick after the demo sees every return)
+        more = f" and {len(duplicates) - 10} more" if len(duplicates) > 10 else ""
+        context.log.info(f"{len(duplicates)} file(s) identical to the staged version of their LA-year, "
+                         f"not ingested again (recorded in the audit): {', '.join(duplicates[:10])}{more}")
     extract_seen, extract_cursor = landing.scan_extract_files(paths.landing_dir, _load_cursor(context.cursor))
     cursor.update(extract_cursor)
     for extract, f in (x for x in extract_seen if x[1].changed):
@@ -114,14 +121,13 @@ def landing_sensor(context: dg.SensorEvaluationContext, cin_paths: CinPaths):
     )
 
 
-def _is_staged_duplicate(context, paths, f, year: int, la: str) -> bool:
+def _is_staged_duplicate(paths, f, year: int, la: str) -> bool:
     """Whether ``f`` is byte for byte the version of (year, LA) now in staging (audited if so)."""
     if not (is_known_version(paths.audit_dir, f.sha256, landing.INGESTED)
             and landing.latest_ingested_sha(paths.audit_dir, year, la) == f.sha256):
         return False
     record_submission(paths.audit_dir, f.path, f.sha256, year, la, "duplicate",
                       "identical to the version already staged for this LA-year")
-    context.log.info(f"{f.path}: exact duplicate of the staged {la}/{year} version, skipped")
     return True
 
 
