@@ -178,6 +178,81 @@ def test_stocks_at_31_march_settled_on_target(returns):
         assert abs(m["cpp_at31"] - target) <= max(2.0, 0.02 * target), m
 
 
+def test_ended_episodes_of_need_follow_the_b5_shares():
+    """The lengths of the episodes of need ending in a year (B5 bands, calendar months) follow the
+    LA-year's published shares (LAIT CINCease*, ``lait_b5_*`` of the calibration data), while the
+    stock at 31 March stays on its target. One LA at a moderate scale, 2017-2024 pooled: each
+    band within 3 points of the target (the lognormal lengths before gave 21% within 3 months)."""
+    import numpy as np
+
+    from cin_pipeline.synth import _plan
+    from cin_pipeline.synth.measure import measure_year
+    from cin_pipeline.synth.simulate import DURATION_BANDS, simulate_la
+
+    years = range(2017, 2025)
+    (la, wy, start, targets), = _plan(list(years), ["873"], 0.25)
+    sim = simulate_la(la, targets, min(wy), max(wy), 5, start_year=start)
+    got, want = np.zeros(5), np.zeros(5)
+    for y in years:
+        m = measure_year(sim, y)
+        ended = np.array([m[f"ended_{b}"] for b in DURATION_BANDS], float)
+        got += ended
+        want += ended.sum() * targets[y].b5_shares
+        assert abs(m["at31_episodes"] - targets[y].at31) <= max(2.0, 0.02 * targets[y].at31)
+    got, want = 100 * got / got.sum(), 100 * want / want.sum()
+    assert np.all(np.abs(got - want) <= 3.0), (got.round(1), want.round(1))
+
+
+def test_duration_band_is_the_tables_band():
+    """simulate.duration_band is facts.duration_band (calendar months, DuckDB's month arithmetic),
+    and band_starts gives each band's first day."""
+    import duckdb
+    import numpy as np
+    import pandas as pd
+
+    from cin_pipeline.synth.simulate import band_starts, duration_band, to_day
+
+    rng = np.random.default_rng(2)
+    since = rng.integers(to_day(dt.date(2010, 1, 1)), to_day(dt.date(2021, 1, 1)), 4000)
+    on = since + rng.integers(0, 1200, 4000)
+    sql = (Path(__file__).resolve().parents[1] / "cin_pipeline" / "facts" / "census.sql").read_text()
+    macro = sql[sql.index("CREATE OR REPLACE MACRO facts.duration_band"):]
+    macro = macro[:macro.index("END;") + 4].replace("facts.duration_band", "duration_band")
+    con = duckdb.connect()
+    con.execute(macro)
+    df = pd.DataFrame({"s": since.astype("datetime64[D]"), "o": on.astype("datetime64[D]")})  # noqa: F841
+    sql_band = con.execute("SELECT duration_band(s::DATE, o::DATE) FROM df").fetchnumpy()
+    assert (next(iter(sql_band.values())) == duration_band(since, on)).all()
+    starts = band_starts(since)
+    for j in range(4):
+        assert (duration_band(since, starts[:, j]) == j + 2).all()
+        assert (duration_band(since, starts[:, j] - 1) == j + 1).all()
+
+
+def test_band_draw_corrects_for_episodes_held_open():
+    """P(length band <= k) = W_k * C_k: the drawn band is corrected for the episodes whose
+    activities hold them open past a band, so the batch follows the shares exactly when it can."""
+    import numpy as np
+
+    from cin_pipeline.synth.simulate import band_draw_cdf
+
+    rng = np.random.default_rng(4)
+    shares = np.array([0.475, 0.148, 0.157, 0.122, 0.098])
+    min_band = rng.choice(np.arange(1, 6), 200_000, p=[0.7, 0.15, 0.1, 0.04, 0.01])
+    w = band_draw_cdf(shares, min_band)
+    drawn = 1 + np.sum(w[None, :] <= rng.random(len(min_band))[:, None], axis=1)
+    final = np.maximum(drawn, min_band)
+    assert np.allclose(np.bincount(final, minlength=6)[1:] / len(final), shares, atol=0.005)
+    # not reachable (80% held open past 3 months, and too many past 6): the longest bands keep
+    # their shares and the shortest ones take the shortfall
+    min_band = rng.choice(np.arange(1, 6), 200_000, p=[0.2, 0.5, 0.2, 0.05, 0.05])
+    w = band_draw_cdf(shares, min_band)
+    final = np.maximum(1 + np.sum(w[None, :] <= rng.random(len(min_band))[:, None], axis=1), min_band)
+    got = np.bincount(final, minlength=6)[1:] / len(final)
+    assert np.allclose(got[3:], shares[3:], atol=0.005) and abs(got[:3].sum() - shares[:3].sum()) < 0.005
+    assert got[0] < shares[0]
+
+
 def test_settle_stocks_moves_dates_across_31_march_within_the_rules():
     import numpy as np
 

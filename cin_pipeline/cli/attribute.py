@@ -13,7 +13,8 @@ synth`` and the demo). Two comparisons then split any difference from the publis
    population's, not the pipeline's.
 
 The measures are those of ``cin_pipeline.reference.measures.MEASURES`` (published column of each
-measure), restricted to the tables the warehouse holds.
+measure) and ``GENERATOR_MEASURES`` (B4 and B5 bands: tables with no published file here, compared
+in 1 only), restricted to the tables the warehouse holds.
 """
 
 from __future__ import annotations
@@ -62,12 +63,13 @@ def pipeline_vs_generator(con, generated: pd.DataFrame) -> pd.DataFrame:
     number of LA-years whose counts differ."""
     import pandas as pd
 
-    from cin_pipeline.reference.measures import MEASURES
+    from cin_pipeline.reference.measures import GENERATOR_MEASURES, MEASURES
 
     specs = _tables()
     frames: dict[str, pd.DataFrame] = {}
     rows = []
-    for measure, (ds, column, _) in MEASURES.items():
+    columns = {m: (ds, col) for m, (ds, col, _) in MEASURES.items()} | GENERATOR_MEASURES
+    for measure, (ds, column) in columns.items():
         spec = specs.get(ds)
         if spec is None or measure not in generated.columns:
             continue

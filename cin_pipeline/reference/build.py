@@ -50,6 +50,11 @@ Some breakdowns have no published LA file here but DfE's LA interactive tool (LA
 in LAIT) takes the LA's own value in the nearest year that has one (earlier year on ties), else
 England's value that year, else England's in the nearest year. The product never reads LAIT at
 run time; the fidelity comparison (``cin-pipeline compare``) reads it to judge the output.
+
+The B5 and B4 duration shares (:data:`LAIT_BAND_TARGETS`: ``lait_b5_<band>_pct``, which the
+generator's episode-of-need lengths follow, and ``lait_b4_<band>_pct``, kept to check the
+generator against) follow the same rule for the five bands together: an LA-year has a value when
+all five bands have one.
 """
 
 from __future__ import annotations
@@ -90,6 +95,18 @@ LAIT_TARGETS: dict[str, str] = {
     "lait_assess_within_45_pct": "Continue_Assess_Comp",  # C2: assessments within 45 working days, %
     "lait_cpp_reviewed_pct": "RevCP",                     # D6: plans reviewed within timescales, %
 }
+DURATION_BANDS = ("le3m", "3to6m", "6to12m", "1to2y", "2yplus")
+"""The B4/B5 duration bands (calendar months): 3 months or less, more than 3 and up to 6 months,
+more than 6 months and less than 1 year, 1 year and less than 2 years, 2 years or more."""
+LAIT_BAND_TARGETS: dict[str, tuple[str, ...]] = {
+    # calibration column prefix -> LAIT measures of the five bands, in DURATION_BANDS order
+    # B5: episodes of need ending in the year by duration, % (the generator follows them)
+    "lait_b5": ("CINCease3months", "CINCease3-6", "CINCease6-1", "CINCease1-2", "CINCease2more"),
+    # B4: children in need at 31 March by duration of the open episode, % (for checking only)
+    "lait_b4": ("CINTime3months", "CINTime3-6", "CINTime6-1", "CINTime1-2", "CINTime2more"),
+}
+"""Band shares taken from LAIT as a set: an LA-year has a value only when all five bands have one
+(a band may be ``-`` where it is small), so the five columns of an LA-year come from one year."""
 
 
 # ----------------------------------------------------------------------------- reading
@@ -136,6 +153,23 @@ def lait_targets(lait: pd.DataFrame, la_years: pd.DataFrame) -> pd.DataFrame:
             vals.append(hist.get(int(y), _nearest(hist, int(y))) if hist
                         else eng.get(int(y), _nearest(eng, int(y))))
         out[column] = vals
+    for prefix, measures in LAIT_BAND_TARGETS.items():
+        m = lait[lait["measure"].isin(measures)].copy()
+        m["v"] = pd.to_numeric(m["value"], errors="coerce")
+        wide = m.pivot_table(index=["la", "year"], columns="measure", values="v", aggfunc="first")
+        wide = wide.reindex(columns=list(measures)).dropna()
+        wide = wide[wide.sum(axis=1) > 0]
+        own = {}
+        for (la, y), row in zip(wide.index, wide.to_numpy()):
+            own.setdefault(la, {})[int(y)] = tuple(round(float(v), 1) for v in row)
+        eng = own.pop("england")
+        vals = []
+        for y, la in zip(out["year"], out["la"]):
+            hist = own.get(la)
+            vals.append(hist.get(int(y), _nearest(hist, int(y))) if hist
+                        else eng.get(int(y), _nearest(eng, int(y))))
+        for i, band in enumerate(DURATION_BANDS):
+            out[f"{prefix}_{band}_pct"] = [v[i] for v in vals]
     return out
 def _read(path: Path) -> pd.DataFrame:
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")

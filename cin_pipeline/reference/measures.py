@@ -107,6 +107,20 @@ FACTOR_MEASURE_CODES: dict[str, tuple[str, ...]] = {
 }
 """Calibration column -> census factor codes it counts (e.g. ``factor_privately_fostered`` -> 8B..8F)."""
 
+# counts of declared tables with no published file here (so not calibration targets) that the
+# generator also counts (cin_pipeline.synth.measure): measure -> (data set, column). B4 and B5, by
+# duration band; their LAIT shares are calibration columns (lait_b4_*, lait_b5_*).
+GENERATOR_MEASURES: dict[str, tuple[str, str]] = {
+    **{f"at31_{band}": ("b4", column) for band, column in zip(
+        ("le3m", "3to6m", "6to12m", "1to2y", "2yplus"),
+        ("3_months_or_less", "more_than_3_months_6_months", "more_than_6_months_less_than_1_year",
+         "1_year_less_than_2_years", "2years+"))},
+    **{f"ended_{band}": ("b5", column) for band, column in zip(
+        ("le3m", "3to6m", "6to12m", "1to2y", "2yplus"),
+        ("3_months_or_less", "more_than_3_months_6_months", "more_than_6_months_less_than_1_year",
+         "1_year_less_than_2_years", "2years+"))},
+}
+
 # published national percentages kept in national_published.csv: name -> (data set, 2024 col, 2025 col)
 NATIONAL_PERCENTS: dict[str, tuple[str, str, str]] = {
     "re_referrals_percent": ("c1", "Re_referrals_percent", "rereferral_percent"),

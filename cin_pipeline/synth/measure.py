@@ -2,15 +2,19 @@
 
 The definitions follow ``spec/published_tables.md`` §4 as the generator's brief fixes them:
 
-* referral = a CINdetails with CINreferralDate in the year; re-referral = a referral within 365
-  days after the child's previous referral in the LA (which may be in the previous year);
+* referral = a CINdetails with CINreferralDate in the year; re-referral = a referral within 12
+  calendar months after the child's previous referral in the LA (which may be in the previous
+  year), as ``lcd.referral.rereferral_12m``;
 * NFA = ReferralNFA 1; not in need = referral of the year closed RC8/RC9 by 31 March;
 * episodes of need exclude NFA and not-in-need (RC8/RC9) episodes; CIN at 31 March = episodes
   open at 31 March (no closure shown) that are not NFA; awaiting assessment = of those, episodes
   with no assessment started by 31 March;
 * S47 = S47 starts in the year, ICPC = ICPC dates in the year, plans started = CPP starts in the
   year, subsequent = NumberOfPreviousCPP > 0, plans at 31 March = open plans, by calendar months
-  since the start (D5's bands).
+  since the start (D5's bands);
+* B4 children in need at 31 March (``at31_<band>``) and B5 episodes of need ending in the year
+  (``ended_<band>``) by the duration band of the episode in calendar months back from 31 March or
+  the closure date (``facts.duration_band``, :func:`.simulate.duration_band`).
 
 These counts are what the statistics layer should recompute from the XML files.
 """
@@ -21,8 +25,8 @@ import datetime as _dt
 
 import numpy as np
 
-from .simulate import (WORKDAYS, BIT_21, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA, OUT_NIN, RC,
-                       LASimulation, period, to_day)
+from .simulate import (WORKDAYS, BIT_21, DURATION_BANDS, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA,
+                       OUT_NIN, RC, LASimulation, duration_band, months_back, period, to_day)
 
 PRIVATE_FOSTER = ("8B", "8C", "8D", "8E", "8F")
 
@@ -34,7 +38,8 @@ MEASURES = ("referrals", "re_referrals", "nfa", "not_in_need", "referrals_child"
             "ended_child", "at31_episodes", "awaiting_assessment", "s47", "s47_child", "icpc",
             "icpc_child", "icpc_0_10", "icpc_11_15", "icpc_16_20", "icpc_21_plus",
             "cpp_start", "cpp_subsequent", "cpp_at31", "cpp_at31_le3m", "cpp_at31_3to6m",
-            "cpp_at31_6to12m", "cpp_at31_1to2y", "cpp_at31_2yplus", "episodes_with_factor") + FACTOR_MEASURES
+            "cpp_at31_6to12m", "cpp_at31_1to2y", "cpp_at31_2yplus", "episodes_with_factor") + FACTOR_MEASURES + tuple(
+    f"at31_{b}" for b in DURATION_BANDS) + tuple(f"ended_{b}" for b in DURATION_BANDS)
 
 
 def _children(child: np.ndarray, mask: np.ndarray) -> int:
@@ -59,7 +64,9 @@ def measure_year(sim: LASimulation, year: int) -> dict:
     m3, m6, y1, y2 = (to_day(_dt.date(year - 1, 12, 31)), to_day(_dt.date(year - 1, 9, 30)),
                       to_day(_dt.date(year - 1, 3, 31)), to_day(_dt.date(year - 2, 3, 31)))
     start = e.cpp_start
-    rerefs = (e.prev_ref != NONE) & (e.ref - e.prev_ref <= 365)
+    # within 12 calendar months of the previous referral (lcd.referral.rereferral_12m: 366 days
+    # when the year back holds 29 February)
+    rerefs = (e.prev_ref != NONE) & (e.prev_ref >= months_back(e.ref, 12))
     anyp = need_ep & (e.ref <= t1) & (e.closure >= t0)
     started = need_ep & ref_y
     ended = need_ep & (e.closure >= t0) & closed_vis
@@ -77,10 +84,14 @@ def measure_year(sim: LASimulation, year: int) -> dict:
     factor["factor_privately_fostered"] = int(np.sum(auth_y & (
         (e.factors & sum(np.int64(1) << FACTOR_BIT[c] for c in PRIVATE_FOSTER)) != 0)))
     cpp_y = cpp & (e.cpp_start >= t0) & (e.cpp_start <= t1)
+    b4 = np.bincount(duration_band(e.ref[at31], np.full(int(at31.sum()), t1)), minlength=6)[1:]
+    b5 = np.bincount(duration_band(e.ref[ended], e.closure[ended]), minlength=6)[1:]
+    bands = {**{f"at31_{b}": int(n) for b, n in zip(DURATION_BANDS, b4)},
+             **{f"ended_{b}": int(n) for b, n in zip(DURATION_BANDS, b5)}}
     return {
         "year": year, "la": sim.la,
         "referrals": int(ref_y.sum()),
-        "re_referrals": int(np.sum(ref_y & (e.prev_ref != NONE) & (e.ref - e.prev_ref <= 365))),
+        "re_referrals": int(np.sum(ref_y & rerefs)),
         "nfa": int(np.sum(ref_y & nfa)),
         "not_in_need": int(np.sum(ref_y & nin_vis)),
         "referrals_child": int(len(np.unique(e.child[ref_y]))),
@@ -111,4 +122,5 @@ def measure_year(sim: LASimulation, year: int) -> dict:
         "cpp_at31_6to12m": int(np.sum(cpp_open & (start < m6) & (start > y1))),
         "cpp_at31_1to2y": int(np.sum(cpp_open & (start <= y1) & (start > y2))),
         "cpp_at31_2yplus": int(np.sum(cpp_open & (start <= y2))),
+        **bands,
     }

@@ -28,16 +28,24 @@ Model (all dates are integer days since 1970-01-01)
   S47 start drawn from the published time-to-ICPC bands), a child protection plan (CPP) starting
   on the ICPC date with reviews, a child in need plan (never concurrent with a CPP), and a closure
   with a reason (RC1-RC7) at or after every activity.
-* **Calibration.** Years are simulated one at a time. Before the episodes of year ``y`` are
-  timed, the number of episodes (and plans) already simulated that stay open at 31 March ``y`` is
-  known, so the duration scale of the year's new episodes (and plans) is solved by bisection so
-  that the stock at 31 March hits the target (Little's law made exact on the sampled quantiles).
+* **Length of an episode of need** (referral to closure) follows the LA-year's published B5
+  shares (LAIT, episodes of need ending by duration band in calendar months): a band is drawn
+  with the shares of the year the episode would end in, corrected for the episodes whose
+  activities (assessment, S47, plan and step-down) hold them open into a longer band
+  (:func:`band_draw_cdf`, exact in distribution), and a day uniformly within it. An episode of 2
+  years or more joins the long-episode pool at its 2-year day; :func:`_close_pool` closes pool
+  episodes at the end of each year, as many as the B5 share of 2 years or more gives plus half
+  of the stock at 31 March's miss, so the tail beyond 2 years (and the B4 mix) comes from the
+  stock target.
+* **Calibration.** Years are simulated one at a time. The duration scale of the year's new
+  plans follows Little's law (stock = inflow x mean duration) corrected by what the last year
+  gave.
   Shares that are only partly visible by 31 March (not in need, S47s, ICPCs, plans, second
   plans, re-referrals) are corrected year by year from the realised values of the year before;
   the burn-in (``BURN_IN_YEARS``) lets these controllers settle before the first census year.
   Conversions (S47 -> ICPC) learn from the realised conversion, not from the downstream volume
   (which would correct an upstream miss twice); P(CPP | ICPC) is exact by construction.
-* **Year-end settlement.** The duration controllers lag by a year and LA targets jump between
+* **Year-end settlement.** The controllers lag by a year and LA targets jump between
   years, so once year ``y`` is simulated the stocks at 31 March are settled exactly on target
   (:func:`_settle_stocks`): CPP ends, then closures, of the episodes nearest 31 March are moved
   across it (mirrored), within every date rule.
@@ -152,9 +160,57 @@ P_ONLY21 = 0.6  # not-in-need assessments with factor 21 alone, where C3 is not 
 P_LONG_RETURN = 0.30  # child comes back (after > 12 months) once an episode is over
 LONG_RETURN_MEAN_DAYS = 700.0
 
+DURATION_BANDS = ("le3m", "3to6m", "6to12m", "1to2y", "2yplus")
+"""B4/B5 duration bands in calendar months (facts.duration_band): 3 months or less, more than 3 and
+up to 6 months, more than 6 months and less than 1 year, 1 year and less than 2 years, 2 years or
+more."""
+B5_ENGLAND = np.array([47.5, 14.8, 15.7, 12.2, 9.8]) / 100.0
+"""England's 2024 B5 shares (LAIT CINCease*): a calibration row without LAIT band shares uses them."""
+
 
 def to_day(d: _dt.date) -> int:
     return (d - EPOCH).days
+
+
+def months_back(days: np.ndarray, k: int) -> np.ndarray:
+    """Each day less ``k`` calendar months, as DuckDB's ``day - INTERVAL k MONTH`` (the day of the
+    month clipped to the end of a shorter month: 31 May less 3 months is 28 or 29 February)."""
+    dt = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
+    month = dt.astype("datetime64[M]")
+    dom = (dt - month.astype("datetime64[D]")).astype(np.int64)
+    back = month - k
+    length = ((back + 1).astype("datetime64[D]") - back.astype("datetime64[D]")).astype(np.int64)
+    return (back.astype("datetime64[D]") + np.minimum(dom, length - 1)).astype(np.int64)
+
+
+def duration_band(since: np.ndarray, on: np.ndarray) -> np.ndarray:
+    """B4/B5/D5 band (1-5, :data:`DURATION_BANDS`) of something that began on ``since``, at
+    ``on``, in calendar months back from ``on``, exactly as ``facts.duration_band``."""
+    since = np.asarray(since, dtype=np.int64)
+    on = np.asarray(on, dtype=np.int64)
+    return np.select([since >= months_back(on, 3), since >= months_back(on, 6),
+                      since > months_back(on, 12), since > months_back(on, 24)],
+                     [1, 2, 3, 4], 5).astype(np.int64)
+
+
+def band_starts(since: np.ndarray) -> np.ndarray:
+    """First day ``on`` at which :func:`duration_band` (``since``, ``on``) reaches bands 2, 3, 4
+    and 5: an array (n, 4). Band ``b`` runs from column ``b - 2`` (band 1 from ``since``) to the
+    day before column ``b - 1``."""
+    since = np.asarray(since, dtype=np.int64)
+    dt = since.astype("datetime64[D]")
+    out = np.empty((len(since), 4), np.int64)
+    for j, k in enumerate((3, 6, 12, 24)):
+        # ``since`` plus k months (clipped) is within a few days of the first day of the band
+        month = dt.astype("datetime64[M]")
+        dom = (dt - month.astype("datetime64[D]")).astype(np.int64)
+        fwd = month + k
+        length = ((fwd + 1).astype("datetime64[D]") - fwd.astype("datetime64[D]")).astype(np.int64)
+        guess = (fwd.astype("datetime64[D]") + np.minimum(dom, length - 1)).astype(np.int64)
+        cand = guess[:, None] + np.arange(-3, 6)[None, :]
+        band = duration_band(np.repeat(since, cand.shape[1]), cand.ravel()).reshape(cand.shape)
+        out[:, j] = cand[np.arange(len(since)), np.argmax(band >= j + 2, axis=1)]
+    return out
 
 
 def period(year: int) -> tuple[int, int]:
@@ -218,6 +274,8 @@ class YearTargets:
     cpp_reviewed: float = 0.9   # plans at 31 March (3 months or more) reviewed within timescales (D6)
     child_share: float = 0.885  # children referred / referrals (same-year repeats make the gap)
     ewf: float | None = None    # episodes with an assessment factor (C3), when published
+    b5_shares: np.ndarray = field(default_factory=lambda: B5_ENGLAND.copy())  # episodes of need
+    #                                ending by duration band (B5, LAIT), shares summing to 1
 
 
 def _share(num, den, default):
@@ -301,7 +359,18 @@ def year_targets(row: dict, year: int, scale: float, factor_row: dict | None) ->
         ewf=num("episodes_with_factor") * scale if num("episodes_with_factor", -1.0) > 0 else None,
         assess_bands=assessment_band_weights(num("lait_assess_within_45_pct", 84.5) / 100.0),
         cpp_reviewed=min(max(num("lait_cpp_reviewed_pct", 90.0) / 100.0, 0.0), 1.0),
+        b5_shares=b5_shares(row),
     )
+
+
+def b5_shares(row: dict) -> np.ndarray:
+    """The B5 band shares (LAIT ``lait_b5_<band>_pct``) of a calibration row, summing to 1;
+    England 2024's when the row has none."""
+    v = np.array([row.get(f"lait_b5_{b}_pct") for b in DURATION_BANDS], dtype=float)
+    if not np.all(np.isfinite(v)) or v.sum() <= 0:
+        return B5_ENGLAND.copy()
+    v = np.maximum(v, 0.0)
+    return v / v.sum()
 
 
 # ------------------------------------------------------------------ result containers
@@ -455,7 +524,9 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
                "cpp_end": "i8", "cat_init": "i1", "cat_latest": "i1", "n_prev_cpp": "i2",
                "rev_first": "i2", "rev_every": "i2", "plan_start": "i8", "plan_end": "i8",
                "closure": "i8", "reason": "i1", "cin_icpc": "i8"}
-    ep = _Grow(ep_cols, cap=4096)
+    # kept for the long-episode pool (_close_pool), not in the result: its 2-year day, the draw of
+    # the reason for closure
+    ep = _Grow({**ep_cols, "pool_from": "i8", "rc_u": "f8"}, cap=4096)
 
     # scheduled future referrals of known children: child, day, is re-referral within 12 months, prev referral
     pend_child = np.empty(0, np.int64)
@@ -464,7 +535,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
     pend_prev = np.empty(0, np.int64)
 
     # controller state: multiplicative corrections learnt from the realised values of each year
-    corr = {"nin": 1.10, "s47": 1.0, "icpc": 1.0, "cpp": 1.0, "dur": 0.8, "cppdur": 1.0, "await": 1.2,
+    corr = {"nin": 1.10, "s47": 1.0, "icpc": 1.0, "cpp": 1.0, "cppdur": 1.0, "await": 1.2,
             "ewf": 1.0, "fmentions": 1.0}
     pi_k = 3.0  # P(re-referral within 12 months) per unit of the year's same-year room share, learnt
     ext_p = 0.10
@@ -472,6 +543,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
     gain = 0.7
     early = 1.0  # skew of the day of a re-referral within its 12 months (1 = uniform; higher = sooner)
 
+    b5_by_year = {yy: t.b5_shares for yy, t in targets.items()}
     base_bands = np.array([b[2] for b in _CPP_BANDS])
     base_bands = base_bands / base_bands.sum()
     base_cpp_mean = sum(p * (lo + hi) / 2 for (lo, hi, _), p in zip(_CPP_BANDS, base_bands))
@@ -536,11 +608,9 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         p_cpp = min(0.98, _share(tg.cpp_start, tg.icpc, 0.85) * corr["cpp"])
         non_nfa = max(tg.referrals * (1 - p_nfa), 1e-9)
         delay_mean = max(0.3, min(MAX_DELAY, tg.awaiting / non_nfa * 365.0 * corr["await"]))
-        # Little's law: stock = inflow x mean duration (corrected by what the last year gave)
-        # (year-y episodes make up much of the stock a year later: blend in next year's target)
+        # episode-of-need lengths follow the year's B5 band shares; the stock at 31 March is met
+        # by closing long (2 years or more) episodes from the pool at the end of the year
         nx = targets.get(y + 1, tg)
-        at31_goal = 0.6 * tg.at31 + 0.4 * nx.at31 * tg.referrals / max(nx.referrals, 1e-9)
-        d_scale = float(np.clip(at31_goal / need_refs * 365.0 * corr["dur"], 20.0, 5000.0))
         cpp_goal = 0.6 * tg.cpp_at31 + 0.4 * nx.cpp_at31 * tg.cpp_start / max(nx.cpp_start, 1e-9)
         c_scale = float(np.clip(_share(cpp_goal, tg.cpp_start, 0.8) * 365.0 / base_cpp_mean * corr["cppdur"],
                                 0.1, 6.0)) if tg.cpp_start > 0 else 1.0
@@ -568,8 +638,8 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
                 b_child, b_day, b_prev = b_child[order], b_day[order], b_prev[order]
                 epi = _draw_episodes(rng, ch, b_child, b_day, b_prev, tg, params)
                 _apply_cpp(epi, c_scale)
-                _close_episodes(rng, ch, epi, d_scale, y)
-                idx = ep.add(**{k: epi[k] for k in ep_cols})
+                _close_episodes(rng, ch, epi, b5_by_year, y)
+                idx = ep.add(**{k: epi[k] for k in ep_cols}, pool_from=epi["pool_from"], rc_u=epi["rc_u"])
                 state["n_year"] += len(idx)
                 nxt_child, nxt_day, nxt_within, nxt_prev = _schedule_next(rng, ch, epi, pi_w, idx, early)
                 same = nxt_day <= t1
@@ -597,6 +667,18 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         if short > 0:
             run(*new_batch(short), False)
         spawned = state["spawned"]
+        # ---------------- close long episodes so that the stock at 31 March meets its target; the
+        # children's next referrals come after 31 March (the year's referrals are drawn)
+        pooled = _close_pool(rng, ch, ep, tg, t0, t1)
+        rows = pooled.pop("rows")
+        if len(rows):
+            pv = ep.view()
+            nxt_child, nxt_day, nxt_within, nxt_prev = _schedule_next(
+                rng, ch, {k: pv[k][rows] for k in ("child", "ref", "outcome", "closure")}, pi_w, rows, early)
+            pend_child = np.concatenate([pend_child, nxt_child])
+            pend_day = np.concatenate([pend_day, np.maximum(nxt_day, t1 + 1)])
+            pend_within = np.concatenate([pend_within, nxt_within])
+            pend_prev = np.concatenate([pend_prev, nxt_prev])
 
         # ---------------- learn corrections from what is visible at 31 March y
         cur = ep.view()
@@ -622,7 +704,6 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         if s47_real > 0 and tg.s47 > 0:
             adapt("icpc", _share(tg.icpc, tg.s47, 0.35), icpc_real / s47_real, 0.5, 2.0)
         at31 = (cur["outcome"] != OUT_NFA) & (cur["ref"] <= t1) & (cur["closure"] > t1)
-        adapt("dur", tg.at31, np.sum(at31), 0.05, 5.0)
         adapt("await", tg.awaiting, np.sum(at31 & ((cur["a_start"] == NONE) | (cur["a_start"] > t1))), 0.2, 5.0)
         auth_y = (cur["a_auth"] >= t0) & (cur["a_auth"] <= t1)
         with_factor = auth_y & ((cur["factors"] & ~(np.int64(1) << BIT_21)) != 0)
@@ -646,7 +727,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         # learnt from the unsettled values, so the durations keep tracking the targets)
         moved = _settle_stocks(rng, ep, ch.n, pend_child, pend_day, tg, t0, t1)
         controls.append(dict(year=y, n_new=n_new, pi_w=pi_w, early=early, p_direct=p_direct, carried=carried, spawned=spawned,
-                             d_scale=d_scale, c_scale=c_scale, **moved,
+                             c_scale=c_scale, **pooled, **moved,
                              **{f"corr_{k}": v for k, v in corr.items()}))
 
     chv = ch.view()
@@ -765,7 +846,7 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
                 cpp_end=np.full(n, NONE, np.int64), cat_init=cat_init, cat_latest=cat_latest,
                 n_prev_cpp=n_prev, rev_first=rev_first, rev_every=rev_every,
                 plan=plan, plan_gap=rng.integers(0, 15, n), stepdown=rng.integers(30, 241, n),
-                q=rng.lognormal(-0.5, 1.0, n), closing_gap=rng.integers(0, 8, n),
+                dur_band_u=rng.random(n), dur_day_u=rng.random(n), closing_gap=rng.integers(0, 8, n),
                 plan_start=np.full(n, NONE, np.int64), plan_end=np.full(n, NONE, np.int64),
                 closure=np.full(n, FAR, np.int64), reason=np.full(n, -1, np.int8),
                 rc_u=rng.random(n), rc9=rng.random(n) < 0.35)
@@ -799,45 +880,105 @@ def _min_close(epi: dict) -> np.ndarray:
     return np.where(cpp, np.maximum(m, epi["cpp_end"] + step), m)
 
 
-def _open_at(epi: dict, d: float, t1: int) -> int:
-    """Episodes of the batch (not NFA) open at day ``t1`` if in-need episodes last ``q*d`` days."""
-    nin = epi["outcome"] == OUT_NIN
-    need = epi["outcome"] == OUT_NEED
-    close_nin = epi["a_auth"] + epi["closing_gap"]
-    close_need = np.maximum(epi["ref"] + np.ceil(epi["q"] * d), _min_close(epi))
-    return int(np.sum(nin & (close_nin > t1)) + np.sum(need & (close_need > t1)))
+def band_draw_cdf(shares: np.ndarray, min_band: np.ndarray) -> np.ndarray:
+    """Cumulative probabilities of the band to draw for a batch of in-need episodes whose
+    earliest closure falls in ``min_band`` (1-5), so that their lengths follow ``shares`` (one
+    row of 5 shares per episode, or one row for all): an array like ``shares``.
+
+    An episode's length band is the larger of the band drawn and its ``min_band`` (a length drawn
+    below the earliest closure becomes the earliest closure). With the band drawn independently
+    of ``min_band``, P(band <= k) = W_k * C_k (C the batch's distribution of ``min_band``), so
+    W_k = F_k / C_k for the target's cumulative shares F. Where that is not reachable (more
+    episodes held open past band k by their activities than the target allows), W_k is the
+    smallest ratio of the bands from k up: the longer bands keep their shares and the shortest
+    ones take the shortfall."""
+    f = np.cumsum(shares, axis=-1)
+    c = np.cumsum(np.bincount(min_band, minlength=6)[1:6]) / max(len(min_band), 1)
+    w = np.where(c > 0, f / np.maximum(c, 1e-12), 1.0)
+    w = np.minimum.accumulate(np.clip(w, 0.0, 1.0)[..., ::-1], axis=-1)[..., ::-1].copy()
+    w[..., -1] = 1.0
+    return w
 
 
-def _close_episodes(rng, ch: _Grow, epi: dict, d: float, year: int) -> None:
-    """Closure dates and reasons, CIN plan dates, deaths."""
-    out = epi["outcome"]
-    nin = out == OUT_NIN
-    need = out == OUT_NEED
-    closure = np.full(len(out), FAR, np.int64)
-    closure[nin] = (epi["a_auth"] + epi["closing_gap"])[nin]
-    close_need = np.maximum(epi["ref"] + np.ceil(epi["q"] * d).astype(np.int64), _min_close(epi))
-    closure[need] = close_need[need]
-    epi["closure"] = np.where(out == OUT_NFA, FAR, closure)
-
-    reason = np.full(len(out), -1, np.int8)
-    cy = year_of_day(closure)
-    reason[nin] = np.where(epi["rc9"][nin] & (cy[nin] >= 2023), RC["RC9"], RC["RC8"])
-    u = epi["rc_u"]
-    dob = ch.cols["dob"][epi["child"]]
+def _reasons(ch: _Grow, epi: dict, closure: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Reasons for closure (RC1-RC7) of in-need episodes ``rows`` of ``epi`` closing on
+    ``closure`` (by the child's age then); records the deaths (RC2)."""
+    u = epi["rc_u"][rows]
+    dob = ch.cols["dob"][epi["child"][rows]]
     age = (closure - dob) / 365.25
     born = dob <= closure
-    r = np.full(len(out), RC["RC7"], np.int8)
+    r = np.full(len(rows), RC["RC7"], np.int8)
     r = np.where(u < 0.06, RC["RC5"], r)
     r = np.where((u >= 0.06) & (u < 0.09), RC["RC3"], r)
     r = np.where((u >= 0.09) & (u < 0.11), RC["RC4"], r)
     r = np.where((u >= 0.11) & (u < 0.118) & (age < 10), RC["RC1"], r)
     r = np.where((u >= 0.12) & (u < 0.14) & (age >= 17), RC["RC6"], r)
     r = np.where((u >= 0.998) & born, RC["RC2"], r)
-    reason[need] = r[need]
-    epi["reason"] = reason
-    died = need & (reason == RC["RC2"])
+    died = r == RC["RC2"]
     if died.any():
-        ch.cols["death"][epi["child"][died]] = closure[died]
+        ch.cols["death"][epi["child"][rows][died]] = closure[died]
+    return r
+
+
+BAND_MIDDLE = np.array([45, 137, 274, 548, 730])
+"""Days from the referral to the middle of each B5 band (to the start of the last): the year an
+episode of that band would end in, whose B5 shares it is drawn with."""
+
+
+def b5_shares_by_closure(ref: np.ndarray, shares_by_year: dict[int, np.ndarray]) -> np.ndarray:
+    """Per episode referred on ``ref``, the share of each band in the year the episode would end
+    in with a length in that band (:data:`BAND_MIDDLE`), normalised: so the episodes ending in a
+    year follow that year's B5 shares although they started in earlier years."""
+    years = sorted(shares_by_year)
+    table = np.array([shares_by_year[y] for y in years])
+    end_year = year_of_day(ref[:, None] + BAND_MIDDLE[None, :])
+    idx = np.clip(end_year - years[0], 0, len(years) - 1)
+    s = table[idx, np.arange(5)[None, :]]
+    return s / s.sum(axis=1, keepdims=True)
+
+
+def _close_episodes(rng, ch: _Grow, epi: dict, shares_by_year: dict[int, np.ndarray], year: int) -> None:
+    """Closure dates and reasons, CIN plan dates, deaths.
+
+    Not-in-need episodes close a few days after their assessment. An in-need episode's length
+    follows the B5 band shares (``shares_by_year``, see :func:`b5_shares_by_closure`): a band
+    drawn with :func:`band_draw_cdf` (so that the batch's lengths follow the shares although
+    activities hold some open), a day uniformly within it, at the earliest closure
+    (``_min_close``) if that is later. An episode whose length falls in the
+    2-years-or-more band stays open (``closure`` FAR) in the long-episode pool from its 2-year
+    day (``pool_from``): :func:`_close_pool` closes pool episodes year by year so that the stock at
+    31 March meets its target."""
+    out = epi["outcome"]
+    nin = out == OUT_NIN
+    need = out == OUT_NEED
+    closure = np.full(len(out), FAR, np.int64)
+    closure[nin] = (epi["a_auth"] + epi["closing_gap"])[nin]
+    pool_from = np.full(len(out), NONE, np.int64)
+    ni = np.flatnonzero(need)
+    if len(ni):
+        ref = epi["ref"][ni]
+        mc = np.maximum(_min_close(epi)[ni], ref)
+        m_band = duration_band(ref, mc)
+        w = band_draw_cdf(b5_shares_by_closure(ref, shares_by_year), m_band)
+        drawn = np.minimum(1 + np.sum(w <= epi["dur_band_u"][ni][:, None], axis=1), 5)
+        starts = np.column_stack([ref, band_starts(ref)])  # first day of bands 1-5
+        b = np.minimum(drawn, 4)
+        lo = starts[np.arange(len(ni)), b - 1]
+        hi = starts[np.arange(len(ni)), b] - 1
+        day = lo + (epi["dur_day_u"][ni] * (hi - lo + 1)).astype(np.int64)
+        close = np.where(drawn >= m_band, np.maximum(day, mc), mc)
+        long = np.maximum(drawn, m_band) == 5
+        closure[ni] = np.where(long, FAR, close)
+        pool_from[ni[long]] = np.maximum(starts[long, 4], mc[long])
+    epi["closure"] = np.where(out == OUT_NFA, FAR, closure)
+    epi["pool_from"] = pool_from
+
+    reason = np.full(len(out), -1, np.int8)
+    cy = year_of_day(closure)
+    reason[nin] = np.where(epi["rc9"][nin] & (cy[nin] >= 2023), RC["RC9"], RC["RC8"])
+    shut = np.flatnonzero(need & (closure < FAR))
+    reason[shut] = _reasons(ch, epi, closure[shut], shut)
+    epi["reason"] = reason
 
     # CIN plans: after a CPP ends (step-down), or after the assessment when there is no CPP
     cpp = epi["cpp_start"] != NONE
@@ -846,6 +987,49 @@ def _close_episodes(rng, ch: _Grow, epi: dict, d: float, year: int) -> None:
     ok = need & epi["plan"] & (closure >= start + 1)
     epi["plan_start"] = np.where(ok, start, NONE)
     epi["plan_end"] = np.where(ok, closure, NONE)
+
+
+POOL_GAIN = 0.5
+"""Share of the gap between the stock at 31 March and its target that the long-episode pool
+closes in a year beyond the B5 share of 2 years or more (the rest is settled by moving closures
+near 31 March, :func:`_settle_stocks`). Measured on 12 LAs, 2016-2024: 0.3 and 0.8 left fewer
+LA-years within 10% of the LAIT B5 shares."""
+
+
+def _close_pool(rng, ch: _Grow, ep: _Grow, tg: YearTargets, t0: int, t1: int) -> dict:
+    """Close episodes of the long-episode pool (in need for 2 years or more, ``closure`` FAR)
+    in census year ``t0``-``t1``: as many as the year's B5 share of 2 years or more gives, given
+    the other episodes of need ending in the year, plus :data:`POOL_GAIN` of what the stock at 31
+    March (every other closure is known once the year is simulated) then misses its target by
+    (fewer when it is short). Children 18 or over by 31 March leave first (on their 18th
+    birthday, or their 2-year day if later); the others are chosen at random among the pool
+    episodes past their 2-year day (a constant hazard: the tail beyond 2 years is exponential,
+    its mean set by the stock target) and close on a day drawn uniformly between 1 April (or the
+    2-year day) and 31 March. Returns counts and the rows closed (their closure, reason, CIN plan
+    end and deaths are set)."""
+    v = ep.view()
+    close, pool_from = v["closure"], v["pool_from"]
+    pool = np.flatnonzero((pool_from != NONE) & (close == FAR))
+    stock = int(np.sum((v["outcome"] != OUT_NFA) & (v["ref"] <= t1) & (close > t1)))
+    ready = pool[pool_from[pool] <= t1]
+    shut = (v["outcome"] == OUT_NEED) & (close >= t0) & (close <= t1)
+    p5 = float(tg.b5_shares[4])
+    follow = p5 / max(1.0 - p5, 1e-9) * float(shut.sum())  # the B5 share of 2 years or more
+    k = _stoch_round(rng, follow + POOL_GAIN * (stock - tg.at31 - follow))
+    # children 18 or over by 31 March first (in random order), then the others at random
+    adult = ch.cols["dob"][v["child"][ready]] + int(18 * 365.25)
+    order = np.lexsort((rng.random(len(ready)), adult > t1))[:k]
+    rows, adult = ready[order], adult[order]
+    first = np.maximum(pool_from[rows], t0)
+    aged = adult <= t1
+    day = np.where(aged, np.maximum(adult, first),
+                   first + (rng.random(len(rows)) * (t1 - first + 1)).astype(np.int64))
+    close[rows] = day
+    v["reason"][rows] = _reasons(ch, v, day, rows)
+    planned = rows[v["plan_start"][rows] != NONE]
+    v["plan_end"][planned] = close[planned]
+    return {"pool_open": len(pool), "pool_ready": len(ready), "pool_closed": len(rows),
+            "pool_aged_18": int(aged.sum()), "rows": rows}
 
 
 FILL_GOAL = 1.15
