@@ -139,8 +139,11 @@ def test_staging_range_run_materialises_data_quality_summary(env):
     downstream step is not skipped because census_year logged its partitions as events only."""
     defs, paths, instance = env
     res = defs.resolve_job_def("census_extract_job").execute_in_process(instance=instance, tags={
-        "dagster/asset_partition_range_start": "202|2023", "dagster/asset_partition_range_end": "330|2024"})
-    assert res.success
+        "dagster/asset_partition_range_start": "202|2023", "dagster/asset_partition_range_end": "330|2024"},
+        raise_on_error=False)
+    # 202|2023 has no return in the fixture: only that partition fails, the three others are staged
+    failure = next(e for e in res.all_events if e.event_type_value == "STEP_FAILURE")
+    assert failure.event_specific_data.user_failure_data.metadata["failed_partitions"].value == ["202|2023"]
     res = defs.resolve_job_def("staging_job").execute_in_process(instance=instance, tags={
         "dagster/asset_partition_range_start": "2023", "dagster/asset_partition_range_end": "2024"})
     assert res.success
@@ -161,3 +164,29 @@ def test_staging_range_run_materialises_data_quality_summary(env):
     for year in ("2023", "2024"):
         assert dq[year]["las_with_findings"].value == by_year.get(int(year), 0)
         assert "by_la" in dq[year]
+
+
+def test_backfill_of_a_year_covers_the_las_of_its_geography(env):
+    """A backfill over every LA of 2023 meets Cumberland (942, created in 2024): it is recorded as
+    outside the 2023 geography (a materialisation saying so), not skipped without a status (which
+    left the backfill waiting for it). An LA of the geography with no return fails its partition
+    with the reason; the others are staged."""
+    defs, paths, instance = env
+    instance.add_dynamic_partitions("la", ["942"])
+    (paths.landing_dir / "2024" / "202.xml").unlink()       # 202 existed in 2024: missing return
+    job = defs.resolve_job_def("census_extract_job")
+    res = job.execute_in_process(instance=instance, raise_on_error=False, tags={
+        "dagster/asset_partition_range_start": "202|2023", "dagster/asset_partition_range_end": "942|2024"})
+    done = instance.get_materialized_partitions(dg.AssetKey("census_return"))
+    # 202|2023 has no file either (202 is in the 2023 geography, so it fails like 202|2024), nor
+    # has Cumberland 2024
+    assert done == {"330|2023", "330|2024", "942|2023"}
+    outside = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey("census_return"), asset_partitions=["942|2023"]),
+        limit=1).records[0].asset_materialization.metadata
+    assert outside["in_geography"].value is False and "not part of the 2023 LA geography" in outside["note"].value
+    assert not res.success
+    failure = next(e for e in res.all_events if e.event_type_value == "STEP_FAILURE")
+    data = failure.event_specific_data.user_failure_data
+    assert sorted(data.metadata["failed_partitions"].value) == ["202|2023", "202|2024", "942|2024"]
+    assert "[file_not_found]" in data.description and "Put the return in the landing folder" in data.description

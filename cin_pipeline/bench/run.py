@@ -213,7 +213,8 @@ def _tables_rows(defs: dg.Definitions, instance: dg.DagsterInstance, year: int) 
     demo, row1 = _timed(f"dagster: {year} tables + checks (demo path)", lambda: run_selection(
         defs, instance, "b_tables", dg.AssetSelection.groups(*TABLE_GROUPS), tags=part))
     ui, row2 = _timed(f"dagster: {year} tables + checks (UI path: release_tables_job)", lambda: dg.execute_job(
-        dg.reconstructable(release_tables_job), instance=instance, tags=part, raise_on_error=False))
+        dg.reconstructable(release_tables_job), instance=instance, tags=part, raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}}))
     for r, row in ((demo, row1), (ui, row2)):
         if not r.success:
             row["note"] += "  FAILED"

@@ -7,7 +7,11 @@ concurrent runs at 4 in ``dagster.yaml``).
 * From the sensor: run config ``source_paths`` maps the partition key to the file that arrived.
 * From a UI backfill: the file is found by convention (``<landing>/<year>/<la>.xml``, ``.XML`` too)
   or, failing that, by scanning the landing headers. With ``BackfillPolicy.single_run()`` one run
-  ingests every selected LA-year with a process pool of ``workers`` (default 2).
+  ingests every selected LA-year with a process pool of ``workers`` (default 2). An LA-year outside
+  that year's LA geography (the LA reference: Cumberland before 2024) is recorded as such, a
+  materialisation with ``in_geography`` false, so a backfill over every LA of a year ends green;
+  an LA-year of the geography with no return fails its partition (``file_not_found``), so the
+  backfill ends, red, naming it.
 
 However it was found, the file's header must agree with the partition and with what its folder and
 name claim (:func:`cin_pipeline.ingest.landing.path_claims`). A bad file is quarantined (copied
@@ -19,6 +23,7 @@ same run are materialised normally. A symbolic link fails its partition without 
 
 import dagster as dg
 
+from cin_pipeline import reference
 from cin_pipeline.defs.partitions import split_key, year_la_partitions
 from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.ingest import landing
@@ -29,6 +34,9 @@ class CensusReturnConfig(dg.Config):
     """Partition key (``"<la>|<year>"``) -> path of the file to ingest (set by the landing sensor)."""
     workers: int = 2
     """Processes used when one run ingests several LA-years (single-run backfill)."""
+    only_given: bool = False
+    """Ingest only the partitions named in ``source_paths`` and leave the rest of the run's range
+    alone (the demo: its range of LA x year keys can include LAs it did not generate)."""
 
 
 def _metadata(o: landing.Outcome) -> dict:
@@ -71,6 +79,12 @@ def describe_failure(o: landing.Outcome) -> str:
 def census_return(context: dg.AssetExecutionContext, config: CensusReturnConfig, cin_paths: CinPaths):
     paths = cin_paths.paths()
     keys = list(context.partition_keys)
+    single = len(keys) == 1  # a run of one partition (a MaterializeResult materialises the run's)
+    if config.only_given:
+        left = [k for k in keys if str(k) not in config.source_paths]
+        if left:
+            context.log.info(f"{len(left)} LA-year(s) of the range not asked for, left alone")
+        keys = [k for k in keys if str(k) in config.source_paths]
     wanted = [(*split_key(key), config.source_paths.get(str(key))) for key in keys]
     found = landing.locate_returns(paths.landing_dir, wanted)
     tasks = [(str(key), year, la, str(path) if path else None, str(paths.staging_dir),
@@ -78,7 +92,21 @@ def census_return(context: dg.AssetExecutionContext, config: CensusReturnConfig,
              for key, (year, la, _), path in zip(keys, wanted, found)]
     context.log.info(f"Ingesting {len(tasks)} LA-year return(s) with {min(config.workers, len(tasks))} worker(s)")
 
-    single = len(keys) == 1
+    # LA-years outside the year's geography (an LA created or abolished by a boundary change:
+    # Cumberland before 2024, Cumbria after 2023) have no return to ingest. Without a file they
+    # are recorded as such, so a backfill over every LA of a year ends green; an LA-year of the
+    # geography without a file fails its partition ("no return"), so a backfill never waits for it.
+    outside = {t[0] for t in tasks if t[3] is None and t[2] not in reference.la_codes(t[1])}
+    for key in outside:
+        year, la = split_key(key)
+        note = f"LA {la} is not part of the {year} LA geography: there is no return to ingest"
+        context.log.info(note)
+        if single:
+            yield dg.MaterializeResult(metadata={"in_geography": False, "note": note})
+            return
+        context.log_event(dg.AssetMaterialization(asset_key=context.asset_key, partition=key,
+                                                  metadata={"in_geography": False, "note": note}))
+    tasks = [t for t in tasks if t[0] not in outside]
 
     def progress(o: landing.Outcome) -> None:
         if not o.ok:
@@ -89,14 +117,6 @@ def census_return(context: dg.AssetExecutionContext, config: CensusReturnConfig,
             context.log_event(dg.AssetMaterialization(
                 asset_key=context.asset_key, partition=o.key, metadata=_metadata(o)))
 
-    if len(tasks) > 1:
-        # A backfill over a rectangle of LAs x years meets LA-years that do not exist (an LA
-        # created or abolished by a boundary change): without a file they are skipped, not failed.
-        missing = [t[0] for t in tasks if t[3] is None]
-        if missing:
-            context.log.warning(f"No landing file for {len(missing)} LA-year(s), skipped: "
-                                + ", ".join(missing[:50]) + (" ..." if len(missing) > 50 else ""))
-        tasks = [t for t in tasks if t[3] is not None]
     outcomes = landing.ingest_many(tasks, workers=config.workers, on_done=progress)
     failed = [o for o in outcomes if not o.ok]
     if single and outcomes and not failed:
