@@ -21,27 +21,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-LAIT = Path("/work/shared/reference/published/lait_cin_measures_2016_2024__derived_extract.csv")
+LAIT = (Path(__file__).resolve().parents[2] / "shared" / "reference" / "published"
+        / "lait_cin_measures_2016_2024__derived_extract.csv")
 BANDS = ("3months", "3-6", "6-1", "1-2", "2more")
-
-
-def months_back(days: np.ndarray, k: int) -> np.ndarray:
-    """``day - k months`` as DuckDB computes it (day of month clipped to the month's end)."""
-    dt = np.asarray(days).astype("datetime64[D]")
-    m = dt.astype("datetime64[M]")
-    dom = (dt - m.astype("datetime64[D]")).astype(np.int64)
-    tm = m - k
-    dim = ((tm + 1).astype("datetime64[D]") - tm.astype("datetime64[D]")).astype(np.int64)
-    return (tm.astype("datetime64[D]") + np.minimum(dom, dim - 1)).astype(np.int64)
-
-
-def band(since: np.ndarray, on: np.ndarray) -> np.ndarray:
-    return np.select([since >= months_back(on, 3), since >= months_back(on, 6),
-                      since > months_back(on, 12), since > months_back(on, 24)], [1, 2, 3, 4], 5)
 
 
 def measure(la, sim, years, period, nfa_code, nin_code, rc89):
     from cin_pipeline.synth.measure import measure_year
+    from cin_pipeline.synth.simulate import duration_band
 
     e = sim.episodes
     rows = []
@@ -54,8 +41,8 @@ def measure(la, sim, years, period, nfa_code, nin_code, rc89):
         need_ep = ~nfa & ~(nin_vis & (e.closure >= t0))
         ended = need_ep & (e.closure >= t0) & closed
         at31 = ~nfa & (e.ref <= t1) & (e.closure > t1)
-        b5 = np.bincount(band(e.ref[ended], e.closure[ended]), minlength=6)[1:]
-        b4 = np.bincount(band(e.ref[at31], np.full(int(at31.sum()), t1)), minlength=6)[1:]
+        b5 = np.bincount(duration_band(e.ref[ended], e.closure[ended]), minlength=6)[1:]
+        b4 = np.bincount(duration_band(e.ref[at31], np.full(int(at31.sum()), t1)), minlength=6)[1:]
         r = dict(year=y, la=la, **{k: m[k] for k in ("referrals", "re_referrals", "nfa", "not_in_need",
                                                       "started_episodes", "ended_episodes",
                                                       "at31_episodes", "cpp_at31", "cpp_at31_2yplus")})

@@ -132,6 +132,19 @@ def nearest_year(years, year: int) -> int:
     return min(years, key=lambda y: (abs(y - year), y))
 
 
+def _own_else_england(la_years: pd.DataFrame, own: dict[str, dict[int, object]]) -> list:
+    """The value of each (year, la) of ``la_years`` from ``own`` (LA -> year -> value, with an
+    ``england`` entry): the LA's own value of that year, else of its nearest year; England's for
+    an LA without any."""
+    eng = own.pop("england")
+    out = []
+    for y, la in zip(la_years["year"], la_years["la"]):
+        hist = own.get(la)
+        out.append(hist.get(int(y), _nearest(hist, int(y))) if hist
+                   else eng.get(int(y), _nearest(eng, int(y))))
+    return out
+
+
 def _nearest(values: dict[int, float], year: int) -> float:
     return values[nearest_year(values, year)]
 
@@ -146,13 +159,7 @@ def lait_targets(lait: pd.DataFrame, la_years: pd.DataFrame) -> pd.DataFrame:
         own: dict[str, dict[int, float]] = {}
         for y, la, v in zip(m["year"], m["la"], m["v"]):
             own.setdefault(la, {})[int(y)] = round(float(v), 1)
-        eng = own.pop("england")
-        vals = []
-        for y, la in zip(out["year"], out["la"]):
-            hist = own.get(la)
-            vals.append(hist.get(int(y), _nearest(hist, int(y))) if hist
-                        else eng.get(int(y), _nearest(eng, int(y))))
-        out[column] = vals
+        out[column] = _own_else_england(out, own)
     for prefix, measures in LAIT_BAND_TARGETS.items():
         m = lait[lait["measure"].isin(measures)].copy()
         m["v"] = pd.to_numeric(m["value"], errors="coerce")
@@ -162,12 +169,7 @@ def lait_targets(lait: pd.DataFrame, la_years: pd.DataFrame) -> pd.DataFrame:
         own = {}
         for (la, y), row in zip(wide.index, wide.to_numpy()):
             own.setdefault(la, {})[int(y)] = tuple(round(float(v), 1) for v in row)
-        eng = own.pop("england")
-        vals = []
-        for y, la in zip(out["year"], out["la"]):
-            hist = own.get(la)
-            vals.append(hist.get(int(y), _nearest(hist, int(y))) if hist
-                        else eng.get(int(y), _nearest(eng, int(y))))
+        vals = _own_else_england(out, own)
         for i, band in enumerate(DURATION_BANDS):
             out[f"{prefix}_{band}_pct"] = [v[i] for v in vals]
     return out
