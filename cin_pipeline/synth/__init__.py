@@ -189,6 +189,11 @@ def generate(out_dir, years, las=None, scale: float = 1.0, seed: int = 0, dirty_
                 results.append(res)
                 if bar:
                     bar.update(1)
+            # Let the workers finish and exit on their own: leaving the block would terminate
+            # them with SIGTERM, which a worker forked from a process that defers SIGTERM (a
+            # Dagster run in progress in another thread) does not act on, and joining it hung.
+            pool.close()
+            pool.join()
     if bar:
         bar.close()
     results.sort(key=lambda r: r["la"])
