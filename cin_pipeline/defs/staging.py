@@ -16,9 +16,7 @@ from cin_pipeline.defs.partitions import census_year_partitions
 from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.ingest import attach_staging
 from cin_pipeline.ingest import coverage as cov
-from cin_pipeline.ingest.dq_report import quarantined_by_la_year
 from cin_pipeline.ingest.rules import rule_texts
-from cin_pipeline.ingest.versions import current_versions
 
 # Eager, but not blocked by LA-years that never arrive (e.g. an LA that did not exist that year).
 EAGER_IGNORING_MISSING = dg.AutomationCondition.eager().without(
@@ -54,7 +52,7 @@ def emit_per_partition(context: dg.AssetExecutionContext, metadata_by_key: dict[
 def census_year(context: dg.AssetExecutionContext, duckdb: DuckDBResource, cin_paths: CinPaths):
     paths = cin_paths.paths()
     out: dict[str, dict] = {}
-    held = quarantined_by_la_year(paths.quarantine_dir)[0]
+    coverage = cov.staged_coverage(map(int, context.partition_keys), paths.staging_dir, paths.quarantine_dir)
     with duckdb.get_connection() as con:
         attach_staging(con, paths.staging_dir, paths.audit_dir)
         for key in context.partition_keys:
@@ -82,18 +80,16 @@ def census_year(context: dg.AssetExecutionContext, duckdb: DuckDBResource, cin_p
                 "errors": dg.MetadataValue.int(sum(r[4] for r in rows)),
                 "queries": dg.MetadataValue.int(sum(r[5] for r in rows)),
                 "by_la": dg.MetadataValue.md(markdown_table(cols, rows)),
-                **_coverage_metadata(year, [r[0] for r in rows], held),
+                **_coverage_metadata(year, coverage[year]),
             }
             context.log.info(f"{year}: {len(rows)} LAs, {sum(r[1] for r in rows)} children staged")
     yield from emit_per_partition(context, out)
 
 
-def _coverage_metadata(year: int, received: list[str], held: dict[tuple[int, str], list]) -> dict:
+def _coverage_metadata(year: int, coverage: list[cov.LaStatus]) -> dict:
     """Expected vs received vs quarantined vs missing LAs of the year, by code and name."""
-    coverage = cov.la_coverage(year, received, [la for (y, la) in held if y == year])
-    n = cov.counts(coverage)
     return {
-        **{f"las_{k}": dg.MetadataValue.int(v) for k, v in n.items()},
+        **{f"las_{k}": dg.MetadataValue.int(v) for k, v in cov.counts(coverage).items()},
         "la_coverage": dg.MetadataValue.md(
             cov.summary(year, coverage) + "\n\n" + markdown_table(
                 ["LA", "name", "region", "status"], [(c.la, c.name, c.region, c.status) for c in coverage])),
@@ -109,13 +105,9 @@ def every_expected_la_received(context: dg.AssetCheckExecutionContext,
     # from the staged versions on disk, not the warehouse: no pool, no view to rebuild. A
     # single-run backfill of several years gets one result that covers each of them.
     paths = cin_paths.paths()
-    staged = current_versions(paths.staging_dir)
-    held = quarantined_by_la_year(paths.quarantine_dir)[0]
     lines, meta, complete = [], {}, True
-    for key in context.partition_keys:
-        year = int(key)
-        coverage = cov.la_coverage(year, [la for (y, la) in staged if y == year],
-                                   [la for (y, la) in held if y == year])
+    for year, coverage in cov.staged_coverage(map(int, context.partition_keys), paths.staging_dir,
+                                              paths.quarantine_dir).items():
         n = cov.counts(coverage)
         complete &= n["missing"] == 0 and n["quarantined"] == 0
         lines.append(cov.summary(year, coverage))

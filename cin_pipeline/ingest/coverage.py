@@ -9,10 +9,13 @@ A staged LA outside the year's geography is listed as "received, not expected".
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cin_pipeline import reference
+from cin_pipeline.ingest.dq_report import quarantined_by_la_year
+from cin_pipeline.ingest.versions import current_versions
 
 RECEIVED, QUARANTINED, MISSING, UNEXPECTED = "received", "quarantined", "missing", "received, not expected"
 ORDER = (MISSING, QUARANTINED, UNEXPECTED, RECEIVED)
@@ -36,10 +39,20 @@ def la_coverage(year: int, received: Iterable[str], quarantined: Iterable[str] =
     for la, name, region in zip(expected, las["la_name"], las["region_name"]):
         status = RECEIVED if la in got else QUARANTINED if la in held else MISSING
         out.append(LaStatus(la, str(name), str(region), status))
-    names = {str(c): str(n) for c, n in zip(reference.la_lookup()["old_la_code"], reference.la_lookup()["la_name"])}
+    names = reference.la_names()
     out += [LaStatus(la, names.get(la, "unknown LA code"), "", UNEXPECTED)
             for la in sorted(got - set(expected))]
     return sorted(out, key=lambda s: ORDER.index(s.status))
+
+
+def staged_coverage(years: Iterable[int], staging_dir: str | os.PathLike,
+                    quarantine_dir: str | os.PathLike) -> dict[int, list[LaStatus]]:
+    """:func:`la_coverage` of each census year from what is on disk: the staged versions (the
+    links the warehouse views read) and the quarantine reasons."""
+    staged = current_versions(staging_dir)
+    held = quarantined_by_la_year(quarantine_dir)[0]
+    return {int(y): la_coverage(int(y), [la for (sy, la) in staged if sy == int(y)],
+                                [la for (qy, la) in held if qy == int(y)]) for y in years}
 
 
 def counts(coverage: list[LaStatus]) -> dict[str, int]:

@@ -31,7 +31,7 @@ from cin_pipeline.ingest.landing import path_claims
 from cin_pipeline.ingest.quarantine import read_reasons
 from cin_pipeline.ingest.rules import rule_texts
 from cin_pipeline.ingest.versions import current_link
-from cin_pipeline.reference import la_lookup
+from cin_pipeline.reference import la_names
 
 REPORT_HTML = "report.html"
 FINDINGS_CSV = "findings.csv"
@@ -226,11 +226,6 @@ def _rate(findings: int | float, children: int | float) -> float | None:
     return None if not children else round(PER * float(findings) / float(children), 1)
 
 
-def _la_names() -> dict[str, str]:
-    lk = la_lookup().sort_values("last_year")
-    return dict(zip(lk["old_la_code"].astype(str), lk["la_name"].astype(str)))
-
-
 def build_reports(con, keys: Iterable[tuple[int, str]], reports_dir: str | os.PathLike,
                   staging_dir: str | os.PathLike, quarantine_dir: str | os.PathLike) -> dict[tuple[int, str], ReportResult | None]:
     """Write the report of every (year, la) in ``keys``; ``con`` has the ``staging`` views of
@@ -251,7 +246,7 @@ def build_reports(con, keys: Iterable[tuple[int, str]], reports_dir: str | os.Pa
     for r in con.execute(_EXCLUDED_SQL).fetchall():
         excluded[(r[0], r[1])].append(r[2:])
     quarantined, _ = quarantined_by_la_year(quarantine_dir)
-    names = _la_names()
+    names = la_names()
     for key in keys:
         year, la = key
         t = totals[key]
@@ -438,7 +433,7 @@ def build_index(con, reports_dir: str | os.PathLike, quarantine_dir: str | os.Pa
         con.executemany("INSERT INTO dq_quarantined VALUES (?, ?, ?)",
                         [(y, la, len(v)) for (y, la), v in sorted(placed.items())])
     rows = con.execute(_INDEX_SQL).fetchall()
-    names = _la_names()
+    names = la_names()
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(INDEX_COLUMNS)

@@ -44,7 +44,7 @@ import pandas as pd
 
 from cin_pipeline.ingest.audit import file_sha256
 from cin_pipeline.publish.writer import file_entries, read_manifest
-from cin_pipeline.reference import la_lookup
+from cin_pipeline.reference import la_names
 
 REVISIONS_CSV = "revisions.csv"
 REVISIONS_MD = "revisions.md"
@@ -215,28 +215,19 @@ def compare_folders(old_folder: Path, new_folder: Path, tables_by_file: dict[str
 # --- the returns that changed -------------------------------------------------------------------
 
 
-def _la_name(code: str, year: int) -> str:
-    lk = la_lookup()
-    rows = lk[lk["old_la_code"] == code]
-    if rows.empty:
-        return ""
-    inside = rows[(rows["first_year"] <= year) & (rows["last_year"] >= year)]
-    return str((inside if len(inside) else rows).iloc[-1]["la_name"])
-
-
 def returns_changed(old: dict[str, str] | None, new: dict[str, str] | None) -> list[dict] | None:
     """The LA-year returns that differ between two publications' ``returns`` (``"<year>/<la>"``
     -> sha256): resubmitted (another return), new or withdrawn; None when either publication
     does not record its returns."""
     if old is None or new is None:
         return None
-    changed = []
+    changed, names = [], la_names()
     for key in sorted(set(old) | set(new)):
         if old.get(key) == new.get(key):
             continue
         year, la = key.split("/", 1)
         kind = "resubmitted" if key in old and key in new else ("new return" if key in new else "withdrawn")
-        changed.append({"year": int(year), "la": la, "la_name": _la_name(la, int(year)), "change": kind,
+        changed.append({"year": int(year), "la": la, "la_name": names.get(la, ""), "change": kind,
                         "old_sha256": old.get(key), "new_sha256": new.get(key)})
     return changed
 

@@ -104,6 +104,13 @@ def la_lookup() -> pd.DataFrame:
     return _load("la_lookup").copy()
 
 
+def la_names() -> dict[str, str]:
+    """3-digit LA code -> LA name, for every code in the lookup (a code keeps one name in every
+    period it was valid)."""
+    lk = la_lookup()
+    return dict(zip(lk["old_la_code"].astype(str), lk["la_name"].astype(str)))
+
+
 def _clamp(year: int) -> int:
     return min(max(int(year), FIRST_YEAR), LAST_YEAR) if year > LAST_YEAR else int(year)
 
