@@ -27,6 +27,7 @@ import pytest
 import cin_pipeline.defs.tables as tables_mod
 from cin_pipeline.defs.publication import publication
 from cin_pipeline.defs.tables import TABLE_ASSETS, table_asset_key
+from cin_pipeline.facts.store import materialise
 from cin_pipeline.lcd import build_lcd
 from cin_pipeline.tables import get
 from cin_pipeline_tests.test_publication_writer import NO_DOCS, _resources, _tree
@@ -43,6 +44,7 @@ def warehouse(tmp_path_factory):
     con = duckdb.connect(str(wh))
     tiny_census(con, {"330": 7, "202": 1})   # D3 2024 CPP_start: 7 + 1 (shown c) -> national 10
     build_lcd(con)
+    materialise(con, {})  # the facts the table assets read, as the LCD asset stores them
     con.close()
     return wh
 

@@ -17,6 +17,7 @@ from cin_pipeline.defs.partitions import year_partitions
 from cin_pipeline.defs.publication import publication
 from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.defs.tables import TABLE_ASSETS, table_asset_key
+from cin_pipeline.facts.store import materialise
 from cin_pipeline.lcd import build_lcd
 from cin_pipeline.publish import writer
 from cin_pipeline.bench.publish import run_publication_bench
@@ -74,6 +75,7 @@ def warehouse(tmp_path_factory):
     con = duckdb.connect(str(wh))
     tiny_census(con, {"330": 7, "202": 1})
     build_lcd(con)
+    materialise(con, {})  # the facts the table assets read, as the LCD asset stores them
     con.close()
     return wh
 

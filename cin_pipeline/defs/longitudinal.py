@@ -14,6 +14,7 @@ from cin_pipeline.defs.census_extract import census_return
 from cin_pipeline.defs.markdown import markdown_table
 from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.defs.staging import EAGER_IGNORING_MISSING
+from cin_pipeline.facts.store import materialise
 from cin_pipeline.ingest import attach_staging
 from cin_pipeline.lcd import build_lcd, changed_las, staged_signatures, stored_state
 
@@ -25,7 +26,9 @@ from cin_pipeline.lcd import build_lcd, changed_las, staged_signatures, stored_s
     kinds={"duckdb", "sql"},
     automation_condition=EAGER_IGNORING_MISSING,
     description="Longitudinal CIN Dataset: schema lcd (child, referral, referral_factor, episode), "
-                "every staged census year linked by (la, child_id). See docs/DEFINITIONS.md.",
+                "every staged census year linked by (la, child_id); then the facts every table "
+                "reads, stored as tables for the same returns (schema facts). See "
+                "docs/DEFINITIONS.md.",
 )
 def longitudinal_cin_dataset(
     context: dg.AssetExecutionContext, duckdb: DuckDBResource, cin_paths: CinPaths
@@ -37,6 +40,8 @@ def longitudinal_cin_dataset(
         signatures = staged_signatures(paths.staging_dir)
         las = changed_las(stored_state(con), signatures)
         info = build_lcd(con, las=las, state=signatures)
+        # the facts every table reads, stored once for these returns (cin_pipeline.facts.store)
+        stored = materialise(con, signatures)
         by_year = con.execute("""
             SELECT year, count(*) AS referrals, count(DISTINCT la || '/' || child_id) AS children,
                    count(*) FILTER (WHERE rereferral_12m) AS rereferrals_12m,
@@ -49,6 +54,8 @@ def longitudinal_cin_dataset(
     rebuilt = info["las"]
     scope = "all LAs" if rebuilt is None else f"{len(rebuilt)} LA(s): {', '.join(rebuilt) or 'none'}"
     context.log.info(f"LCD rebuilt for {scope}: {rows} in {sum(info['seconds'].values()):.1f}s")
+    fscope = "all LAs" if stored["las"] is None else f"{len(stored['las'])} LA(s)"
+    context.log.info(f"facts stored for {fscope} in {stored['seconds']:.1f}s")
     return dg.MaterializeResult(metadata={
         "build": "full" if rebuilt is None else "incremental",
         "rebuilt_las": dg.MetadataValue.json(sorted(signatures) if rebuilt is None else rebuilt),
@@ -58,4 +65,7 @@ def longitudinal_cin_dataset(
         "referrals_by_year": dg.MetadataValue.md(markdown_table(
             ["referral year", "referrals", "children", "re-referrals 12m", "%", "3y", "5y"], by_year)),
         "sql_seconds": dg.MetadataValue.json(info["seconds"]),
+        "facts_build": "full" if stored["las"] is None else f"incremental ({len(stored['las'])} LAs)",
+        "facts_seconds": stored["seconds"],
+        "facts_rows": dg.MetadataValue.json(stored["rows"]),
     })

@@ -3,7 +3,10 @@
 Each asset is partitioned by release year: partition ``2024`` holds the whole time series up to
 2024, exactly as published in the 2024 release, and so depends on every census year up to 2024
 (:data:`~cin_pipeline.defs.partitions.census_years_up_to_release`) and on the Longitudinal CIN
-Dataset. It builds the ``facts`` views, runs the table's query, formats it
+Dataset. It reads the facts the LCD asset stored for the returns staged now (and refuses to run
+when other returns are staged: :func:`cin_pipeline.facts.store.require_current`), attaches the
+staged Parquet files only when the table reads a view over a source extract, runs the table's
+query, formats it
 (:mod:`cin_pipeline.ees`) and replaces that release year's rows of ``publication.<table>`` (the
 published text) and ``publication.<table>__unrounded`` (the query's counts, for the exact
 checks) in one transaction (pool ``duckdb``). The checks (:mod:`cin_pipeline.defs.checks`)
@@ -27,7 +30,9 @@ from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.defs.staging import census_year
 from cin_pipeline.ees.rows import build_ees
 from cin_pipeline.ees.store import store_publication
+from cin_pipeline.facts.store import require_current
 from cin_pipeline.ingest import attach_staging
+from cin_pipeline.lcd import staged_signatures
 from cin_pipeline.publish.preview import markdown_preview
 from cin_pipeline.tables import all_tables
 from cin_pipeline.tables.declare import POPULATION, TableSpec
@@ -84,6 +89,8 @@ def _description(spec: TableSpec) -> str:
 
 
 def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
+    live = facts.live_reads(facts.relations(spec.query + " ".join(spec.distributions.values())))
+
     @dg.asset(
         key=table_asset_key(spec),
         group_name=spec.group,
@@ -111,8 +118,12 @@ def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
             context.log.info(note)
             return dg.MaterializeResult(metadata={"in_release": False, "notes": note,
                                                   "dagster/row_count": dg.MetadataValue.int(0)})
+        paths = cin_paths.paths()
         with duckdb.get_connection() as con:
-            attach_staging(con, cin_paths.paths().staging_dir, cin_paths.paths().audit_dir)
+            # the facts stored by the LCD asset, for exactly the returns staged now
+            require_current(con, staged_signatures(paths.staging_dir))
+            if live:  # a view over a source extract (or clean.*) that is not stored
+                attach_staging(con, paths.staging_dir, paths.audit_dir)
             out = build_ees(con, spec, release_year)
             n = store_publication(con, out)
         for note in out.notes:

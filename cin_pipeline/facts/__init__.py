@@ -7,6 +7,7 @@ returns its counts. docs/DEFINITIONS.md names each view once.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -159,18 +160,104 @@ def staging_reads(relations) -> set[str]:
     return out
 
 
-def build(con) -> None:
-    """Create or replace the ``facts`` views on ``con`` (``clean`` must be attached). The views
-    over the LCD are created when ``lcd.*`` exists (the LCD asset builds it)."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS facts")
-    con.execute(_code_view("factor_group", FACTOR_GROUPS, "factor", "factor_group"))
-    con.execute(_code_view("ethnic_group", ETHNIC_GROUPS, "ethnicity", "ethnic_group"))
-    con.execute(_bank_holiday_view())
-    con.execute(_code_view("ethnic_minor_group", ETHNIC_MINOR_GROUPS, "ethnicity", "ethnic_minor_group"))
-    con.execute(_code_view("characteristic", CHARACTERISTICS, "characteristic_type", "characteristic"))
-    con.execute(_code_view("referral_source_group", REFERRAL_SOURCE_GROUPS, "referral_source",
-                           "source_group"))
-    con.execute(_sql("census.sql"))
+STATE = "build_state"
+"""``facts.build_state``: present when the warehouse holds stored facts
+(:func:`cin_pipeline.facts.store.materialise`)."""
+
+_CREATE_VIEW = re.compile(r"^\s*(?:--[^\n]*\n\s*)*CREATE OR REPLACE VIEW facts\.([a-z_0-9]+)\b", re.I)
+
+
+def _code_views() -> list[str]:
+    return [
+        _code_view("factor_group", FACTOR_GROUPS, "factor", "factor_group"),
+        _code_view("ethnic_group", ETHNIC_GROUPS, "ethnicity", "ethnic_group"),
+        _bank_holiday_view(),
+        _code_view("ethnic_minor_group", ETHNIC_MINOR_GROUPS, "ethnicity", "ethnic_minor_group"),
+        _code_view("characteristic", CHARACTERISTICS, "characteristic_type", "characteristic"),
+        _code_view("referral_source_group", REFERRAL_SOURCE_GROUPS, "referral_source", "source_group"),
+    ]
+
+
+def definition_texts() -> list[str]:
+    """Every text that defines the facts: the code lists' views and the two SQL files."""
+    return [*_code_views(), _sql("census.sql"), _sql("lcd.sql")]
+
+
+def view_names() -> list[str]:
+    """The views of ``census.sql`` and ``lcd.sql``, in definition order."""
+    return [m.group(1) for name in ("census.sql", "lcd.sql")
+            for m in re.finditer(r"^CREATE OR REPLACE VIEW facts\.([a-z_0-9]+)", _sql(name), re.M)]
+
+
+@lru_cache(maxsize=None)
+def stored_names() -> tuple[str, ...]:
+    """The facts views that :func:`cin_pipeline.facts.store.materialise` stores as tables, in
+    definition order: those that read no ``staging.*`` relation (a source extract), directly or
+    through other facts views."""
+    return tuple(v for v in view_names() if not staging_reads({f"facts.{v}"}))
+
+
+def live_reads(relations) -> set[str]:
+    """The ``clean.*`` and ``staging.*`` relations that ``relations`` (a table query's) read
+    directly or through facts views that are not stored: what a table step over stored facts
+    still needs the staged Parquet files attached for."""
+    reads, stored, seen, todo = _view_reads(), set(stored_names()), set(), list(relations)
+    out: set[str] = set()
+    while todo:
+        rel = todo.pop()
+        if rel in seen:
+            continue
+        seen.add(rel)
+        if rel.startswith(("staging.", "clean.")):
+            out.add(rel)
+        elif rel.startswith("facts.") and rel.split(".", 1)[1] not in stored:
+            todo.extend(reads.get(rel.split(".", 1)[1], ()))
+    return out
+
+
+def definitions(con) -> list[tuple[str | None, str]]:
+    """``(view name or None, statement)`` of every facts definition, in order: the code lists,
+    ``census.sql`` and, once ``lcd.*`` exists, ``lcd.sql`` (with the source extracts' views it
+    reads). DuckDB's own parser splits the files, so no comment or literal can fool it."""
+    out: list[tuple[str | None, str]] = [(None, "CREATE SCHEMA IF NOT EXISTS facts")]
+    out += [(None, v) for v in _code_views()]
+    files = ["census.sql"]
     if all(has_relation(con, "lcd", t) for t in LCD_TABLES):
         ensure_extract_views(con)  # the facts over the source extracts read staging.*
-        con.execute(_sql("lcd.sql"))
+        files.append("lcd.sql")
+    for name in files:
+        for s in con.extract_statements(_sql(name)):
+            m = _CREATE_VIEW.match(s.query)
+            out.append((m.group(1) if m else None, s.query))
+    return out
+
+
+class FactsOutOfDate(RuntimeError):
+    """The stored facts were not built from the returns staged now, or by this SQL."""
+
+
+def facts_version() -> str:
+    """Hash of everything that defines the facts: stored facts built by other SQL (or other code
+    lists) are rebuilt in full, and never read."""
+    h = hashlib.sha256()
+    for text in definition_texts():
+        h.update(text.encode() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def build(con) -> None:
+    """Make the ``facts`` relations ready on ``con``.
+
+    A warehouse holding stored facts (``facts.build_state``, written by
+    :func:`cin_pipeline.facts.store.materialise` with every other definition in the same
+    transaction) is ready as it is; :class:`FactsOutOfDate` if they were stored by other SQL.
+    Otherwise (tests, ad-hoc sessions) every definition is created as a view over ``clean``
+    (which must be attached); the views over the LCD when ``lcd.*`` exists."""
+    if has_relation(con, "facts", STATE):
+        versions = {r[0] for r in con.execute(f"SELECT DISTINCT facts_version FROM facts.{STATE}").fetchall()}
+        if versions - {facts_version()}:
+            raise FactsOutOfDate("the stored facts were built by other SQL: materialise "
+                                 "longitudinal_cin_dataset first")
+        return
+    for _, stmt in definitions(con):
+        con.execute(stmt)
