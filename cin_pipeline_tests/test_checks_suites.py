@@ -87,3 +87,46 @@ def test_data_docs(tmp_path, runner):
     index = data_docs.build(tmp_path / "gx", runner)
     assert index.name == "index.html" and index.exists()
     assert any((tmp_path / "gx" / "validations").rglob("*.html"))
+
+
+def _page_text(folder) -> str:
+    """The text of the Data Docs validation pages, without markup or the rendering time."""
+    import re
+
+    pages = sorted(folder.glob("validations/**/*.html"))
+    assert pages
+    return "\n".join(re.sub(r"<[^>]*>|\?d=\d{8}T\d+\.\d+Z", " ", p.read_text()) for p in pages)
+
+
+def test_the_suite_runs_once_and_its_kept_result_feeds_the_data_docs(tmp_path):
+    import duckdb
+
+    con = duckdb.connect()
+    checker = suites.GxRunner()
+    bad = good()
+    bad.loc[2, "Sub"] = ":"                      # one failure, so the page shows what failed
+    _, res, _ = suites.validate_table(SPEC, bad, 2024, runner=checker)
+    suites.store_validation(con, SPEC, 2024, bad, checker.record(res))
+    kept = suites.stored_validations(con, 2024)
+    assert set(kept) == {SPEC.table_id}
+    assert suites.stored_validations(con, 2023) == {}
+
+    # the same rows: the kept result is rendered, nothing validated again
+    runner, reused, validated = data_docs.runner_for([(SPEC, bad, 2024)], kept)
+    assert (reused, validated) == ([SPEC.table_id], [])
+    assert runner.results[0].statistics == res.statistics
+    data_docs.build(tmp_path / "kept", runner)
+    data_docs.build(tmp_path / "direct", checker)
+    assert _page_text(tmp_path / "kept") == _page_text(tmp_path / "direct")
+    assert "unexpected" in _page_text(tmp_path / "kept").lower()
+
+    # other rows than those validated: validated again, never the stale result
+    _, reused, validated = data_docs.runner_for([(SPEC, good(), 2024)], kept)
+    assert (reused, validated) == ([], [SPEC.table_id])
+
+    # a new validation of the year replaces the kept one
+    _, res2, _ = suites.validate_table(SPEC, good(), 2024, runner=checker)
+    suites.store_validation(con, SPEC, 2024, good(), checker.record(res2))
+    assert con.execute(f"SELECT count(*) FROM {suites.VALIDATIONS}").fetchone()[0] == 1
+    _, reused, _ = data_docs.runner_for([(SPEC, good(), 2024)], suites.stored_validations(con, 2024))
+    assert reused == [SPEC.table_id]

@@ -11,16 +11,35 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from cin_pipeline.checks.suites import GxRunner
+from cin_pipeline.checks.suites import GxRunner, frame_sha
 
 SITE = "cin_pipeline_docs"
+
+
+def runner_for(items: Iterable[tuple], stored: dict[str, tuple[str, str]] | None = None
+               ) -> tuple[GxRunner, list[str], list[str]]:
+    """A :class:`GxRunner` holding the validation of every ``(spec, df, release_year)``: the
+    result the ``gx_suite`` check kept (``stored``, :func:`cin_pipeline.checks.suites.stored_validations`)
+    when it validated exactly these rows, else a validation run now. Returns (runner, tables
+    whose kept result was used, tables validated now)."""
+    runner, reused, validated = GxRunner(), [], []
+    for spec, df, release_year in items:
+        kept = (stored or {}).get(spec.table_id)
+        if kept is not None and kept[0] == frame_sha(df):
+            runner.restore(spec, release_year, kept[1])
+            reused.append(spec.table_id)
+        else:
+            runner.validate(spec, df, release_year)
+            validated.append(spec.table_id)
+    return runner, reused, validated
 
 
 def build(out_dir: str | Path, validations: GxRunner | Iterable[tuple]) -> Path:
     """Build Data Docs into ``out_dir`` and return the path of ``index.html``.
 
-    ``validations`` is either a :class:`GxRunner` whose validations have already run, or an
-    iterable of ``(spec, df)`` / ``(spec, df, release_year)`` to validate now.
+    ``validations`` is either a :class:`GxRunner` whose validations have already run (or were
+    restored, :func:`runner_for`), or an iterable of ``(spec, df)`` / ``(spec, df, release_year)``
+    to validate now.
     """
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)

@@ -53,8 +53,32 @@ class PlannedCheck:
 
 
 # ----------------------------------------------------------------------------- loading
+class TableReader:
+    """A warehouse connection for one check step: each table's rows are read and prepared once
+    (a table's checks, and the agreements that read another table, load the same rows), and each
+    check gets its own copy."""
+
+    def __init__(self, con) -> None:
+        self.con = con
+        self._loaded: dict[tuple[str, int], tuple[pd.DataFrame, pd.DataFrame | None]] = {}
+
+    def load(self, spec: TableSpec, release_year: int) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        key = (spec.table_id, int(release_year))
+        if key not in self._loaded:
+            self._loaded[key] = _load_table(self.con, spec, release_year)
+        text, unrounded = self._loaded[key]
+        return text.copy(), None if unrounded is None else unrounded.copy()
+
+
 def load_table(con, spec: TableSpec, release_year: int) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """(published text rows, unrounded LA contributions or None) of ``spec`` for ``release_year``."""
+    """(published text rows, unrounded LA contributions or None) of ``spec`` for ``release_year``;
+    ``con`` a DuckDB connection or a :class:`TableReader`."""
+    if isinstance(con, TableReader):
+        return con.load(spec, release_year)
+    return _load_table(con, spec, release_year)
+
+
+def _load_table(con, spec: TableSpec, release_year: int) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     name = spec.warehouse_name
     if not has_relation(con, PUBLICATION_SCHEMA, name):
         raise LookupError(f"warehouse table {PUBLICATION_SCHEMA}.{name} does not exist "
@@ -137,8 +161,15 @@ def run_screener(spec: TableSpec, text: pd.DataFrame, release_year: int) -> Outc
                     "api_warnings": [r.check for r in screener.api_warnings(res)]})
 
 
-def run_gx(spec: TableSpec, text: pd.DataFrame, release_year: int) -> Outcome:
-    ok, res, md = suites.validate_table(spec, text, release_year)
+def run_gx(spec: TableSpec, text: pd.DataFrame, release_year: int, con=None) -> Outcome:
+    """The table's GX suite on its published rows; with ``con`` (a connection or
+    :class:`TableReader`), the result is kept in the warehouse for the Data Docs
+    (:func:`cin_pipeline.checks.suites.store_validation`), so the suite runs once."""
+    runner = suites.GxRunner()
+    ok, res, md = suites.validate_table(spec, text, release_year, runner)
+    if con is not None:
+        suites.store_validation(con.con if isinstance(con, TableReader) else con, spec, release_year,
+                                text, runner.record(res))
     bad = suites.failed(res)
     return Outcome(not bad, f"{len(bad)} expectations failed" if bad else "all expectations met",
                    ERROR if not ok else WARN, md, {"statistics": res.statistics})
@@ -215,7 +246,7 @@ def plan(spec: TableSpec) -> list[PlannedCheck]:
 
     checks = [
         PlannedCheck("gx_suite", f"{spec.code}: Great Expectations suite generated from the declaration",
-                     on_text(lambda t, u, y: run_gx(spec, t, y))),
+                     lambda con, year: run_gx(spec, load_table(con, spec, year)[0], year, con)),
         PlannedCheck("screener", f"{spec.code}: EES screener checks (accepted deviations in checks/deviations.py)",
                      on_text(lambda t, u, y: run_screener(spec, t, y))),
         PlannedCheck("disclosure", f"{spec.code}: no unsuppressed 1-5, no c narrowable below 1-5, no child-level data",

@@ -18,10 +18,17 @@ Severity ``critical`` (the default) is a blocking ERROR in Dagster; ``warning`` 
 ``validate_table(spec, df)`` runs the suite in an ephemeral GX context through a
 ``ValidationDefinition`` (so the results can feed Data Docs, see :mod:`.data_docs`) and returns
 ``(success, results, markdown)``; ``success`` is False only when a critical expectation fails.
+
+A suite runs once per table and release year: the ``gx_suite`` check keeps its result in the
+warehouse (:func:`store_validation`, table ``publication.gx_validation`` with a hash of the rows
+it validated), and the publication's Data Docs render those results (:meth:`GxRunner.restore`)
+instead of validating the same rows again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from typing import Any
 
@@ -169,6 +176,80 @@ class GxRunner:
         res = vd.run(batch_parameters={"dataframe": _as_text(df)}, result_format="SUMMARY")
         self.results.append(res)
         return res
+
+    def record(self, res) -> str:
+        """A validation result of this runner as JSON text, with what :meth:`restore` needs."""
+        name = res.suite_name
+        batch = next(k.batch_identifier for k in self.context.validation_results_store.list_keys()
+                     if k.expectation_suite_identifier.name == name)
+        return json.dumps({"batch_identifier": batch, "result": res.to_json_dict()}, sort_keys=True)
+
+    def restore(self, spec, release_year: int | None, record: str):
+        """Add a result kept by :meth:`record` (and its suite) to this runner's context, as if it
+        had validated it here: Data Docs render it like any other."""
+        from great_expectations.core.expectation_validation_result import (
+            expectationSuiteValidationResultSchema)
+        from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier, ValidationResultIdentifier)
+
+        rec = json.loads(record)
+        res = expectationSuiteValidationResultSchema.load(rec["result"])
+        suite = build_suite(spec, release_year)
+        suite.name = res.suite_name
+        try:
+            self.context.suites.delete(suite.name)
+        except Exception:  # noqa: BLE001
+            pass
+        self.context.suites.add(suite)
+        run = rec["result"]["meta"]["run_id"]
+        sid = ExpectationSuiteIdentifier(name=suite.name)
+        self.context.validation_results_store.store_validation_results(
+            suite_validation_result=res, expectation_suite_identifier=sid,
+            suite_validation_result_identifier=ValidationResultIdentifier(
+                expectation_suite_identifier=sid, batch_identifier=rec["batch_identifier"],
+                run_id=RunIdentifier(run_name=run.get("run_name"), run_time=run.get("run_time"))))
+        self.results.append(res)
+        return res
+
+
+VALIDATIONS = "publication.gx_validation"
+"""The ``gx_suite`` check's result per table and release year (:func:`store_validation`)."""
+
+
+def frame_sha(df: pd.DataFrame) -> str:
+    """Hash of the rows a suite validates (its text cells, in order, with the column names)."""
+    return hashlib.sha256(_as_text(df).to_csv(index=False).encode("utf-8")).hexdigest()
+
+
+def store_validation(con, spec, release_year: int, df: pd.DataFrame, record: str) -> None:
+    """Keep a table's validation result (:meth:`GxRunner.record`) for ``release_year``, replacing
+    the one kept before, with the hash of the rows validated."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS publication")
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {VALIDATIONS} (table_id VARCHAR, release_year INTEGER,
+                    data_sha VARCHAR, record VARCHAR, validated_at TIMESTAMP)""")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM {VALIDATIONS} WHERE table_id = ? AND release_year = ?",
+                    [spec.table_id, int(release_year)])
+        con.execute(f"INSERT INTO {VALIDATIONS} VALUES (?, ?, ?, ?, current_localtimestamp())",
+                    [spec.table_id, int(release_year), frame_sha(df), record])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def stored_validations(con, release_year: int) -> dict[str, tuple[str, str]]:
+    """``{table_id: (data_sha, record)}`` of the results kept for ``release_year``."""
+    schema, table = VALIDATIONS.split(".")
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+                         "AND table_name = ?", [schema, table]).fetchone()[0]
+    if not exists:
+        return {}
+    rows = con.execute(f"SELECT table_id, data_sha, record FROM {VALIDATIONS} WHERE release_year = ?",
+                       [int(release_year)]).fetchall()
+    return {tid: (sha, rec) for tid, sha, rec in rows}
 
 
 def _as_text(df: pd.DataFrame) -> pd.DataFrame:

@@ -12,7 +12,7 @@ every table); WARN results never block.
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from cin_pipeline.checks.plan import ERROR, Outcome, PlannedCheck, plan
+from cin_pipeline.checks.plan import ERROR, Outcome, PlannedCheck, TableReader, plan
 from cin_pipeline.defs.partitions import year_partitions
 from cin_pipeline.defs.tables import table_asset_key
 from cin_pipeline.tables import all_tables, get
@@ -63,9 +63,10 @@ def build_checks(spec: TableSpec, checks: list[PlannedCheck] | None = None) -> d
                                           description=_not_in_release(spec, year))
             return
         with duckdb.get_connection() as con:
+            reader = TableReader(con)  # each table's rows read once for the step's checks
             for c in wanted:
                 try:
-                    outcome = c.run(con, year)
+                    outcome = c.run(reader, year)
                 except Exception as exc:  # reported as this check's failure, not the step's
                     outcome = Outcome(False, f"{c.name} could not run: {type(exc).__name__}: {exc}")
                 yield _result(outcome, year, key, c.name)

@@ -68,4 +68,5 @@ def longitudinal_cin_dataset(
         "facts_build": "full" if stored["las"] is None else f"incremental ({len(stored['las'])} LAs)",
         "facts_seconds": stored["seconds"],
         "facts_rows": dg.MetadataValue.json(stored["rows"]),
+        "facts_seconds_by_fact": dg.MetadataValue.json(stored["seconds_by_fact"]),
     })

@@ -28,6 +28,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from cin_pipeline.checks.suites import stored_validations
 from cin_pipeline.defs.partitions import year_partitions
 from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.defs.tables import table_asset_key
@@ -174,13 +175,14 @@ def publication(context: dg.AssetExecutionContext, config: PublicationConfig, du
     t0 = time.perf_counter()
     with duckdb.get_connection() as con:
         outputs = {s.table_id: load_publication(con, s, release_year) for s in specs}
+        validations = stored_validations(con, release_year)  # kept by the gx_suite checks
     paths = cin_paths.paths()
     by_release = {r: outs for r in releases()
                   if (outs := {tid: o for tid, o in outputs.items() if o.spec.release is r})}
     returns = staged_returns(paths.staging_dir, up_to_year=release_year)
     pub_id, infos = publish_year(paths.publication_dir, release_year, by_release,
                                  data_docs=config.data_docs, reports_dir=paths.reports_dir,
-                                 returns=returns)
+                                 returns=returns, validations=validations)
     with agreed_publication(paths.publication_dir, release_year) as on_disk:
         if on_disk != pub_id:
             raise dg.Failure(description=f"{release_year}: the release folders carry publication "
@@ -191,6 +193,9 @@ def publication(context: dg.AssetExecutionContext, config: PublicationConfig, du
         meta[f"{release.slug}_folder"] = dg.MetadataValue.path(str(folder))
         meta[f"{release.slug}_files"] = len(info["files"])
         meta[f"{release.slug}_gx"] = info["gx"]
+        if "gx_reused" in info:  # the checks' results rendered; any table validated again named
+            meta[f"{release.slug}_gx_results_reused"] = info["gx_reused"]
+            meta[f"{release.slug}_gx_validated_again"] = dg.MetadataValue.json(info["gx_validated"])
         if "gx_folder" in info:
             meta[f"{release.slug}_data_docs"] = dg.MetadataValue.path(str(Path(info["gx_folder"]) / "index.html"))
         meta[f"{release.slug}_preview"] = dg.MetadataValue.path(str(folder / "index.html"))

@@ -81,10 +81,12 @@ def materialise(con, signatures: dict[str, str]) -> dict:
 
     ``signatures`` (:func:`cin_pipeline.lcd.staged_signatures`) decides which LAs to rebuild:
     those whose signature differs from the stored state; all when no state or other SQL. Returns
-    ``{"las": rebuilt LAs or None for all, "rows": {name: rows}, "seconds": s}``."""
+    ``{"las": rebuilt LAs or None for all, "rows": {name: rows}, "seconds": s,
+    "seconds_by_fact": {name: s}}``."""
     t0 = time.perf_counter()
     las = changed_las(stored_state(con), signatures)
     names = set(stored_names())
+    seconds: dict[str, float] = {}
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("CREATE SCHEMA IF NOT EXISTS facts")
@@ -93,6 +95,7 @@ def materialise(con, signatures: dict[str, str]) -> dict:
             if name not in names:
                 con.execute(stmt)  # a code list, macro or view over a source extract
                 continue
+            t1 = time.perf_counter()
             con.execute(stmt.replace(f"VIEW facts.{name}", f"VIEW {DEFINITIONS_SCHEMA}.{name}", 1))
             if las is None or not _has_la(con, name) or not _is_table(con, name):
                 if not _is_table(con, name):
@@ -102,13 +105,14 @@ def materialise(con, signatures: dict[str, str]) -> dict:
                 con.execute(f"DELETE FROM facts.{name} WHERE la IN ({in_list(las)})")
                 con.execute(f"INSERT INTO facts.{name} BY NAME SELECT * FROM {DEFINITIONS_SCHEMA}.{name} "
                             f"WHERE la IN ({in_list(las)})")
+            seconds[name] = round(time.perf_counter() - t1, 2)
         _write_state(con, signatures)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
     rows = {n: con.execute(f"SELECT count(*) FROM facts.{n}").fetchone()[0] for n in stored_names()}
-    return {"las": las, "rows": rows, "seconds": round(time.perf_counter() - t0, 2)}
+    return {"las": las, "rows": rows, "seconds": round(time.perf_counter() - t0, 2), "seconds_by_fact": seconds}
 
 
 def _write_state(con, signatures: dict[str, str]) -> None:

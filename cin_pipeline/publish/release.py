@@ -63,11 +63,18 @@ from cin_pipeline.tables.declare import Release
 log = logging.getLogger(__name__)
 
 
-def build_data_docs(gx_dir: Path, outputs: dict[str, EesOutput]) -> str:
-    """The Great Expectations Data Docs of the release's tables (``cin_pipeline.checks.data_docs``)."""
+def build_data_docs(gx_dir: Path, outputs: dict[str, EesOutput],
+                    validations: dict[str, tuple[str, str]] | None = None, info: dict | None = None) -> str:
+    """The Great Expectations Data Docs of the release's tables (``cin_pipeline.checks.data_docs``),
+    from the results the ``gx_suite`` checks kept (``validations``) where they validated exactly
+    these rows; ``info`` gets the tables whose result was reused and those validated now."""
     gx_dir.mkdir(parents=True, exist_ok=True)
     try:
-        data_docs.build(gx_dir, [(o.spec, o.data, o.release_year) for o in outputs.values()])
+        runner, reused, validated = data_docs.runner_for(
+            [(o.spec, o.data, o.release_year) for o in outputs.values()], validations)
+        if info is not None:
+            info["gx_reused"], info["gx_validated"] = len(reused), validated
+        data_docs.build(gx_dir, runner)
         return "built"
     except Exception as exc:  # noqa: BLE001 - a report must not block the publication
         log.warning("GX Data Docs failed: %s", exc)
@@ -239,7 +246,8 @@ def _year_folders(publication_dir: str | Path, release_year: int) -> list[Path]:
 
 def publish_data_docs(publication_dir: str | Path, release: Release, release_year: int,
                       outputs: dict[str, EesOutput],
-                      reports_dir: str | Path | None) -> tuple[dict, str | None]:
+                      reports_dir: str | Path | None,
+                      validations: dict[str, tuple[str, str]] | None = None) -> tuple[dict, str | None]:
     """Write the tables' Data Docs to ``<reports_dir>/gx/<release>/<year>/`` atomically (default
     ``reports_dir``: ``reports`` beside ``publication_dir``); returns (info, link from the
     release folder to their index, or None when they failed)."""
@@ -248,7 +256,7 @@ def publish_data_docs(publication_dir: str | Path, release: Release, release_yea
     info = {"gx_folder": str(gx_target)}
 
     def _docs(tmp: Path) -> None:
-        info["gx"] = build_data_docs(tmp, outputs)
+        info["gx"] = build_data_docs(tmp, outputs, validations, info)
 
     publish_atomically(gx_target, _docs, {"release": release.slug, "release_year": release_year})
     if info["gx"] != "built":
@@ -306,13 +314,15 @@ def _revise(release_year: int, infos: dict[Release, dict]):
 def publish_year(publication_dir: str | Path, release_year: int,
                  outputs: dict[Release, dict[str, EesOutput]], data_docs: bool = True,
                  reports_dir: str | Path | None = None,
-                 returns: dict[str, str] | None = None) -> tuple[str, dict[Release, dict]]:
+                 returns: dict[str, str] | None = None,
+                 validations: dict[str, tuple[str, str]] | None = None) -> tuple[str, dict[Release, dict]]:
     """Write the folder of every release in ``outputs`` (release -> its tables' outputs) and
     switch them in together, after each release's Data Docs (``data_docs``,
     :func:`publish_data_docs`); each folder that replaces another publication gets its
     revisions report (:func:`_revise`). ``returns`` (``"<year>/<la>"`` -> sha256 of the census
     return, :func:`cin_pipeline.ingest.warehouse.staged_returns`) is recorded in the manifests.
-    Returns (their publication_id, info per release: folder, files, gx, gx_folder and
+    ``validations`` (:func:`cin_pipeline.checks.suites.stored_validations`): the GX results the
+    checks kept, rendered in the Data Docs instead of validating the same rows again. Returns (their publication_id, info per release: folder, files, gx, gx_folder and
     revisions)."""
     infos: dict[Release, dict] = {}
     parts = []
@@ -320,7 +330,8 @@ def publish_year(publication_dir: str | Path, release_year: int,
         info: dict = {"folder": release_folder(publication_dir, release, release_year), "gx": "skipped"}
         link = None
         if data_docs:
-            docs_info, link = publish_data_docs(publication_dir, release, release_year, outs, reports_dir)
+            docs_info, link = publish_data_docs(publication_dir, release, release_year, outs, reports_dir,
+                                                validations)
             info.update(docs_info)
         infos[release] = info
         parts.append(_release_part(publication_dir, release, release_year, outs, link, info, returns))
