@@ -6,7 +6,10 @@ facts (:mod:`cin_pipeline.facts.store`), build and
 store every table for release ``year``, then write both release folders (switched in together)
 into a bench folder (``<publication_dir>/_bench`` by default, so the real publication is never
 replaced).
-Returns one dict per step: ``{"step", "seconds", "rows"}`` and a final ``total`` row.
+Returns one dict per step: ``{"step", "seconds", "rows", "peak_mb"}`` (peak resident memory of
+the process and its children during the step) and a final ``total`` row. ``gx`` also times every
+table's Great Expectations suite (step ``gx_suites``, as the ``gx_suite`` checks run them, keeping
+their results) before the publication, whose Data Docs then render the kept results.
 
     python -m cin_pipeline.bench.publish data/warehouse.duckdb 2024
 """
@@ -21,6 +24,9 @@ from pathlib import Path
 import duckdb
 
 from cin_pipeline import reference
+from cin_pipeline.bench.memory import PeakMemory
+from cin_pipeline.checks.plan import run_gx
+from cin_pipeline.checks.suites import stored_validations
 from cin_pipeline.ingest import attach_staging
 from cin_pipeline.ingest.schema import TABLE_COLUMNS
 from cin_pipeline.facts.store import materialise
@@ -80,7 +86,7 @@ def stage_synthetic_year(con, year: int, replicates_per_la: int = 1000) -> int:
 
 def run_publication_bench(warehouse: str | Path, year: int, staging_dir: str | Path | None = None,
                           out_dir: str | Path | None = None, rebuild_lcd: bool = True,
-                          data_docs: bool = True) -> list[dict]:
+                          data_docs: bool = True, gx: bool = True) -> list[dict]:
     paths = Paths.from_env()
     staging_dir = Path(staging_dir) if staging_dir else paths.staging_dir
     out_dir = Path(out_dir) if out_dir else paths.publication_dir / "_bench"
@@ -88,9 +94,11 @@ def run_publication_bench(warehouse: str | Path, year: int, staging_dir: str | P
     t_all = time.perf_counter()
 
     def step(name: str, fn):
-        t0 = time.perf_counter()
-        rows = fn()
-        steps.append({"step": name, "seconds": round(time.perf_counter() - t0, 3), "rows": rows})
+        with PeakMemory() as mem:
+            t0 = time.perf_counter()
+            rows = fn()
+            dt = time.perf_counter() - t0
+        steps.append({"step": name, "seconds": round(dt, 3), "rows": rows, "peak_mb": mem.mb})
         return rows
 
     con = duckdb.connect(str(warehouse))
@@ -110,13 +118,27 @@ def run_publication_bench(warehouse: str | Path, year: int, staging_dir: str | P
                 return store_publication(con, out)
 
             step(f"table_{spec.table_id}", _one)
+
+        def _gx() -> int:  # every table's suite once, as its gx_suite check runs it
+            for spec in all_tables():
+                run_gx(spec, outputs[spec.table_id].data, year, con)
+            return len(outputs)
+
+        if gx:
+            step("gx_suites", _gx)
     finally:
         con.close()
     by_release = {r: {k: o for k, o in outputs.items() if o.spec.release is r} for r in releases()}
+    kept: dict = {}
+    if gx:
+        with duckdb.connect(str(warehouse), read_only=True) as ro:
+            kept = stored_validations(ro, year)
     step("publish", lambda: sum(len(info["files"]) for info in
-                                publish_year(out_dir, year, by_release, data_docs=data_docs)[1].values()))
+                                publish_year(out_dir, year, by_release, data_docs=data_docs,
+                                             validations=kept)[1].values()))
     steps.append({"step": "total", "seconds": round(time.perf_counter() - t_all, 3),
-                  "rows": sum(s["rows"] or 0 for s in steps if s["step"].startswith("table_"))})
+                  "rows": sum(s["rows"] or 0 for s in steps if s["step"].startswith("table_")),
+                  "peak_mb": max(s["peak_mb"] for s in steps)})
     return steps
 
 

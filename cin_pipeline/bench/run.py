@@ -12,7 +12,10 @@ Runs in a temporary folder (nothing under ``data/`` is touched):
 4. **one LA resubmission re-materialised through the LCD** (the largest LA's latest return comes in
    again with changes): census_return for that partition, census_year for that year, LCD rebuild.
    Target < 30 s;
-5. publication: :func:`cin_pipeline.bench.publish.run_publication_bench`.
+5. publication: :func:`cin_pipeline.bench.publish.run_publication_bench`: every table's seconds
+   and peak memory over the stored facts, every table's GX suite, the release folders.
+
+``--national`` runs the same path at national size (every LA, 2012-2024, scale 1.0; long).
 """
 
 from __future__ import annotations
@@ -104,10 +107,15 @@ def _resubmit(path: Path) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def run_bench(scale: float | None = None, quick: bool = False, keep: str | None = None) -> int:
+def run_bench(scale: float | None = None, quick: bool = False, keep: str | None = None,
+              national: bool = False) -> int:
+    """``national``: the whole path at national size (every LA, 2012-2024, scale 1.0: about 12
+    million child records; long, 1-2 hours on 2 cores), without the side measurements (the
+    generator's own bench, the peer validator, the tables' second run by the UI's job)."""
     warnings.filterwarnings("ignore")
-    scale = scale or (0.02 if quick else 0.1)
-    years = list(range(2022, 2025)) if quick else list(range(2019, 2025))
+    scale = scale or (1.0 if national else 0.02 if quick else 0.1)
+    years = (list(range(2012, 2025)) if national else list(range(2022, 2025)) if quick
+             else list(range(2019, 2025)))
     las = None
     if quick:
         las = sorted(reference.la_codes(2024))[:12]
@@ -125,8 +133,9 @@ def run_bench(scale: float | None = None, quick: bool = False, keep: str | None 
             paths = Paths.from_env()
 
             # 1. generation
-            rows += _rows_from("synth", run_generation_bench(years, scale=scale, out_dir=root / "gen_bench"),
-                               "what", mb="peak_rss_mb")
+            if not national:
+                rows += _rows_from("synth", run_generation_bench(years, scale=scale, out_dir=root / "gen_bench"),
+                                   "what", mb="peak_rss_mb")
             gen, row = _timed("synth: generate (landing)", lambda: generate(
                 paths.landing_dir, years=years, las=las, scale=scale, seed=42),
                 lambda g: sum(c.get("children", 0) for c in g.counts.values()), "children/s")
@@ -139,7 +148,8 @@ def run_bench(scale: float | None = None, quick: bool = False, keep: str | None 
 
             # 2b. the open-source csc-validator-be-cin reading the same returns (its own venv), for
             # comparison; it is slow (about 100-200 children/s), so it reads a sample of the files
-            rows += _validator_rows([f for f in files if f.parent.name == str(years[-1])], years[-1])
+            if not national:
+                rows += _validator_rows([f for f in files if f.parent.name == str(years[-1])], years[-1])
 
             # 3. the Dagster spine
             (root / "dagster_home").mkdir(parents=True, exist_ok=True)
@@ -163,7 +173,7 @@ def run_bench(scale: float | None = None, quick: bool = False, keep: str | None 
             rows.append(row)
 
             # 3b. one release year's tables and checks, the demo's way and the web UI's way
-            rows += _tables_rows(defs, instance, years[-1])
+            rows += _tables_rows(defs, instance, years[-1], ui_path=not national)
 
             # 4. one LA resubmission, through to the LCD
             biggest = max((f for f in files if f.parent.name == str(years[-1])), key=lambda p: p.stat().st_size)
@@ -187,8 +197,8 @@ def run_bench(scale: float | None = None, quick: bool = False, keep: str | None 
             # 5. publication
             res = run_publication_bench(paths.warehouse, years[-1], staging_dir=paths.staging_dir,
                                         out_dir=root / "publication_bench", rebuild_lcd=False)
-            rows += _rows_from("publication", [r for r in res if r["step"] == "total"
-                                               or not r["step"].startswith("table_")], "step")
+            # every table's seconds and peak memory, the GX suites, the release folders
+            rows += _rows_from("publication", res, "step", mb="peak_mb")
     finally:  # what was measured, also when a stage fails
         if rows:
             print_table(rows)
@@ -203,7 +213,8 @@ def release_tables_job() -> dg.JobDefinition:
     return load_definitions().resolve_job_def("release_tables_job")
 
 
-def _tables_rows(defs: dg.Definitions, instance: dg.DagsterInstance, year: int) -> list[dict]:
+def _tables_rows(defs: dg.Definitions, instance: dg.DagsterInstance, year: int,
+                 ui_path: bool = True) -> list[dict]:
     """One release year's tables of both releases with their checks, twice on the same data:
     (1) as the demo runs them (an asset selection executed in this process); (2) as a run the
     web UI launches (the ``release_tables_job`` rebuilt from its module by the run worker and
@@ -212,6 +223,8 @@ def _tables_rows(defs: dg.Definitions, instance: dg.DagsterInstance, year: int) 
     part = {"dagster/partition": str(year)}
     demo, row1 = _timed(f"dagster: {year} tables + checks (demo path)", lambda: run_selection(
         defs, instance, "b_tables", dg.AssetSelection.groups(*TABLE_GROUPS), tags=part))
+    if not ui_path:
+        return [row1]
     ui, row2 = _timed(f"dagster: {year} tables + checks (UI path: release_tables_job)", lambda: dg.execute_job(
         dg.reconstructable(release_tables_job), instance=instance, tags=part, raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}}))

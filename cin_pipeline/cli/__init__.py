@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="time every stage (generation, ingest, LCD resubmission, ...)")
     p.add_argument("--scale", type=float, default=None, help="synthetic scale (default 0.1, --quick 0.02)")
     p.add_argument("--quick", action="store_true", help="small and fast (CI)")
+    p.add_argument("--national", action="store_true",
+                   help="national size: every LA, 2012-2024, scale 1.0 (about 12 million child records; "
+                        "long: 1-2 hours on 2 cores)")
     p.set_defaults(func=_bench)
 
     postgres.register(sub)
@@ -85,7 +88,7 @@ def _ui(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from cin_pipeline.bench.run import run_bench  # Dagster and every stage: only when benchmarking
 
-    return run_bench(scale=args.scale, quick=args.quick)
+    return run_bench(scale=args.scale, quick=args.quick, national=args.national)
 
 
 def main(argv: list[str] | None = None) -> int:
