@@ -16,6 +16,7 @@ from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.defs.staging import EAGER_IGNORING_MISSING
 from cin_pipeline.facts.store import materialise
 from cin_pipeline.ingest import attach_staging
+from cin_pipeline.ingest.warehouse import attach_clean_of, detach_clean_of
 from cin_pipeline.lcd import build_lcd, changed_las, staged_signatures, stored_state
 
 
@@ -39,9 +40,14 @@ def longitudinal_cin_dataset(
         # signatures first: a file replaced during the build is picked up by the next run
         signatures = staged_signatures(paths.staging_dir)
         las = changed_las(stored_state(con), signatures)
-        info = build_lcd(con, las=las, state=signatures)
+        if las:  # a few LAs: read only their staged files, not every file's statistics
+            attach_clean_of(con, paths.staging_dir, las, "clean_las")
+        try:
+            info = build_lcd(con, src="clean_las" if las else "clean", las=las, state=signatures)
+        finally:
+            detach_clean_of(con, "clean_las")
         # the facts every table reads, stored once for these returns (cin_pipeline.facts.store)
-        stored = materialise(con, signatures)
+        stored = materialise(con, signatures, paths.staging_dir)
         by_year = con.execute("""
             SELECT year, count(*) AS referrals, count(DISTINCT la || '/' || child_id) AS children,
                    count(*) FILTER (WHERE rereferral_12m) AS rereferrals_12m,

@@ -59,11 +59,12 @@ def build_resources(paths: Paths | None = None) -> dict[str, object]:
     paths = paths or Paths.from_env()
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
     # DuckDB would otherwise take up to 80% of the machine's memory for the year-level builds
-    # (LCD, tables); cap it and let large joins spill to disk beside the warehouse.
+    # (LCD, tables); cap it and let large joins spill to disk beside the warehouse. 1.5 GB keeps a
+    # national 2012-2024 build (LCD, stored facts, 48 tables) under 2 GB resident (docs/ARCHITECTURE.md).
     spill = paths.warehouse.parent / "tmp" / "warehouse_spill"
     spill.mkdir(parents=True, exist_ok=True)  # DuckDB creates the last folder only
     config = {
-        "memory_limit": os.environ.get("CIN_WAREHOUSE_MEMORY_LIMIT", "4GB"),
+        "memory_limit": os.environ.get("CIN_WAREHOUSE_MEMORY_LIMIT", "1536MB"),
         "temp_directory": str(spill),
     }
     return {

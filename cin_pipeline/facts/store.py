@@ -21,9 +21,12 @@ facts built from other returns than those staged now.
 
 from __future__ import annotations
 
+import os
+import re
 import time
 
 from cin_pipeline.facts import STATE, FactsOutOfDate, definitions, facts_version, stored_names
+from cin_pipeline.ingest.warehouse import attach_clean_of, detach_clean_of
 from cin_pipeline.lcd import changed_las
 from cin_pipeline.sqlutil import has_relation, in_list
 
@@ -71,16 +74,34 @@ def _is_table(con, name: str) -> bool:
         "AND table_name = ? AND table_type = 'BASE TABLE'", [name]).fetchall()[0][0] > 0
 
 
-def _has_la(con, name: str) -> bool:
-    cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {DEFINITIONS_SCHEMA}.{name}").fetchall()]
-    return "la" in cols
+def _table_has_la(con, name: str) -> bool:
+    return "la" in [r[0] for r in con.execute(f"DESCRIBE facts.{name}").fetchall()]
 
 
-def materialise(con, signatures: dict[str, str]) -> dict:
+def _only_las(stmt: str, las: list[str], facts_with_la: set[str], clean: str = "clean") -> str:
+    """``stmt`` with every read of ``clean.*`` (read from schema ``clean`` instead, e.g. the views
+    over the LAs' own files), ``lcd.*`` and the stored facts with an ``la`` column limited to
+    ``las`` (a macro call such as ``facts.working_days(`` is left alone)."""
+    where = f"WHERE la IN ({in_list(las)})"
+    stored = "|".join(sorted(facts_with_la)) or "(?!)"
+    pattern = re.compile(rf"\b(?:clean|lcd)\.[a-z_0-9]+\b(?!\s*\()|\bfacts\.(?:{stored})\b(?!\s*\()")
+
+    def read(m: re.Match) -> str:
+        rel = m.group(0)
+        if rel.startswith("clean."):
+            rel = f"{clean}.{rel.split('.', 1)[1]}"
+        return f"(SELECT * FROM {rel} {where})"
+
+    return pattern.sub(read, stmt)
+
+
+def materialise(con, signatures: dict[str, str], staging_dir: str | os.PathLike | None = None) -> dict:
     """Store the facts for the returns staged now (``clean`` attached, ``lcd`` built).
 
     ``signatures`` (:func:`cin_pipeline.lcd.staged_signatures`) decides which LAs to rebuild:
-    those whose signature differs from the stored state; all when no state or other SQL. Returns
+    those whose signature differs from the stored state; all when no state or other SQL. With
+    ``staging_dir``, a rebuild of some LAs reads only their staged files
+    (:func:`cin_pipeline.ingest.warehouse.attach_clean_of`), else ``clean.*`` filtered. Returns
     ``{"las": rebuilt LAs or None for all, "rows": {name: rows}, "seconds": s,
     "seconds_by_fact": {name: s}}``."""
     t0 = time.perf_counter()
@@ -91,26 +112,39 @@ def materialise(con, signatures: dict[str, str]) -> dict:
     try:
         con.execute("CREATE SCHEMA IF NOT EXISTS facts")
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {DEFINITIONS_SCHEMA}")
+        per_la = {n for n in names if _is_table(con, n) and _table_has_la(con, n)} if las else set()
+        clean = "clean"
+        if per_la and staging_dir is not None:
+            attach_clean_of(con, staging_dir, las, "clean_las")
+            clean = "clean_las"
         for name, stmt in definitions(con):
             if name not in names:
-                con.execute(stmt)  # a code list, macro or view over a source extract
+                if name is not None and _is_table(con, name):
+                    con.execute(f"DROP TABLE facts.{name}")  # stored by an earlier version
+                con.execute(stmt)  # a code list, macro or view (over a source extract, or cheap)
                 continue
             t1 = time.perf_counter()
             con.execute(stmt.replace(f"VIEW facts.{name}", f"VIEW {DEFINITIONS_SCHEMA}.{name}", 1))
-            if las is None or not _has_la(con, name) or not _is_table(con, name):
+            if las is None or name not in per_la:
                 if not _is_table(con, name):
                     con.execute(f"DROP VIEW IF EXISTS facts.{name}")
                 con.execute(f"CREATE OR REPLACE TABLE facts.{name} AS SELECT * FROM {DEFINITIONS_SCHEMA}.{name}")
             elif las:
+                # the definition over the changed LAs' rows only: every input read is filtered
+                # (the rows of an LA's facts depend on that LA's rows alone)
+                con.execute(_only_las(stmt.replace(f"VIEW facts.{name}", f"TEMP VIEW _facts_las_{name}", 1),
+                                      las, per_la, clean))
                 con.execute(f"DELETE FROM facts.{name} WHERE la IN ({in_list(las)})")
-                con.execute(f"INSERT INTO facts.{name} BY NAME SELECT * FROM {DEFINITIONS_SCHEMA}.{name} "
-                            f"WHERE la IN ({in_list(las)})")
+                con.execute(f"INSERT INTO facts.{name} BY NAME SELECT * FROM _facts_las_{name}")
+                con.execute(f"DROP VIEW _facts_las_{name}")
             seconds[name] = round(time.perf_counter() - t1, 2)
         _write_state(con, signatures)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+    finally:
+        detach_clean_of(con, "clean_las")
     rows = {n: con.execute(f"SELECT count(*) FROM facts.{n}").fetchone()[0] for n in stored_names()}
     return {"las": las, "rows": rows, "seconds": round(time.perf_counter() - t0, 2), "seconds_by_fact": seconds}
 

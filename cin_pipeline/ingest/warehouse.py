@@ -31,7 +31,7 @@ import duckdb
 from cin_pipeline.ingest.audit import SUBMISSION_FIELDS, submissions_dir
 from cin_pipeline.ingest.extracts import attach_extracts
 from cin_pipeline.ingest.schema import STAGING_TABLES, TABLE_COLUMNS
-from cin_pipeline.ingest.versions import table_glob
+from cin_pipeline.ingest.versions import RETURNS, table_glob
 from cin_pipeline.settings import Paths
 from cin_pipeline.sqlutil import literal
 
@@ -65,22 +65,7 @@ def attach_staging(con, staging_dir: str | os.PathLike, audit_dir: str | os.Path
             body = _empty_select(cols)
         con.execute(f"CREATE OR REPLACE VIEW staging.{table} AS {body}")
 
-    con.execute("""CREATE OR REPLACE VIEW staging.excluded_child AS
-        SELECT year, la, child_id, count(*) AS error_findings,
-               string_agg(DISTINCT rule_code, ', ' ORDER BY rule_code) AS rule_codes
-        FROM staging.validation_finding
-        WHERE severity = 'error' AND child_id IS NOT NULL
-        GROUP BY year, la, child_id""")
-    for table in STAGING_TABLES:
-        if table == "header":
-            con.execute("CREATE OR REPLACE VIEW clean.header AS SELECT * FROM staging.header")
-            continue
-        keep_la_level = "t.child_id IS NULL OR " if table == "validation_finding" else ""
-        con.execute(f"""CREATE OR REPLACE VIEW clean.{table} AS
-            SELECT t.* FROM staging.{table} t
-            WHERE {keep_la_level}(t.child_id IS NOT NULL AND NOT EXISTS (
-                SELECT 1 FROM staging.excluded_child x
-                WHERE x.year = t.year AND x.la = t.la AND x.child_id = t.child_id))""")
+    _clean_views(con, "staging", "clean")
 
     con.execute("""CREATE OR REPLACE VIEW staging.dq_summary AS
         SELECT year, la, rule_code, severity, count(*) AS findings,
@@ -103,6 +88,55 @@ def attach_staging(con, staging_dir: str | os.PathLike, audit_dir: str | os.Path
     con.execute(f"CREATE OR REPLACE VIEW staging.submission_audit AS {body}")
     found.update(attach_extracts(con, staging_dir))
     return found
+
+
+def _clean_views(con, source: str, target: str) -> None:
+    """``<source>.excluded_child`` and the ``<target>.<table>`` views: ``<source>.<table>``
+    minus the children with an error finding (see the module docstring)."""
+    con.execute(f"""CREATE OR REPLACE VIEW {source}.excluded_child AS
+        SELECT year, la, child_id, count(*) AS error_findings,
+               string_agg(DISTINCT rule_code, ', ' ORDER BY rule_code) AS rule_codes
+        FROM {source}.validation_finding
+        WHERE severity = 'error' AND child_id IS NOT NULL
+        GROUP BY year, la, child_id""")
+    for table in STAGING_TABLES:
+        if table == "header":
+            con.execute(f"CREATE OR REPLACE VIEW {target}.header AS SELECT * FROM {source}.header")
+            continue
+        keep_la_level = "t.child_id IS NULL OR " if table == "validation_finding" else ""
+        con.execute(f"""CREATE OR REPLACE VIEW {target}.{table} AS
+            SELECT t.* FROM {source}.{table} t
+            WHERE {keep_la_level}(t.child_id IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM {source}.excluded_child x
+                WHERE x.year = t.year AND x.la = t.la AND x.child_id = t.child_id))""")
+
+
+def attach_clean_of(con, staging_dir: str | os.PathLike, las, schema: str = "clean_las") -> None:
+    """Views ``<schema>.<table>``, like ``clean.<table>`` but over the staged files of the LAs
+    ``las`` only (and ``<schema>_staging.*`` beneath them): a file's path names its LA, so no
+    other LA's file is opened. What an incremental build over a few LAs reads (a filter on
+    ``clean.*`` would still open every staged file to read its statistics)."""
+    raw = f"{schema}_staging"
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {raw}")
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    for table in STAGING_TABLES:
+        cols = TABLE_COLUMNS[table]
+        files = sorted(f for la in las for f in glob.glob(
+            str(Path(staging_dir) / RETURNS / "*" / f"la={la}" / f"{table}.parquet")))
+        if files:
+            select_cols = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in cols)
+            body = (f"SELECT {select_cols} FROM read_parquet([{', '.join(literal(f) for f in files)}], "
+                    "hive_partitioning = false, union_by_name = true)")
+        else:
+            body = _empty_select(cols)
+        con.execute(f"CREATE OR REPLACE VIEW {raw}.{table} AS {body}")
+    _clean_views(con, raw, schema)
+
+
+def detach_clean_of(con, schema: str = "clean_las") -> None:
+    """Drop the views of :func:`attach_clean_of` (they name the files of one build)."""
+    con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    con.execute(f"DROP SCHEMA IF EXISTS {schema}_staging CASCADE")
 
 
 def staged_returns(staging_dir: str | os.PathLike, up_to_year: int | None = None) -> dict[str, str]:
