@@ -40,3 +40,18 @@ class Paths:
             audit_dir=Path(os.environ.get("CIN_AUDIT_DIR", data / "audit")).resolve(),
             publication_dir=Path(os.environ.get("CIN_PUBLICATION_DIR", data / "publication")).resolve(),
         )
+
+
+WAREHOUSE_MEMORY_LIMIT = "1536MB"
+"""The warehouse connection's DuckDB memory cap unless ``CIN_WAREHOUSE_MEMORY_LIMIT`` says
+otherwise: it keeps a national 2012-2024 build (LCD, stored facts, 48 tables) under 2 GB resident
+(docs/ARCHITECTURE.md). Larger joins spill to disk."""
+
+
+def warehouse_config(paths: Paths) -> dict[str, str]:
+    """DuckDB settings of every connection to the warehouse: the memory cap, and the folder the
+    joins that exceed it spill to (``<data>/tmp/warehouse_spill``, created)."""
+    spill = paths.warehouse.parent / "tmp" / "warehouse_spill"
+    spill.mkdir(parents=True, exist_ok=True)  # DuckDB creates the last folder only
+    return {"memory_limit": os.environ.get("CIN_WAREHOUSE_MEMORY_LIMIT", WAREHOUSE_MEMORY_LIMIT),
+            "temp_directory": str(spill)}

@@ -34,7 +34,7 @@ from cin_pipeline.lcd import build_lcd, staged_signatures
 from cin_pipeline.ees.rows import build_ees
 from cin_pipeline.ees.store import store_publication
 from cin_pipeline.publish.release import publish_year
-from cin_pipeline.settings import Paths
+from cin_pipeline.settings import Paths, warehouse_config
 from cin_pipeline.tables import all_tables, releases
 
 
@@ -101,7 +101,7 @@ def run_publication_bench(warehouse: str | Path, year: int, staging_dir: str | P
         steps.append({"step": name, "seconds": round(dt, 3), "rows": rows, "peak_mb": mem.mb})
         return rows
 
-    con = duckdb.connect(str(warehouse))
+    con = duckdb.connect(str(warehouse), config=warehouse_config(paths))  # as the Dagster resource
     try:
         if staging_dir.is_dir():
             step("attach_staging", lambda: sum(attach_staging(con, staging_dir).values()))

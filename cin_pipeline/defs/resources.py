@@ -6,13 +6,12 @@ so ``CIN_DATA_DIR`` (and the other ``CIN_*`` variables) move everything, in test
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from cin_pipeline.settings import Paths
+from cin_pipeline.settings import Paths, warehouse_config
 
 
 class CinPaths(dg.ConfigurableResource):
@@ -59,14 +58,8 @@ def build_resources(paths: Paths | None = None) -> dict[str, object]:
     paths = paths or Paths.from_env()
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
     # DuckDB would otherwise take up to 80% of the machine's memory for the year-level builds
-    # (LCD, tables); cap it and let large joins spill to disk beside the warehouse. 1.5 GB keeps a
-    # national 2012-2024 build (LCD, stored facts, 48 tables) under 2 GB resident (docs/ARCHITECTURE.md).
-    spill = paths.warehouse.parent / "tmp" / "warehouse_spill"
-    spill.mkdir(parents=True, exist_ok=True)  # DuckDB creates the last folder only
-    config = {
-        "memory_limit": os.environ.get("CIN_WAREHOUSE_MEMORY_LIMIT", "1536MB"),
-        "temp_directory": str(spill),
-    }
+    # (LCD, facts, tables): capped, with large joins spilling beside the warehouse.
+    config = warehouse_config(paths)
     return {
         "duckdb": DuckDBResource(database=str(paths.warehouse), connection_config=config),
         "cin_paths": CinPaths.from_paths(paths),
