@@ -32,6 +32,7 @@ from cin_pipeline.ees.rows import build_ees
 from cin_pipeline.ees.store import store_publication
 from cin_pipeline.facts.store import require_current
 from cin_pipeline.ingest import attach_staging
+from cin_pipeline.ingest.extracts import EXTRACTS, attach_extracts
 from cin_pipeline.lcd import staged_signatures
 from cin_pipeline.publish.preview import markdown_preview
 from cin_pipeline.tables import all_tables
@@ -88,6 +89,9 @@ def _description(spec: TableSpec) -> str:
             f"Layout: {spec.layout.describe()}. Reads: {', '.join(sources(spec))}.")
 
 
+_EXTRACT_VIEWS = {f"staging.{e.table}" for e in EXTRACTS}
+
+
 def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
     live = facts.live_reads(facts.relations(spec.query + " ".join(spec.distributions.values())))
 
@@ -122,8 +126,10 @@ def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
         with duckdb.get_connection() as con:
             # the facts stored by the LCD asset, for exactly the returns staged now
             require_current(con, staged_signatures(paths.staging_dir))
-            if live:  # a view over a source extract (or clean.*) that is not stored
+            if live - _EXTRACT_VIEWS:  # a view over clean.* that is not stored
                 attach_staging(con, paths.staging_dir, paths.audit_dir)
+            elif live:  # a view over a source extract: its staged files only
+                attach_extracts(con, paths.staging_dir)
             out = build_ees(con, spec, release_year)
             n = store_publication(con, out)
         for note in out.notes:

@@ -50,10 +50,10 @@ def percentile(values: list[float] | np.ndarray, q: float) -> Fraction | None:
     """Linear-interpolation percentile (numpy default / Excel PERCENTILE.INC), exact."""
     if len(values) == 0:
         return None
-    v = sorted(int(x) for x in values)
+    v = np.sort(np.asarray(values, dtype=np.int64))  # national lists hold millions of values
     pos = Fraction(q).limit_denominator(1000) * (len(v) - 1)
     lo = int(pos)
     frac = pos - lo
     if lo + 1 >= len(v):
-        return Fraction(v[-1])
-    return Fraction(v[lo]) + (Fraction(v[lo + 1]) - Fraction(v[lo])) * frac
+        return Fraction(int(v[-1]))
+    return Fraction(int(v[lo])) + (Fraction(int(v[lo + 1])) - Fraction(int(v[lo]))) * frac

@@ -233,10 +233,12 @@ def _dist_index(dists: dict[str, pd.DataFrame]) -> dict[str, dict[tuple[int, str
     out: dict[str, dict[tuple[int, str], list[int]]] = {}
     for name, df in dists.items():
         m: dict[tuple[int, str], list[int]] = {}
-        if len(df):
-            for y, la, v in zip(df["year"].astype(int), df["la"].astype(str), df["value"]):
-                if v is not None and not pd.isna(v):
-                    m.setdefault((int(y), la), []).append(int(v))
+        d = df[df["value"].notna()] if len(df) else df
+        if len(d):  # grouped by pandas: one step per LA-year, not one per observation
+            d = pd.DataFrame({"year": d["year"].astype(int), "la": d["la"].astype(str),
+                              "value": d["value"].astype("int64")})
+            for (y, la), values in d.groupby(["year", "la"], sort=False)["value"]:
+                m[(int(y), str(la))] = values.tolist()
         out[name] = m
     return out
 

@@ -46,21 +46,27 @@ FROM facts.referral r
 JOIN facts.child c USING (year, la, child_id);
 
 -- Each counted referral (facts.referral) with its child's UPN as the referral year's return
--- records it (clean.child) linked to the school census of the same year (staging.school_census,
--- the staged source extract: one row per UPN and year): free-school-meal eligibility and SEN
--- provision; 'Not matched' when the child has no UPN or the UPN is not in that year's school
--- census. The re-referrals release's C1 and C2 split referrals by them.
+-- records it (clean.child): what links a referral to the school census.
+CREATE OR REPLACE VIEW facts.referral_upn AS
+SELECT r.year, r.la, r.child_id, r.referral_date, r.referral_type, r.rereferral_12m, r.re_referral, c.upn
+FROM facts.referral r
+JOIN clean.child c USING (year, la, child_id);
+
+-- Each counted referral (facts.referral_upn) linked by its child's UPN to the school census of
+-- the same year (staging.school_census, the staged source extract: one row per UPN and year):
+-- free-school-meal eligibility and SEN provision; 'Not matched' when the child has no UPN or the
+-- UPN is not in that year's school census. The re-referrals release's C1 and C2 split referrals
+-- by them.
 CREATE OR REPLACE VIEW facts.referral_school_census AS
-SELECT r.year, r.la, r.child_id, r.referral_date, r.referral_type, r.rereferral_12m, r.re_referral, c.upn,
+SELECT r.year, r.la, r.child_id, r.referral_date, r.referral_type, r.rereferral_12m, r.re_referral, r.upn,
        s.upn IS NOT NULL AS matched,
        CASE WHEN s.upn IS NULL THEN 'Not matched'
             WHEN s.fsm_eligible THEN 'Eligible for FSM' ELSE 'Not eligible for FSM' END AS fsm,
        CASE WHEN s.upn IS NULL THEN 'Not matched'
             WHEN s.sen_provision = 'None' THEN 'No SEN provision'
             ELSE s.sen_provision END AS sen_provision
-FROM facts.referral r
-JOIN clean.child c USING (year, la, child_id)
-LEFT JOIN staging.school_census s ON s.year = r.year AND s.upn = c.upn;
+FROM facts.referral_upn r
+LEFT JOIN staging.school_census s ON s.year = r.year AND s.upn = r.upn;
 
 -- Ofsted's judgements of LA children's services (staging.ofsted_judgement, the staged source
 -- extract): one row per LA and reporting year of the inspection (year ending 31 March), the

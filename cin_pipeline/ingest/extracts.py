@@ -409,6 +409,7 @@ def attach_extracts(con, staging_dir: str | os.PathLike) -> dict[str, int]:
     quarantined rows) over the Parquet files; returns the files found per view."""
     found: dict[str, int] = {}
     root = Path(staging_dir)
+    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
     views = [(e.table, e.staged_columns, f"{e.table}/*/part.parquet") for e in EXTRACTS]
     views.append((REJECT_TABLE, REJECT_COLUMNS, f"{REJECT_TABLE}/*/*/part.parquet"))
     for table, columns, pattern in views:
