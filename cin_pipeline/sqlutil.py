@@ -23,3 +23,19 @@ def has_relation(con, schema: str, name: str) -> bool:
     return con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
         [schema, name]).fetchall()[0][0] > 0
+
+
+def empty_select(columns) -> str:
+    """A SELECT of no rows with the ``(name, type)`` columns ``columns``."""
+    return "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in columns) + " WHERE false"
+
+
+def parquet_select(columns, files) -> str:
+    """A SELECT of the ``(name, type)`` columns ``columns``, each cast to its type, from the
+    Parquet ``files`` (a glob, or a list of paths; read by column name, no hive partitioning);
+    :func:`empty_select` when the list is empty."""
+    if not isinstance(files, str) and not files:
+        return empty_select(columns)
+    source = literal(files) if isinstance(files, str) else literal_list(files)
+    cols = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in columns)
+    return f"SELECT {cols} FROM read_parquet({source}, hive_partitioning = false, union_by_name = true)"

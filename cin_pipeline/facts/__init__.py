@@ -142,10 +142,9 @@ def _view_reads() -> dict[str, frozenset[str]]:
     return out
 
 
-def staging_reads(relations) -> set[str]:
-    """The ``staging.*`` relations that ``relations`` (e.g. a table query's ``facts.*`` views)
-    read, directly or through other facts views: how the Dagster table assets find the source
-    extracts a table depends on (``staging.school_census``...)."""
+def _reads(relations, found: tuple[str, ...], enter) -> set[str]:
+    """The relations named ``found...`` that ``relations`` read, directly or through the facts
+    views for whose name ``enter`` is true."""
     reads, seen, todo = _view_reads(), set(), list(relations)
     out: set[str] = set()
     while todo:
@@ -153,11 +152,18 @@ def staging_reads(relations) -> set[str]:
         if rel in seen:
             continue
         seen.add(rel)
-        if rel.startswith("staging."):
+        if rel.startswith(found):
             out.add(rel)
-        elif rel.startswith("facts."):
+        elif rel.startswith("facts.") and enter(rel.split(".", 1)[1]):
             todo.extend(reads.get(rel.split(".", 1)[1], ()))
     return out
+
+
+def staging_reads(relations) -> set[str]:
+    """The ``staging.*`` relations that ``relations`` (e.g. a table query's ``facts.*`` views)
+    read, directly or through other facts views: how the Dagster table assets find the source
+    extracts a table depends on (``staging.school_census``...)."""
+    return _reads(relations, ("staging.",), lambda view: True)
 
 
 STATE = "build_state"
@@ -207,18 +213,8 @@ def live_reads(relations) -> set[str]:
     """The ``clean.*`` and ``staging.*`` relations that ``relations`` (a table query's) read
     directly or through facts views that are not stored: what a table step over stored facts
     still needs the staged Parquet files attached for."""
-    reads, stored, seen, todo = _view_reads(), set(stored_names()), set(), list(relations)
-    out: set[str] = set()
-    while todo:
-        rel = todo.pop()
-        if rel in seen:
-            continue
-        seen.add(rel)
-        if rel.startswith(("staging.", "clean.")):
-            out.add(rel)
-        elif rel.startswith("facts.") and rel.split(".", 1)[1] not in stored:
-            todo.extend(reads.get(rel.split(".", 1)[1], ()))
-    return out
+    stored = set(stored_names())
+    return _reads(relations, ("staging.", "clean."), lambda view: view not in stored)
 
 
 def definitions(con) -> list[tuple[str | None, str]]:

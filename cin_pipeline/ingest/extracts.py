@@ -36,7 +36,7 @@ import duckdb
 from cin_pipeline.ingest.audit import file_sha256, record_submission, utc_stamp
 from cin_pipeline.ingest.quarantine import quarantine
 from cin_pipeline.reference import all_la_codes
-from cin_pipeline.sqlutil import in_list, literal
+from cin_pipeline.sqlutil import empty_select, in_list, literal, parquet_select
 
 SEN_PROVISION = ("EHC plan", "SEN support", "None")
 """The school census SEN provision values accepted (staged as given, canonical case)."""
@@ -388,10 +388,6 @@ def _stage_rows(extract, path, names, sha, part, staging_dir, quarantine_dir, au
     return out
 
 
-def _empty_select(columns) -> str:
-    return "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in columns) + " WHERE false"
-
-
 def ensure_extract_views(con) -> None:
     """Create an empty ``staging.<table>`` for every extract that has none on ``con`` yet (a
     connection whose staging was not attached by :func:`attach_extracts`, e.g. a hand-made test
@@ -401,7 +397,7 @@ def ensure_extract_views(con) -> None:
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'").fetchall()}
     for e in EXTRACTS:
         if e.table not in have:
-            con.execute(f"CREATE VIEW staging.{e.table} AS {_empty_select(e.staged_columns)}")
+            con.execute(f"CREATE VIEW staging.{e.table} AS {empty_select(e.staged_columns)}")
 
 
 def attach_extracts(con, staging_dir: str | os.PathLike) -> dict[str, int]:
@@ -413,13 +409,7 @@ def attach_extracts(con, staging_dir: str | os.PathLike) -> dict[str, int]:
     views = [(e.table, e.staged_columns, f"{e.table}/*/part.parquet") for e in EXTRACTS]
     views.append((REJECT_TABLE, REJECT_COLUMNS, f"{REJECT_TABLE}/*/*/part.parquet"))
     for table, columns, pattern in views:
-        files = list(root.glob(pattern))
-        found[table] = len(files)
-        if files:
-            cols = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in columns)
-            body = (f"SELECT {cols} FROM read_parquet({literal(str(root / pattern))}, "
-                    "hive_partitioning = false, union_by_name = true)")
-        else:
-            body = _empty_select(columns)
+        found[table] = len(list(root.glob(pattern)))
+        body = parquet_select(columns, str(root / pattern)) if found[table] else empty_select(columns)
         con.execute(f"CREATE OR REPLACE VIEW staging.{table} AS {body}")
     return found

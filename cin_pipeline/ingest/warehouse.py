@@ -33,13 +33,9 @@ from cin_pipeline.ingest.extracts import attach_extracts
 from cin_pipeline.ingest.schema import STAGING_TABLES, TABLE_COLUMNS
 from cin_pipeline.ingest.versions import RETURNS, table_glob
 from cin_pipeline.settings import Paths
-from cin_pipeline.sqlutil import literal
+from cin_pipeline.sqlutil import empty_select, literal, parquet_select
 
 _AUDIT_TYPES = {"arrival_time": "TIMESTAMP", "size_bytes": "BIGINT", "year": "INTEGER"}
-
-
-def _empty_select(columns) -> str:
-    return "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in columns) + " WHERE false"
 
 
 def attach_staging(con, staging_dir: str | os.PathLike, audit_dir: str | os.PathLike | None = None) -> dict[str, int]:
@@ -57,12 +53,7 @@ def attach_staging(con, staging_dir: str | os.PathLike, audit_dir: str | os.Path
         cols = TABLE_COLUMNS[table]
         pattern = table_glob(staging_dir, table)
         found[table] = len(glob.glob(pattern))
-        if found[table]:
-            select_cols = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in cols)
-            body = (f"SELECT {select_cols} FROM read_parquet({literal(pattern)}, "
-                    "hive_partitioning = false, union_by_name = true)")
-        else:
-            body = _empty_select(cols)
+        body = parquet_select(cols, pattern) if found[table] else empty_select(cols)
         con.execute(f"CREATE OR REPLACE VIEW staging.{table} AS {body}")
 
     _clean_views(con, "staging", "clean")
@@ -83,7 +74,7 @@ def attach_staging(con, staging_dir: str | os.PathLike, audit_dir: str | os.Path
                 f"format = 'auto', columns = {struct}, filename = true)")
         found["submission_audit"] = len(list(sub_dir.glob("*.json")))
     else:
-        body = _empty_select(audit_cols + [("record_file", "VARCHAR")])
+        body = empty_select(audit_cols + [("record_file", "VARCHAR")])
         found["submission_audit"] = 0
     con.execute(f"CREATE OR REPLACE VIEW staging.submission_audit AS {body}")
     found.update(attach_extracts(con, staging_dir))
@@ -120,16 +111,9 @@ def attach_clean_of(con, staging_dir: str | os.PathLike, las, schema: str = "cle
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {raw}")
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for table in STAGING_TABLES:
-        cols = TABLE_COLUMNS[table]
         files = sorted(f for la in las for f in glob.glob(
             str(Path(staging_dir) / RETURNS / "*" / f"la={la}" / f"{table}.parquet")))
-        if files:
-            select_cols = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in cols)
-            body = (f"SELECT {select_cols} FROM read_parquet([{', '.join(literal(f) for f in files)}], "
-                    "hive_partitioning = false, union_by_name = true)")
-        else:
-            body = _empty_select(cols)
-        con.execute(f"CREATE OR REPLACE VIEW {raw}.{table} AS {body}")
+        con.execute(f"CREATE OR REPLACE VIEW {raw}.{table} AS {parquet_select(TABLE_COLUMNS[table], files)}")
     _clean_views(con, raw, schema)
 
 
