@@ -11,7 +11,7 @@ from cin_pipeline.ees.rows import run_query
 from cin_pipeline.facts import FactsOutOfDate
 from cin_pipeline.facts.store import DEFINITIONS_SCHEMA, materialise, require_current
 from cin_pipeline.ingest import ingest_file
-from cin_pipeline.ingest.warehouse import attach_clean_of, detach_clean_of
+from cin_pipeline.ingest.warehouse import clean_of
 from cin_pipeline.lcd import LCD_TABLES, build_lcd, staged_signatures
 from cin_pipeline.tables import all_tables
 from cin_pipeline_tests.pipeline_helpers import stage_and_link
@@ -91,9 +91,8 @@ def test_a_resubmission_rebuilds_its_la_and_tables_refuse_stale_facts(staged, sm
     with pytest.raises(FactsOutOfDate, match="LAs 330"):
         require_current(con, staged_signatures(staging))
     # as the LCD asset does: the LCD and the facts of LA 330 from its own staged files only
-    attach_clean_of(con, staging, ["330"], "clean_las")
-    build_lcd(con, src="clean_las", las=["330"])
-    detach_clean_of(con, "clean_las")
+    with clean_of(con, staging, ["330"]) as src:
+        build_lcd(con, src=src, las=["330"])
     info = materialise(con, staged_signatures(staging), staging)
     assert info["las"] == ["330"]
     build_lcd(con, out="lcd_full")                   # a full build from every staged file

@@ -34,22 +34,11 @@ def runner_for(items: Iterable[tuple], stored: dict[str, tuple[str, str]] | None
     return runner, reused, validated
 
 
-def build(out_dir: str | Path, validations: GxRunner | Iterable[tuple]) -> Path:
-    """Build Data Docs into ``out_dir`` and return the path of ``index.html``.
-
-    ``validations`` is either a :class:`GxRunner` whose validations have already run (or were
-    restored, :func:`runner_for`), or an iterable of ``(spec, df)`` / ``(spec, df, release_year)``
-    to validate now.
-    """
+def build(out_dir: str | Path, runner: GxRunner) -> Path:
+    """Build Data Docs into ``out_dir`` from the validations ``runner`` holds (run there, or
+    restored: :func:`runner_for`) and return the path of ``index.html``."""
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    if isinstance(validations, GxRunner):
-        runner = validations
-    else:
-        runner = GxRunner()
-        for item in validations:
-            spec, df, *rest = item
-            runner.validate(spec, df, rest[0] if rest else None)
     ctx = runner.context
     if SITE not in (ctx.get_site_names() or []):
         ctx.add_data_docs_site(site_name=SITE, site_config={

@@ -35,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from cin_pipeline.census.spec import LAST_YEAR
+from cin_pipeline.sqlutil import has_relation
 
 SYMBOLS = ("c", "x", "u", "z", "k")
 _SYM = "|".join(SYMBOLS)
@@ -161,13 +162,7 @@ class GxRunner:
             bd = asset.get_batch_definition("whole")
         except Exception:  # noqa: BLE001
             bd = asset.add_batch_definition_whole_dataframe("whole")
-        suite = build_suite(spec, release_year)
-        suite.name = name
-        try:
-            self.context.suites.delete(name)
-        except Exception:  # noqa: BLE001
-            pass
-        suite = self.context.suites.add(suite)
+        suite = self._add_suite(spec, release_year, name)
         try:
             self.context.validation_definitions.delete(name)
         except Exception:  # noqa: BLE001
@@ -176,6 +171,17 @@ class GxRunner:
         res = vd.run(batch_parameters={"dataframe": _as_text(df)}, result_format="SUMMARY")
         self.results.append(res)
         return res
+
+    def _add_suite(self, spec, release_year: int | None, name: str):
+        """The table's suite (:func:`build_suite`) under ``name`` in this runner's context,
+        replacing one of that name."""
+        suite = build_suite(spec, release_year)
+        suite.name = name
+        try:
+            self.context.suites.delete(name)
+        except Exception:  # noqa: BLE001
+            pass
+        return self.context.suites.add(suite)
 
     def record(self, res) -> str:
         """A validation result of this runner as JSON text, with what :meth:`restore` needs."""
@@ -195,13 +201,7 @@ class GxRunner:
 
         rec = json.loads(record)
         res = expectationSuiteValidationResultSchema.load(rec["result"])
-        suite = build_suite(spec, release_year)
-        suite.name = res.suite_name
-        try:
-            self.context.suites.delete(suite.name)
-        except Exception:  # noqa: BLE001
-            pass
-        self.context.suites.add(suite)
+        suite = self._add_suite(spec, release_year, res.suite_name)
         run = rec["result"]["meta"]["run_id"]
         sid = ExpectationSuiteIdentifier(name=suite.name)
         self.context.validation_results_store.store_validation_results(
@@ -242,10 +242,7 @@ def store_validation(con, spec, release_year: int, df: pd.DataFrame, record: str
 
 def stored_validations(con, release_year: int) -> dict[str, tuple[str, str]]:
     """``{table_id: (data_sha, record)}`` of the results kept for ``release_year``."""
-    schema, table = VALIDATIONS.split(".")
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-                         "AND table_name = ?", [schema, table]).fetchone()[0]
-    if not exists:
+    if not has_relation(con, *VALIDATIONS.split(".")):
         return {}
     rows = con.execute(f"SELECT table_id, data_sha, record FROM {VALIDATIONS} WHERE release_year = ?",
                        [int(release_year)]).fetchall()

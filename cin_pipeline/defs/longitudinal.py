@@ -16,7 +16,7 @@ from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.defs.staging import EAGER_IGNORING_MISSING
 from cin_pipeline.facts.store import materialise
 from cin_pipeline.ingest import attach_staging
-from cin_pipeline.ingest.warehouse import attach_clean_of, detach_clean_of
+from cin_pipeline.ingest.warehouse import clean_of
 from cin_pipeline.lcd import build_lcd, changed_las, staged_signatures, stored_state
 
 
@@ -41,11 +41,10 @@ def longitudinal_cin_dataset(
         signatures = staged_signatures(paths.staging_dir)
         las = changed_las(stored_state(con), signatures)
         if las:  # a few LAs: read only their staged files, not every file's statistics
-            attach_clean_of(con, paths.staging_dir, las, "clean_las")
-        try:
-            info = build_lcd(con, src="clean_las" if las else "clean", las=las, state=signatures)
-        finally:
-            detach_clean_of(con, "clean_las")
+            with clean_of(con, paths.staging_dir, las) as src:
+                info = build_lcd(con, src=src, las=las, state=signatures)
+        else:
+            info = build_lcd(con, las=las, state=signatures)
         # the facts every table reads, stored once for these returns (cin_pipeline.facts.store)
         stored = materialise(con, signatures, paths.staging_dir)
         by_year = con.execute("""

@@ -61,10 +61,14 @@ def table_asset_key(spec: TableSpec) -> dg.AssetKey:
     return dg.AssetKey(list(spec.key))
 
 
+def _reads(spec: TableSpec) -> set[str]:
+    """Every warehouse relation the table's queries name."""
+    return facts.relations(spec.query + " ".join(spec.distributions.values()))
+
+
 def sources(spec: TableSpec) -> list[str]:
     """The warehouse relations the table's queries read (``facts.*``, ``lcd.*``, ``clean.*``)."""
-    text = spec.query + " ".join(spec.distributions.values())
-    return sorted(r for r in facts.relations(text) if not r.startswith("staging."))
+    return sorted(r for r in _reads(spec) if not r.startswith("staging."))
 
 
 def input_deps(spec: TableSpec) -> list[dg.AssetDep]:
@@ -93,7 +97,7 @@ _EXTRACT_VIEWS = {f"staging.{e.table}" for e in EXTRACTS}
 
 
 def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
-    live = facts.live_reads(facts.relations(spec.query + " ".join(spec.distributions.values())))
+    live = facts.live_reads(_reads(spec))
 
     @dg.asset(
         key=table_asset_key(spec),

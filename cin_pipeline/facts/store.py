@@ -24,9 +24,10 @@ from __future__ import annotations
 import os
 import re
 import time
+from contextlib import nullcontext
 
 from cin_pipeline.facts import STATE, FactsOutOfDate, definitions, facts_version, stored_names
-from cin_pipeline.ingest.warehouse import attach_clean_of, detach_clean_of
+from cin_pipeline.ingest.warehouse import clean_of
 from cin_pipeline.lcd import changed_las
 from cin_pipeline.sqlutil import has_relation, in_list
 
@@ -101,50 +102,47 @@ def materialise(con, signatures: dict[str, str], staging_dir: str | os.PathLike 
     ``signatures`` (:func:`cin_pipeline.lcd.staged_signatures`) decides which LAs to rebuild:
     those whose signature differs from the stored state; all when no state or other SQL. With
     ``staging_dir``, a rebuild of some LAs reads only their staged files
-    (:func:`cin_pipeline.ingest.warehouse.attach_clean_of`), else ``clean.*`` filtered. Returns
+    (:func:`cin_pipeline.ingest.warehouse.clean_of`), else ``clean.*`` filtered. Returns
     ``{"las": rebuilt LAs or None for all, "rows": {name: rows}, "seconds": s,
     "seconds_by_fact": {name: s}}``."""
     t0 = time.perf_counter()
     las = changed_las(stored_state(con), signatures)
     names = set(stored_names())
     seconds: dict[str, float] = {}
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("CREATE SCHEMA IF NOT EXISTS facts")
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {DEFINITIONS_SCHEMA}")
-        per_la = {n for n in names if _is_table(con, n) and _table_has_la(con, n)} if las else set()
-        clean = "clean"
-        if per_la and staging_dir is not None:
-            attach_clean_of(con, staging_dir, las, "clean_las")
-            clean = "clean_las"
-        for name, stmt in definitions(con):
-            if name not in names:
-                if name is not None and _is_table(con, name):
-                    con.execute(f"DROP TABLE facts.{name}")  # stored by an earlier version
-                con.execute(stmt)  # a code list, macro or view (over a source extract, or cheap)
-                continue
-            t1 = time.perf_counter()
-            con.execute(stmt.replace(f"VIEW facts.{name}", f"VIEW {DEFINITIONS_SCHEMA}.{name}", 1))
-            if las is None or name not in per_la:
-                if not _is_table(con, name):
-                    con.execute(f"DROP VIEW IF EXISTS facts.{name}")
-                con.execute(f"CREATE OR REPLACE TABLE facts.{name} AS SELECT * FROM {DEFINITIONS_SCHEMA}.{name}")
-            elif las:
-                # the definition over the changed LAs' rows only: every input read is filtered
-                # (the rows of an LA's facts depend on that LA's rows alone)
-                con.execute(_only_las(stmt.replace(f"VIEW facts.{name}", f"TEMP VIEW _facts_las_{name}", 1),
-                                      las, per_la, clean))
-                con.execute(f"DELETE FROM facts.{name} WHERE la IN ({in_list(las)})")
-                con.execute(f"INSERT INTO facts.{name} BY NAME SELECT * FROM _facts_las_{name}")
-                con.execute(f"DROP VIEW _facts_las_{name}")
-            seconds[name] = round(time.perf_counter() - t1, 2)
-        _write_state(con, signatures)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        detach_clean_of(con, "clean_las")
+    # a rebuild of some LAs reads only their staged files (with a staging folder)
+    scoped = clean_of(con, staging_dir, las) if las and staging_dir is not None else nullcontext("clean")
+    with scoped as clean:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("CREATE SCHEMA IF NOT EXISTS facts")
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {DEFINITIONS_SCHEMA}")
+            per_la = {n for n in names if _is_table(con, n) and _table_has_la(con, n)} if las else set()
+            for name, stmt in definitions(con):
+                if name not in names:
+                    if name is not None and _is_table(con, name):
+                        con.execute(f"DROP TABLE facts.{name}")  # stored by an earlier version
+                    con.execute(stmt)  # a code list, macro or view (over a source extract, or cheap)
+                    continue
+                t1 = time.perf_counter()
+                con.execute(stmt.replace(f"VIEW facts.{name}", f"VIEW {DEFINITIONS_SCHEMA}.{name}", 1))
+                if las is None or name not in per_la:
+                    if not _is_table(con, name):
+                        con.execute(f"DROP VIEW IF EXISTS facts.{name}")
+                    con.execute(f"CREATE OR REPLACE TABLE facts.{name} AS SELECT * FROM {DEFINITIONS_SCHEMA}.{name}")
+                else:
+                    # the definition over the changed LAs' rows only: every input read is filtered
+                    # (the rows of an LA's facts depend on that LA's rows alone)
+                    con.execute(_only_las(stmt.replace(f"VIEW facts.{name}", f"TEMP VIEW _facts_las_{name}", 1),
+                                          las, per_la, clean))
+                    con.execute(f"DELETE FROM facts.{name} WHERE la IN ({in_list(las)})")
+                    con.execute(f"INSERT INTO facts.{name} BY NAME SELECT * FROM _facts_las_{name}")
+                    con.execute(f"DROP VIEW _facts_las_{name}")
+                seconds[name] = round(time.perf_counter() - t1, 2)
+            _write_state(con, signatures)
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
     rows = {n: con.execute(f"SELECT count(*) FROM facts.{n}").fetchone()[0] for n in stored_names()}
     return {"las": las, "rows": rows, "seconds": round(time.perf_counter() - t0, 2), "seconds_by_fact": seconds}
 

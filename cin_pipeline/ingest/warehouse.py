@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -102,25 +104,30 @@ def _clean_views(con, source: str, target: str) -> None:
                 WHERE x.year = t.year AND x.la = t.la AND x.child_id = t.child_id))""")
 
 
-def attach_clean_of(con, staging_dir: str | os.PathLike, las, schema: str = "clean_las") -> None:
-    """Views ``<schema>.<table>``, like ``clean.<table>`` but over the staged files of the LAs
-    ``las`` only (and ``<schema>_staging.*`` beneath them): a file's path names its LA, so no
-    other LA's file is opened. What an incremental build over a few LAs reads (a filter on
-    ``clean.*`` would still open every staged file to read its statistics)."""
-    raw = f"{schema}_staging"
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {raw}")
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    for table in STAGING_TABLES:
-        files = sorted(f for la in las for f in glob.glob(
-            str(Path(staging_dir) / RETURNS / "*" / f"la={la}" / f"{table}.parquet")))
-        con.execute(f"CREATE OR REPLACE VIEW {raw}.{table} AS {parquet_select(TABLE_COLUMNS[table], files)}")
-    _clean_views(con, raw, schema)
+CLEAN_OF_LAS = "clean_las"
+"""The schema of :func:`clean_of`'s views."""
 
 
-def detach_clean_of(con, schema: str = "clean_las") -> None:
-    """Drop the views of :func:`attach_clean_of` (they name the files of one build)."""
-    con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    con.execute(f"DROP SCHEMA IF EXISTS {schema}_staging CASCADE")
+@contextmanager
+def clean_of(con, staging_dir: str | os.PathLike, las) -> Iterator[str]:
+    """Views ``clean_las.<table>``, like ``clean.<table>`` but over the staged files of the LAs
+    ``las`` only (with ``clean_las_staging.*`` beneath them), for the block; yields the schema
+    name. A file's path names its LA, so no other LA's file is opened: what an incremental build
+    over a few LAs reads (a filter on ``clean.*`` would still open every staged file to read its
+    statistics). The views name the files of this moment, so they are dropped on leaving."""
+    raw = f"{CLEAN_OF_LAS}_staging"
+    try:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {raw}")
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {CLEAN_OF_LAS}")
+        for table in STAGING_TABLES:
+            files = sorted(f for la in las for f in glob.glob(
+                str(Path(staging_dir) / RETURNS / "*" / f"la={la}" / f"{table}.parquet")))
+            con.execute(f"CREATE OR REPLACE VIEW {raw}.{table} AS {parquet_select(TABLE_COLUMNS[table], files)}")
+        _clean_views(con, raw, CLEAN_OF_LAS)
+        yield CLEAN_OF_LAS
+    finally:
+        con.execute(f"DROP SCHEMA IF EXISTS {CLEAN_OF_LAS} CASCADE")
+        con.execute(f"DROP SCHEMA IF EXISTS {raw} CASCADE")
 
 
 def staged_returns(staging_dir: str | os.PathLike, up_to_year: int | None = None) -> dict[str, str]:
