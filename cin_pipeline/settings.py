@@ -28,6 +28,13 @@ class Paths:
         ``gx/``, the data-quality reports in ``<year>/<LA>/`` and their ``index.html``)."""
         return self.data_dir / "reports"
 
+    @property
+    def served_folders(self) -> dict[str, Path]:
+        """What ``cin-pipeline ui``'s file server shows a person, by URL prefix: the release folders
+        and the reports (data-quality reports, GX Data Docs). Nothing else of the data folder
+        (returns, staging, warehouse, audit) is served."""
+        return {"publication": self.publication_dir, "reports": self.reports_dir}
+
     @classmethod
     def from_env(cls) -> "Paths":
         data = Path(os.environ.get("CIN_DATA_DIR", PROJECT_ROOT / "data")).resolve()
@@ -40,6 +47,28 @@ class Paths:
             audit_dir=Path(os.environ.get("CIN_AUDIT_DIR", data / "audit")).resolve(),
             publication_dir=Path(os.environ.get("CIN_PUBLICATION_DIR", data / "publication")).resolve(),
         )
+
+
+FILES_URL_ENV = "CIN_FILES_URL"
+DEFAULT_FILES_URL = "http://127.0.0.1:3001"
+"""Where ``cin-pipeline ui`` serves :attr:`Paths.served_folders` (the UI's port + 1; ``$CIN_FILES_URL``
+when set, which ``cin-pipeline ui`` sets for the runs it starts)."""
+
+
+def file_url(paths: Paths, path: str | os.PathLike) -> str | None:
+    """The link that opens ``path`` (a file or folder inside one of :attr:`Paths.served_folders`)
+    from the web UI, or ``None`` when it is not served."""
+    from urllib.parse import quote
+
+    target = Path(path).resolve()
+    base = (os.environ.get(FILES_URL_ENV) or DEFAULT_FILES_URL).rstrip("/")
+    for prefix, folder in paths.served_folders.items():
+        folder = folder.resolve()
+        if target == folder or folder in target.parents:
+            rel = target.relative_to(folder).as_posix()
+            tail = "/" if target.is_dir() else ""
+            return f"{base}/{prefix}/" + (quote(rel) + tail if rel != "." else "")
+    return None
 
 
 WAREHOUSE_MEMORY_LIMIT = "1536MB"

@@ -287,25 +287,51 @@ query ($key: AssetKeyInput!, $partitions: [String!]) {
 """
 
 
-def test_a_census_year_shows_its_las_by_name_and_findings_with_rule_text(web_ui, monkeypatch):
+@pytest.fixture(scope="module")
+def staged_2024(web_ui):
+    """LA 330's 2024 return ingested and staged, its data-quality report and the index built, in
+    the web server's instance (runs of the real Definitions, in this process), with the links of
+    the metadata pointing at a file server like the one ``cin-pipeline ui`` starts: yields its URL."""
+    import threading
+
+    import dagster as dg
+
+    from cin_pipeline.cli.files import make_server
+    from cin_pipeline.defs.inprocess import load_definitions, range_tags, run_selection
+    from cin_pipeline.defs.partitions import la_partitions
+    from cin_pipeline.settings import FILES_URL_ENV, Paths
+
+    env = web_ui.env
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CIN_DATA_DIR", env["CIN_DATA_DIR"])
+        mp.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
+        files = make_server(Paths.from_env(), "127.0.0.1", 0)
+        files_url = f"http://127.0.0.1:{files.server_address[1]}"
+        mp.setenv(FILES_URL_ENV, files_url)
+        threading.Thread(target=files.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
+        with dg.DagsterInstance.get() as instance:
+            instance.add_dynamic_partitions(la_partitions.name, ["330"])
+            defs = load_definitions()
+            one_la = range_tags("330|2024", "330|2024")
+            assert run_selection(defs, instance, "ui_census", dg.AssetSelection.assets("census_return"),
+                                 tags=one_la).success
+            assert run_selection(defs, instance, "ui_staging", dg.AssetSelection.groups("staging"),
+                                 tags=range_tags("2024", "2024")).success
+            assert run_selection(defs, instance, "ui_dq_report", dg.AssetSelection.assets("dq_report"),
+                                 tags=one_la).success
+            assert run_selection(defs, instance, "ui_dq_index",
+                                 dg.AssetSelection.assets("dq_report_index")).success
+        try:
+            yield files_url
+        finally:
+            files.shutdown()
+            files.server_close()
+
+
+def test_a_census_year_shows_its_las_by_name_and_findings_with_rule_text(web_ui, staged_2024):
     """What a statistician reads in the UI for a census year (through the web server's own
     GraphQL, as the asset page does): expected, received and missing LAs by code and name, and
     the data-quality findings with each rule's text, not a bare code."""
-    import dagster as dg
-
-    from cin_pipeline.defs.inprocess import load_definitions, range_tags, run_selection
-    from cin_pipeline.defs.partitions import la_partitions
-
-    env = web_ui.env
-    monkeypatch.setenv("CIN_DATA_DIR", env["CIN_DATA_DIR"])
-    monkeypatch.setenv("DAGSTER_HOME", env["DAGSTER_HOME"])
-    with dg.DagsterInstance.get() as instance:
-        instance.add_dynamic_partitions(la_partitions.name, ["330"])
-        defs = load_definitions()
-        assert run_selection(defs, instance, "ui_census", dg.AssetSelection.assets("census_return"),
-                             tags=range_tags("330|2024", "330|2024")).success
-        assert run_selection(defs, instance, "ui_staging", dg.AssetSelection.groups("staging"),
-                             tags=range_tags("2024", "2024")).success
 
     def metadata(asset: str) -> dict:
         got = web_ui.graphql(MATERIALIZATION_QUERY, {"key": {"path": [asset]}, "partitions": ["2024"]})
@@ -324,3 +350,54 @@ def test_a_census_year_shows_its_las_by_name_and_findings_with_rule_text(web_ui,
     shown = [(code, text) for code, _, text, _ in rule_texts(2024) if f"| {code} |" in dq["by_rule"]]
     assert len(shown) == dq["rules_triggered"]
     assert all(f" | {cell(text)} |" in dq["by_rule"] for _, text in shown)   # each code with its text
+
+
+def _markdown_entry(page, label: str):
+    """The rendered Markdown of metadata entry ``label`` on an asset page: in its row, or in the
+    dialog its "[Show Markdown]" opens (what the UI does with a long one)."""
+    from playwright.sync_api import expect
+
+    row = page.get_by_role("row").filter(has=page.get_by_text(label, exact=True))
+    expect(row.first).to_be_visible()
+    more = row.first.get_by_text("[Show Markdown]")
+    if more.count():
+        more.click()
+        return page.get_by_role("dialog")
+    return row.first
+
+
+def test_the_asset_pages_show_las_by_name_rule_texts_and_open_the_reports(web_ui, staged_2024, page):
+    """The same, as a person sees it in Chromium: the census year's page lists its LAs by name with
+    received or missing, the data-quality summary shows each triggered rule's text, and the link
+    on the reports index's page opens the report through the file server."""
+    from playwright.sync_api import expect
+
+    from cin_pipeline.ingest.rules import rule_texts
+
+    page.goto(f"{web_ui.url}/assets/census_year?partition=2024")
+    coverage = _markdown_entry(page, "la_coverage")
+    expect(coverage.get_by_role("row").filter(has_text="Birmingham")).to_contain_text("received")
+    cumberland = coverage.get_by_role("row").filter(has_text="Cumberland")
+    expect(cumberland).to_contain_text("942")
+    expect(cumberland).to_contain_text("missing")
+    page.keyboard.press("Escape")
+
+    page.goto(f"{web_ui.url}/assets/data_quality_summary?partition=2024")
+    by_rule = _markdown_entry(page, "by_rule").get_by_role("row")
+    expect(by_rule.filter(has_text="query").first).to_be_visible()
+    texts = {code: text for code, _, text, _ in rule_texts(2024)}
+    shown = [code for code in texts if by_rule.filter(has_text=code).count()]
+    assert shown, "no rule code on the page"
+    for code in shown:
+        expect(by_rule.filter(has_text=code).first).to_contain_text(texts[code])
+
+    page.goto(f"{web_ui.url}/assets/dq_report_index")
+    link = page.get_by_role("link", name=f"{staged_2024}/reports/index.html")
+    with page.context.expect_page() as opened:
+        link.click()
+    report_index = opened.value
+    report_index.wait_for_load_state()
+    assert report_index.url == f"{staged_2024}/reports/index.html"
+    report_index.get_by_role("link", name="report").first.click()
+    assert report_index.url == f"{staged_2024}/reports/2024/330/report.html"
+    expect(report_index.get_by_text("330", exact=False).first).to_be_visible()

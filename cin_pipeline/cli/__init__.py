@@ -1,7 +1,8 @@
 """The ``cin-pipeline`` command (``cin_pipeline.cli:main``).
 
 Sub-commands, in data-flow order: ``synth`` (:mod:`cin_pipeline.synth.cli`), ``demo``
-(:mod:`cin_pipeline.cli.demo`), ``ui`` (:mod:`cin_pipeline.cli.ui`), ``postgres``
+(:mod:`cin_pipeline.cli.demo`), ``ui`` (:mod:`cin_pipeline.cli.ui`), ``files``
+(:mod:`cin_pipeline.cli.files`: the publication and reports over HTTP, started by ``ui``), ``postgres``
 (:mod:`cin_pipeline.cli.postgres`: the project's own PostgreSQL server for the instance), ``bench``
 (:mod:`cin_pipeline.bench`), ``compare`` (:mod:`cin_pipeline.cli.compare`) and ``reference``
 (:mod:`cin_pipeline.cli.reference`). Each one's heavy
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from cin_pipeline.cli import attribute, compare, demo, postgres, reference, ui
+from cin_pipeline.cli import attribute, compare, demo, files, postgres, reference, ui
 from cin_pipeline.synth import cli as synth_cli
 
 DEFAULT_YEARS = "2022-2024"
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "long: 1-2 hours on 2 cores)")
     p.set_defaults(func=_bench)
 
+    files.register(sub)
     postgres.register(sub)
     compare.register(sub)
     attribute.register(sub)

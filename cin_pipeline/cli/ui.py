@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 from cin_pipeline.cli.instance import POSTGRES_URL_ENV, SOURCE, postgres_url, write_instance_yaml
-from cin_pipeline.settings import PROJECT_ROOT
+from cin_pipeline.settings import FILES_URL_ENV, PROJECT_ROOT
 
 
 def dagster_home() -> Path:
@@ -40,6 +41,16 @@ def use_local_postgres() -> str:
     return url
 
 
+def start_file_server(host: str, port: int) -> str:
+    """Start ``cin-pipeline files`` on ``host:port`` for this process (which becomes ``dagster dev``;
+    the server stops once it has gone) and point the runs' links at it (``$CIN_FILES_URL``)."""
+    subprocess.Popen([sys.executable, "-m", "cin_pipeline.cli", "files", "--host", host, "--port", str(port),
+                      "--parent-pid", str(os.getpid())], stdin=subprocess.DEVNULL)
+    url = f"http://{host}:{port}"
+    os.environ[FILES_URL_ENV] = url
+    return url
+
+
 def run_ui(port: int = 3000, host: str = "127.0.0.1", postgres: bool = False) -> int:
     if postgres:
         use_local_postgres()
@@ -51,7 +62,9 @@ def run_ui(port: int = 3000, host: str = "127.0.0.1", postgres: bool = False) ->
     # one name for the UI, GraphQL clients and the docs
     cmd = [str(exe) if exe.exists() else "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
            "-h", host, "-p", str(port)]
-    print(f"DAGSTER_HOME={home}\n$ {' '.join(cmd)}\nOpen http://{host}:{port}  (Ctrl-C to stop)", flush=True)
+    files_url = start_file_server(host, port + 1)
+    print(f"DAGSTER_HOME={home}\n$ {' '.join(cmd)}\nOpen http://{host}:{port}  (Ctrl-C to stop)\n"
+          f"Published files, Data Docs and data-quality reports (the links in the UI): {files_url}/", flush=True)
     os.chdir(PROJECT_ROOT)
     # Become `dagster dev` (no wrapper process left behind): signals reach it directly.
     os.execve(cmd[0], cmd, os.environ.copy()) if Path(cmd[0]).is_absolute() else os.execvpe(cmd[0], cmd, os.environ.copy())

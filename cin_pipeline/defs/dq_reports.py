@@ -18,6 +18,7 @@ import dagster as dg
 import duckdb
 
 from cin_pipeline.defs.census_extract import census_return
+from cin_pipeline.defs.links import links
 from cin_pipeline.defs.partitions import split_key, year_la_partitions
 from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.defs.staging import census_year
@@ -68,6 +69,7 @@ def dq_report(context: dg.AssetExecutionContext, cin_paths: CinPaths):
             "errors": dg.MetadataValue.int(int(r.totals.errors)),
             "queries": dg.MetadataValue.int(int(r.totals.queries)),
             "quarantined_files": dg.MetadataValue.int(int(r.quarantined)),
+            **links(paths, {"report_link": r.html, "findings_csv_link": r.csv}),
         }
         if len(keys) == 1:
             yield dg.MaterializeResult(metadata=meta)
@@ -97,6 +99,7 @@ def dq_report_index(context: dg.AssetExecutionContext, cin_paths: CinPaths) -> d
     return dg.MaterializeResult(metadata={
         "index": dg.MetadataValue.path(str(res.html)),
         "index_csv": dg.MetadataValue.path(str(res.csv)),
+        **links(paths, {"index_link": res.html}),
         "la_years": dg.MetadataValue.int(res.la_years),
         "reports_linked": dg.MetadataValue.int(res.linked),
         "quarantined_without_la_year": dg.MetadataValue.int(res.unplaced_quarantined),

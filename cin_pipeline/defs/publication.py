@@ -29,6 +29,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from cin_pipeline.checks.suites import stored_validations
+from cin_pipeline.defs.links import links
 from cin_pipeline.defs.partitions import year_partitions
 from cin_pipeline.defs.resources import CinPaths
 from cin_pipeline.defs.tables import table_asset_key
@@ -199,6 +200,11 @@ def publication(context: dg.AssetExecutionContext, config: PublicationConfig, du
         if "gx_folder" in info:
             meta[f"{release.slug}_data_docs"] = dg.MetadataValue.path(str(Path(info["gx_folder"]) / "index.html"))
         meta[f"{release.slug}_preview"] = dg.MetadataValue.path(str(folder / "index.html"))
+        meta.update(links(paths, {  # opened from the UI through `cin-pipeline ui`'s file server
+            f"{release.slug}_preview_link": folder / "index.html",
+            f"{release.slug}_files_link": folder,
+            **({f"{release.slug}_data_docs_link": Path(info["gx_folder"]) / "index.html"}
+               if "gx_folder" in info else {})}))
         meta.update(revisions_metadata(release.slug, folder, info["revisions"]))
     meta["seconds"] = round(time.perf_counter() - t0, 2)
     return dg.MaterializeResult(metadata=meta)
