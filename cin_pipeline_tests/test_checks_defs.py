@@ -143,3 +143,22 @@ def test_table_outside_its_release_is_skipped_not_failed(tmp_path):
     evs = res.get_asset_check_evaluations()
     assert len(evs) == len(checks[0].check_keys) and all(e.passed for e in evs)
     assert all("not part of the 2015 release" in (e.description or "") for e in evs)
+
+
+def test_a_check_run_without_a_release_year_is_refused_in_plain_words(tmp_path, d3):
+    """The UI's "Execute" on a check with no partition: the step refuses, saying so, and records
+    no evaluation (so no year's result changes and no publication is held back)."""
+    from cin_pipeline.defs.checks import build_checks, no_year_message
+    from cin_pipeline.checks.plan import plan
+
+    db = str(tmp_path / "w.duckdb")
+    spec, d3_table = _d3_asset(db, d3)
+    checks = build_checks(spec, [p for p in plan(spec) if p.name == "national_equals_la_sum"])
+    job = dg.define_asset_job("check_only", selection=dg.AssetSelection.checks(checks))
+    defs = dg.Definitions(assets=[d3_table], asset_checks=[checks], jobs=[job],
+                          resources={"duckdb": DuckDBResource(database=db)})
+    res = defs.resolve_job_def("check_only").execute_in_process(raise_on_error=False)
+    assert not res.success
+    assert res.get_asset_check_evaluations() == []
+    (failure,) = [e for e in res.all_events if e.is_step_failure]
+    assert no_year_message(spec) in str(failure.step_failure_data.user_failure_data.description)

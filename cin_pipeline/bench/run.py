@@ -33,7 +33,7 @@ from cin_pipeline.bench.ingest import run_ingest_bench
 from cin_pipeline.bench.memory import PeakMemory
 from cin_pipeline.bench.publish import run_publication_bench
 from cin_pipeline.bench.synth import run_generation_bench
-from cin_pipeline.defs.inprocess import load_definitions, range_tags, run_selection
+from cin_pipeline.defs.inprocess import load_definitions, partition_tags, range_tags, run_selection
 from cin_pipeline.defs.partitions import la_partitions
 from cin_pipeline.settings import Paths
 from cin_pipeline.synth import generate
@@ -220,7 +220,7 @@ def _tables_rows(defs: dg.Definitions, instance: dg.DagsterInstance, year: int,
     web UI launches (the ``release_tables_job`` rebuilt from its module by the run worker and
     executed with the job's own executor). The second row's note gives the ratio (issue 12
     target: within 1.5x)."""
-    part = {"dagster/partition": str(year)}
+    part = partition_tags(str(year))
     demo, row1 = _timed(f"dagster: {year} tables + checks (demo path)", lambda: run_selection(
         defs, instance, "b_tables", dg.AssetSelection.groups(*TABLE_GROUPS), tags=part))
     if not ui_path:

@@ -78,7 +78,7 @@ def run_demo(scale: float = 0.03, years: str = "2022-2024", seed: int = 42, las=
              workers: int = 2, keep: bool = False, use_landing: bool = False) -> int:
     import dagster as dg
 
-    from cin_pipeline.defs.inprocess import load_definitions, range_tags, run_selection
+    from cin_pipeline.defs.inprocess import load_definitions, partition_tags, range_tags, run_selection
     from cin_pipeline.defs.partitions import la_partitions, year_la_key
     from cin_pipeline.defs.run_health import reap_dead_runs
     from cin_pipeline.synth import generate, parse_years
@@ -169,7 +169,7 @@ def run_demo(scale: float = 0.03, years: str = "2022-2024", seed: int = 42, las=
             # demo builds the release of its latest year; earlier releases can be backfilled in the UI.
             r = str(year_list[-1])
             res = run(f"{group}_{r}_{r}",
-                      dg.AssetSelection.assets(*partitioned), tags=range_tags(r, r))
+                      dg.AssetSelection.assets(*partitioned), tags=partition_tags(r))
             ok &= _report(res, f"6. {group}: {len(partitioned)} year-partitioned assets {r}-{r}", t0)
         if plain:
             res = run(f"{group}_plain", dg.AssetSelection.assets(*plain))

@@ -35,6 +35,15 @@ def _not_in_release(spec: TableSpec, year: int) -> str:
     return f"{spec.code} is not part of the {year} release (series starts {spec.first_year})"
 
 
+def no_year_message(spec: TableSpec) -> str:
+    """Why a check run without a release year is refused (it evaluates nothing, so it can neither
+    fail nor pass a year, and the publication of no year is held by it)."""
+    return (f"The checks of {spec.table_id} evaluate one release year at a time and this run has "
+            "none, so nothing was checked and no year's result changed. Launch the check for a "
+            "release year: pick a partition (e.g. 2024) in the launch dialog, or materialise the "
+            "table's partition with its checks.")
+
+
 def build_checks(spec: TableSpec, checks: list[PlannedCheck] | None = None) -> dg.AssetChecksDefinition:
     """Every planned check of one table (default :func:`plan`) as one step.
 
@@ -54,6 +63,8 @@ def build_checks(spec: TableSpec, checks: list[PlannedCheck] | None = None) -> d
     @dg.multi_asset_check(specs=specs, name=f"{spec.group}_{spec.code.lower()}_checks", can_subset=True,
                           pool="duckdb", description=f"The blocking checks of {spec.table_id}.")
     def _checks(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
+        if not (context.has_partition_key or context.has_partition_key_range):  # "Execute", no year picked
+            raise dg.Failure(description=no_year_message(spec))
         year = int(context.partition_key)
         wanted = [c for c in checks if dg.AssetCheckKey(key, c.name) in context.selected_asset_check_keys]
         if not spec.in_release(year):

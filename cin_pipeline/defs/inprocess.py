@@ -48,6 +48,12 @@ def _log_reaped(report: ReapReport) -> None:
         logging.getLogger(__name__).warning(line)
 
 
+def partition_tags(key: str) -> dict[str, str]:
+    """Run tags selecting the one partition ``key``. Check results of such a run carry the
+    partition (a range run's do not, even a range of one), so the UI shows each result's year."""
+    return {"dagster/partition": key}
+
+
 def range_tags(start: str, end: str) -> dict[str, str]:
     """Run tags selecting the partition range ``start``..``end`` (a single-run backfill)."""
     return {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
