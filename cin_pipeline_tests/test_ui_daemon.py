@@ -173,3 +173,43 @@ def _utc(timestamp: float):
     import datetime as dt
 
     return dt.datetime.fromtimestamp(timestamp, tz=dt.timezone.utc)
+
+
+LAUNCH_BACKFILL = """
+mutation ($p: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $p) { __typename
+  ... on LaunchBackfillSuccess { backfillId }
+  ... on PythonError { message }
+} }"""
+BACKFILL_STATUS = """
+query ($id: String!) { partitionBackfillOrError(backfillId: $id) { __typename
+  ... on PartitionBackfill { status }
+} }"""
+
+
+def test_a_census_backfill_with_an_la_that_did_not_exist_ends_green(live):
+    """A census backfill launched as the UI does (GraphQL, run by the daemon) over LA 330 and
+    Cumberland (942) in 2023, before Cumberland existed: it ends successful, Cumberland's
+    partition recorded as outside that year's geography rather than failed or missing."""
+    import dagster as dg
+
+    from cin_pipeline.defs.partitions import la_partitions
+
+    server, _ = live
+    with _instance() as instance:
+        instance.add_dynamic_partitions(la_partitions.name, ["942"])
+        launched = server.graphql(LAUNCH_BACKFILL, {"p": {
+            "assetSelection": [{"path": ["census_return"]}],
+            "partitionNames": [f"{LA}|2023", "942|2023"], "fromFailure": False}})["launchPartitionBackfill"]
+        assert launched["__typename"] == "LaunchBackfillSuccess", launched
+        deadline, status = time.monotonic() + 600, None
+        while time.monotonic() < deadline:
+            status = server.graphql(BACKFILL_STATUS, {"id": launched["backfillId"]})[
+                "partitionBackfillOrError"]["status"]
+            if status not in ("REQUESTED", "CANCELING", "FAILING"):
+                break
+            time.sleep(3)
+        assert status == "COMPLETED_SUCCESS", f"backfill {status}\n{_tail(server.log_path, 40)}"
+        (cumberland,) = instance.fetch_materializations(dg.AssetRecordsFilter(
+            asset_key=dg.AssetKey("census_return"), asset_partitions=["942|2023"]), limit=1).records
+        meta = cumberland.asset_materialization.metadata
+    assert meta["in_geography"].value is False
