@@ -5,8 +5,12 @@
 
 * ``ingest_file`` - parse + type + validate (all rules) + write the 11 Parquet files, one
   process per file in a pool of ``workers`` (what the Dagster partitions do);
-* ``bare_iterparse`` - ``lxml.etree.iterparse`` over the same files with the same pool, clearing
-  elements, doing nothing else: the speed limit of any lxml-based parser.
+* ``bare_iterparse`` - ``lxml.etree.iterparse`` over the same files with the same pool, an event
+  for every element in Python, clearing elements, doing nothing else;
+* ``bare_iterparse_child`` - the same with events for ``<Child>`` only (``tag="Child"``), so
+  Python runs once per child: the speed limit of any streaming lxml-based reader, and the
+  reference of the ingest row's ratio (``of_bare_pct``: ingest children/s as a percentage of this
+  row's, on the same files and pool).
 
 Each row reports wall seconds, children/second, MB/second, CPU seconds of the workers and
 children per CPU second (robust when other work shares the machine), CPU milliseconds per file
@@ -50,6 +54,17 @@ def _bare_one(path) -> tuple[int, int]:
     return children, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def _bare_children_one(path) -> tuple[int, int]:
+    children = 0
+    for _ev, el in etree.iterparse(str(path), events=("end",), tag="Child", resolve_entities=False,
+                                   no_network=True, load_dtd=False, huge_tree=False):
+        children += 1
+        el.clear()
+        while el.getprevious() is not None:
+            del el.getparent()[0]
+    return children, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _pick_year(returns_dir: Path) -> int:
     years = [int(p.name) for p in returns_dir.iterdir() if p.is_dir() and p.name.isdigit()
              and any(p.glob("*.xml"))]
@@ -87,7 +102,7 @@ def _run(stage: str, func, jobs, workers: int, n_bytes: int) -> dict:
 
 def run_ingest_bench(returns_dir: str | os.PathLike, workers: int = 2, year: int | None = None,
                      staging_dir: str | os.PathLike | None = None) -> list[dict]:
-    """Benchmark ``ingest_file`` and a bare ``iterparse`` over one year's returns (see module doc).
+    """Benchmark ``ingest_file`` and two bare ``iterparse`` passes over one year's returns (see module doc).
 
     ``year`` defaults to the latest year folder holding returns; ``staging_dir`` to a temporary
     folder removed afterwards. Returns one dict per stage.
@@ -101,9 +116,12 @@ def run_ingest_bench(returns_dir: str | os.PathLike, workers: int = 2, year: int
         rows = [
             _run("ingest_file", _ingest_one, [(str(p), str(out)) for p in files], workers, n_bytes),
             _run("bare_iterparse", _bare_one, [str(p) for p in files], workers, n_bytes),
+            _run("bare_iterparse_child", _bare_children_one, [str(p) for p in files], workers, n_bytes),
         ]
     for r in rows:
         r["year"] = year
+    if rows[-1]["children_per_s"]:
+        rows[0]["of_bare_pct"] = round(100 * rows[0]["children_per_s"] / rows[-1]["children_per_s"], 1)
     return rows
 
 

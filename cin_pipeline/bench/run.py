@@ -66,6 +66,8 @@ def _rows_from(stage: str, results: list[dict], name: str, mb: str | None = None
         if stage == "publication" and r[name] == "total":
             records_per_s = round(r["rows"] / secs) if r["rows"] and secs else None
             note = "table rows/s"
+        if "of_bare_pct" in r:
+            note = f"{r['of_bare_pct']}% of bare_iterparse_child (issue 15 target: 25%)"
         out.append({"what": f"{stage}: {r[name]}", "seconds": secs, "peak_mb": r[mb] if mb else None,
                     "records_per_s": records_per_s, "note": note})
     return out
