@@ -28,6 +28,7 @@ import resource
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from lxml import etree
@@ -42,26 +43,17 @@ def _ingest_one(args) -> tuple[int, int]:
     return res.rows["child"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def _bare_one(path) -> tuple[int, int]:
+def _bare_pass(path, tag: str | None = None) -> tuple[int, int]:
+    """One bare ``iterparse`` of ``path``: events for every element (``tag`` None) or for ``tag``
+    only, each ``<Child>`` counted and cleared, nothing else done."""
     children = 0
-    for _ev, el in etree.iterparse(str(path), events=("end",), resolve_entities=False, no_network=True,
-                                   load_dtd=False, huge_tree=False):
+    for _ev, el in etree.iterparse(str(path), events=("end",), tag=tag, resolve_entities=False,
+                                   no_network=True, load_dtd=False, huge_tree=False):
         if el.tag == "Child":
             children += 1
             el.clear()
             while el.getprevious() is not None:
                 del el.getparent()[0]
-    return children, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
-def _bare_children_one(path) -> tuple[int, int]:
-    children = 0
-    for _ev, el in etree.iterparse(str(path), events=("end",), tag="Child", resolve_entities=False,
-                                   no_network=True, load_dtd=False, huge_tree=False):
-        children += 1
-        el.clear()
-        while el.getprevious() is not None:
-            del el.getparent()[0]
     return children, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
@@ -115,8 +107,9 @@ def run_ingest_bench(returns_dir: str | os.PathLike, workers: int = 2, year: int
         out = Path(staging_dir) if staging_dir else Path(tmp) / "staging"
         rows = [
             _run("ingest_file", _ingest_one, [(str(p), str(out)) for p in files], workers, n_bytes),
-            _run("bare_iterparse", _bare_one, [str(p) for p in files], workers, n_bytes),
-            _run("bare_iterparse_child", _bare_children_one, [str(p) for p in files], workers, n_bytes),
+            _run("bare_iterparse", _bare_pass, [str(p) for p in files], workers, n_bytes),
+            _run("bare_iterparse_child", partial(_bare_pass, tag="Child"), [str(p) for p in files],
+                 workers, n_bytes),
         ]
     for r in rows:
         r["year"] = year
