@@ -259,14 +259,14 @@ def test_settle_stocks_moves_dates_across_31_march_within_the_rules():
     from cin_pipeline.synth import simulate as S
 
     t0, t1 = S.period(2020)
-    ep = S._Grow({k: "i8" for k in ("child", "ref", "outcome", "reason", "a_auth", "s47_end", "cpp_start",
+    ep = S._Grow({k: "i8" for k in ("child", "ref", "outcome", "reason", "a_auth", "s47_end", "s47b_end", "cpp_start",
                                     "cpp_end", "plan_start", "plan_end", "closure")})
     none = S.NONE
     # 0: open past 31 March, closable 10 days before; 1: closed 5 days before 31 March (child
     # comes back 3 days after it); 2: CPP open at 31 March, 2 days left; 3: CPP open for 30 days
     ep.add(child=np.array([0, 1, 2, 3]), ref=np.array([t1 - 100, t1 - 50, t1 - 200, t1 - 60]),
            outcome=np.full(4, S.OUT_NEED), reason=np.full(4, S.RC["RC7"]),
-           a_auth=np.array([t1 - 10, t1 - 40, t1 - 150, t1 - 40]), s47_end=np.full(4, none),
+           a_auth=np.array([t1 - 10, t1 - 40, t1 - 150, t1 - 40]), s47_end=np.full(4, none), s47b_end=np.full(4, none),
            cpp_start=np.array([none, none, t1 - 100, t1 - 30]), cpp_end=np.array([none, none, t1 + 2, t1 + 30]),
            plan_start=np.array([t1 - 9, none, t1 + 3, t1 + 31]), plan_end=np.array([t1 + 4, none, t1 + 40, t1 + 60]),
            closure=np.array([t1 + 4, t1 - 5, t1 + 40, t1 + 60]))
@@ -419,3 +419,66 @@ def test_cli_registers_synth(tmp_path):
                               "--seed", "1", "--out", str(tmp_path), "--no-progress"])
     assert args.func(args) == 0
     assert (tmp_path / "2024" / "202.xml").exists()
+
+
+def test_a_later_s47_follows_a_concluded_one_in_the_same_episode(tmp_path):
+    """Children with two S47s in a year (C4 publishes about 1.17 S47s per child): a later S47 of
+    an episode starts after the first concluded without a conference, has no conference itself,
+    ends before the episode closes, and is written as a second Section47 (never two open)."""
+    import numpy as np
+
+    from cin_pipeline.synth import _plan
+    from cin_pipeline.synth.measure import measure_year
+    from cin_pipeline.synth.simulate import NONE, simulate_la
+
+    (la, wy, start, tg), = _plan([2023, 2024], ["886"], 0.2)
+    sim = simulate_la(la, tg, min(wy), max(wy), 5, start_year=start)
+    e = sim.episodes
+    b = np.flatnonzero(e.s47b != NONE)
+    assert len(b) > 50
+    assert np.all(e.s47[b] != NONE) and np.all(e.icpc[b] == NONE)
+    assert np.all(e.s47b[b] > e.s47_end[b]) and np.all(e.s47b_end[b] > e.s47b[b])
+    assert np.all(e.closure[b] >= e.s47b_end[b])
+    for y in wy:
+        m = measure_year(sim, y)
+        want = tg[y].s47_repeat
+        assert abs(m["s47"] / m["s47_child"] - 1 - want) < max(0.05, 0.5 * want), (y, m["s47"], m["s47_child"], want)
+
+    res = generate(tmp_path, [2024], las=["886"], scale=0.05, seed=5, supporting=False)
+    two = 0
+    for child in _children(tmp_path / "2024" / "886.xml"):
+        for ep in child.findall("CINdetails"):
+            s47s = ep.findall("Section47")
+            if len(s47s) < 2:
+                continue
+            two += 1
+            first, later = s47s
+            assert later.find("DateOfInitialCPC") is None
+            assert _d(later.findtext("S47ActualStartDate")) > _d(first.findtext("S47ActualStartDate"))
+            assert first.findtext("ICPCnotRequired") == "1"  # the first concluded before the later one
+    assert two > 0 and res.files
+
+
+def test_plan_lengths_keep_the_2_year_band_when_stretched():
+    """The duration scale stretches plans drawn under 2 years and keeps them under 2 years; plans
+    drawn at 2 years or more keep their length (so D5's 2 years+ stock does not swing with it)."""
+    import numpy as np
+
+    from cin_pipeline.synth.simulate import CPP_TAIL_DAY, stretch_plan
+
+    base = np.array([10.0, 300.0, 700.0, 730.0, 731.0, 1000.0])
+    for scale in (0.6, 1.0, 1.4, 3.0):
+        out = stretch_plan(base, scale)
+        assert np.all(out[:4] < CPP_TAIL_DAY) and np.all(np.diff(out[:4]) >= 0)
+        assert list(out[4:]) == [731.0, 1000.0]
+    assert stretch_plan(np.array([300.0]), 1.4)[0] == 420.0
+    assert stretch_plan(np.array([300.0]), 0.5)[0] == 150.0
+
+
+def test_measures_only_counts_without_writing_returns(tmp_path):
+    res = generate(tmp_path, [2023, 2024], las=["202"], scale=0.05, seed=3, measures_only=True)
+    assert res.files == [] and not (tmp_path / "2024").exists()
+    assert [m["year"] for m in res.measures] == [2023, 2024]
+    assert (tmp_path / "generation_measures.csv").read_text().splitlines()[0].startswith("year,la,")
+    full = generate(tmp_path / "full", [2023, 2024], las=["202"], scale=0.05, seed=3, supporting=False)
+    assert [{k: m[k] for k in res.measures[0]} for m in full.measures] == res.measures

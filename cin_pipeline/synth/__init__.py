@@ -127,22 +127,23 @@ def _run_la(args) -> dict:
     from .simulate import simulate_la
     from .writer import render_return
 
-    la, write_years, start, targets, seed, out_dir, release = args
+    la, write_years, start, targets, seed, out_dir, release, write = args
     t = time.perf_counter()
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
     sim = simulate_la(la, targets, min(write_years), max(write_years), seed, start_year=start)
     t_sim = time.perf_counter() - t
     files, counts, measures = [], {}, []
     for y in write_years:
-        text, n_child, n_ep = render_return(sim, y, release)
-        path = Path(out_dir) / str(y) / f"{la}.xml"
-        tmp = path.with_suffix(".xml.tmp")
-        tmp.write_bytes(text.encode("utf-8"))
-        os.replace(tmp, path)
-        files.append(str(path))
-        counts[y] = (n_child, n_ep, len(text))
         m = measure_year(sim, y)
-        m["children"], m["episodes_written"] = n_child, n_ep
+        if write:
+            text, n_child, n_ep = render_return(sim, y, release)
+            path = Path(out_dir) / str(y) / f"{la}.xml"
+            tmp = path.with_suffix(".xml.tmp")
+            tmp.write_bytes(text.encode("utf-8"))
+            os.replace(tmp, path)
+            files.append(str(path))
+            counts[y] = (n_child, n_ep, len(text))
+            m["children"], m["episodes_written"] = n_child, n_ep
         measures.append(m)
     return {"la": la, "files": files, "counts": counts, "measures": measures,
             "sim_seconds": t_sim, "seconds": time.perf_counter() - t,
@@ -152,13 +153,16 @@ def _run_la(args) -> dict:
 
 
 def generate(out_dir, years, las=None, scale: float = 1.0, seed: int = 0, dirty_rate: float = 0.0,
-             progress: bool = False, workers: int | None = None, supporting: bool = True) -> GenerationResult:
+             progress: bool = False, workers: int | None = None, supporting: bool = True,
+             measures_only: bool = False) -> GenerationResult:
     """Write synthetic CIN census returns (see the module docstring).
 
     ``years``: iterable of reporting years or a string like ``"2013-2024"``; ``las``: LA codes
     (``None`` or ``"all"`` = every LA valid in each year); ``scale``: 1.0 = England's real
     volumes; ``workers``: processes (default 2; 1 runs in this process); ``supporting=False``
-    skips the supporting files (benchmarks of the returns alone).
+    skips the supporting files (benchmarks of the returns alone); ``measures_only=True`` simulates
+    and counts without writing any return (only ``generation_measures.csv``: calibrating the
+    generator against the published figures, ``cin-pipeline attribute``, in minutes).
     """
     t_start = time.perf_counter()
     out = Path(out_dir)
@@ -168,9 +172,11 @@ def generate(out_dir, years, las=None, scale: float = 1.0, seed: int = 0, dirty_
         raise ValueError("no years requested")
     release = _package_version()
     tasks = _plan(years, las, scale)
-    for y in years:
+    if measures_only:
+        out.mkdir(parents=True, exist_ok=True)
+    for y in () if measures_only else years:
         (out / str(y)).mkdir(parents=True, exist_ok=True)
-    jobs = [(la, wy, start, tg, int(seed), str(out), release) for la, wy, start, tg in tasks]
+    jobs = [(la, wy, start, tg, int(seed), str(out), release, not measures_only) for la, wy, start, tg in tasks]
     workers = DEFAULT_WORKERS if workers is None else max(1, int(workers))
     bar = None
     if progress:
@@ -213,8 +219,11 @@ def generate(out_dir, years, las=None, scale: float = 1.0, seed: int = 0, dirty_
     elapsed = time.perf_counter() - t_start
     params = {"years": years, "las": las if las is not None else "all", "scale": scale, "seed": int(seed),
               "dirty_rate": dirty_rate, "workers": workers}
-    _write_manifest(out, params, release, counts, results, elapsed)
     _write_measures(out / "generation_measures.csv", measures)
+    if measures_only:
+        return GenerationResult(out_dir=out, files=[], counts={}, elapsed=elapsed, measures=measures,
+                                params=params)
+    _write_manifest(out, params, release, counts, results, elapsed)
 
     if dirty_rate and dirty_rate > 0:
         from cin_pipeline.synth import dirty

@@ -29,6 +29,9 @@ def register(subparsers) -> None:
                    help="fault-injection rate after writing clean returns (default 0)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default 2)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--measures-only", action="store_true",
+                   help="simulate and count the published measures (OUT/generation_measures.csv) "
+                        "without writing returns: for cin-pipeline attribute")
     p.set_defaults(func=func)
 
 
@@ -47,7 +50,11 @@ def func(args: argparse.Namespace) -> int:
         print("synth: need at least one year, --scale > 0 and 0 <= --dirty <= 1", file=sys.stderr)
         return 2
     res = generate(args.out, years, las=las, scale=args.scale, seed=args.seed, dirty_rate=args.dirty,
-                   progress=not args.no_progress, workers=args.workers)
+                   progress=not args.no_progress, workers=args.workers, measures_only=args.measures_only)
+    if args.measures_only:
+        print(f"synth: counted {len(res.measures)} LA-years to {res.out_dir / 'generation_measures.csv'} "
+              f"in {res.elapsed:.1f} s")
+        return 0
     total = sum(c["children"] for c in res.counts.values())
     print(f"synth: wrote {len(res.files)} returns ({total} child records) to {res.out_dir} "
           f"in {res.elapsed:.1f} s")

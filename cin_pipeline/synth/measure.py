@@ -9,7 +9,7 @@ The definitions follow ``spec/published_tables.md`` §4 as the generator's brief
 * episodes of need exclude NFA and not-in-need (RC8/RC9) episodes; CIN at 31 March = episodes
   open at 31 March (no closure shown) that are not NFA; awaiting assessment = of those, episodes
   with no assessment started by 31 March;
-* S47 = S47 starts in the year, ICPC = ICPC dates in the year, plans started = CPP starts in the
+* S47 = S47 starts in the year (a later S47 of an episode included), ICPC = ICPC dates in the year, plans started = CPP starts in the
   year, subsequent = NumberOfPreviousCPP > 0, plans at 31 March = open plans, by calendar months
   since the start (D5's bands);
 * B4 children in need at 31 March (``at31_<band>``) and B5 episodes of need ending in the year
@@ -71,6 +71,7 @@ def measure_year(sim: LASimulation, year: int) -> dict:
     started = need_ep & ref_y
     ended = need_ep & (e.closure >= t0) & closed_vis
     s47_y = (e.s47 >= t0) & (e.s47 <= t1)
+    s47b_y = (e.s47b >= t0) & (e.s47b <= t1)  # a later S47 of the same episode
     icpc_y = (e.icpc >= t0) & (e.icpc <= t1)
     # working days from the S47 start to the ICPC: Monday-Friday days after the start up to and
     # including the conference (as facts.working_days counts them)
@@ -99,7 +100,7 @@ def measure_year(sim: LASimulation, year: int) -> dict:
         "anypoint_child": _children(e.child, anyp),
         "started_child": _children(e.child, started),
         "ended_child": _children(e.child, ended),
-        "s47_child": _children(e.child, s47_y),
+        "s47_child": _children(e.child, s47_y | s47b_y),
         "icpc_child": _children(e.child, icpc_y),
         "icpc_0_10": int(np.sum(icpc_y & (wd <= 10))),
         "icpc_11_15": int(np.sum(icpc_y & (wd >= 11) & (wd <= 15))),
@@ -112,7 +113,7 @@ def measure_year(sim: LASimulation, year: int) -> dict:
         "ended_episodes": int(np.sum(need_ep & (e.closure >= t0) & closed_vis)),
         "at31_episodes": int(at31.sum()),
         "awaiting_assessment": int(np.sum(at31 & ((e.a_start == NONE) | (e.a_start > t1)))),
-        "s47": int(np.sum((e.s47 >= t0) & (e.s47 <= t1))),
+        "s47": int(s47_y.sum() + s47b_y.sum()),
         "icpc": int(np.sum((e.icpc >= t0) & (e.icpc <= t1))),
         "cpp_start": int(cpp_y.sum()),
         "cpp_subsequent": int(np.sum(cpp_y & (e.n_prev_cpp > 0))),

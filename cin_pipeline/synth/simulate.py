@@ -37,6 +37,15 @@ Model (all dates are integer days since 1970-01-01)
   episodes at the end of each year, as many as the B5 share of 2 years or more gives plus half
   of the stock at 31 March's miss, so the tail beyond 2 years (and the B4 mix) comes from the
   stock target.
+* **Repeats per child.** A re-referral is likelier to be re-referred again (``chain``, learnt
+  from each LA-year's re-referrals per child re-referred), and an episode of need is
+  :data:`NEED_REREFERRAL_WEIGHT` times as likely as an NFA or not-in-need referral to be followed
+  by one; an episode whose first S47 ended without a conference may have a later S47 (no
+  conference), in the LA-year's share of S47s per child. So counts of children (B1, C1, C4)
+  follow from the same histories as the counts of events.
+* **Plan lengths** are drawn from :data:`_CPP_BANDS` (fitted to England's D5 stock at 31 March)
+  times the LA-year's duration scale, which stretches only plans under 2 years
+  (:func:`stretch_plan`).
 * **Calibration.** Years are simulated one at a time. The duration scale of the year's new
   plans follows Little's law (stock = inflow x mean duration) corrected by what the last year
   gave.
@@ -131,8 +140,13 @@ BIT_21 = FACTOR_BIT["21"]
 _PRIVATE_FOSTER = ("8B", "8C", "8D", "8E", "8F")
 _PRIVATE_FOSTER_W = (0.1, 0.1, 0.15, 0.4, 0.25)
 
-# CPP length when the plan ends (published 2025 shares of plans ending by duration), days.
-_CPP_BANDS = ((7, 91, 0.159), (92, 182, 0.110), (183, 365, 0.435), (366, 730, 0.252), (731, 1100, 0.044))
+# CPP length (days, uniform within a band) before the LA-year's duration scale. Fitted (least
+# squares, weights >= 0) so that a steady inflow of plans gives England's D5 stock at 31 March per
+# plan started in each band (2014-2024: 89, 72, 77, 43 and 6 plan-days), with the published 2025
+# shares of plans ending by duration (16, 11, 44, 25, 4%) as a weak prior: the two cannot both hold
+# in a steady state (the ending shares give 11% more plan-days than the stock shows), and the
+# stock is what D5 publishes. The earlier ending shares alone gave D5 2 years+ 27-38% low.
+_CPP_BANDS = ((7, 91, 0.083), (92, 182, 0.263), (183, 365, 0.456), (366, 730, 0.164), (731, 1095, 0.035))
 # Age at first referral (years): (low, high, weight); unborn handled separately.
 _AGE_BANDS = ((0, 1, 11.0), (1, 5, 20.0), (5, 10, 28.0), (10, 16, 32.0), (16, 18, 9.0))
 P_UNBORN = 0.035
@@ -273,6 +287,8 @@ class YearTargets:
     assess_bands: np.ndarray = field(default_factory=lambda: assessment_band_weights(0.845))
     cpp_reviewed: float = 0.9   # plans at 31 March (3 months or more) reviewed within timescales (D6)
     child_share: float = 0.885  # children referred / referrals (same-year repeats make the gap)
+    s47_repeat: float = 0.15    # S47s per child with one in the year, less 1 (C4)
+    rr_repeat: float = 0.2      # re-referrals per child re-referred in the year, less 1 (C1)
     ewf: float | None = None    # episodes with an assessment factor (C3), when published
     b5_shares: np.ndarray = field(default_factory=lambda: B5_ENGLAND.copy())  # episodes of need
     #                                ending by duration band (B5, LAIT), shares summing to 1
@@ -356,6 +372,9 @@ def year_targets(row: dict, year: int, scale: float, factor_row: dict | None) ->
         cpp_at31=num("cpp_at31") * scale,
         factor_p=fp,
         child_share=_share(num("referrals_child"), refs, 0.885),
+        rr_repeat=float(np.clip(num("re_referrals") / num("re_referrals_child") - 1.0, 0.0, 1.0))
+        if num("re_referrals_child") > 0 else 0.2,
+        s47_repeat=float(np.clip(num("s47") / num("s47_child") - 1.0, 0.0, 1.0)) if num("s47_child") > 0 else 0.15,
         ewf=num("episodes_with_factor") * scale if num("episodes_with_factor", -1.0) > 0 else None,
         assess_bands=assessment_band_weights(num("lait_assess_within_45_pct", 84.5) / 100.0),
         cpp_reviewed=min(max(num("lait_cpp_reviewed_pct", 90.0) / 100.0, 0.0), 1.0),
@@ -402,6 +421,8 @@ class Episodes:
     factors: np.ndarray
     s47: np.ndarray
     s47_end: np.ndarray  # day the S47 concluded (= ICPC, or ICPC not required)
+    s47b: np.ndarray  # a later S47 of the same episode (no conference), or NONE
+    s47b_end: np.ndarray  # day it concluded (ICPC not required)
     icpc_target: np.ndarray
     icpc: np.ndarray
     cpp_start: np.ndarray
@@ -520,7 +541,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
                 "death": "i8", "ncpp": "i2", "ext_cpp": "i1"})
     ep_cols = {"child": "i8", "ref": "i8", "prev_ref": "i8", "source": "i1", "outcome": "i1",
                "need": "i1", "a_start": "i8", "a_auth": "i8", "factors": "i8", "s47": "i8",
-               "s47_end": "i8", "icpc_target": "i8", "icpc": "i8", "cpp_start": "i8",
+               "s47_end": "i8", "s47b": "i8", "s47b_end": "i8", "icpc_target": "i8", "icpc": "i8", "cpp_start": "i8",
                "cpp_end": "i8", "cat_init": "i1", "cat_latest": "i1", "n_prev_cpp": "i2",
                "rev_first": "i2", "rev_every": "i2", "plan_start": "i8", "plan_end": "i8",
                "closure": "i8", "reason": "i1", "cin_icpc": "i8"}
@@ -536,7 +557,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
 
     # controller state: multiplicative corrections learnt from the realised values of each year
     corr = {"nin": 1.10, "s47": 1.0, "icpc": 1.0, "cpp": 1.0, "cppdur": 1.0, "await": 1.2,
-            "ewf": 1.0, "fmentions": 1.0}
+            "ewf": 1.0, "fmentions": 1.0, "s47b": 1.0, "chain": 2.0}
     pi_k = 3.0  # P(re-referral within 12 months) per unit of the year's same-year room share, learnt
     ext_p = 0.10
     controls = []
@@ -546,7 +567,10 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
     b5_by_year = {yy: t.b5_shares for yy, t in targets.items()}
     base_bands = np.array([b[2] for b in _CPP_BANDS])
     base_bands = base_bands / base_bands.sum()
-    base_cpp_mean = sum(p * (lo + hi) / 2 for (lo, hi, _), p in zip(_CPP_BANDS, base_bands))
+    # the duration scale stretches plans drawn shorter than 2 years; the 2 years+ band keeps its
+    # days, so D5's 2 years+ stock does not swing with the scale (10% longer gave 50% more)
+    body_mean = sum(p * (lo + hi) / 2 for (lo, hi, _), p in zip(_CPP_BANDS, base_bands) if lo < CPP_TAIL_DAY)
+    tail_mean = sum(p * (lo + hi) / 2 for (lo, hi, _), p in zip(_CPP_BANDS, base_bands) if lo >= CPP_TAIL_DAY)
 
     def adapt(key, target, realised, lo=0.2, hi=5.0):
         if target > 0 and realised > 0:
@@ -603,27 +627,36 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         p_nfa = tg.nfa_share
         p_nin = min(tg.nin_share * corr["nin"], 0.97 - p_nfa)
         need_refs = max(tg.referrals * (1 - p_nfa - p_nin), 1e-9)
-        p_s47 = min(0.97, tg.s47 / need_refs * corr["s47"])
-        p_icpc = min(0.97, _share(tg.icpc, tg.s47, 0.35) * corr["icpc"])
-        p_cpp = min(0.98, _share(tg.cpp_start, tg.icpc, 0.85) * corr["cpp"])
+        # a later S47 in the same episode (new concerns after the first concluded without a
+        # conference): children with two or more S47s in a year (C4: 1.17 S47s per child). The
+        # S47 volume and the ICPCs per S47 count them: first S47s are S47s / (1 + p_s47b x
+        # P(no ICPC)), and convert at r (1 + p_s47b) / (1 + r p_s47b) for r ICPCs per S47
+        p_s47b = float(np.clip(tg.s47_repeat * corr["s47b"], 0.0, 0.9))
+        r_icpc = _share(tg.icpc, tg.s47, 0.35)
+        p_icpc = min(0.97, r_icpc * (1 + p_s47b) / (1 + r_icpc * p_s47b) * corr["icpc"])
+        p_s47 = min(0.97, tg.s47 / (1 + p_s47b * (1 - p_icpc)) / need_refs * corr["s47"])
+        # the conferences the S47s can give: a few published LA-years count more ICPCs than S47s
+        # (Oldham 2013: 817 and 444), and plans per published ICPC there started half the plans
+        icpc_reach = min(tg.icpc, 0.97 * tg.s47)
+        p_cpp = min(0.98, _share(tg.cpp_start, icpc_reach, 0.85) * corr["cpp"])
         non_nfa = max(tg.referrals * (1 - p_nfa), 1e-9)
         delay_mean = max(0.3, min(MAX_DELAY, tg.awaiting / non_nfa * 365.0 * corr["await"]))
         # episode-of-need lengths follow the year's B5 band shares; the stock at 31 March is met
         # by closing long (2 years or more) episodes from the pool at the end of the year
         nx = targets.get(y + 1, tg)
         cpp_goal = 0.6 * tg.cpp_at31 + 0.4 * nx.cpp_at31 * tg.cpp_start / max(nx.cpp_start, 1e-9)
-        c_scale = float(np.clip(_share(cpp_goal, tg.cpp_start, 0.8) * 365.0 / base_cpp_mean * corr["cppdur"],
-                                0.1, 6.0)) if tg.cpp_start > 0 else 1.0
+        c_scale = float(np.clip((_share(cpp_goal, tg.cpp_start, 0.8) * 365.0 - tail_mean) / body_mean
+                                * corr["cppdur"], 0.1, 6.0)) if tg.cpp_start > 0 else 1.0
         # plans beyond what the S47 conferences can start (published in some LA-years, e.g. 2014):
         # conferences recorded on the CIN details without a Section 47 (transfer-in conferences)
-        direct_plans = max(0.0, tg.cpp_start - p_cpp * tg.icpc)
+        direct_plans = max(0.0, tg.cpp_start - p_cpp * icpc_reach)
         p_direct = min(0.5, direct_plans / max(need_refs * (1.0 - p_s47), 1e-9))
         # assessments of children found not in need record "21 No factors identified" alone in
         # this share, the others record factors: so that the episodes with a factor (C3) come to
         # the episodes of need plus the rest of the not-in-need ones
         p_only21 = P_ONLY21 if tg.ewf is None else float(np.clip(
             1.0 - (tg.ewf * corr["ewf"] - need_refs) / max(tg.referrals * p_nin, 1e-9), 0.0, 1.0))
-        params = dict(p_nfa=p_nfa, p_nin=p_nin, p_s47=p_s47, p_icpc=p_icpc, p_cpp=p_cpp,
+        params = dict(p_s47b=p_s47b, p_nfa=p_nfa, p_nin=p_nin, p_s47=p_s47, p_icpc=p_icpc, p_cpp=p_cpp,
                       p_direct=p_direct, delay_mean=delay_mean, ext_p=ext_p, pi_w=pi_w, year=y,
                       p_only21=p_only21, factor_scale=corr["fmentions"])
 
@@ -641,7 +674,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
                 _close_episodes(rng, ch, epi, b5_by_year, y)
                 idx = ep.add(**{k: epi[k] for k in ep_cols}, pool_from=epi["pool_from"], rc_u=epi["rc_u"])
                 state["n_year"] += len(idx)
-                nxt_child, nxt_day, nxt_within, nxt_prev = _schedule_next(rng, ch, epi, pi_w, idx, early)
+                nxt_child, nxt_day, nxt_within, nxt_prev = _schedule_next(rng, ch, epi, pi_w, idx, early, corr["chain"])
                 same = nxt_day <= t1
                 si = np.flatnonzero(same)
                 if first:
@@ -674,7 +707,8 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         if len(rows):
             pv = ep.view()
             nxt_child, nxt_day, nxt_within, nxt_prev = _schedule_next(
-                rng, ch, {k: pv[k][rows] for k in ("child", "ref", "outcome", "closure")}, pi_w, rows, early)
+                rng, ch, {k: pv[k][rows] for k in ("child", "ref", "prev_ref", "outcome", "closure")}, pi_w, rows,
+                early, corr["chain"])
             pend_child = np.concatenate([pend_child, nxt_child])
             pend_day = np.concatenate([pend_day, np.maximum(nxt_day, t1 + 1)])
             pend_within = np.concatenate([pend_within, nxt_within])
@@ -693,9 +727,21 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         # (more of them come within the same year when re-referrals come sooner)
         if room_rr > 0:
             early = float(np.clip(early * (max(scheduled, 1) / room_rr / CARRY_GOAL) ** 0.7, 0.3, 8.0))
+        # chain: how much likelier a re-referral is to be re-referred again, so that re-referrals
+        # gather on the same children as often as published (C1: 1.2 per child re-referred)
+        rr_y = ref_y & (cur["prev_ref"] != NONE) & (cur["ref"] - cur["prev_ref"] <= 365)
+        rr_kids = len(np.unique(cur["child"][rr_y]))
+        if rr_kids > 0 and tg.rr_repeat > 0:
+            real = max(rr_y.sum() / rr_kids - 1.0, 1e-3)
+            corr["chain"] = float(np.clip(corr["chain"] * (tg.rr_repeat / real) ** CHAIN_GAIN, 1.0, CHAIN_MAX))
         nin_vis = np.sum(ref_y & (cur["outcome"] == OUT_NIN) & (cur["closure"] <= t1))
         adapt("nin", tg.nin_share * n_ref, nin_vis, 1.0, 2.5)
-        s47_real = int(np.sum((cur["s47"] >= t0) & (cur["s47"] <= t1)))
+        s47_first = (cur["s47"] >= t0) & (cur["s47"] <= t1)
+        s47_later = (cur["s47b"] >= t0) & (cur["s47b"] <= t1)
+        s47_real = int(s47_first.sum() + s47_later.sum())
+        s47_kids = len(np.unique(np.concatenate([cur["child"][s47_first], cur["child"][s47_later]])))
+        if s47_kids > 0 and tg.s47_repeat > 0:
+            adapt("s47b", tg.s47_repeat, max(s47_real / s47_kids - 1.0, 1e-3), 0.05, 4.0)
         icpc_real = int(np.sum((cur["icpc"] >= t0) & (cur["icpc"] <= t1)))
         adapt("s47", tg.s47, s47_real, 0.5, 2.0)
         # conversions learn from the realised conversion, not from volumes: a volume miss upstream
@@ -715,8 +761,12 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
             bits = (cur["factors"][with_factor][:, None] >> np.arange(BIT_21, dtype=np.int64)[None, :]) & 1
             adapt("fmentions", float(tg.factor_p[:BIT_21].sum()), float(bits.sum()) / with_factor.sum(),
                   0.5, 1.5)
-        adapt("cppdur", tg.cpp_at31, np.sum((cur["cpp_start"] != NONE) & (cur["cpp_start"] <= t1)
-                                            & (cur["cpp_end"] > t1)), 0.1, 5.0)
+        # not while the simulation is still filling its stock of plans (it starts empty, and plans
+        # run up to 3 years): the controller wound up to 3x there, and the long plans it started
+        # then still made the 2 years+ band of D5 years later
+        if y >= start + CPP_FILL_YEARS:
+            adapt("cppdur", tg.cpp_at31, np.sum((cur["cpp_start"] != NONE) & (cur["cpp_start"] <= t1)
+                                                & (cur["cpp_end"] > t1)), 0.1, 5.0)
         # share of second plans arising from the child's own history -> plans elsewhere before
         cpp_rows = (cur["cpp_start"] >= t0) & (cur["cpp_start"] <= t1)
         if cpp_rows.any():
@@ -785,9 +835,7 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     has_s47 = inneed & (rng.random(n) < p["p_s47"])
     s47 = np.where(has_s47, ref + np.where(rng.random(n) < 0.4, 0, rng.integers(1, 8, n)), NONE)
     band = _pick(rng, tg.icpc_bands, n)
-    lo = np.array([4, 11, 16, 21])[band]
-    hi = np.array([10, 15, 20, 40])[band]
-    wd = lo + (rng.random(n) * (hi - lo + 1)).astype(np.int64)
+    wd = _icpc_working_days(rng, band)
     has_icpc = has_s47 & (rng.random(n) < p["p_icpc"])
     s47_safe = np.where(has_s47, s47, ref)
     # the conference is held ``wd`` working days after the S47 start, counted as the tables count
@@ -800,6 +848,10 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     direct = inneed & ~has_s47 & (rng.random(n) < p["p_direct"])
     cin_icpc = np.where(direct, busday_add(np.where(assessed, a_start, ref), wd), NONE)
     has_cpp = has_cpp | direct
+    # a later S47 (ICPC not required) 2-17 weeks after a first one that concluded without a conference
+    has_b = has_s47 & ~has_icpc & (rng.random(n) < p["p_s47b"])
+    s47b = np.where(has_b, busday_add(np.where(has_b, s47_end, ref), rng.integers(10, 85, n)), NONE)
+    s47b_end = np.where(has_b, s47b + rng.integers(5, 31, n), NONE)
     cpp_start = np.where(direct, cin_icpc, np.where(has_cpp, icpc, NONE))
     # CPP base length (scaled later)
     bb = np.array([b[2] for b in _CPP_BANDS])
@@ -841,7 +893,7 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     rev_every = np.where(late, rng.integers(190, 240, n), rng.integers(90, 179, n))
     plan = inneed & (rng.random(n) < 0.8)
     return dict(child=child, ref=ref, prev_ref=prev_ref, source=source, outcome=outcome, need=need,
-                a_start=a_start, a_auth=a_auth, factors=factors, s47=s47, s47_end=s47_end,
+                a_start=a_start, a_auth=a_auth, factors=factors, s47=s47, s47_end=s47_end, s47b=s47b, s47b_end=s47b_end,
                 icpc_target=icpc_target, icpc=icpc, cin_icpc=cin_icpc, cpp_start=cpp_start, cpp_base=cpp_base,
                 cpp_end=np.full(n, NONE, np.int64), cat_init=cat_init, cat_latest=cat_latest,
                 n_prev_cpp=n_prev, rev_first=rev_first, rev_every=rev_every,
@@ -850,6 +902,22 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
                 plan_start=np.full(n, NONE, np.int64), plan_end=np.full(n, NONE, np.int64),
                 closure=np.full(n, FAR, np.int64), reason=np.full(n, -1, np.int8),
                 rc_u=rng.random(n), rc9=rng.random(n) < 0.35)
+
+
+ICPC_DAYS = (np.arange(4, 11), np.arange(11, 16), np.arange(16, 21), np.arange(21, 41))
+"""Working days from the S47 start to the ICPC in each C4 band (0-10 from 4)."""
+ICPC_DAY_W = (None, np.array([0.11, 0.10, 0.24, 0.30, 0.25]), np.array([0.30, 0.24, 0.18, 0.15, 0.13]), None)
+"""Day weights within the 11-15 and 16-20 bands (the others uniform): conferences gather towards
+the 15-day target, so that England's 25th percentile, median and 75th percentile (C4: 11-13, 14
+and 15-18 working days in 2013-2024) come out of each year's band shares."""
+
+
+def _icpc_working_days(rng, band: np.ndarray) -> np.ndarray:
+    wd = np.zeros(len(band), np.int64)
+    for b, (days, w) in enumerate(zip(ICPC_DAYS, ICPC_DAY_W)):
+        at = np.flatnonzero(band == b)
+        wd[at] = days[rng.choice(len(days), size=len(at), p=None if w is None else w / w.sum())]
+    return wd
 
 
 def _draw_factors(rng, p: np.ndarray, n: int) -> np.ndarray:
@@ -866,15 +934,31 @@ def _draw_factors(rng, p: np.ndarray, n: int) -> np.ndarray:
     return (hits.astype(np.int64) * weights[None, :]).sum(axis=1)
 
 
+CPP_TAIL_DAY = 731
+"""Plans drawn this long or longer (the 2 years+ band) are not stretched by the duration scale."""
+CPP_BODY_SOFT = 600
+"""A stretched plan beyond this many days approaches 730 smoothly, so it stays under 2 years."""
+
+
+def stretch_plan(base: np.ndarray, scale: float) -> np.ndarray:
+    """Plan lengths (days) from base lengths: the body (under 2 years) times ``scale``, kept under
+    2 years with a smooth cap; the 2 years+ band as drawn."""
+    x = base * scale
+    room = CPP_TAIL_DAY - 1 - CPP_BODY_SOFT
+    soft = CPP_BODY_SOFT + room * (1.0 - np.exp(-np.maximum(x - CPP_BODY_SOFT, 0.0) / room))
+    body = np.where(x > CPP_BODY_SOFT, soft, x)
+    return np.where(base >= CPP_TAIL_DAY, base, body)
+
+
 def _apply_cpp(epi: dict, scale: float) -> None:
     has = epi["cpp_start"] != NONE
-    length = np.maximum(7, np.rint(epi["cpp_base"] * scale)).astype(np.int64)
+    length = np.maximum(7, np.rint(stretch_plan(epi["cpp_base"], scale))).astype(np.int64)
     epi["cpp_end"] = np.where(has, epi["cpp_start"] + length, NONE)
 
 
 def _min_close(epi: dict) -> np.ndarray:
     """Earliest closure of each in-need episode: after every activity (and the step-down)."""
-    m = np.maximum(epi["a_auth"], epi["s47_end"])
+    m = np.maximum.reduce([epi["a_auth"], epi["s47_end"], epi["s47b_end"]])
     cpp = epi["cpp_start"] != NONE
     step = np.where(epi["plan"], epi["stepdown"], 0)
     return np.where(cpp, np.maximum(m, epi["cpp_end"] + step), m)
@@ -1011,7 +1095,12 @@ def _close_pool(rng, ch: _Grow, ep: _Grow, tg: YearTargets, t0: int, t1: int) ->
     close, pool_from = v["closure"], v["pool_from"]
     pool = np.flatnonzero((pool_from != NONE) & (close == FAR))
     stock = int(np.sum((v["outcome"] != OUT_NFA) & (v["ref"] <= t1) & (close > t1)))
-    ready = pool[pool_from[pool] <= t1]
+    # no earlier than the activities, which the year-end settlement may have moved since the
+    # 2-year day was fixed (a plan end pushed past 31 March, its step-down CIN plan with it)
+    after = np.maximum(np.where(v["cpp_start"] != NONE, v["cpp_end"], NONE),
+                       np.where(v["plan_start"] != NONE, v["plan_start"] + 1, NONE))
+    earliest = np.maximum(pool_from, after)
+    ready = pool[earliest[pool] <= t1]
     shut = (v["outcome"] == OUT_NEED) & (close >= t0) & (close <= t1)
     p5 = float(tg.b5_shares[4])
     follow = p5 / max(1.0 - p5, 1e-9) * float(shut.sum())  # the B5 share of 2 years or more
@@ -1020,7 +1109,7 @@ def _close_pool(rng, ch: _Grow, ep: _Grow, tg: YearTargets, t0: int, t1: int) ->
     adult = ch.cols["dob"][v["child"][ready]] + int(18 * 365.25)
     order = np.lexsort((rng.random(len(ready)), adult > t1))[:k]
     rows, adult = ready[order], adult[order]
-    first = np.maximum(pool_from[rows], t0)
+    first = np.maximum(earliest[rows], t0)
     aged = adult <= t1
     day = np.where(aged, np.maximum(adult, first),
                    first + (rng.random(len(rows)) * (t1 - first + 1)).astype(np.int64))
@@ -1031,6 +1120,17 @@ def _close_pool(rng, ch: _Grow, ep: _Grow, tg: YearTargets, t0: int, t1: int) ->
     return {"pool_open": len(pool), "pool_ready": len(ready), "pool_closed": len(rows),
             "pool_aged_18": int(aged.sum()), "rows": rows}
 
+
+NEED_REREFERRAL_WEIGHT = 1.75
+"""Relative chance that an episode of need (rather than an NFA or not-in-need referral) is followed
+by a re-referral within 12 months."""
+
+CHAIN_GAIN, CHAIN_MAX = 0.3, 3.0
+"""The chain controller learns slowly and within bounds: it shares the re-referrals' room with the
+controllers of their volume (``pi_w``, ``early``), and with a gain of 0.7 it wound up to 30."""
+
+CPP_FILL_YEARS = 3
+"""Simulated years before the plan-length controller learns: the stock of plans fills from empty."""
 
 FILL_GOAL = 1.15
 """Same-year re-referrals drawn per place left for them by the year's re-referral target."""
@@ -1123,7 +1223,7 @@ def _settle_stocks(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend
     diff = float(at31.sum()) - tg.at31
     k = _stoch_round(rng, abs(diff))
     if diff > 0:
-        lb = np.maximum.reduce([v["a_auth"], v["s47_end"], ce, np.where(has_plan, ps + 1, NONE), ref])
+        lb = np.maximum.reduce([v["a_auth"], v["s47_end"], v["s47b_end"], ce, np.where(has_plan, ps + 1, NONE), ref])
         new = np.maximum(np.maximum(t1 + 1 - (close - t1), lb), lo_day)
         ok = movable & at31 & (close <= hi_day) & (new <= t1)
         cand = np.flatnonzero(ok)
@@ -1148,12 +1248,16 @@ def _settle_stocks(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend
     return moved
 
 
-def _schedule_next(rng, ch: _Grow, epi: dict, pi_w: float, idx: np.ndarray, early: float = 1.0):
-    """Next referral of each child of the batch: within 12 months, later, or never."""
+def _schedule_next(rng, ch: _Grow, epi: dict, pi_w: float, idx: np.ndarray, early: float = 1.0,
+                   chain: float = 1.0):
+    """Next referral of each child of the batch: within 12 months, later, or never. A referral
+    that is itself a re-referral is ``chain`` times as likely to be followed by another."""
     n = len(epi["ref"])
     ref = epi["ref"]
     end = np.where(epi["outcome"] == OUT_NFA, ref, epi["closure"])
-    weight = np.where(epi["outcome"] == OUT_NEED, 0.6, 1.0)
+    weight = np.where(epi["outcome"] == OUT_NEED, NEED_REREFERRAL_WEIGHT, 1.0)
+    is_rr = (epi["prev_ref"] != NONE) & (ref - epi["prev_ref"] <= 365)
+    weight = weight * np.where(is_rr, chain, 1.0)
     room = ref + 365 - end
     within = (room >= 2) & (rng.random(n) < np.minimum(pi_w * weight, 0.98))
     later = ~within & (rng.random(n) < P_LONG_RETURN)

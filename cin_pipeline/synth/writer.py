@@ -30,7 +30,7 @@ from cin_pipeline.census import spec
 
 from .simulate import (CATEGORIES, CLOSURE_REASONS, DISABILITIES, ETHNICITIES, FACTOR_CODES, NONE,
                        OUT_NFA, PRIMARY_NEEDS, REFERRAL_SOURCES, UPN_UNKNOWN_SCHOOL, LASimulation,
-                       period, to_day)
+                       busday_add, period, to_day)
 
 _D0 = to_day(_dt.date(1940, 1, 1))
 _DATES = [(_dt.date(1940, 1, 1) + _dt.timedelta(days=i)).isoformat() for i in range(to_day(_dt.date(2031, 1, 1)) - _D0)]
@@ -98,7 +98,7 @@ def render_return(sim: LASimulation, year: int, release: str = "0.1.0") -> tuple
     e, c = sim.episodes, sim.children
     cols = {name: getattr(e, name)[idx].tolist() for name in (
         "child", "ref", "source", "outcome", "need", "a_start", "a_auth", "factors", "s47",
-        "s47_end", "icpc_target", "icpc", "cpp_start", "cpp_end", "cat_init", "cat_latest",
+        "s47_end", "s47b", "s47b_end", "icpc_target", "icpc", "cpp_start", "cpp_end", "cat_init", "cat_latest",
         "n_prev_cpp", "rev_first", "rev_every", "plan_start", "plan_end", "closure", "reason",
         "cin_icpc")}
     child_ids = sorted(set(cols["child"]))
@@ -214,6 +214,12 @@ def render_return(sim: LASimulation, year: int, release: str = "0.1.0") -> tuple
                                          f"<InitialCPCtarget>{iso(cols['icpc_target'][j])}</InitialCPCtarget>"
                                          + (f"<DateOfInitialCPC>{iso(icpc)}</DateOfInitialCPC>" if held else "")
                                          + f"<ICPCnotRequired>{1 if not_req else 0}</ICPCnotRequired></Section47>")
+                s47b, s47b_end = cols["s47b"][j], cols["s47b_end"][j]
+                if s47b != NONE and s47b <= t1 and s47b_end >= t0:  # a later S47, no conference
+                    part[S_S47] = (part[S_S47] or "") + (
+                        f"<Section47><S47ActualStartDate>{iso(s47b)}</S47ActualStartDate>"
+                        f"<InitialCPCtarget>{iso(busday_add(np.array([s47b]), np.array([15]))[0])}</InitialCPCtarget>"
+                        f"<ICPCnotRequired>{1 if s47b_end <= t1 else 0}</ICPCnotRequired></Section47>")
                 direct = cols["cin_icpc"][j]
                 if direct != NONE and t0 <= direct <= t1:  # conference without a Section 47
                     part[S_ICPC] = f"<DateOfInitialCPC>{iso(direct)}</DateOfInitialCPC>"
