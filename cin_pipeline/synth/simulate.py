@@ -694,6 +694,14 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
                 b_child, b_day, b_prev = nxt_child[same], nxt_day[same], nxt_prev[same]
 
         run(b_child, b_day, b_prev, True)
+        # re-referrals still short of the year's target (both controllers learn a year late, and
+        # targets jump): children last referred in the previous year, their episode over, come
+        # back within 12 months of that referral instead of as many new children
+        rr_short = min(rr_goal - carried - state["spawned"], total_goal - state["n_year"])
+        if rr_short > 0:
+            late = _late_returns(rng, ch, ep, pend_child, rr_short, t0, t1)
+            state["room"] = max(state["room"] - len(late[0]), 0)  # they fill the re-referrals' room
+            run(*late, False)
         # same-year re-referrals short of their room: new children make up the volume (their own
         # re-referrals may use what room is left)
         short = total_goal - state["n_year"]
@@ -787,6 +795,29 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
     episodes = Episodes(**{k: epv[k] for k in ep_cols})
     return LASimulation(la=la, first_year=first_year, last_year=last_year, children=children,
                         episodes=episodes, controls=controls)
+
+
+def _late_returns(rng, ch: _Grow, ep: _Grow, pend_child: np.ndarray, k: int, t0: int, t1: int):
+    """Up to ``k`` re-referrals in census year ``t0``-``t1`` of children whose latest referral was
+    in the year before (so they are not yet counted among this year's children), whose episode
+    is over, with no referral scheduled, alive and under 18: each on a day after the end of the
+    episode and within 12 months of that referral. Returns (children, days, previous referrals)."""
+    v = ep.view()
+    ref, child = v["ref"], v["child"]
+    recent = np.flatnonzero(ref >= t0 - 366)
+    last = np.full(ch.n, NONE, np.int64)
+    np.maximum.at(last, child[recent], ref[recent])
+    rows = recent[(ref[recent] == last[child[recent]]) & (ref[recent] < t0)]
+    end = np.where(v["outcome"][rows] == OUT_NFA, ref[rows], v["closure"][rows])
+    lo = np.maximum(end + 1, t0)
+    hi = np.minimum(ref[rows] + 365, t1)
+    kid = child[rows]
+    ok = (lo <= hi) & ~np.isin(kid, pend_child) & (ch.cols["death"][kid] == NONE)
+    rows, lo, hi, kid = rows[ok], lo[ok], hi[ok], kid[ok]
+    day = lo + (rng.random(len(rows)) * (hi - lo + 1)).astype(np.int64)
+    ok = day < ch.cols["dob"][kid] + int(18 * 365.25)
+    pick = rng.permutation(np.flatnonzero(ok))[:k]
+    return kid[pick], day[pick], ref[rows][pick]
 
 
 def _new_children(rng, ch: _Grow, ref_days: np.ndarray, eth_w: np.ndarray) -> np.ndarray:
