@@ -26,7 +26,7 @@ COLUMNS = ("Duration_25th_Percentile", "Duration_median", "Duration_75th_Percent
 
 
 def _days(task):
-    from cin_pipeline.synth.simulate import WORKDAYS, period, simulate_la
+    from cin_pipeline.synth.simulate import period, simulate_la, working_days_between
 
     la, wy, start, tg, seed = task
     e = simulate_la(la, tg, min(wy), max(wy), seed, start_year=start).episodes
@@ -34,8 +34,7 @@ def _days(task):
     for y in wy:
         t0, t1 = period(y)
         held = (e.icpc >= t0) & (e.icpc <= t1)
-        wd = np.busday_count((e.s47[held] + 1).astype("datetime64[D]"),
-                             (e.icpc[held] + 1).astype("datetime64[D]"), busdaycal=WORKDAYS)
+        wd = working_days_between(e.s47[held], e.icpc[held])
         out[y] = np.bincount(np.minimum(wd, 99), minlength=100)
     return out
 

@@ -25,8 +25,9 @@ import datetime as _dt
 
 import numpy as np
 
-from .simulate import (WORKDAYS, BIT_21, DURATION_BANDS, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA,
-                       OUT_NIN, RC, LASimulation, duration_band, months_back, period, to_day)
+from .simulate import (BIT_21, DURATION_BANDS, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA,
+                       OUT_NIN, RC, LASimulation, duration_band, months_back, period, to_day,
+                       working_days_between)
 
 PRIVATE_FOSTER = ("8B", "8C", "8D", "8E", "8F")
 
@@ -75,9 +76,7 @@ def measure_year(sim: LASimulation, year: int) -> dict:
     icpc_y = (e.icpc >= t0) & (e.icpc <= t1)
     # working days from the S47 start to the ICPC: Monday-Friday days after the start up to and
     # including the conference (as facts.working_days counts them)
-    wd = np.where(icpc_y, np.busday_count((np.where(icpc_y, e.s47, 0) + 1).astype("datetime64[D]"),
-                                          (np.where(icpc_y, e.icpc, 0) + 1).astype("datetime64[D]"),
-                                          busdaycal=WORKDAYS), -1)
+    wd = np.where(icpc_y, working_days_between(np.where(icpc_y, e.s47, 0), np.where(icpc_y, e.icpc, 0)), -1)
     auth_y = (e.a_auth >= t0) & (e.a_auth <= t1)
     other = e.factors & ~(np.int64(1) << BIT_21)
     factor = {f"factor_{c}": int(np.sum(auth_y & ((e.factors >> FACTOR_BIT[c]) & 1).astype(bool)))

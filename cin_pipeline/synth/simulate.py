@@ -252,6 +252,22 @@ def busday_add(days: np.ndarray, n: np.ndarray) -> np.ndarray:
     return np.busday_offset(dt, n, roll="forward", busdaycal=WORKDAYS).astype("int64")
 
 
+ICPC_TARGET_WORKING_DAYS = 15
+
+
+def icpc_target_day(s47_start: np.ndarray) -> np.ndarray:
+    """An S47's ICPC target date: 15 working days after its start."""
+    s47_start = np.asarray(s47_start, dtype=np.int64)
+    return busday_add(s47_start, np.full(len(s47_start), ICPC_TARGET_WORKING_DAYS))
+
+
+def working_days_between(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Working days after ``start`` up to and including ``end``, as facts.working_days counts them
+    (the inverse of :func:`working_days_after`)."""
+    return np.busday_count((np.asarray(start) + 1).astype("datetime64[D]"),
+                           (np.asarray(end) + 1).astype("datetime64[D]"), busdaycal=WORKDAYS)
+
+
 def working_days_after(days: np.ndarray, n: np.ndarray) -> np.ndarray:
     """The day that is exactly ``n`` working days after each day, counted as facts.working_days
     counts them (working days after the day up to and including the result): a day that is not a
@@ -872,7 +888,7 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     # the conference is held ``wd`` working days after the S47 start, counted as the tables count
     # them (Monday-Friday days after the start): a start at a weekend counts from the Friday
     icpc = np.where(has_icpc, working_days_after(s47_safe, wd), NONE)
-    icpc_target = np.where(has_s47, busday_add(s47_safe, np.full(n, 15)), NONE)
+    icpc_target = np.where(has_s47, icpc_target_day(s47_safe), NONE)
     s47_end = np.where(has_icpc, icpc, np.where(has_s47, s47_safe + rng.integers(5, 31, n), NONE))
     has_cpp = has_icpc & (rng.random(n) < p["p_cpp"])
     # conference on the CIN details (no Section 47): always starts a plan

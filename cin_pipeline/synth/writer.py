@@ -30,7 +30,7 @@ from cin_pipeline.census import spec
 
 from .simulate import (CATEGORIES, CLOSURE_REASONS, DISABILITIES, ETHNICITIES, FACTOR_CODES, NONE,
                        OUT_NFA, PRIMARY_NEEDS, REFERRAL_SOURCES, UPN_UNKNOWN_SCHOOL, LASimulation,
-                       busday_add, period, to_day)
+                       icpc_target_day, period, to_day)
 
 _D0 = to_day(_dt.date(1940, 1, 1))
 _DATES = [(_dt.date(1940, 1, 1) + _dt.timedelta(days=i)).isoformat() for i in range(to_day(_dt.date(2031, 1, 1)) - _D0)]
@@ -218,7 +218,7 @@ def render_return(sim: LASimulation, year: int, release: str = "0.1.0") -> tuple
                 if s47b != NONE and s47b <= t1 and s47b_end >= t0:  # a later S47, no conference
                     part[S_S47] = (part[S_S47] or "") + (
                         f"<Section47><S47ActualStartDate>{iso(s47b)}</S47ActualStartDate>"
-                        f"<InitialCPCtarget>{iso(busday_add(np.array([s47b]), np.array([15]))[0])}</InitialCPCtarget>"
+                        f"<InitialCPCtarget>{iso(icpc_target_day([s47b])[0])}</InitialCPCtarget>"
                         f"<ICPCnotRequired>{1 if s47b_end <= t1 else 0}</ICPCnotRequired></Section47>")
                 direct = cols["cin_icpc"][j]
                 if direct != NONE and t0 <= direct <= t1:  # conference without a Section 47
