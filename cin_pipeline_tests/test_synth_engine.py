@@ -259,13 +259,14 @@ def test_settle_stocks_moves_dates_across_31_march_within_the_rules():
     from cin_pipeline.synth import simulate as S
 
     t0, t1 = S.period(2020)
-    ep = S._Grow({k: "i8" for k in ("child", "ref", "outcome", "reason", "a_auth", "s47_end", "s47b_end", "cpp_start",
-                                    "cpp_end", "plan_start", "plan_end", "closure")})
+    ep = S._Grow({k: "i8" for k in ("child", "ref", "outcome", "reason", "a_start", "a_auth", "s47_end", "s47b_end",
+                                    "cin_icpc", "cpp_start", "cpp_end", "plan_start", "plan_end", "closure")})
     none = S.NONE
     # 0: open past 31 March, closable 10 days before; 1: closed 5 days before 31 March (child
     # comes back 3 days after it); 2: CPP open at 31 March, 2 days left; 3: CPP open for 30 days
     ep.add(child=np.array([0, 1, 2, 3]), ref=np.array([t1 - 100, t1 - 50, t1 - 200, t1 - 60]),
            outcome=np.full(4, S.OUT_NEED), reason=np.full(4, S.RC["RC7"]),
+           a_start=np.array([t1 - 99, t1 - 49, t1 - 199, t1 - 59]), cin_icpc=np.full(4, none),
            a_auth=np.array([t1 - 10, t1 - 40, t1 - 150, t1 - 40]), s47_end=np.full(4, none), s47b_end=np.full(4, none),
            cpp_start=np.array([none, none, t1 - 100, t1 - 30]), cpp_end=np.array([none, none, t1 + 2, t1 + 30]),
            plan_start=np.array([t1 - 9, none, t1 + 3, t1 + 31]), plan_end=np.array([t1 + 4, none, t1 + 40, t1 + 60]),
@@ -289,6 +290,86 @@ def test_settle_stocks_moves_dates_across_31_march_within_the_rules():
     tg.at31 = 4.0
     moved = S._settle_stocks(rng, ep, 4, np.array([1]), np.array([t1 + 3]), tg, t0, t1)
     assert moved["closure_pushed"] == 1 and t1 < v["closure"][1] < t1 + 3
+
+
+def _settle_episodes(S, np, t1, n, **cols):
+    none = S.NONE
+    base = dict(child=np.arange(n), outcome=np.full(n, S.OUT_NEED), reason=np.full(n, S.RC["RC7"]),
+                s47_end=np.full(n, none), s47b_end=np.full(n, none), cin_icpc=np.full(n, none),
+                cpp_start=np.full(n, none), cpp_end=np.full(n, none), plan_start=np.full(n, none),
+                plan_end=np.full(n, none), closure=np.full(n, t1 + 200))
+    base.update(cols)
+    ep = S._Grow({k: "i8" for k in base})
+    ep.add(**base)
+    return ep
+
+
+def test_settle_stocks_meets_children_awaiting_assessment():
+    """Too many awaiting assessment at 31 March: the assessment starting soonest after it is
+    pulled before it (mirrored, not before the referral); too few: the open assessment started
+    nearest before it is pushed after it (not past its authorisation, not where a conference on
+    the CIN details was dated from the start)."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    t0, t1 = S.period(2020)
+    ep = _settle_episodes(S, np, t1, 4, ref=np.array([t1 - 3, t1 - 20, t1 - 30, t1 - 40]),
+                          a_start=np.array([t1 + 5, t1 + 2, t1 - 4, t1 - 2]),
+                          a_auth=np.array([t1 + 30, t1 + 30, t1 + 30, t1 + 1]),
+                          cin_icpc=np.array([S.NONE, S.NONE, S.NONE, S.NONE]))
+    tg = S.YearTargets(referrals=10, rr_share=0.2, nfa_share=0.1, nin_share=0.3, at31=4.0, awaiting=1.0,
+                       s47=0, icpc=0, icpc_bands=np.ones(4) / 4, cpp_start=0, sub_share=0.2, cpp_at31=0.0,
+                       factor_p=np.zeros(len(S.FACTOR_CODES)))
+    rng = np.random.default_rng(0)
+    v = ep.view()
+    moved = S._settle_stocks(rng, ep, 4, np.empty(0, np.int64), np.empty(0, np.int64), tg, t0, t1)
+    assert moved["assessment_pulled"] == 1
+    assert v["a_start"][1] == t1 - 1  # 2 days after -> 1 day before
+    assert v["a_start"][0] == t1 + 5  # the other stays awaiting
+    # episode 0's mirror (t1 - 4) would precede its referral (t1 - 3): pulled to the referral
+    moved = S._settle_stocks(rng, ep, 4, np.empty(0, np.int64), np.empty(0, np.int64),
+                             S.YearTargets(**{**tg.__dict__, "awaiting": 0.0}), t0, t1)
+    assert v["a_start"][0] == t1 - 3
+    # too few: the open assessment started nearest before 31 March is pushed after it, mirrored,
+    # but not one from whose start a conference on the CIN details was dated (episode 3)
+    v["a_start"][3], v["cin_icpc"][3] = t1 - 1, t1 + 10
+    moved = S._settle_stocks(rng, ep, 4, np.empty(0, np.int64), np.empty(0, np.int64), tg, t0, t1)
+    assert moved["assessment_pushed"] == 1 and v["a_start"][1] == t1 + 2 and v["a_start"][3] == t1 - 1
+    # and never past the authorisation: episode 3's mirror (t1 + 2) is after it (t1 + 1)
+    v["cin_icpc"][3] = S.NONE
+    moved = S._settle_stocks(rng, ep, 4, np.empty(0, np.int64), np.empty(0, np.int64),
+                             S.YearTargets(**{**tg.__dict__, "awaiting": 2.0}), t0, t1)
+    assert moved["assessment_pushed"] == 1 and v["a_start"][3] == t1 + 1
+
+
+def test_settle_stocks_meets_each_d5_band():
+    """Plans open at 31 March are settled band by band (D5's bands of the start date): an
+    excess band loses the plans ending soonest after 31 March, a short band gains the plans of
+    its start dates that ended nearest before it."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    t0, t1 = S.period(2020)
+    # starts: two in the last 3 months (open), one 4 months back (ended 10 days before 31 March),
+    # one 8 months back (open), one 18 months back (open)
+    cs = np.array([t1 - 30, t1 - 60, t1 - 120, t1 - 240, t1 - 540])
+    ce = np.array([t1 + 20, t1 + 100, t1 - 10, t1 + 50, t1 + 400])
+    ep = _settle_episodes(S, np, t1, 5, ref=cs - 20, a_start=cs - 19, a_auth=cs - 5, cpp_start=cs, cpp_end=ce)
+    bands = np.array([1.0, 1.0, 1.0, 1.0, 0.0])  # 3 months or less: 1 (2 open), 3-6 months: 1 (0 open)
+    tg = S.YearTargets(referrals=10, rr_share=0.2, nfa_share=0.1, nin_share=0.3, at31=5.0, awaiting=0.0,
+                       s47=0, icpc=0, icpc_bands=np.ones(4) / 4, cpp_start=1, sub_share=0.2, cpp_at31=4.0,
+                       factor_p=np.zeros(len(S.FACTOR_CODES)), cpp_bands=bands)
+    moved = S._settle_stocks(np.random.default_rng(0), ep, 5, np.empty(0, np.int64), np.empty(0, np.int64),
+                             tg, t0, t1)
+    v = ep.view()
+    assert moved["cpp_pulled"] == 1 and moved["cpp_pushed"] == 1
+    assert v["cpp_end"][0] == t1 - 19  # the le3m plan ending soonest, mirrored
+    assert v["cpp_end"][2] == t1 + 11  # the 3-6 month plan ended nearest, mirrored
+    open_ = (v["cpp_start"] <= t1) & (v["cpp_end"] > t1)
+    got = np.bincount(S.duration_band(v["cpp_start"][open_], np.full(int(open_.sum()), t1)), minlength=6)[1:]
+    assert got.tolist() == [1, 1, 1, 1, 0]
 
 
 def test_structure_follows_spec_per_year(returns):

@@ -55,9 +55,13 @@ Model (all dates are integer days since 1970-01-01)
   Conversions (S47 -> ICPC) learn from the realised conversion, not from the downstream volume
   (which would correct an upstream miss twice); P(CPP | ICPC) is exact by construction.
 * **Year-end settlement.** The controllers lag by a year and LA targets jump between
-  years, so once year ``y`` is simulated the stocks at 31 March are settled exactly on target
-  (:func:`_settle_stocks`): CPP ends, then closures, of the episodes nearest 31 March are moved
-  across it (mirrored), within every date rule.
+  years, so once year ``y`` is simulated the stocks at 31 March are settled on target
+  (:func:`_settle_stocks`): CPP ends (each D5 duration band on its own), then closures, then
+  assessment starts (children awaiting assessment), of the episodes nearest 31 March are moved
+  across it (mirrored), within every date rule. The settlement can end a plan early in any band
+  but can rarely extend one started in the last 6 months, so conferences and plans are a little
+  likelier in January-March and October-December (:data:`PLAN_SEASON`) to leave those bands
+  something to settle.
 * **Conferences without a Section 47.** Where the published plans started exceed what the
   year's ICPCs can start (some LA-years, e.g. 2014), the rest start at a conference recorded on
   the CIN details (``DateOfInitialCPC`` there, no Section 47; rules 2883 and 2885 allow it).
@@ -308,6 +312,7 @@ class YearTargets:
     ewf: float | None = None    # episodes with an assessment factor (C3), when published
     b5_shares: np.ndarray = field(default_factory=lambda: B5_ENGLAND.copy())  # episodes of need
     #                                ending by duration band (B5, LAIT), shares summing to 1
+    cpp_bands: np.ndarray | None = None  # plans at 31 March by D5 duration band (counts), when published
 
 
 def _share(num, den, default):
@@ -395,7 +400,21 @@ def year_targets(row: dict, year: int, scale: float, factor_row: dict | None) ->
         assess_bands=assessment_band_weights(num("lait_assess_within_45_pct", 84.5) / 100.0),
         cpp_reviewed=min(max(num("lait_cpp_reviewed_pct", 90.0) / 100.0, 0.0), 1.0),
         b5_shares=b5_shares(row),
+        cpp_bands=cpp_band_counts(row, scale),
     )
+
+
+CPP_BAND_COLUMNS = ("cpp_at31_le3m", "cpp_at31_3to6m", "cpp_at31_6to12m", "cpp_at31_1to2y", "cpp_at31_2yplus")
+"""D5's duration bands of plans open at 31 March, in :func:`duration_band` order (1-5)."""
+
+
+def cpp_band_counts(row: dict, scale: float) -> np.ndarray | None:
+    """Plans open at 31 March by D5 band (times ``scale``) of a calibration row, or None when a
+    band is missing or they sum to nothing."""
+    v = np.array([row.get(c) for c in CPP_BAND_COLUMNS], dtype=float)
+    if not np.all(np.isfinite(v)) or v.sum() <= 0:
+        return None
+    return np.maximum(v, 0.0) * scale
 
 
 def b5_shares(row: dict) -> np.ndarray:
@@ -674,7 +693,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
             1.0 - (tg.ewf * corr["ewf"] - need_refs) / max(tg.referrals * p_nin, 1e-9), 0.0, 1.0))
         params = dict(p_s47b=p_s47b, p_nfa=p_nfa, p_nin=p_nin, p_s47=p_s47, p_icpc=p_icpc, p_cpp=p_cpp,
                       p_direct=p_direct, delay_mean=delay_mean, ext_p=ext_p, pi_w=pi_w, year=y,
-                      p_only21=p_only21, factor_scale=corr["fmentions"])
+                      p_only21=p_only21, factor_scale=corr["fmentions"], season=plan_season(tg))
 
         state = {"n_year": 0, "room": spawn_room, "wanted": 0, "spawned": 0}
 
@@ -883,14 +902,19 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     s47 = np.where(has_s47, ref + np.where(rng.random(n) < 0.4, 0, rng.integers(1, 8, n)), NONE)
     band = _pick(rng, tg.icpc_bands, n)
     wd = _icpc_working_days(rng, band)
-    has_icpc = has_s47 & (rng.random(n) < p["p_icpc"])
     s47_safe = np.where(has_s47, s47, ref)
     # the conference is held ``wd`` working days after the S47 start, counted as the tables count
     # them (Monday-Friday days after the start): a start at a weekend counts from the Friday
-    icpc = np.where(has_icpc, working_days_after(s47_safe, wd), NONE)
+    icpc_day = working_days_after(s47_safe, wd)
+    # conferences, then plans from them, a little likelier in January-March and October-December
+    # (the year's conversions unchanged): D5's two youngest bands are then rarely short, since
+    # the year-end settlement can end a plan early but can rarely give an LA one started so lately
+    month = (icpc_day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12) + 1
+    has_icpc = has_s47 & (rng.random(n) < _seasonal(p["p_icpc"], month, has_s47, p["season"]))
+    icpc = np.where(has_icpc, icpc_day, NONE)
     icpc_target = np.where(has_s47, icpc_target_day(s47_safe), NONE)
     s47_end = np.where(has_icpc, icpc, np.where(has_s47, s47_safe + rng.integers(5, 31, n), NONE))
-    has_cpp = has_icpc & (rng.random(n) < p["p_cpp"])
+    has_cpp = has_icpc & (rng.random(n) < _seasonal(p["p_cpp"], month, has_icpc, p["season"]))
     # conference on the CIN details (no Section 47): always starts a plan
     direct = inneed & ~has_s47 & (rng.random(n) < p["p_direct"])
     cin_icpc = np.where(direct, busday_add(np.where(assessed, a_start, ref), wd), NONE)
@@ -957,6 +981,16 @@ ICPC_DAY_W = (None, np.array([0.11, 0.10, 0.24, 0.30, 0.25]), np.array([0.30, 0.
 """Day weights within the 11-15 and 16-20 bands (the others uniform): conferences gather towards
 the 15-day target, so that England's 25th percentile, median and 75th percentile (C4: 11-13, 14
 and 15-18 working days in 2013-2024) come out of each year's band shares."""
+
+
+def _seasonal(p: float, month: np.ndarray, rows: np.ndarray, season: tuple[float, float]) -> np.ndarray:
+    """Per-row probability: ``p`` times ``season`` (January-March, October-December), each at most
+    0.98, April-September taking what keeps the mean over ``rows`` at ``p``."""
+    n = max(int(rows.sum()), 1)
+    w4, w3 = np.sum(rows & (month <= 3)) / n, np.sum(rows & (month >= 10)) / n
+    p4, p3 = min(p * season[0], 0.98), min(p * season[1], 0.98)
+    rest = float(np.clip((p - w4 * p4 - w3 * p3) / max(1.0 - w4 - w3, 0.05), 0.3 * p, 0.98))
+    return np.select([month <= 3, month >= 10], [p4, p3], rest)
 
 
 def _icpc_working_days(rng, band: np.ndarray) -> np.ndarray:
@@ -1179,6 +1213,32 @@ controllers of their volume (``pi_w``, ``early``), and with a gain of 0.7 it wou
 CPP_FILL_YEARS = 3
 """Simulated years before the plan-length controller learns: the stock of plans fills from empty."""
 
+PLAN_SEASON = (1.2, 1.1)
+"""P(ICPC | S47) and P(plan | ICPC) for conferences in January-March and in October-December,
+relative to the year's (April-September lowered to keep the year's), where an LA-year's D5 bands
+are England's usual shares (:data:`D5_YOUNG_SHARE`): the headroom D5's two youngest bands need,
+since the year-end settlement can end a plan early but can rarely extend one that started so
+recently. Both together: about 1.4 and 1.2 times as many plans per S47 as April-September."""
+
+D5_YOUNG_SHARE = (0.30, 0.25)
+"""England's usual shares of the plans open at 31 March started in the last 3 and 3-6 months (D5)."""
+
+
+def plan_season(tg: YearTargets) -> tuple[float, float]:
+    """The :data:`PLAN_SEASON` multipliers of an LA-year, in proportion to its share of D5's stock in
+    the two youngest bands against England's usual shares."""
+    if tg.cpp_bands is None or tg.cpp_bands.sum() <= 0:
+        return PLAN_SEASON
+    share = tg.cpp_bands[:2] / tg.cpp_bands.sum()
+    q4, q3 = PLAN_SEASON[0] * share[0] / D5_YOUNG_SHARE[0], PLAN_SEASON[1] * share[1] / D5_YOUNG_SHARE[1]
+    return float(np.clip(q4, 0.5, 2.2)), float(np.clip(q3, 0.5, 2.2))
+
+
+CPP_STOCK_SLACK = 0.05
+"""Once each D5 band of an LA-year is settled, its plans open at 31 March may miss their total
+by this share: what the youngest bands could not be given (rarely possible) is not moved into
+the older bands unless the total would miss by more."""
+
 FILL_GOAL = 1.15
 """Same-year re-referrals drawn per place left for them by the year's re-referral target."""
 
@@ -1200,19 +1260,25 @@ def _nearest(rng, cand: np.ndarray, dist: np.ndarray, k: int) -> np.ndarray:
 
 def _settle_stocks(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend_day: np.ndarray,
                    tg: YearTargets, t0: int, t1: int) -> dict:
-    """Move CPP ends, then closures, of episodes near 31 March ``t1`` until the stocks of open
-    plans and open episodes at 31 March hit ``tg`` (within what the date rules allow).
+    """Move CPP ends, then closures, then assessment starts, of episodes near 31 March ``t1``
+    until the stocks of open plans (by D5 duration band), open episodes and children awaiting
+    assessment at 31 March hit ``tg`` (within what the date rules allow).
 
     A date ``d`` days after 31 March is pulled to ``d - 1`` days before it (and vice versa), never
     before ``max(t0, t1 - SETTLE_WINDOW + 1)`` nor before any activity it must follow:
 
-    * CPP ends: pulled forward only if the plan is at least 7 days long; pushed back within the
+    * CPP ends: pulled forward only if the plan is at least 7 days long (a plan ending more than
+      ``SETTLE_WINDOW`` days after 31 March, whose mirror would fall before 1 April, ends on a
+      day of the year drawn at random); pushed back within the
       open episode, or, when the episode closed by 31 March, together with its closure (same
       delta, under the closure rules below); a step-down CIN plan moves with the CPP end.
     * closures (in-need episodes, not RC1/RC2/RC6 whose reason depends on the date): pulled
       forward to no earlier than the authorisation, S47 conclusion, CPP end and CIN plan start + 1;
       pushed back only on the child's latest episode and before the child's next scheduled
       referral (so episodes never overlap); the CIN plan end follows the closure.
+    * assessment starts of open episodes: pulled forward to no earlier than the referral; pushed
+      back to no later than the authorisation (after 31 March), not where a conference on the CIN
+      details was dated from the start.
     """
     v = ep.view()
     lo_day = max(t0, t1 - SETTLE_WINDOW + 1)
@@ -1222,7 +1288,8 @@ def _settle_stocks(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend
     ps = v["plan_start"]
     has_cpp = cs != NONE
     has_plan = ps != NONE
-    moved = {"cpp_pulled": 0, "cpp_pushed": 0, "closure_pulled": 0, "closure_pushed": 0}
+    moved = {"cpp_pulled": 0, "cpp_pushed": 0, "closure_pulled": 0, "closure_pushed": 0,
+             "assessment_pulled": 0, "assessment_pushed": 0}
     reason = v["reason"]
     movable = (v["outcome"] == OUT_NEED) & (reason != RC["RC1"]) & (reason != RC["RC2"]) & (reason != RC["RC6"])
     # latest day each closure may move to: before the child's next scheduled referral when the
@@ -1235,35 +1302,67 @@ def _settle_stocks(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend
     np.minimum.at(next_ref, pend_child, pend_day)
     room = np.where(movable & (last_ref[child] <= ref), next_ref[child] - 1, close)
 
-    # 1) plans open at 31 March
-    open_cpp = has_cpp & (cs <= t1) & (ce > t1)
-    diff = float(open_cpp.sum()) - tg.cpp_at31
-    k = _stoch_round(rng, abs(diff))
-    if diff > 0:
-        new = np.maximum(np.maximum(t1 + 1 - (ce - t1), cs + 7), lo_day)
-        new = np.where(has_plan, np.minimum(new, close - 2), new)
-        ok = open_cpp & (ce <= hi_day) & (new <= t1) & (new >= np.maximum(cs + 7, lo_day))
-        cand = np.flatnonzero(ok)
-        pick = _nearest(rng, cand, ce[cand] - t1, k)
-    elif diff < 0:
-        # the CPP end moves, and with it (by the same delta) the step-down plan and the closure
-        # when the episode closes by 31 March
-        new = t1 + 1 + (t1 - ce)
-        new = np.where(close > t1, np.minimum(new, np.where(has_plan, close - 2, close)),
-                       np.minimum(new, room - (close - ce)))
-        ok = has_cpp & (ce >= lo_day) & (ce <= t1) & (new > t1) & ((close > t1) | (room > t1))
-        cand = np.flatnonzero(ok)
-        pick = _nearest(rng, cand, t1 - ce[cand], k)
+    # 1) plans open at 31 March: first each D5 duration band (of the start date) on its share of
+    # the target, then the total (within CPP_STOCK_SLACK); a plan is moved at most once
+    touched = np.zeros(len(cs), bool)
+
+    def move_cpp_ends(pull: bool, k: int, within: np.ndarray) -> int:
+        """Pull ``k`` open plans' ends before 31 March (``pull``) or push ``k`` ended plans'
+        ends past it, among the rows ``within``, nearest 31 March first."""
+        if k <= 0:
+            return 0
+        if pull:
+            # a plan ending more than SETTLE_WINDOW days after 31 March ends on a day of the year
+            # drawn at random (its mirror would fall before 1 April)
+            first = np.maximum(cs + 7, lo_day)
+            anyday = first + (rng.random(len(cs)) * np.maximum(t1 - first + 1, 1)).astype(np.int64)
+            new = np.maximum(np.where(ce <= hi_day, t1 + 1 - (ce - t1), anyday), first)
+            new = np.where(has_plan, np.minimum(new, close - 2), new)
+            ok = open_cpp() & (new <= t1) & (new >= first)
+            dist = ce - t1
+        else:
+            # the CPP end moves, and with it (by the same delta) the step-down plan and the
+            # closure when the episode closes by 31 March
+            new = t1 + 1 + (t1 - ce)
+            new = np.where(close > t1, np.minimum(new, np.where(has_plan, close - 2, close)),
+                           np.minimum(new, room - (close - ce)))
+            ok = has_cpp & (ce >= lo_day) & (ce <= t1) & (new > t1) & ((close > t1) | (room > t1))
+            dist = t1 - ce
+        cand = np.flatnonzero(ok & within & ~touched)
+        pick = _nearest(rng, cand, dist[cand], k)
+        if len(pick):
+            shift = pick[close[pick] <= t1]
+            close[shift] += new[shift] - ce[shift]
+            ce[pick] = new[pick]
+            pp = pick[has_plan[pick]]
+            ps[pp] = ce[pp] + 1
+            v["plan_end"][pp] = close[pp]
+            touched[pick] = True
+            moved["cpp_pulled" if pull else "cpp_pushed"] += len(pick)
+        return len(pick)
+
+    def open_cpp() -> np.ndarray:
+        return has_cpp & (cs <= t1) & (ce > t1)
+
+    if tg.cpp_bands is not None and tg.cpp_at31 > 0:
+        band = np.where(has_cpp, duration_band(np.where(has_cpp, cs, t1), np.full(len(cs), t1)), 0)
+        goal = tg.cpp_bands * tg.cpp_at31 / tg.cpp_bands.sum()
+        now = np.bincount(band[open_cpp()], minlength=6)[1:]
+        for b in range(5):
+            d = float(now[b]) - goal[b]
+            move_cpp_ends(d > 0, _stoch_round(rng, abs(d)), band == b + 1)
+        # what the bands could not meet beyond the slack (mostly the youngest, short) is spread
+        # over the older bands in proportion to their goals, then any band
+        def beyond_slack() -> float:
+            d = float(open_cpp().sum()) - tg.cpp_at31
+            return float(np.sign(d)) * max(abs(d) - CPP_STOCK_SLACK * tg.cpp_at31, 0.0)
+        diff = beyond_slack()
+        for b in range(1, 5) if goal[1:].sum() > 0 else ():
+            move_cpp_ends(diff > 0, _stoch_round(rng, abs(diff) * goal[b] / goal[1:].sum()), band == b + 1)
+        diff = beyond_slack()
     else:
-        pick = np.empty(0, np.int64)
-    if len(pick):
-        shift = pick[close[pick] <= t1]
-        close[shift] += new[shift] - ce[shift]
-        ce[pick] = new[pick]
-        pp = pick[has_plan[pick]]
-        ps[pp] = ce[pp] + 1
-        v["plan_end"][pp] = close[pp]
-        moved["cpp_pulled" if diff > 0 else "cpp_pushed"] = len(pick)
+        diff = float(open_cpp().sum()) - tg.cpp_at31
+    move_cpp_ends(diff > 0, _stoch_round(rng, abs(diff)), np.ones(len(cs), bool))
 
     # 2) episodes open at 31 March
     at31 = (v["outcome"] != OUT_NFA) & (ref <= t1) & (close > t1)
@@ -1292,6 +1391,30 @@ def _settle_stocks(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend
         pp = pick[has_plan[pick]]
         v["plan_end"][pp] = close[pp]
         moved["closure_pulled" if diff > 0 else "closure_pushed"] = len(pick)
+
+    # 3) children awaiting assessment at 31 March (open episodes whose assessment starts after it):
+    # an assessment start d days after 31 March is pulled to d - 1 days before it (never before the
+    # referral), or one started by 31 March and not yet authorised is pushed past it (never after
+    # its authorisation; not where a conference on the CIN details followed the start)
+    a_s, a_auth = v["a_start"], v["a_auth"]
+    at31 = (v["outcome"] != OUT_NFA) & (ref <= t1) & (close > t1)
+    waiting = at31 & ((a_s == NONE) | (a_s > t1))
+    diff = float(waiting.sum()) - tg.awaiting
+    k = _stoch_round(rng, abs(diff))
+    if diff > 0:
+        new = np.maximum(t1 + 1 - (a_s - t1), ref)
+        cand = np.flatnonzero(waiting & (a_s != NONE) & (new <= t1))
+        pick = _nearest(rng, cand, a_s[cand] - t1, k)
+    elif diff < 0:
+        new = np.minimum(t1 + 1 + (t1 - a_s), a_auth)
+        cand = np.flatnonzero(at31 & (a_s != NONE) & (a_s <= t1) & (a_auth > t1) & (v["cin_icpc"] == NONE)
+                              & (new > t1))
+        pick = _nearest(rng, cand, t1 - a_s[cand], k)
+    else:
+        pick = np.empty(0, np.int64)
+    if len(pick):
+        a_s[pick] = new[pick]
+        moved["assessment_pulled" if diff > 0 else "assessment_pushed"] = len(pick)
     return moved
 
 
