@@ -819,6 +819,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         # ---------------- settle the stocks at 31 March y on their targets (controllers above
         # learnt from the unsettled values, so the durations keep tracking the targets)
         moved = _settle_stocks(rng, ep, ch.n, pend_child, pend_day, tg, t0, t1)
+        moved.update(_settle_factors(rng, ep, tg, t0, t1, corr["fmentions"]))
         controls.append(dict(year=y, n_new=n_new, pi_w=pi_w, early=early, p_direct=p_direct, carried=carried, spawned=spawned,
                              c_scale=c_scale, **pooled, **moved,
                              **{f"corr_{k}": v for k, v in corr.items()}))
@@ -952,7 +953,7 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
         ai = np.flatnonzero(assessed)
         factors[ai] = _draw_factors(rng, np.minimum(tg.factor_p * p["factor_scale"], 0.95), len(ai))
         nin_i = np.flatnonzero(outcome == OUT_NIN)
-        only21 = rng.random(len(nin_i)) < p["p_only21"]
+        only21 = exact_share(rng, len(nin_i), [p["p_only21"]])[:, 0]
         factors[nin_i[only21]] = np.int64(1) << BIT_21
 
     # CIN plan and review rhythm (dates fixed once the closure is known). A plan reviewed within
@@ -1001,13 +1002,24 @@ def _icpc_working_days(rng, band: np.ndarray) -> np.ndarray:
     return wd
 
 
+def exact_share(rng, n: int, p: np.ndarray) -> np.ndarray:
+    """An (n, len(p)) boolean matrix whose column j holds exactly ``p[j] * n`` (stochastically
+    rounded) True values at random rows: each row has each column with probability ``p[j]``, as
+    with independent draws, but a batch's count does not scatter around ``p[j] * n``."""
+    p = np.atleast_1d(np.asarray(p, dtype=float))
+    want = np.floor(p * n + rng.random(len(p))).astype(np.int64)
+    ranks = np.argsort(np.argsort(rng.random((n, len(p))), axis=0), axis=0)
+    return ranks < want[None, :]
+
+
 def _draw_factors(rng, p: np.ndarray, n: int) -> np.ndarray:
-    """Bitmasks of factors: independent draws with probabilities ``p``, at least one factor."""
+    """Bitmasks of factors, each in its share ``p`` of the batch (:func:`exact_share`), at least
+    one factor."""
     k = len(p)
     if not p.sum() > 0:  # never an authorised assessment without factors: "Other"
         p = np.zeros(k)
         p[FACTOR_BIT["20"]] = 0.5
-    hits = rng.random((n, k)) < p[None, :]
+    hits = exact_share(rng, n, p)
     none = ~hits.any(axis=1)
     if none.any() and p.sum() > 0:
         hits[np.flatnonzero(none), rng.choice(k, size=int(none.sum()), p=p / p.sum())] = True
@@ -1416,6 +1428,56 @@ def _settle_stocks(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend
         a_s[pick] = new[pick]
         moved["assessment_pulled" if diff > 0 else "assessment_pushed"] = len(pick)
     return moved
+
+
+def _settle_factors(rng, ep: _Grow, tg: YearTargets, t0: int, t1: int, factor_scale: float) -> dict:
+    """Settle the episodes with an assessment factor (C3: assessments authorised in the year with
+    a factor other than 21) on ``tg.ewf``: a not-in-need episode's assessment records "21 No
+    factors identified" alone instead of its factors, or factors drawn as any assessment's
+    instead of 21 alone; then each factor on its share of them (``tg.factor_p``). Factors show
+    only in the return of the year of authorisation, so no earlier return changes."""
+    if tg.ewf is None:
+        return {"factors_cleared": 0, "factors_drawn": 0, "factor_flips": 0}
+    v = ep.view()
+    f = v["factors"]
+    only21 = np.int64(1) << BIT_21
+    nin_y = (v["outcome"] == OUT_NIN) & (v["a_auth"] >= t0) & (v["a_auth"] <= t1)
+    auth_y = (v["a_auth"] >= t0) & (v["a_auth"] <= t1)
+    diff = float(np.sum(auth_y & ((f & ~only21) != 0))) - tg.ewf
+    k = _stoch_round(rng, abs(diff))
+    out = {"factors_cleared": 0, "factors_drawn": 0}
+    if diff > 0:
+        cand = np.flatnonzero(nin_y & ((f & ~only21) != 0))
+        pick = rng.permutation(cand)[:k]
+        f[pick] = only21
+        out["factors_cleared"] = len(pick)
+    elif diff < 0:
+        cand = np.flatnonzero(nin_y & (f == only21))
+        pick = rng.permutation(cand)[:k]
+        if len(pick):
+            f[pick] = _draw_factors(rng, np.minimum(tg.factor_p * factor_scale, 0.95), len(pick))
+        out["factors_drawn"] = len(pick)
+    # then each factor on its share of those episodes: set on episodes without it, or cleared on
+    # episodes with another factor (so the episodes with a factor stay as settled)
+    wf = np.flatnonzero(auth_y & ((f & ~only21) != 0))
+    flips = 0
+    for j in range(BIT_21) if len(wf) else ():
+        bit = np.int64(1) << j
+        has = (f[wf] & bit) != 0
+        d = float(has.sum()) - float(tg.factor_p[j]) * len(wf)
+        k = _stoch_round(rng, abs(d))
+        if d > 0:
+            cand = wf[has & ((f[wf] & ~bit & ~only21) != 0)]
+            pick = rng.permutation(cand)[:k]
+            f[pick] &= ~bit
+        elif d < 0:
+            pick = rng.permutation(wf[~has])[:k]
+            f[pick] |= bit
+        else:
+            continue
+        flips += len(pick)
+    out["factor_flips"] = flips
+    return out
 
 
 def _schedule_next(rng, ch: _Grow, epi: dict, pi_w: float, idx: np.ndarray, early: float = 1.0,
