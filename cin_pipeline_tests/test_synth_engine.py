@@ -372,6 +372,60 @@ def test_settle_stocks_meets_each_d5_band():
     assert got.tolist() == [1, 1, 1, 1, 0]
 
 
+def test_exact_share_gives_each_column_its_share_at_random_rows():
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    rng = np.random.default_rng(3)
+    hits = S.exact_share(rng, 1000, np.array([0.1, 0.3333, 0.0, 1.0]))
+    assert hits.sum(axis=0).tolist()[0] == 100 and hits.sum(axis=0)[1] in (333, 334)
+    assert hits[:, 2].sum() == 0 and hits[:, 3].all()
+    # not the first rows, and the columns independent of each other
+    assert 0 < hits[:100, 0].sum() < 100
+    both = (hits[:, 0] & hits[:, 1]).sum()
+    assert 15 < both < 55  # about 0.1 x 333
+
+
+def test_settle_factors_meets_the_episodes_with_a_factor_and_each_factor():
+    """C3 per LA-year: too many episodes with a factor -> not-in-need assessments record 21
+    alone; then each factor on its share of the episodes with one, none left without a factor."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    t0, t1 = S.period(2020)
+    n = 400
+    rng = np.random.default_rng(5)
+    outcome = np.where(np.arange(n) < 200, S.OUT_NIN, S.OUT_NEED)
+    p = np.zeros(len(S.FACTOR_CODES))
+    p[S.FACTOR_BIT["3B"]], p[S.FACTOR_BIT["4B"]], p[S.FACTOR_BIT["1A"]] = 0.6, 0.5, 0.1
+    factors = S._draw_factors(rng, np.minimum(p * 1.2, 0.95), n)
+    ep = _settle_episodes(S, np, t1, n, ref=np.full(n, t0 + 10), a_start=np.full(n, t0 + 11),
+                          a_auth=np.where(np.arange(n) % 10 == 0, t1 + 5, t0 + 40), outcome=outcome,
+                          factors=factors)
+    tg = S.YearTargets(referrals=n, rr_share=0.2, nfa_share=0.0, nin_share=0.5, at31=0.0, awaiting=0.0,
+                       s47=0, icpc=0, icpc_bands=np.ones(4) / 4, cpp_start=0, sub_share=0.2, cpp_at31=0.0,
+                       factor_p=p, ewf=300.0)
+    out = S._settle_factors(rng, ep, tg, t0, t1, 1.0)
+    f = ep.view()["factors"]
+    auth = ep.view()["a_auth"] <= t1
+    only21 = np.int64(1) << S.BIT_21
+    with_factor = auth & ((f & ~only21) != 0)
+    assert out["factors_cleared"] == 360 - 300 and with_factor.sum() == 300
+    assert np.all(f[auth & ~with_factor] == only21)  # cleared ones record 21 alone
+    assert np.all(outcome[auth & ~with_factor] == S.OUT_NIN)  # only not-in-need ones
+    for code, share in (("3B", 0.6), ("4B", 0.5), ("1A", 0.1)):
+        got = ((f[with_factor] >> S.FACTOR_BIT[code]) & 1).sum()
+        assert abs(got - share * 300) <= 1, code
+    assert np.all(f[~auth] == factors[~auth])  # not authorised in the year: untouched
+    # too few: factors drawn for not-in-need assessments recording 21 alone
+    tg.ewf = 320.0
+    out = S._settle_factors(rng, ep, tg, t0, t1, 1.0)
+    f = ep.view()["factors"]
+    assert out["factors_drawn"] == 20 and (auth & ((f & ~only21) != 0)).sum() == 320
+
+
 def test_structure_follows_spec_per_year(returns):
     out, _ = returns
     for y in YEARS:
