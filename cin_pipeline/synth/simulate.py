@@ -58,7 +58,8 @@ Model (all dates are integer days since 1970-01-01)
   years, so once year ``y`` is simulated the stocks at 31 March are settled on target
   (:func:`_settle_stocks`): CPP ends (each D5 duration band on its own), then closures, then
   assessment starts (children awaiting assessment), of the episodes nearest 31 March are moved
-  across it (mirrored), within every date rule. The settlement can end a plan early in any band
+  across it (mirrored), within every date rule; and the assessment factors of the year's
+  authorised assessments are settled on C3 (:func:`_settle_factors`). The settlement can end a plan early in any band
   but can rarely extend one started in the last 6 months, so conferences and plans are a little
   likelier in January-March and October-December (:data:`PLAN_SEASON`) to leave those bands
   something to settle.
