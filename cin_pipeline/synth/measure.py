@@ -21,12 +21,10 @@ These counts are what the statistics layer should recompute from the XML files.
 
 from __future__ import annotations
 
-import datetime as _dt
-
 import numpy as np
 
-from .simulate import (BIT_21, DURATION_BANDS, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA,
-                       OUT_NIN, RC, LASimulation, duration_band, months_back, period, to_day,
+from .simulate import (BIT_21, CPP_BAND_COLUMNS, DURATION_BANDS, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA,
+                       OUT_NIN, RC, LASimulation, duration_band, months_back, period,
                        working_days_between)
 
 PRIVATE_FOSTER = ("8B", "8C", "8D", "8E", "8F")
@@ -38,8 +36,8 @@ MEASURES = ("referrals", "re_referrals", "nfa", "not_in_need", "referrals_child"
             "anypoint_episodes", "anypoint_child", "started_episodes", "started_child", "ended_episodes",
             "ended_child", "at31_episodes", "awaiting_assessment", "s47", "s47_child", "icpc",
             "icpc_child", "icpc_0_10", "icpc_11_15", "icpc_16_20", "icpc_21_plus",
-            "cpp_start", "cpp_subsequent", "cpp_at31", "cpp_at31_le3m", "cpp_at31_3to6m",
-            "cpp_at31_6to12m", "cpp_at31_1to2y", "cpp_at31_2yplus", "episodes_with_factor") + FACTOR_MEASURES + tuple(
+            "cpp_start", "cpp_subsequent", "cpp_at31", *CPP_BAND_COLUMNS,
+            "episodes_with_factor") + FACTOR_MEASURES + tuple(
     f"at31_{b}" for b in DURATION_BANDS) + tuple(f"ended_{b}" for b in DURATION_BANDS)
 
 
@@ -60,11 +58,6 @@ def measure_year(sim: LASimulation, year: int) -> dict:
     at31 = ~nfa & (e.ref <= t1) & (e.closure > t1)
     cpp = e.cpp_start != NONE
     cpp_open = cpp & (e.cpp_start <= t1) & (e.cpp_end > t1)
-    # plans at 31 March by calendar months since the start (as D5 counts them): 3 months back
-    # from 31 March is 31 December, 6 months 30 September, 1 and 2 years the 31 Marches before
-    m3, m6, y1, y2 = (to_day(_dt.date(year - 1, 12, 31)), to_day(_dt.date(year - 1, 9, 30)),
-                      to_day(_dt.date(year - 1, 3, 31)), to_day(_dt.date(year - 2, 3, 31)))
-    start = e.cpp_start
     # within 12 calendar months of the previous referral (lcd.referral.rereferral_12m: 366 days
     # when the year back holds 29 February)
     rerefs = (e.prev_ref != NONE) & (e.prev_ref >= months_back(e.ref, 12))
@@ -117,10 +110,8 @@ def measure_year(sim: LASimulation, year: int) -> dict:
         "cpp_start": int(cpp_y.sum()),
         "cpp_subsequent": int(np.sum(cpp_y & (e.n_prev_cpp > 0))),
         "cpp_at31": int(cpp_open.sum()),
-        "cpp_at31_le3m": int(np.sum(cpp_open & (start >= m3))),
-        "cpp_at31_3to6m": int(np.sum(cpp_open & (start < m3) & (start >= m6))),
-        "cpp_at31_6to12m": int(np.sum(cpp_open & (start < m6) & (start > y1))),
-        "cpp_at31_1to2y": int(np.sum(cpp_open & (start <= y1) & (start > y2))),
-        "cpp_at31_2yplus": int(np.sum(cpp_open & (start <= y2))),
+        # plans at 31 March by calendar months since the start (D5's bands)
+        **dict(zip(CPP_BAND_COLUMNS, (int(n) for n in np.bincount(
+            duration_band(e.cpp_start[cpp_open], np.full(int(cpp_open.sum()), t1)), minlength=6)[1:]))),
         **bands,
     }

@@ -238,12 +238,15 @@ def period(year: int) -> tuple[int, int]:
     return to_day(a), to_day(b)
 
 
+def month_of_day(days: np.ndarray) -> np.ndarray:
+    """Calendar month (1-12) of each day number."""
+    return (np.asarray(days).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12) + 1
+
+
 def year_of_day(days: np.ndarray) -> np.ndarray:
     """Census (reporting) year containing each day number."""
-    dt = days.astype("datetime64[D]")
-    y = dt.astype("datetime64[Y]").astype(int) + 1970
-    m = (dt.astype("datetime64[M]").astype(int) % 12) + 1
-    return np.where(m >= 4, y + 1, y)
+    y = days.astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970
+    return np.where(month_of_day(days) >= 4, y + 1, y)
 
 
 WORKDAYS = np.busdaycalendar(holidays=np.array(sorted(bank_holidays()), dtype="datetime64[D]"))
@@ -527,7 +530,7 @@ def _day_weights(start: int, end: int) -> np.ndarray:
     dt = days.astype("datetime64[D]")
     wd = (days + 3) % 7  # 0 = Monday (1970-01-01 was a Thursday)
     w = np.where(wd >= 5, 0.25, 1.0)
-    month = dt.astype("datetime64[M]").astype(int) % 12 + 1
+    month = month_of_day(days)
     dom = (dt - dt.astype("datetime64[M]")).astype(int) + 1
     w = w * np.where(month == 8, 0.8, 1.0)
     w = w * np.where((month == 12) & (dom >= 22), 0.5, 1.0)
@@ -911,7 +914,7 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     # conferences, then plans from them, a little likelier in January-March and October-December
     # (the year's conversions unchanged): D5's two youngest bands are then rarely short, since
     # the year-end settlement can end a plan early but can rarely give an LA one started so lately
-    month = (icpc_day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12) + 1
+    month = month_of_day(icpc_day)
     has_icpc = has_s47 & (rng.random(n) < _seasonal(p["p_icpc"], month, has_s47, p["season"]))
     icpc = np.where(has_icpc, icpc_day, NONE)
     icpc_target = np.where(has_s47, icpc_target_day(s47_safe), NONE)
@@ -1437,16 +1440,16 @@ def _settle_factors(rng, ep: _Grow, tg: YearTargets, t0: int, t1: int, factor_sc
     factors identified" alone instead of its factors, or factors drawn as any assessment's
     instead of 21 alone; then each factor on its share of them (``tg.factor_p``). Factors show
     only in the return of the year of authorisation, so no earlier return changes."""
+    out = {"factors_cleared": 0, "factors_drawn": 0, "factor_flips": 0}
     if tg.ewf is None:
-        return {"factors_cleared": 0, "factors_drawn": 0, "factor_flips": 0}
+        return out
     v = ep.view()
     f = v["factors"]
     only21 = np.int64(1) << BIT_21
-    nin_y = (v["outcome"] == OUT_NIN) & (v["a_auth"] >= t0) & (v["a_auth"] <= t1)
     auth_y = (v["a_auth"] >= t0) & (v["a_auth"] <= t1)
+    nin_y = auth_y & (v["outcome"] == OUT_NIN)
     diff = float(np.sum(auth_y & ((f & ~only21) != 0))) - tg.ewf
     k = _stoch_round(rng, abs(diff))
-    out = {"factors_cleared": 0, "factors_drawn": 0}
     if diff > 0:
         cand = np.flatnonzero(nin_y & ((f & ~only21) != 0))
         pick = rng.permutation(cand)[:k]
@@ -1461,7 +1464,6 @@ def _settle_factors(rng, ep: _Grow, tg: YearTargets, t0: int, t1: int, factor_sc
     # then each factor on its share of those episodes: set on episodes without it, or cleared on
     # episodes with another factor (so the episodes with a factor stay as settled)
     wf = np.flatnonzero(auth_y & ((f & ~only21) != 0))
-    flips = 0
     for j in range(BIT_21) if len(wf) else ():
         bit = np.int64(1) << j
         has = (f[wf] & bit) != 0
@@ -1476,8 +1478,7 @@ def _settle_factors(rng, ep: _Grow, tg: YearTargets, t0: int, t1: int, factor_sc
             f[pick] |= bit
         else:
             continue
-        flips += len(pick)
-    out["factor_flips"] = flips
+        out["factor_flips"] += len(pick)
     return out
 
 
