@@ -55,11 +55,14 @@ Model (all dates are integer days since 1970-01-01)
   Conversions (S47 -> ICPC) learn from the realised conversion, not from the downstream volume
   (which would correct an upstream miss twice); P(CPP | ICPC) is exact by construction.
 * **Year-end settlement.** The controllers lag by a year and LA targets jump between
-  years, so once year ``y`` is simulated the stocks at 31 March are settled on target
+  years, so once year ``y`` is simulated its ICPCs are settled on C4's working-day bands
+  (:func:`_settle_icpc_bands`), then the stocks at 31 March on target
   (:func:`_settle_stocks`): CPP ends (each D5 duration band on its own), then closures, then
   assessment starts (children awaiting assessment), of the episodes nearest 31 March are moved
-  across it (mirrored), within every date rule; and the assessment factors of the year's
-  authorised assessments are settled on C3 (:func:`_settle_factors`). The settlement can end a plan early in any band
+  across it (mirrored), within every date rule; the open episodes that the next year closes as
+  not in need on what B1's published flows leave out of the next year's episodes ended and at
+  any point (:func:`_settle_carry`); and the assessment factors of the year's authorised
+  assessments on C3 (:func:`_settle_factors`). The settlement can end a plan early in any band
   but can rarely extend one started in the last 6 months, so conferences and plans are a little
   likelier in January-March and October-December (:data:`PLAN_SEASON`) to leave those bands
   something to settle.
@@ -317,6 +320,8 @@ class YearTargets:
     b5_shares: np.ndarray = field(default_factory=lambda: B5_ENGLAND.copy())  # episodes of need
     #                                ending by duration band (B5, LAIT), shares summing to 1
     cpp_bands: np.ndarray | None = None  # plans at 31 March by D5 duration band (counts), when published
+    started: float = 0.0   # episodes of need starting in the year (B1)
+    anypoint: float = 0.0  # episodes of need open at any point in the year (B1)
 
 
 def _share(num, den, default):
@@ -405,6 +410,8 @@ def year_targets(row: dict, year: int, scale: float, factor_row: dict | None) ->
         cpp_reviewed=min(max(num("lait_cpp_reviewed_pct", 90.0) / 100.0, 0.0), 1.0),
         b5_shares=b5_shares(row),
         cpp_bands=cpp_band_counts(row, scale),
+        started=num("started_episodes") * scale,
+        anypoint=num("anypoint_episodes") * scale,
     )
 
 
@@ -822,7 +829,9 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
             ext_p = float(np.clip(ext_p + 0.8 * (nx.sub_share - sub_real), 0.0, 0.6))
         # ---------------- settle the stocks at 31 March y on their targets (controllers above
         # learnt from the unsettled values, so the durations keep tracking the targets)
-        moved = _settle_stocks(rng, ep, ch.n, pend_child, pend_day, tg, t0, t1)
+        moved = _settle_icpc_bands(rng, ep, tg, t0, t1)
+        moved.update(_settle_stocks(rng, ep, ch.n, pend_child, pend_day, tg, t0, t1))
+        moved.update(_settle_carry(rng, ep, carry_target(tg, nx), t1))
         moved.update(_settle_factors(rng, ep, tg, t0, t1, corr["fmentions"]))
         controls.append(dict(year=y, n_new=n_new, pi_w=pi_w, early=early, p_direct=p_direct, carried=carried, spawned=spawned,
                              c_scale=c_scale, **pooled, **moved,
@@ -1432,6 +1441,109 @@ def _settle_stocks(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend
         a_s[pick] = new[pick]
         moved["assessment_pulled" if diff > 0 else "assessment_pushed"] = len(pick)
     return moved
+
+
+ICPC_SETTLE_MARGIN = 70
+"""Days from either end of the year within which an ICPC is not moved between C4's bands (its
+new date, at most 40 working days after the S47, stays in the year)."""
+
+
+def _settle_icpc_bands(rng, ep: _Grow, tg: YearTargets, t0: int, t1: int) -> dict:
+    """Settle the year's ICPCs on C4's bands of working days from the S47 start (``tg.icpc_bands``
+    of the ICPCs held in the year): conferences of bands above their share are held after a number
+    of working days drawn in a band below its share (as :func:`_icpc_working_days` draws them), at
+    random among those at least :data:`ICPC_SETTLE_MARGIN` days from either end of the year. The
+    S47 concludes on the new day and the plan, if any, starts on it (still at least 7 days before
+    its end; the episode still open)."""
+    out = {"icpc_moved": 0}
+    v = ep.view()
+    s47, icpc, cpp_s, cpp_e, close = v["s47"], v["icpc"], v["cpp_start"], v["cpp_end"], v["closure"]
+    held = np.flatnonzero((icpc >= t0) & (icpc <= t1) & (s47 != NONE))
+    if len(held) == 0:
+        return out
+    wd = working_days_between(s47[held], icpc[held])
+    band = np.select([wd <= 10, wd <= 15, wd <= 20], [0, 1, 2], 3)
+    d = np.bincount(band, minlength=4) - tg.icpc_bands * len(held)
+    movable = (icpc[held] >= t0 + ICPC_SETTLE_MARGIN) & (icpc[held] <= t1 - ICPC_SETTLE_MARGIN)
+    src = np.concatenate([rng.permutation(np.flatnonzero(movable & (band == b)))[:_stoch_round(rng, d[b])]
+                          for b in range(4) if d[b] > 0] or [np.empty(0, np.int64)])
+    dest = rng.permutation(np.repeat(np.arange(4), [_stoch_round(rng, -x) if x < 0 else 0 for x in d]))
+    n = min(len(src), len(dest))
+    if n == 0:
+        return out
+    rows, new_band = held[src[:n]], dest[:n]
+    new = working_days_after(s47[rows], _icpc_working_days(rng, new_band))
+    plan = cpp_s[rows] == icpc[rows]
+    ok = np.where(plan, new <= cpp_e[rows] - 7, new <= close[rows])
+    rows, new, plan = rows[ok], new[ok], plan[ok]
+    icpc[rows] = new
+    v["s47_end"][rows] = new
+    cpp_s[rows[plan]] = new[plan]
+    out["icpc_moved"] = len(rows)
+    return out
+
+
+CARRY_MAX_SHARE = 0.5
+"""At most this share of an LA-year's episodes open at 31 March is settled as not in need."""
+
+
+def carry_target(tg: YearTargets, nx: YearTargets) -> float:
+    """Episodes open at 31 March that the next year closes as not in need (RC8/RC9 after an
+    assessment), from B1's published flows: neither ended nor at any point in the next year, so
+    ``at31 + next year's started - next year's at any point`` of them (0 when unpublished;
+    at most :data:`CARRY_MAX_SHARE` of the stock)."""
+    if tg.at31 <= 0 or nx.started <= 0 or nx.anypoint <= 0:
+        return 0.0
+    return float(np.clip(tg.at31 + nx.started - nx.anypoint, 0.0, CARRY_MAX_SHARE * tg.at31))
+
+
+def _settle_carry(rng, ep: _Grow, target: float, t1: int) -> dict:
+    """Settle the episodes open at 31 March ``t1`` that close as not in need after it on
+    ``target`` (:func:`carry_target`): the published B1 flows need 35,000-51,000 of them a year in
+    England (9-14% of the episodes ending), more than the few days from a not-in-need assessment
+    to its closure give.
+
+    * Too few: open in-need episodes closing in the next year, with an assessment and no S47,
+      conference or plan (their CIN plan, if any, is dropped: rule 2990), become not in need,
+      those whose assessment was authorised nearest 31 March first: closed RC8 (RC9 from 2022-23
+      in its share) a few days after the authorisation or 31 March, whichever is later, never
+      later than before.
+    * Too many: open not-in-need episodes whose assessment recorded a factor other than 21 become
+      episodes of need, closed on the same day as "services ceased for any other reason" (RC7).
+
+    The year's own counts do not change (open at 31 March and started either way); the next year
+    neither ends nor counts at any point an episode closed as not in need."""
+    out = {"carried_nin": 0, "carried_need": 0}
+    v = ep.view()
+    ref, close, a_auth, outcome = v["ref"], v["closure"], v["a_auth"], v["outcome"]
+    at31 = (outcome != OUT_NFA) & (ref <= t1) & (close > t1) & (close <= t1 + 366)
+    diff = float(np.sum(at31 & (outcome == OUT_NIN))) - target
+    k = _stoch_round(rng, abs(diff))
+    if k <= 0:
+        return out
+    if diff < 0:
+        ok = (at31 & (outcome == OUT_NEED) & (v["a_start"] != NONE) & (a_auth != NONE) & (a_auth <= close)
+              & (v["s47"] == NONE) & (v["s47b"] == NONE) & (v["icpc"] == NONE) & (v["cin_icpc"] == NONE)
+              & (v["cpp_start"] == NONE))
+        cand = np.flatnonzero(ok)
+        pick = _nearest(rng, cand, np.abs(a_auth[cand] - t1), k)
+        if len(pick):
+            new = np.minimum(np.maximum(a_auth[pick], t1 + 1) + rng.integers(0, 8, len(pick)), close[pick])
+            close[pick] = new
+            outcome[pick] = OUT_NIN
+            rc9 = (rng.random(len(pick)) < 0.35) & (year_of_day(new) >= 2023)
+            v["reason"][pick] = np.where(rc9, RC["RC9"], RC["RC8"])
+            v["plan_start"][pick] = NONE
+            v["plan_end"][pick] = NONE
+            out["carried_nin"] = len(pick)
+    else:
+        only21 = np.int64(1) << BIT_21
+        cand = np.flatnonzero(at31 & (outcome == OUT_NIN) & ((v["factors"] & ~only21) != 0))
+        pick = rng.permutation(cand)[:k]
+        outcome[pick] = OUT_NEED
+        v["reason"][pick] = RC["RC7"]
+        out["carried_need"] = len(pick)
+    return out
 
 
 def _settle_factors(rng, ep: _Grow, tg: YearTargets, t0: int, t1: int, factor_scale: float) -> dict:
