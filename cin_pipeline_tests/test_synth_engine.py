@@ -426,6 +426,108 @@ def test_settle_factors_meets_the_episodes_with_a_factor_and_each_factor():
     assert out["factors_drawn"] == 20 and (auth & ((f & ~only21) != 0)).sum() == 320
 
 
+def test_settle_carry_meets_the_not_in_need_episodes_open_at_31_march():
+    """B1's flows: the episodes open at 31 March that the next year closes as not in need. Too few:
+    open in-need episodes closing next year, assessed and with no S47, conference or plan activity,
+    become not in need (closed RC8 after the authorisation or 31 March, not later than before; a
+    CIN plan dropped), those authorised nearest 31 March first. Too many: not-in-need ones with a
+    factor become episodes of need (RC7). The target follows the published flows."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    t0, t1 = S.period(2020)
+    n, none = 8, S.NONE
+    a_auth = np.array([t1 - 2, t1 + 3, t1 - 100, t1 + 10, t1 - 1, t1 - 1, t1 - 1, t1 - 50])
+    s47 = np.full(n, none)
+    s47[4] = t1 - 20          # a S47: not a candidate
+    cpp = np.full(n, none)
+    cpp[5] = t1 - 10          # a plan: not a candidate
+    closure = np.array([t1 + 40, t1 + 60, t1 + 30, t1 + 400, t1 + 20, t1 + 20, t1 - 5, t1 + 90])
+    ep = _settle_episodes(S, np, t1, n, ref=np.full(n, t1 - 120), a_start=a_auth - 20, a_auth=a_auth,
+                          s47=s47, s47b=np.full(n, none), icpc=np.full(n, none), cpp_start=cpp,
+                          cpp_end=np.where(cpp != none, t1 + 300, none), closure=closure,
+                          plan_start=np.where(np.arange(n) == 1, t1 - 30, none),
+                          plan_end=np.where(np.arange(n) == 1, t1 + 60, none),
+                          factors=np.full(n, np.int64(1) << S.FACTOR_BIT["3B"]))
+    rng = np.random.default_rng(0)
+    out = S._settle_carry(rng, ep, 2.0, t1)
+    v = ep.view()
+    # rows 0 and 1 are the candidates nearest 31 March (2 and 3 days); row 3 closes after next
+    # year, row 6 closed before 31 March, rows 4 and 5 have a S47 or a plan
+    assert out["carried_nin"] == 2 and sorted(np.flatnonzero(v["outcome"] == S.OUT_NIN)) == [0, 1]
+    assert np.all(v["reason"][[0, 1]] == S.RC["RC8"])
+    assert t1 < v["closure"][0] <= t1 + 8 and t1 + 3 <= v["closure"][1] <= t1 + 11
+    assert v["plan_start"][1] == none and v["plan_end"][1] == none
+    assert np.all(v["outcome"][2:] == S.OUT_NEED) and np.all(v["closure"][2:] == closure[2:])
+    # too many: one back to in need, closed on the same day as RC7
+    out = S._settle_carry(rng, ep, 1.0, t1)
+    assert out["carried_need"] == 1 and np.sum(v["outcome"] == S.OUT_NIN) == 1
+    assert v["reason"][np.flatnonzero((v["outcome"] == S.OUT_NEED) & (np.arange(n) < 2))[0]] == S.RC["RC7"]
+
+    tg = S.YearTargets(referrals=10, rr_share=0.2, nfa_share=0.1, nin_share=0.3, at31=400.0, awaiting=1.0,
+                       s47=0, icpc=0, icpc_bands=np.ones(4) / 4, cpp_start=0, sub_share=0.2, cpp_at31=0.0,
+                       factor_p=np.zeros(len(S.FACTOR_CODES)))
+    nx = S.YearTargets(**{**tg.__dict__, "started": 300.0, "anypoint": 660.0})
+    assert S.carry_target(tg, nx) == 40.0  # 400 + 300 - 660
+    assert S.carry_target(tg, S.YearTargets(**{**tg.__dict__, "started": 300.0, "anypoint": 100.0})) == 200.0
+    assert S.carry_target(tg, tg) == 0.0  # not published
+
+
+def test_settle_icpc_bands_meets_each_band():
+    """C4: the year's ICPCs are settled on the working-day bands; a moved conference concludes the
+    S47 and starts its plan on the new day, and none within 70 days of the year's ends moves."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    t0, t1 = S.period(2020)
+    n = 400
+    rng = np.random.default_rng(2)
+    s47 = t0 + 80 + rng.integers(0, 150, n)
+    s47[:10] = t1 - 30  # too near the end of the year to move
+    icpc = S.working_days_after(s47, np.full(n, 12))  # all in 11-15
+    cpp = np.where(np.arange(n) % 2 == 0, icpc, S.NONE)
+    ep = _settle_episodes(S, np, t1, n, s47=s47, icpc=icpc, s47_end=icpc, cpp_start=cpp,
+                          cpp_end=np.where(cpp != S.NONE, icpc + 200, S.NONE), closure=icpc + 300)
+    tg = S.YearTargets(referrals=10, rr_share=0.2, nfa_share=0.1, nin_share=0.3, at31=0.0, awaiting=0.0,
+                       s47=0, icpc=n, icpc_bands=np.array([0.1, 0.6, 0.2, 0.1]), cpp_start=0,
+                       sub_share=0.2, cpp_at31=0.0, factor_p=np.zeros(len(S.FACTOR_CODES)))
+    out = S._settle_icpc_bands(rng, ep, tg, t0, t1)
+    v = ep.view()
+    wd = S.working_days_between(v["s47"], v["icpc"])
+    got = np.bincount(np.select([wd <= 10, wd <= 15, wd <= 20], [0, 1, 2], 3), minlength=4)
+    assert out["icpc_moved"] == 160 and got.tolist() == [40, 240, 80, 40]
+    assert np.all(v["s47_end"] == v["icpc"]) and np.all(v["icpc"][:10] == icpc[:10])
+    plan = cpp != S.NONE
+    assert np.all(v["cpp_start"][plan] == v["icpc"][plan]) and np.all(v["cpp_start"][~plan] == S.NONE)
+
+
+def test_referral_sources_follow_the_la_year_shares():
+    """C5 (LAIT RefBySource_*): schools, health services and police take the LA-year's shares, the
+    other codes the rest in England's proportions, and a batch of draws meets them to within two."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    w = S.source_weights({"lait_source_schools_pct": 10.0, "lait_source_health_pct": 20.0,
+                          "lait_source_police_pct": 40.0})
+    idx = {c: S.REFERRAL_SOURCES.index(c) for c in S.REFERRAL_SOURCES}
+    assert abs(w.sum() - 1) < 1e-12 and abs(w[idx["2A"]] - 0.1) < 1e-12 and abs(w[idx["6"]] - 0.4) < 1e-12
+    assert abs(sum(w[idx[c]] for c in ("3A", "3B", "3C", "3D", "3E", "3F")) - 0.2) < 1e-12
+    base = S._SOURCE_W / S._SOURCE_W.sum()
+    assert abs(w[idx["1A"]] / w[idx["4"]] - base[idx["1A"]] / base[idx["4"]]) < 1e-12
+    assert np.array_equal(S.source_weights({"lait_source_schools_pct": float("nan")}), base)
+    got = np.bincount(S.stratified_pick(np.random.default_rng(1), w, 1000), minlength=len(w))
+    assert np.all(np.abs(got - 1000 * w) < 2)
+    # the same random numbers as an independent draw, so nothing drawn afterwards changes
+    a, b = np.random.default_rng(4), np.random.default_rng(4)
+    S.stratified_pick(a, w, 50), S._pick(b, w, 50)
+    assert a.random() == b.random()
+    # one draw at a time is still random
+    assert len({int(S.stratified_pick(np.random.default_rng(k), w, 1)[0]) for k in range(40)}) > 3
+
+
 def test_structure_follows_spec_per_year(returns):
     out, _ = returns
     for y in YEARS:

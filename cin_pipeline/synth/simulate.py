@@ -21,6 +21,9 @@ Model (all dates are integer days since 1970-01-01)
   Beyond a cap, the child does not come back. Two controllers keep the caps binding: the
   probability of a re-referral (``pi_w``), and how soon within its 12 months a re-referral comes
   (``early``: sooner means more of them fall in the same year).
+* **Source of each referral**: schools, health services and the police in the LA-year's LAIT
+  shares (C5), the other codes in England's proportions of the rest, each batch in its exact
+  shares (:func:`stratified_pick`, on the same random numbers as an independent draw).
 * **Outcome of each referral** (drawn with the year's target shares): no further action (NFA:
   nothing else is recorded), assessed not in need (assessment, then closure RC8, or RC9 from
   the 2022-23 census), or in need. Children in need may have a section 47 enquiry (S47), an
@@ -117,6 +120,11 @@ REFERRAL_SOURCES = ("1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", 
                     "5A", "5B", "5C", "5D", "6", "7", "8", "9", "10")
 _SOURCE_W = np.array([4.0, 1.0, 1.2, 2.0, 18.0, 2.5, 2.5, 2.5, 0.8, 1.5, 2.5, 4.0, 1.5,
                       4.0, 6.0, 2.5, 4.0, 28.0, 2.5, 4.0, 1.0, 3.5])
+SOURCE_GROUP_TARGETS = (("lait_source_schools_pct", ("2A",)),
+                        ("lait_source_health_pct", ("3A", "3B", "3C", "3D", "3E", "3F")),
+                        ("lait_source_police_pct", ("6",)))
+"""Sources of referral whose LA-year share (C5, LAIT %) the generator follows: calibration column,
+census codes; the other codes share the rest in :data:`_SOURCE_W`'s proportions."""
 SOURCE_5D = REFERRAL_SOURCES.index("5D")
 SOURCE_5B = REFERRAL_SOURCES.index("5B")
 
@@ -320,6 +328,7 @@ class YearTargets:
     b5_shares: np.ndarray = field(default_factory=lambda: B5_ENGLAND.copy())  # episodes of need
     #                                ending by duration band (B5, LAIT), shares summing to 1
     cpp_bands: np.ndarray | None = None  # plans at 31 March by D5 duration band (counts), when published
+    source_w: np.ndarray = field(default_factory=lambda: _SOURCE_W / _SOURCE_W.sum())  # by code, sum 1
     started: float = 0.0   # episodes of need starting in the year (B1)
     anypoint: float = 0.0  # episodes of need open at any point in the year (B1)
 
@@ -359,6 +368,44 @@ def factor_probabilities(row: dict, year: int) -> np.ndarray | None:
     # 18A/19A stay valid after their 2020-21 split (queried from 2024-25): LAs that still record
     # them keep their published share (capping them per LA lost 85% of them nationally)
     return p
+
+
+def source_weights(row: dict) -> np.ndarray:
+    """P(each referral source code) for an LA-year: the :data:`SOURCE_GROUP_TARGETS` groups on the
+    row's LAIT shares, the other codes on the rest in :data:`_SOURCE_W`'s proportions (England's
+    default where a share is missing or the shares leave under 5% to the rest)."""
+    w = _SOURCE_W / _SOURCE_W.sum()
+    shares = []
+    for col, codes in SOURCE_GROUP_TARGETS:
+        try:
+            v = float(row.get(col))
+        except (TypeError, ValueError):
+            return w
+        if not np.isfinite(v) or v < 0:
+            return w
+        shares.append((v / 100.0, [REFERRAL_SOURCES.index(c) for c in codes]))
+    rest = 1.0 - sum(v for v, _ in shares)
+    if rest < 0.05:
+        return w
+    out = np.array(w)
+    grouped = np.zeros(len(w), bool)
+    for v, idx in shares:
+        out[idx] = w[idx] / w[idx].sum() * v
+        grouped[idx] = True
+    out[~grouped] = w[~grouped] / w[~grouped].sum() * rest
+    return out
+
+
+def stratified_pick(rng, p: np.ndarray, n: int) -> np.ndarray:
+    """``n`` draws of the categories of ``p`` whose counts are ``p * n`` to within two, in random
+    order: the uniforms of :func:`_pick` (the same random numbers, so nothing else drawn after
+    changes), each moved into its rank's stratum of [0, 1)."""
+    u = rng.random(n)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    rank = np.argsort(np.argsort(u))
+    r = (rank + np.modf(u * n)[0]) / n
+    return np.minimum(np.searchsorted(np.cumsum(p / p.sum()), r, side="right"), len(p) - 1)
 
 
 def year_targets(row: dict, year: int, scale: float, factor_row: dict | None) -> YearTargets:
@@ -410,6 +457,7 @@ def year_targets(row: dict, year: int, scale: float, factor_row: dict | None) ->
         cpp_reviewed=min(max(num("lait_cpp_reviewed_pct", 90.0) / 100.0, 0.0), 1.0),
         b5_shares=b5_shares(row),
         cpp_bands=cpp_band_counts(row, scale),
+        source_w=source_weights(row),
         started=num("started_episodes") * scale,
         anypoint=num("anypoint_episodes") * scale,
     )
@@ -894,7 +942,7 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     u = rng.random(n)
     outcome = np.where(u < p["p_nfa"], OUT_NFA, np.where(u < p["p_nfa"] + p["p_nin"], OUT_NIN, OUT_NEED))
     year = year_of_day(ref)
-    source = _pick(rng, _SOURCE_W, n)
+    source = stratified_pick(rng, tg.source_w, n)
     source = np.where((source == SOURCE_5D) & (year < 2023), SOURCE_5B, source)
     need = np.where(outcome == OUT_NFA, -1, _pick(rng, _NEED_W, n))
     assessed = outcome != OUT_NFA
