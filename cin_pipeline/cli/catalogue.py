@@ -1,10 +1,16 @@
-"""Section 5 of ``cin-pipeline compare``: the national figures of the re-referrals release that are
-known only from EES's data-catalogue pages and the release page.
+"""Section 5 of ``cin-pipeline compare``: the national figures known only from EES's data-catalogue
+pages and release pages, for the tables that have no published data file in the shared references.
 
-No data file of "Children in need: a focus on re-referrals" is in the shared references, so the
-published national values are the few quoted on the catalogue page of each data set (its example
-rows) and the release's headline (``../shared/spec/published_tables.md`` section 2 and
-``published_tables_pass3.md`` section 4, keys A4catRR, RR-A6, D1catRR, D2catRR, E1catRR, RR24).
+* "Children in need: a focus on re-referrals": no data file of the release is in the shared
+  references, so the published national values are the few quoted on the catalogue page of each
+  data set (its example rows) and the release's headline (``../shared/spec/published_tables.md``
+  section 2 and ``published_tables_pass3.md`` section 4, keys A4catRR, RR-A6, D1catRR, D2catRR,
+  E1catRR, RR24).
+* "Children in need", national time series A4, A5 and A6: the example rows of their 2020
+  catalogue pages (``published_tables_more.md``, A4cat20, A5cat20, A6cat20: A4 and A5 for
+  2020, A6 for 2016-2020). A4's second count (ethnicity known) and the order of its ethnic groups
+  are read from the values (marked [I] there); A5's suppressed cells (``c``) are left out.
+
 They are listed here, each with its table, year, row (filter values), column and source; the
 comparison reads the pipeline's published text of the same national cell. Counts are within
 ``tol.count`` per cent, percentages within ``tol.percent`` points.
@@ -41,7 +47,14 @@ def _v(table_id, year, row, values, source):
     return [CatalogueValue(table_id, year, tuple(row), c, float(p), source) for c, p in values]
 
 
-_RR = "re_referrals."
+_RR, _CIN = "re_referrals.", "children_in_need."
+_A4_COLUMNS = ("CIN_At31", "Ethnicity_Known", "Ethnicity_White", "Ethnicity_Mixed",
+               "Ethnicity_Asian_or_Asian_British", "Ethnicity_Black_or_Black_British",
+               "Ethnicity_Other_ethnic_groups")
+_A5_COLUMNS = ("CPP_At31", "Neglect_Initial", "Physical_Abuse_Initial", "Sexual_Abuse_Initial",
+               "Emotional_Abuse_Initial", "Multiple_Initial")
+_A6_COLUMNS = ("CPP_At31", "Neglect_Initial", "Physical_abuse_Initial", "Sexual_abuse_Initial",
+               "Emotional_abuse_Initial", "Multiple_Initial")
 _NONE, _LATER, _RE = ("Initial referral: child not re-referred",
                       "Initial referral: child later re-referred", "Re-referral")
 
@@ -83,6 +96,30 @@ VALUES: tuple[CatalogueValue, ...] = tuple(
     + _v(_RR + "a1", 2024, [("referral_type", "Total")], [("referrals", 621880)], "RR24")
     + _v(_RR + "e1", 2024, [("level_description", "Total"), ("referral_type", "Re-referral")],
          [("referrals", 139080)], "RR24")
+    # CIN A4, 2020: children in need at 31 March by gender (and unborn) and major ethnic group
+    + [x for row, values in (
+        ("Total", (389260, 373790, 268070, 32940, 27650, 32260, 12870)),
+        ("Female", (172030, 166290, 123210, 15010, 11570, 12680, 3830)),
+        ("Male", (209430, 203200, 141580, 17510, 15850, 19330, 8930)),
+        ("Unknown or Indeterminate gender", (930, 700, 520, 50, 60, 60, 20)),
+        ("Unborn", (6860, 3590, 2760, 370, 180, 190, 90)))
+       for x in _v(_CIN + "a4", 2020, [("characteristic", row)], zip(_A4_COLUMNS, values), "A4cat20")]
+    # CIN A5, 2020: child protection plans at 31 March by gender (and unborn) and initial category
+    + [x for group, row, values in (
+        ("Gender", "Total", (51510, 26010, 3820, 1970, 18380, 1330)),
+        ("Gender", "Female", (24480, 12080, 1670, 1170, 8950, 610)),
+        ("Gender", "Male", (25740, 13050, 2050, 770, 9170, 690)),
+        ("Gender", "Unknown/Indeterminate gender", (70, 40, 10, None, 20, None)),
+        ("Unborn", "Unborn", (1220, 850, 90, 20, 240, 20)))
+       for x in _v(_CIN + "a5", 2020, [("characteristic", group), ("characteristic_type", row)],
+                   [(c, n) for c, n in zip(_A5_COLUMNS, values) if n is not None], "A5cat20")]
+    # CIN A6, 2016-2020: child protection plans at 31 March by initial category of abuse
+    + [x for year, values in ((2020, (51510, 26010, 3820, 1970, 18380, 1330)),
+                              (2019, (52260, 25330, 4170, 2230, 18460, 2070)),
+                              (2018, (53790, 25820, 4120, 2180, 18860, 2820)),
+                              (2017, (51080, 24590, 3950, 2260, 17280, 3010)),
+                              (2016, (50310, 23150, 4200, 2370, 17770, 2810)))
+       for x in _v(_CIN + "a6", year, [], zip(_A6_COLUMNS, values), "A6cat20")]
 )
 
 COLUMNS = ["table", "year", "row", "column", "unit", "published", "pipeline", "difference",

@@ -19,8 +19,9 @@ Three sections (the second and third: :mod:`cin_pipeline.cli.fidelity`):
    regional and LA level (:func:`cin_pipeline.cli.fidelity.fidelity`); ``--csv`` writes it all.
 3. **LAIT LA measures** mapped to the tables' columns (:func:`cin_pipeline.cli.fidelity.lait_compare`).
 4. **LAIT England values** against the national rows (:func:`cin_pipeline.cli.fidelity.lait_national`).
-5. **The re-referrals release's catalogue values**: the national figures quoted on its EES
-   data-catalogue pages and release page (:mod:`cin_pipeline.cli.catalogue`); ``--catalogue-csv``.
+5. **Catalogue values**: the national figures quoted on EES data-catalogue pages and release pages
+   for tables with no published data file here (the re-referrals release; the CIN release's A4, A5
+   and A6 national time series: :mod:`cin_pipeline.cli.catalogue`); ``--catalogue-csv``.
 """
 
 from __future__ import annotations
@@ -312,8 +313,8 @@ def run_compare(years: str | None = None, csv: str | None = None,
             print("no LAIT England value in the years the run has")
 
     print()
-    print(f"5. Re-referrals release: the national values quoted on its EES catalogue pages and release "
-          f"page vs the pipeline's published cells (counts within {tol.count:g}%, percentages within "
+    print(f"5. Catalogue values (re-referrals release; CIN A4, A5, A6): the national values quoted on "
+          f"EES catalogue pages and release pages vs the pipeline's published cells (counts within {tol.count:g}%, percentages within "
           f"{fid.points(tol.percent)}; * = outside)")
     if len(rr):
         print(cat.format_catalogue(rr))
@@ -354,7 +355,7 @@ def register(subparsers) -> None:
     p.add_argument("--lait-csv", default=None, metavar="PATH",
                    help="write the LAIT comparison as CSV (one row per compared LA-year and measure)")
     p.add_argument("--catalogue-csv", default=None, metavar="PATH",
-                   help="write the re-referrals catalogue comparison (section 5) as CSV")
+                   help="write the catalogue comparison (section 5) as CSV")
     p.add_argument("--no-lait", action="store_true", help="leave out the LAIT measures")
     p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
                    help="per cent counted as 'within' for counts, rates and percentiles (default 2)")
