@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .simulate import (BIT_21, CPP_BAND_COLUMNS, DURATION_BANDS, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA,
-                       OUT_NIN, RC, LASimulation, duration_band, months_back, period,
+from .simulate import (BIT_21, CPP_BAND_COLUMNS, ICPC_BAND_COLUMNS, DURATION_BANDS, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA,
+                       OUT_NIN, RC, LASimulation, duration_band, icpc_band, months_back, period,
                        working_days_between)
 
 PRIVATE_FOSTER = ("8B", "8C", "8D", "8E", "8F")
@@ -94,10 +94,7 @@ def measure_year(sim: LASimulation, year: int) -> dict:
         "ended_child": _children(e.child, ended),
         "s47_child": _children(e.child, s47_y | s47b_y),
         "icpc_child": _children(e.child, icpc_y),
-        "icpc_0_10": int(np.sum(icpc_y & (wd <= 10))),
-        "icpc_11_15": int(np.sum(icpc_y & (wd >= 11) & (wd <= 15))),
-        "icpc_16_20": int(np.sum(icpc_y & (wd >= 16) & (wd <= 20))),
-        "icpc_21_plus": int(np.sum(icpc_y & (wd >= 21))),
+        **dict(zip(ICPC_BAND_COLUMNS, (int(n) for n in np.bincount(icpc_band(wd[icpc_y]), minlength=4)))),
         "episodes_with_factor": int(np.sum(auth_y & (other != 0))),
         **factor,
         "anypoint_episodes": int(np.sum(need_ep & (e.ref <= t1) & (e.closure >= t0))),

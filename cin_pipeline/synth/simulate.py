@@ -426,7 +426,7 @@ def year_targets(row: dict, year: int, scale: float, factor_row: dict | None) ->
     gap = refs - num("nfa") - nin - num("started_episodes", refs)
     if gap > 0.02 * refs:
         nin += gap * 2.0 / 3.0
-    bands = np.array([num("icpc_0_10"), num("icpc_11_15"), num("icpc_16_20"), num("icpc_21_plus")])
+    bands = np.array([num(c) for c in ICPC_BAND_COLUMNS])
     bands = bands / bands.sum() if bands.sum() > 0 else np.array([0.1, 0.7, 0.1, 0.1])
     fp = factor_probabilities(row, year)
     if fp is None and factor_row is not None:
@@ -1039,6 +1039,13 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
 
 ICPC_DAYS = (np.arange(4, 11), np.arange(11, 16), np.arange(16, 21), np.arange(21, 41))
 """Working days from the S47 start to the ICPC in each C4 band (0-10 from 4)."""
+ICPC_BAND_COLUMNS = ("icpc_0_10", "icpc_11_15", "icpc_16_20", "icpc_21_plus")
+"""C4's bands of working days from the S47 start to the ICPC, in :func:`icpc_band` order."""
+
+
+def icpc_band(wd: np.ndarray) -> np.ndarray:
+    """C4 band (0-3: 0-10, 11-15, 16-20, 21 or more working days) of each S47-to-ICPC time."""
+    return np.searchsorted(np.array([10, 15, 20]), np.asarray(wd), side="left")
 ICPC_DAY_W = (None, np.array([0.11, 0.10, 0.24, 0.30, 0.25]), np.array([0.30, 0.24, 0.18, 0.15, 0.13]), None)
 """Day weights within the 11-15 and 16-20 bands (the others uniform): conferences gather towards
 the 15-day target, so that England's 25th percentile, median and 75th percentile (C4: 11-13, 14
@@ -1510,7 +1517,7 @@ def _settle_icpc_bands(rng, ep: _Grow, tg: YearTargets, t0: int, t1: int) -> dic
     if len(held) == 0:
         return out
     wd = working_days_between(s47[held], icpc[held])
-    band = np.select([wd <= 10, wd <= 15, wd <= 20], [0, 1, 2], 3)
+    band = icpc_band(wd)
     d = np.bincount(band, minlength=4) - tg.icpc_bands * len(held)
     movable = (icpc[held] >= t0 + ICPC_SETTLE_MARGIN) & (icpc[held] <= t1 - ICPC_SETTLE_MARGIN)
     src = np.concatenate([rng.permutation(np.flatnonzero(movable & (band == b)))[:_stoch_round(rng, d[b])]
