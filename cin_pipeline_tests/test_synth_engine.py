@@ -736,3 +736,77 @@ def test_re_referrals_meet_each_la_year_target_even_when_it_jumps():
         want = tg[y].rr_share * tg[y].referrals
         assert abs(m["re_referrals"] - want) <= max(3, 0.01 * want), (y, m["re_referrals"], want)
         assert abs(m["referrals"] - tg[y].referrals) <= max(3, 0.01 * tg[y].referrals)
+
+
+def test_characteristic_measures_add_up(returns):
+    """Children in need at 31 March by sex and unborn, and by major ethnic group, add up to the
+    stock; plans at 31 March by sex and unborn, and by initial category, add up to the plans."""
+    from cin_pipeline.synth.measure import CATEGORIES, ETH_GROUP_MEASURES, SEXES
+
+    _, res = returns
+    for m in res.measures:
+        for stock, total in (("at31", "at31_episodes"), ("cpp_at31", "cpp_at31")):
+            assert sum(m[f"{stock}_{s}"] for s, _ in SEXES) + m[f"{stock}_unborn"] == m[total], m
+        assert sum(m[f"at31_eth_{g}"] for g, _ in ETH_GROUP_MEASURES) == m["at31_episodes"], m
+        assert sum(m[f"cpp_at31_{c.lower()}"] for c in CATEGORIES) == m["cpp_at31"], m
+
+
+def test_pick_rows_draws_as_rng_choice_with_each_rows_weights():
+    """Drawing with a table of weights by year takes the same one uniform per draw as
+    ``rng.choice``: with equal rows the draws and everything drawn afterwards are identical."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    w = np.array([50.0, 7.0, 4.0, 36.0, 3.0])
+    a, b = np.random.default_rng(9), np.random.default_rng(9)
+    got = S._pick_rows(a, np.vstack([w, w, w]), np.array([0, 2, 5, -1] * 250))
+    assert np.array_equal(got, S._pick(b, w, 1000)) and a.random() == b.random()
+    # each draw takes its own row's weights
+    rows = np.array([[1.0, 0, 0, 0, 0], [0, 0, 0, 0, 1.0]])
+    got = S._pick_rows(np.random.default_rng(1), rows, np.array([0, 1, 0, 1]))
+    assert got.tolist() == [0, 4, 0, 4]
+
+
+def test_start_categories_make_the_stock_meet_a6():
+    """The initial categories of plans starting each year, mixed as a year's stock mixes them
+    (83% started that year, 15% the year before, 2% earlier), give A6's published shares of plans
+    at 31 March 2016-2020, and 2020's after; they differ from the stock's where the shares move."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    rows = S._CAT_W_ROWS
+    assert np.allclose(rows.sum(axis=1), 1) and (rows > 0).all()
+    a, b, c = S._STOCK_BY_START
+    first = S._CAT_W_FIRST
+    for y in range(first + 2, S._CAT_W_LAST + 1):
+        t = np.array(S._CAT_STOCK_BY_YEAR[min(y, 2020)], float)
+        mixed = a * rows[y - first] + b * rows[y - first - 1] + c * rows[y - first - 2]
+        assert np.allclose(mixed, t / t.sum(), atol=1e-6), y
+    # multiple fell from 3.96% (2019) to 2.58% (2020) of the stock: 2020's starts are below both
+    assert rows[2020 - first][4] < 0.0258 < 0.0396
+
+
+def test_sex_depends_on_ever_being_on_a_plan_and_unborn_ethnicity_is_often_pending():
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    u = np.random.default_rng(2).random(200_000)
+    for plan, female, unknown in ((True, S.P_FEMALE_PLAN, S.P_SEX_UNKNOWN_PLAN),
+                                  (False, S.P_FEMALE_NO_PLAN, S.P_SEX_UNKNOWN_NO_PLAN)):
+        sex = S.assign_sex(u, np.full(len(u), plan))
+        assert abs(np.mean(sex == S.SEX_FEMALE) - female) < 0.005
+        assert abs(np.mean(sex == S.SEX_UNKNOWN) - unknown) < 0.0005
+    assert S.P_FEMALE_PLAN > S.P_FEMALE_NO_PLAN  # A5 48.7% female against A4 45.0%
+    n = 20_000
+    kids = S.Children(dob=np.where(np.arange(n) < n // 2, 100, 50), sex=np.zeros(n, np.int8),
+                      eth=np.zeros(n, np.int8), dis=np.zeros(n), has_upn=np.ones(n, bool),
+                      unk=np.zeros(n), death=np.full(n, S.NONE))
+    eth = S.recorded_ethnicity(kids, np.arange(n), 75)  # the first half unborn on day 75
+    pending = eth[: n // 2] == S.ETH_NOT_OBTAINED
+    assert abs(pending.mean() - S.UNBORN_ETHNICITY_PENDING) < 0.01
+    assert (eth[n // 2:] == 0).all()  # born children: as drawn
+    # the same child stays pending in every return while unborn
+    assert np.array_equal(S.recorded_ethnicity(kids, np.arange(n), 60), eth)

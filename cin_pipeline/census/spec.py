@@ -91,6 +91,20 @@ ETHNICITY = _codes(
     ("BOTH", "Any other Black background"), ("CHNE", "Chinese"), ("OOTH", "Any other ethnic group"),
     ("REFU", "Refused"), ("NOBT", "Information not yet obtained"),
 )
+# Ethnicity as DfE publishes it: the major groups of the census codes, in the census order (the
+# tables' facts.child.ethnic_group, the generator's shares). Refused and information not yet
+# obtained make up the major group "Unknown"; the minor groups are the codes themselves.
+ETHNIC_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("White", ("WBRI", "WIRI", "WIRT", "WOTH", "WROM")),
+    ("Mixed", ("MWBC", "MWBA", "MWAS", "MOTH")),
+    ("Asian or Asian British", ("AIND", "APKN", "ABAN", "AOTH")),
+    ("Black or Black British", ("BCRB", "BAFR", "BOTH")),
+    ("Other ethnic groups", ("CHNE", "OOTH")),
+    ("Unknown", ("REFU", "NOBT")),
+)
+ETHNICITIES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = tuple(
+    (group, tuple((c.code, c.label) for c in ETHNICITY if c.code in codes)) for group, codes in ETHNIC_GROUPS)
+"""Major groups with their minor groups: (group, ((census code, the code's label), ...))."""
 DISABILITY = _codes(
     ("NONE", "No disability"), ("MOB", "Mobility"), ("HAND", "Hand function"),
     ("PC", "Personal care"), ("INC", "Incontinence"), ("COMM", "Communication"),

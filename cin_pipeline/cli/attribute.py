@@ -13,8 +13,12 @@ synth`` and the demo). Two comparisons then split any difference from the publis
    population's, not the pipeline's.
 
 The measures are those of ``cin_pipeline.reference.measures.MEASURES`` (published column of each
-measure) and ``GENERATOR_MEASURES`` (B4 and B5 bands: tables with no published file here, compared
-in 1 only), restricted to the tables the warehouse holds.
+measure) and ``GENERATOR_MEASURES`` (B4 and B5 bands, D4 categories: tables with no published file
+here, compared in 1 only), restricted to the tables the warehouse holds.
+
+3. **generator vs the catalogue's national values** of the characteristics (A4, A5 2020; A6
+   2016-2020: ``cin_pipeline.cli.catalogue``): children in need and on a plan at 31 March by sex,
+   unborn, major ethnic group and initial category of abuse, with the same tolerances.
 """
 
 from __future__ import annotations
@@ -128,6 +132,51 @@ def generator_vs_published(generated: pd.DataFrame, scale: float, count_toleranc
                                        "difference_unit", "within"])
 
 
+# catalogue value (table, last value of its row, column) -> the generator measures that sum to it
+_A4_ETHNIC = ("white", "mixed", "asian", "black", "other")
+_CATALOGUE_MEASURES: dict[tuple[str, str, str], tuple[str, ...]] = {
+    ("a4", "Total", "CIN_At31"): ("at31_episodes",),
+    ("a4", "Female", "CIN_At31"): ("at31_female",),
+    ("a4", "Male", "CIN_At31"): ("at31_male",),
+    ("a4", "Unknown or Indeterminate gender", "CIN_At31"): ("at31_sex_unknown",),
+    ("a4", "Unborn", "CIN_At31"): ("at31_unborn",),
+    ("a4", "Total", "Ethnicity_Known"): tuple(f"at31_eth_{g}" for g in _A4_ETHNIC),
+    **{("a4", "Total", f"Ethnicity_{col}"): (f"at31_eth_{g}",) for g, col in zip(_A4_ETHNIC, (
+        "White", "Mixed", "Asian_or_Asian_British", "Black_or_Black_British", "Other_ethnic_groups"))},
+    ("a5", "Total", "CPP_At31"): ("cpp_at31",),
+    ("a5", "Female", "CPP_At31"): ("cpp_at31_female",),
+    ("a5", "Male", "CPP_At31"): ("cpp_at31_male",),
+    ("a5", "Unknown/Indeterminate gender", "CPP_At31"): ("cpp_at31_sex_unknown",),
+    ("a5", "Unborn", "CPP_At31"): ("cpp_at31_unborn",),
+    ("a6", "", "CPP_At31"): ("cpp_at31",),
+    **{(t, row, f"{stem}_Initial"): (f"cpp_at31_{code}",)
+       for t, row, stems in (("a5", "Total", ("Neglect", "Physical_Abuse", "Sexual_Abuse", "Emotional_Abuse", "Multiple")),
+                             ("a6", "", ("Neglect", "Physical_abuse", "Sexual_abuse", "Emotional_abuse", "Multiple")))
+       for stem, code in zip(stems, ("neg", "phy", "sab", "emo", "mul"))},
+}
+
+
+def generator_vs_catalogue(generated: pd.DataFrame, scale: float, count_tolerance: float = 2.0) -> pd.DataFrame:
+    """One row per catalogue value of A4, A5 and A6 that the generator counts (national sums
+    divided by ``scale``): published, generator, difference (%), within."""
+    import pandas as pd
+
+    from cin_pipeline.cli.catalogue import VALUES
+
+    nat = generated.drop(columns=["la"]).groupby("year").sum(numeric_only=True) / scale
+    rows = []
+    for v in VALUES:
+        key = (v.table_id.split(".")[-1], v.row[-1][1] if v.row else "", v.column)
+        measures = _CATALOGUE_MEASURES.get(key)
+        if measures is None or v.year not in nat.index or not set(measures) <= set(nat.columns):
+            continue
+        g = float(nat.loc[v.year, list(measures)].sum())
+        d = 100 * (g - v.published) / v.published
+        rows.append((key[0].upper(), v.year, key[1], v.column, v.published, g, d, abs(d) <= count_tolerance))
+    return pd.DataFrame(rows, columns=["table", "year", "row", "column", "published", "generator",
+                                       "difference", "within"])
+
+
 def run(measures_path: Path, scale: float, warehouse: Path | None, csv: str | None) -> int:
     import duckdb
 
@@ -157,6 +206,12 @@ def run(measures_path: Path, scale: float, warehouse: Path | None, csv: str | No
                                                mean=("difference", "mean"))
                  .sort_values("worst", ascending=False))
         print(worst.round(1).to_string())
+    gc = generator_vs_catalogue(generated, scale)
+    print()
+    print("3. Generator vs the catalogue's national A4, A5 and A6 values (children and plans at 31 March)")
+    print(f"   within tolerance: {int(gc['within'].sum())} of {len(gc)}")
+    if len(gc):
+        print(gc.round(1).to_string(index=False))
     if csv:
         Path(csv).parent.mkdir(parents=True, exist_ok=True)
         gp.to_csv(csv, index=False)

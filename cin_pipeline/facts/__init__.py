@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from cin_pipeline.census.spec import ETHNIC_GROUPS, ETHNICITIES
 from cin_pipeline.ingest.extracts import ensure_extract_views
 from cin_pipeline.reference.calendar import bank_holidays
 from cin_pipeline.sqlutil import has_relation, literal
@@ -48,25 +49,8 @@ FACTOR_GROUP_LABELS: tuple[str, ...] = tuple(label for label, _ in FACTOR_GROUPS
 FACTOR_GROUP_FIRST_YEAR: tuple[tuple[str, int], ...] = (("Child criminal exploitation", 2022),)
 """Groups whose codes were first collected in a later year ("x" before)."""
 
-# Ethnicity as DfE publishes it: each major group and its minor groups (census code, the code's
-# label in the census specification), in the census order. Refused and information not yet
-# obtained make up the major group "Unknown".
-ETHNICITIES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-    ("White", (("WBRI", "White British"), ("WIRI", "White Irish"),
-               ("WIRT", "Traveller of Irish heritage"), ("WOTH", "Any other White background"),
-               ("WROM", "Gypsy/Roma"))),
-    ("Mixed", (("MWBC", "White and Black Caribbean"), ("MWBA", "White and Black African"),
-               ("MWAS", "White and Asian"), ("MOTH", "Any other mixed background"))),
-    ("Asian or Asian British", (("AIND", "Indian"), ("APKN", "Pakistani"), ("ABAN", "Bangladeshi"),
-                                ("AOTH", "Any other Asian background"))),
-    ("Black or Black British", (("BCRB", "Caribbean"), ("BAFR", "African"),
-                                ("BOTH", "Any other Black background"))),
-    ("Other ethnic groups", (("CHNE", "Chinese"), ("OOTH", "Any other ethnic group"))),
-    ("Unknown", (("REFU", "Refused"), ("NOBT", "Information not yet obtained"))),
-)
-ETHNIC_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
-    (group, tuple(code for code, _ in minors)) for group, minors in ETHNICITIES)
-"""Major ethnic groups: (group, census codes) (``facts.child.ethnic_group``)."""
+# Ethnicity as DfE publishes it (major and minor groups): defined with the census code set, which
+# the generator also calibrates on.
 ETHNIC_MINOR_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
     (label, (code,)) for _, minors in ETHNICITIES for code, label in minors)
 """Minor ethnic groups: (label, (census code,)) (``facts.child.ethnic_minor_group``)."""

@@ -109,7 +109,8 @@ FACTOR_MEASURE_CODES: dict[str, tuple[str, ...]] = {
 
 # counts of declared tables with no published file here (so not calibration targets) that the
 # generator also counts (cin_pipeline.synth.measure): measure -> (data set, column). B4 and B5, by
-# duration band; their LAIT shares are calibration columns (lait_b4_*, lait_b5_*).
+# duration band; their LAIT shares are calibration columns (lait_b4_*, lait_b5_*). D4, by initial
+# category of abuse.
 GENERATOR_MEASURES: dict[str, tuple[str, str]] = {
     **{f"at31_{band}": ("b4", column) for band, column in zip(
         ("le3m", "3to6m", "6to12m", "1to2y", "2yplus"),
@@ -119,6 +120,10 @@ GENERATOR_MEASURES: dict[str, tuple[str, str]] = {
         ("le3m", "3to6m", "6to12m", "1to2y", "2yplus"),
         ("3_months_or_less", "more_than_3_months_6_months", "more_than_6_months_less_than_1_year",
          "1_year_less_than_2_years", "2years+"))},
+    # D4: plans at 31 March by initial category of abuse (national: A6)
+    **{f"cpp_at31_{code}": ("d4", f"{stem}_Initial") for code, stem in (
+        ("neg", "Neglect"), ("phy", "Physical_abuse"), ("sab", "Sexual_abuse"),
+        ("emo", "Emotional_abuse"), ("mul", "Multiple"))},
 }
 
 # published national percentages kept in national_published.csv: name -> (data set, 2024 col, 2025 col)

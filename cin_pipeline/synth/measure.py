@@ -23,11 +23,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from .simulate import (BIT_21, CPP_BAND_COLUMNS, ICPC_BAND_COLUMNS, DURATION_BANDS, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA,
+from cin_pipeline.census.spec import ETHNIC_GROUPS
+
+from .simulate import (BIT_21, CATEGORIES, CPP_BAND_COLUMNS, ETHNICITIES, SEX_FEMALE, SEX_MALE, SEX_UNKNOWN, ICPC_BAND_COLUMNS, DURATION_BANDS, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA,
                        OUT_NIN, RC, LASimulation, duration_band, icpc_band, months_back, period,
-                       working_days_between)
+                       recorded_ethnicity, working_days_between)
 
 PRIVATE_FOSTER = ("8B", "8C", "8D", "8E", "8F")
+SEXES = (("female", SEX_FEMALE), ("male", SEX_MALE), ("sex_unknown", SEX_UNKNOWN))
+ETH_GROUP_MEASURES = tuple((group.split()[0].lower(), tuple(ETHNICITIES.index(c) for c in codes))
+                           for group, codes in ETHNIC_GROUPS)
+"""(measure suffix, ethnicity indices) of each major group: white, mixed, asian, black, other, unknown."""
+CHARACTERISTIC_MEASURES = (
+    tuple(f"{stock}_{s}" for stock in ("at31", "cpp_at31") for s in [s for s, _ in SEXES] + ["unborn"])
+    + tuple(f"at31_eth_{g}" for g, _ in ETH_GROUP_MEASURES)
+    + tuple(f"cpp_at31_{c.lower()}" for c in CATEGORIES))
+"""Children in need and on a plan at 31 March by sex (unborn apart), by major ethnic group (as the
+return records it that year) and plans by initial category (A4, A5, A6)."""
 
 FACTOR_MEASURES = tuple(
     f"factor_{c}" for c in FACTOR_CODES if c not in ("21",) and c not in PRIVATE_FOSTER) + (
@@ -38,7 +50,7 @@ MEASURES = ("referrals", "re_referrals", "nfa", "not_in_need", "referrals_child"
             "icpc_child", "icpc_0_10", "icpc_11_15", "icpc_16_20", "icpc_21_plus",
             "cpp_start", "cpp_subsequent", "cpp_at31", *CPP_BAND_COLUMNS,
             "episodes_with_factor") + FACTOR_MEASURES + tuple(
-    f"at31_{b}" for b in DURATION_BANDS) + tuple(f"ended_{b}" for b in DURATION_BANDS)
+    f"at31_{b}" for b in DURATION_BANDS) + tuple(f"ended_{b}" for b in DURATION_BANDS) + CHARACTERISTIC_MEASURES
 
 
 def _children(child: np.ndarray, mask: np.ndarray) -> int:
@@ -83,6 +95,7 @@ def measure_year(sim: LASimulation, year: int) -> dict:
              **{f"ended_{b}": int(n) for b, n in zip(DURATION_BANDS, b5)}}
     return {
         "year": year, "la": sim.la,
+        **_characteristics(sim, at31, cpp_open, t1),
         "referrals": int(ref_y.sum()),
         "re_referrals": int(np.sum(ref_y & rerefs)),
         "nfa": int(np.sum(ref_y & nfa)),
@@ -112,3 +125,21 @@ def measure_year(sim: LASimulation, year: int) -> dict:
             duration_band(e.cpp_start[cpp_open], np.full(int(cpp_open.sum()), t1)), minlength=6)[1:]))),
         **bands,
     }
+
+
+def _characteristics(sim: LASimulation, at31: np.ndarray, cpp_open: np.ndarray, t1: int) -> dict:
+    """:data:`CHARACTERISTIC_MEASURES` (episodes: a child has one open episode at 31 March)."""
+    e, c = sim.episodes, sim.children
+    out = {}
+    for stock, mask in (("at31", at31), ("cpp_at31", cpp_open)):
+        kids = e.child[mask]
+        unborn = c.dob[kids] > t1
+        out[f"{stock}_unborn"] = int(unborn.sum())
+        for name, code in SEXES:
+            out[f"{stock}_{name}"] = int(np.sum(~unborn & (c.sex[kids] == code)))
+    eth = recorded_ethnicity(c, e.child[at31], t1)
+    for name, idx in ETH_GROUP_MEASURES:
+        out[f"at31_eth_{name}"] = int(np.isin(eth, idx).sum())
+    cats = np.bincount(e.cat_init[cpp_open], minlength=len(CATEGORIES))
+    out.update({f"cpp_at31_{k.lower()}": int(n) for k, n in zip(CATEGORIES, cats)})
+    return out

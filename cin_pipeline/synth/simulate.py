@@ -132,10 +132,32 @@ PRIMARY_NEEDS = ("N0", "N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9")
 _NEED_W = np.array([2.0, 56.0, 9.0, 3.0, 8.0, 14.0, 2.0, 0.5, 2.0, 3.5])
 
 ETHNICITIES = tuple(c.code for c in spec.ETHNICITY)
+# Ethnicity: ``_ETH_W`` is the prior of each LA's own mix (a Dirichlet draw around it); the mix is
+# then scaled so that each major group (spec.ETHNIC_GROUPS) takes its share of England's children
+# in need at 31 March 2020 born by then (A4: 382,400 children, the total less the unborn row;
+# White 265,310, Mixed 32,570, Asian 27,470, Black 32,070, Other 12,780, not known 12,200).
+# Scaling after the draw keeps the random numbers. Unborn children: UNBORN_ETHNICITY_PENDING.
 _ETH_W = {"WBRI": 66.0, "WIRI": 0.3, "WIRT": 0.2, "WOTH": 6.0, "WROM": 0.7, "MWBC": 2.5,
           "MWBA": 1.0, "MWAS": 1.0, "MOTH": 3.0, "AIND": 1.2, "APKN": 3.0, "ABAN": 1.3,
           "AOTH": 1.5, "BCRB": 1.2, "BAFR": 3.5, "BOTH": 1.2, "CHNE": 0.2, "OOTH": 2.5,
           "REFU": 0.5, "NOBT": 3.0}
+ETH_GROUP_SHARE = {"White": 69.38, "Mixed": 8.52, "Asian or Asian British": 7.18,
+                   "Black or Black British": 8.39, "Other ethnic groups": 3.34, "Unknown": 3.19}
+_ETH_GROUP_FACTOR = np.array([
+    ETH_GROUP_SHARE[g] / 100 / (sum(_ETH_W[c] for c in codes) / sum(_ETH_W.values()))
+    for code in ETHNICITIES for g, codes in spec.ETHNIC_GROUPS if code in codes])
+ETH_NOT_OBTAINED = ETHNICITIES.index("NOBT")
+UNBORN_ETHNICITY_PENDING = 0.455
+"""Share of unborn children whose ethnicity the return gives as not yet obtained while they are
+unborn (A4 2020: 3,590 of 6,860 unborn children of known ethnicity; born children 97%)."""
+
+# Sex: the uniform drawn for each child at its first referral decides it at the end of the
+# simulation, when it is known whether the child was ever on a plan. England 2020 (A4, A5): of
+# children in need at 31 March (unborn aside) 45.0% female and 0.24% unknown or indeterminate; of
+# those on a child protection plan 48.7% female and 0.14% unknown.
+SEX_MALE, SEX_FEMALE, SEX_UNKNOWN = 0, 1, 2
+P_FEMALE_PLAN, P_FEMALE_NO_PLAN = 0.487, 0.432
+P_SEX_UNKNOWN_PLAN, P_SEX_UNKNOWN_NO_PLAN = 0.0014, 0.0030
 
 DISABILITIES = tuple(c.code for c in spec.DISABILITY if c.code != "NONE")
 _DIS_W = np.array([6.0, 2.0, 5.0, 4.0, 14.0, 18.0, 2.0, 1.5, 14.0, 1.0, 18.0, 9.0])
@@ -144,7 +166,35 @@ CLOSURE_REASONS = ("RC1", "RC2", "RC3", "RC4", "RC5", "RC6", "RC7", "RC8", "RC9"
 RC = {c: i for i, c in enumerate(CLOSURE_REASONS)}
 
 CATEGORIES = ("NEG", "PHY", "SAB", "EMO", "MUL")
-_CAT_W = np.array([50.0, 7.0, 4.0, 36.0, 3.0])
+# Initial category of abuse of a plan, by the census year of its start. The targets are England's
+# plans at 31 March by initial category (A6, 2016-2020: neglect, physical, sexual, emotional,
+# multiple; 2016's before, 2020's after). A year's stock holds plans started in it (83%), in the year
+# before (15%) and earlier (2%) (the generated D5 bands), so the shares of the plans starting in
+# each year are those that make the stock meet the targets: the categories changing over the
+# years, the shares of the starts run ahead of the stock's.
+_CAT_STOCK_BY_YEAR = {2016: (23150, 4200, 2370, 17770, 2810), 2017: (24590, 3950, 2260, 17280, 3010),
+                      2018: (25820, 4120, 2180, 18860, 2820), 2019: (25330, 4170, 2230, 18460, 2070),
+                      2020: (26010, 3820, 1970, 18380, 1330)}
+_STOCK_BY_START = (0.83, 0.15, 0.02)
+_CAT_W_FIRST, _CAT_W_LAST = min(_CAT_STOCK_BY_YEAR), 2030
+
+
+def _start_category_weights() -> np.ndarray:
+    """Shares of the initial categories of plans starting in each year ``_CAT_W_FIRST``..``_CAT_W_LAST``
+    (rows), solved from the stock targets year by year (steady before the first year)."""
+    def target(y):
+        v = np.array(_CAT_STOCK_BY_YEAR[min(max(y, _CAT_W_FIRST), max(_CAT_STOCK_BY_YEAR))], float)
+        return v / v.sum()
+
+    a, b, c = _STOCK_BY_START
+    rows = [target(_CAT_W_FIRST)] * 2
+    for y in range(_CAT_W_FIRST, _CAT_W_LAST + 1):
+        w = np.maximum((target(y) - b * rows[-1] - c * rows[-2]) / a, 1e-4)
+        rows.append(w / w.sum())
+    return np.array(rows[2:])
+
+
+_CAT_W_ROWS = _start_category_weights()
 
 UPN_UNKNOWN_SCHOOL = ("UN2", "UN3", "UN4", "UN5", "UN6")
 _UNK_W = np.array([3.0, 1.0, 3.0, 1.0, 2.0])
@@ -165,7 +215,11 @@ _PRIVATE_FOSTER_W = (0.1, 0.1, 0.15, 0.4, 0.25)
 _CPP_BANDS = ((7, 91, 0.083), (92, 182, 0.263), (183, 365, 0.456), (366, 730, 0.164), (731, 1095, 0.035))
 # Age at first referral (years): (low, high, weight); unborn handled separately.
 _AGE_BANDS = ((0, 1, 11.0), (1, 5, 20.0), (5, 10, 28.0), (10, 16, 32.0), (16, 18, 9.0))
-P_UNBORN = 0.035
+# Children first referred before birth (born 1-249 days after the referral): England's unborn
+# children in need at 31 March are 1.6-1.8% of all (1.76% in 2020, A4), on a plan 2.4% (A5 2020),
+# a section 47 enquiry being likelier for them.
+P_UNBORN = 0.088
+UNBORN_S47 = 1.35
 # Assessment length in working days from its start to its authorisation (C2 bands): (first, last
 # working day of the band, national share %), the 2025 release's England figures (2024's are not
 # published; LAIT gives each LA-year's share within 45 working days, which rescales the bands).
@@ -492,7 +546,7 @@ class Children:
     """One row per child ever referred in the LA during the simulation."""
 
     dob: np.ndarray
-    male: np.ndarray
+    sex: np.ndarray  # SEX_MALE / SEX_FEMALE / SEX_UNKNOWN once born (an unborn child's is unknown)
     eth: np.ndarray
     dis: np.ndarray  # bitmask over DISABILITIES (0 = NONE)
     has_upn: np.ndarray
@@ -579,6 +633,31 @@ def _pick(rng, weights, n):
     return rng.choice(len(w), size=n, p=w / w.sum())
 
 
+def _pick_rows(rng, weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Like :func:`_pick`, each draw with the weights of its own row of ``weights`` (``rows``
+    clipped to the table): the same one uniform number per draw as ``rng.choice``."""
+    cdf = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
+    cdf /= cdf[:, -1:]
+    u = rng.random(len(rows))
+    return (cdf[np.clip(rows, 0, len(weights) - 1)] <= u[:, None]).sum(axis=1)
+
+
+def assign_sex(u: np.ndarray, ever_on_plan: np.ndarray) -> np.ndarray:
+    """Sex of each child from its uniform ``u``, by whether it was ever on a plan in the LA."""
+    female = np.where(ever_on_plan, P_FEMALE_PLAN, P_FEMALE_NO_PLAN)
+    unknown = np.where(ever_on_plan, P_SEX_UNKNOWN_PLAN, P_SEX_UNKNOWN_NO_PLAN)
+    return np.where(u < female, SEX_FEMALE, np.where(u >= 1 - unknown, SEX_UNKNOWN, SEX_MALE)).astype(np.int8)
+
+
+def recorded_ethnicity(children: "Children", idx: np.ndarray, t1: int) -> np.ndarray:
+    """Ethnicity (index into ``ETHNICITIES``) of children ``idx`` as the return for the year ending
+    on day ``t1`` records it: for a share of the children still unborn then, not yet obtained. The
+    share is picked by the child's number (a fixed scramble), not by a random draw."""
+    pending = ((idx.astype(np.uint64) * np.uint64(2654435761)) % np.uint64(2**32)) < np.uint64(
+        UNBORN_ETHNICITY_PENDING * 2**32)
+    return np.where((children.dob[idx] > t1) & pending, ETH_NOT_OBTAINED, children.eth[idx])
+
+
 def _day_weights(start: int, end: int) -> np.ndarray:
     """Relative referral intensity of each day (fewer at weekends, in August and at Christmas)."""
     days = np.arange(start, end + 1)
@@ -630,8 +709,9 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
 
     eth_w = np.array([_ETH_W[c] for c in ETHNICITIES])
     eth_w = rng.dirichlet(eth_w / eth_w.sum() * 300.0) + 1e-9  # each LA its own mix
+    eth_w = eth_w * _ETH_GROUP_FACTOR
 
-    ch = _Grow({"dob": "i8", "male": "?", "eth": "i1", "dis": "i4", "has_upn": "?", "unk": "i1",
+    ch = _Grow({"dob": "i8", "sex_u": "f8", "eth": "i1", "dis": "i4", "has_upn": "?", "unk": "i1",
                 "death": "i8", "ncpp": "i2", "ext_cpp": "i1"})
     ep_cols = {"child": "i8", "ref": "i8", "prev_ref": "i8", "source": "i1", "outcome": "i1",
                "need": "i1", "a_start": "i8", "a_auth": "i8", "factors": "i8", "s47": "i8",
@@ -886,7 +966,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
                              **{f"corr_{k}": v for k, v in corr.items()}))
 
     chv = ch.view()
-    children = Children(dob=chv["dob"], male=chv["male"], eth=chv["eth"], dis=chv["dis"],
+    children = Children(dob=chv["dob"], sex=assign_sex(chv["sex_u"], chv["ncpp"] > 0), eth=chv["eth"], dis=chv["dis"],
                         has_upn=chv["has_upn"], unk=chv["unk"], death=chv["death"])
     epv = ep.view()
     episodes = Episodes(**{k: epv[k] for k in ep_cols})
@@ -931,7 +1011,7 @@ def _new_children(rng, ch: _Grow, ref_days: np.ndarray, eth_w: np.ndarray) -> np
     for k in range(2):
         pick = _pick(rng, _DIS_W, n)
         dis |= np.where(ndis > k, 1 << pick, 0).astype(np.int32)
-    return ch.add(dob=dob, male=rng.random(n) < 0.52, eth=rng.choice(len(eth_w), n, p=eth_w / eth_w.sum()),
+    return ch.add(dob=dob, sex_u=rng.random(n), eth=rng.choice(len(eth_w), n, p=eth_w / eth_w.sum()),
                   dis=dis, has_upn=rng.random(n) < 0.95, unk=_pick(rng, _UNK_W, n),
                   death=np.full(n, NONE), ncpp=np.zeros(n), ext_cpp=np.full(n, -1))
 
@@ -960,7 +1040,8 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     a_auth = np.where(assessed, working_days_after(np.where(assessed, a_start, ref), a_wd), NONE)
 
     # S47 -> ICPC -> CPP
-    has_s47 = inneed & (rng.random(n) < p["p_s47"])
+    unborn = ch.cols["dob"][child] > ref
+    has_s47 = inneed & (rng.random(n) < p["p_s47"] * np.where(unborn, UNBORN_S47, 1.0))
     s47 = np.where(has_s47, ref + np.where(rng.random(n) < 0.4, 0, rng.integers(1, 8, n)), NONE)
     band = _pick(rng, tg.icpc_bands, n)
     wd = _icpc_working_days(rng, band)
@@ -992,8 +1073,9 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     clo = np.array([b[0] for b in _CPP_BANDS])[cb]
     chi = np.array([b[1] for b in _CPP_BANDS])[cb]
     cpp_base = clo + rng.random(n) * (chi - clo)
-    cat_init = np.where(has_cpp, _pick(rng, _CAT_W, n), -1)
-    cat_latest = np.where(has_cpp & (rng.random(n) < 0.12), _pick(rng, _CAT_W, n), cat_init)
+    cat_row = year_of_day(np.where(has_cpp, cpp_start, ref)) - _CAT_W_FIRST
+    cat_init = np.where(has_cpp, _pick_rows(rng, _CAT_W_ROWS, cat_row), -1)
+    cat_latest = np.where(has_cpp & (rng.random(n) < 0.12), _pick_rows(rng, _CAT_W_ROWS, cat_row), cat_init)
 
     # number of previous plans: the child's own plans so far, plus plans elsewhere before
     n_prev = np.zeros(n, np.int16)

@@ -29,8 +29,8 @@ import numpy as np
 from cin_pipeline.census import spec
 
 from .simulate import (CATEGORIES, CLOSURE_REASONS, DISABILITIES, ETHNICITIES, FACTOR_CODES, NONE,
-                       OUT_NFA, PRIMARY_NEEDS, REFERRAL_SOURCES, UPN_UNKNOWN_SCHOOL, LASimulation,
-                       icpc_target_day, period, to_day)
+                       OUT_NFA, PRIMARY_NEEDS, REFERRAL_SOURCES, SEX_FEMALE, SEX_MALE, SEX_UNKNOWN,
+                       UPN_UNKNOWN_SCHOOL, LASimulation, icpc_target_day, period, recorded_ethnicity, to_day)
 
 _D0 = to_day(_dt.date(1940, 1, 1))
 _DATES = [(_dt.date(1940, 1, 1) + _dt.timedelta(days=i)).isoformat() for i in range(to_day(_dt.date(2031, 1, 1)) - _D0)]
@@ -103,15 +103,16 @@ def render_return(sim: LASimulation, year: int, release: str = "0.1.0") -> tuple
         "cin_icpc")}
     child_ids = sorted(set(cols["child"]))
     ch_dob = c.dob[child_ids].tolist()
-    ch_male = c.male[child_ids].tolist()
-    ch_eth = c.eth[child_ids].tolist()
+    ch_sex = c.sex[child_ids].tolist()
+    ch_eth = recorded_ethnicity(c, np.asarray(child_ids, np.int64), t1).tolist()
     ch_dis = c.dis[child_ids].tolist()
     ch_upn = c.has_upn[child_ids].tolist()
     ch_unk = c.unk[child_ids].tolist()
     ch_death = c.death[child_ids].tolist()
 
     sex_el = spec.sex_element(year)
-    sex_codes = {"Sex": ("M", "F", "U"), "GenderCurrent": ("1", "2", "0")}[sex_el]
+    sex_codes = {"Sex": {SEX_MALE: "M", SEX_FEMALE: "F", SEX_UNKNOWN: "U"},
+                 "GenderCurrent": {SEX_MALE: "1", SEX_FEMALE: "2", SEX_UNKNOWN: "0"}}[sex_el]
     id_order = [i.name for i in spec.block_items("ChildIdentifiers", year)]
     ep_order = [i.name for i in spec.block_items("CINdetails", year)]
     slot = {name: ep_order.index(name) if name in ep_order else len(ep_order) for name in (
@@ -148,10 +149,10 @@ def render_return(sim: LASimulation, year: int, release: str = "0.1.0") -> tuple
         ident = {"LAchildID": lid}
         if dob > t1:
             ident["ExpectedPersonBirthDate"] = f"<ExpectedPersonBirthDate>{iso(dob)}</ExpectedPersonBirthDate>"
-            sex = sex_codes[2]
+            sex = sex_codes[SEX_UNKNOWN]
         else:
             ident["PersonBirthDate"] = f"<PersonBirthDate>{iso(dob)}</PersonBirthDate>"
-            sex = sex_codes[0] if ch_male[k] else sex_codes[1]
+            sex = sex_codes[ch_sex[k]]
         ident[sex_el] = f"<{sex_el}>{sex}</{sex_el}>"
         school_age = dob <= school_dob
         if school_age and ch_upn[k]:
