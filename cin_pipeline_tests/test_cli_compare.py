@@ -260,3 +260,25 @@ def test_catalogue_values_compared_with_the_published_national_cell():
         assert v.column in {i.name for i in spec.indicators}
         for col, value in v.row:
             assert value in next(f for f in spec.filters if f.name == col).values
+
+
+def test_generator_vs_catalogue_sums_the_measures_of_each_value():
+    """``attribute`` section 3: the generator's national sums (divided by the scale) against the
+    A4/A5/A6 catalogue values, the known-ethnicity count as the sum of the five groups."""
+    from cin_pipeline.cli.attribute import generator_vs_catalogue
+
+    groups = ("white", "mixed", "asian", "black", "other")
+    gen = pd.DataFrame([
+        {"year": 2020, "la": la, "at31_episodes": 389260 // 2, "cpp_at31_neg": 26010 // 2,
+         "cpp_at31_mul": 1000 // 2, **{f"at31_eth_{g}": n // 2 for g, n in zip(
+             groups, (268070, 32940, 27650, 32260, 12870))}}
+        for la in ("201", "202")])
+    res = generator_vs_catalogue(gen, 1.0).set_index(["table", "row", "column"])
+    assert res.loc[("A4", "Total", "CIN_At31"), "within"]
+    assert res.loc[("A4", "Total", "Ethnicity_Known"), "generator"] == 373790
+    for table, row, col in (("A6", "", "Neglect_Initial"), ("A5", "Total", "Neglect_Initial")):
+        assert res.loc[(table, row, col), "generator"] == 26010 and res.loc[(table, row, col), "within"]
+    assert not res.loc[("A6", "", "Multiple_Initial"), "within"]  # 1,000 against 1,330
+    assert ("A6", "", "Physical_abuse_Initial") not in res.index  # not counted: left out
+    half = generator_vs_catalogue(gen, 0.5).set_index(["table", "row", "column"])
+    assert half.loc[("A4", "Total", "CIN_At31"), "generator"] == 2 * 389260

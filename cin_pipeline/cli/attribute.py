@@ -132,28 +132,31 @@ def generator_vs_published(generated: pd.DataFrame, scale: float, count_toleranc
                                        "difference_unit", "within"])
 
 
-# catalogue value (table, last value of its row, column) -> the generator measures that sum to it
-_A4_ETHNIC = ("white", "mixed", "asian", "black", "other")
-_CATALOGUE_MEASURES: dict[tuple[str, str, str], tuple[str, ...]] = {
-    ("a4", "Total", "CIN_At31"): ("at31_episodes",),
-    ("a4", "Female", "CIN_At31"): ("at31_female",),
-    ("a4", "Male", "CIN_At31"): ("at31_male",),
-    ("a4", "Unknown or Indeterminate gender", "CIN_At31"): ("at31_sex_unknown",),
-    ("a4", "Unborn", "CIN_At31"): ("at31_unborn",),
-    ("a4", "Total", "Ethnicity_Known"): tuple(f"at31_eth_{g}" for g in _A4_ETHNIC),
-    **{("a4", "Total", f"Ethnicity_{col}"): (f"at31_eth_{g}",) for g, col in zip(_A4_ETHNIC, (
-        "White", "Mixed", "Asian_or_Asian_British", "Black_or_Black_British", "Other_ethnic_groups"))},
-    ("a5", "Total", "CPP_At31"): ("cpp_at31",),
-    ("a5", "Female", "CPP_At31"): ("cpp_at31_female",),
-    ("a5", "Male", "CPP_At31"): ("cpp_at31_male",),
-    ("a5", "Unknown/Indeterminate gender", "CPP_At31"): ("cpp_at31_sex_unknown",),
-    ("a5", "Unborn", "CPP_At31"): ("cpp_at31_unborn",),
-    ("a6", "", "CPP_At31"): ("cpp_at31",),
-    **{(t, row, f"{stem}_Initial"): (f"cpp_at31_{code}",)
-       for t, row, stems in (("a5", "Total", ("Neglect", "Physical_Abuse", "Sexual_Abuse", "Emotional_Abuse", "Multiple")),
-                             ("a6", "", ("Neglect", "Physical_abuse", "Sexual_abuse", "Emotional_abuse", "Multiple")))
-       for stem, code in zip(stems, ("neg", "phy", "sab", "emo", "mul"))},
-}
+def _catalogue_measures() -> dict[tuple[str, str, str], tuple[str, ...]]:
+    """Catalogue value (table, last value of its row, column) -> the generator measures that sum to it."""
+    from cin_pipeline.reference.measures import GENERATOR_MEASURES
+
+    groups = ("white", "mixed", "asian", "black", "other")
+    return {
+        ("a4", "Total", "CIN_At31"): ("at31_episodes",),
+        ("a4", "Female", "CIN_At31"): ("at31_female",),
+        ("a4", "Male", "CIN_At31"): ("at31_male",),
+        ("a4", "Unknown or Indeterminate gender", "CIN_At31"): ("at31_sex_unknown",),
+        ("a4", "Unborn", "CIN_At31"): ("at31_unborn",),
+        ("a4", "Total", "Ethnicity_Known"): tuple(f"at31_eth_{g}" for g in groups),
+        **{("a4", "Total", f"Ethnicity_{col}"): (f"at31_eth_{g}",) for g, col in zip(groups, (
+            "White", "Mixed", "Asian_or_Asian_British", "Black_or_Black_British", "Other_ethnic_groups"))},
+        ("a5", "Total", "CPP_At31"): ("cpp_at31",),
+        ("a5", "Female", "CPP_At31"): ("cpp_at31_female",),
+        ("a5", "Male", "CPP_At31"): ("cpp_at31_male",),
+        ("a5", "Unknown/Indeterminate gender", "CPP_At31"): ("cpp_at31_sex_unknown",),
+        ("a5", "Unborn", "CPP_At31"): ("cpp_at31_unborn",),
+        ("a6", "", "CPP_At31"): ("cpp_at31",),
+        # A6 has D4's initial-category columns; A5 spells them with a capital "Abuse"
+        **{(t, row, col if t == "a6" else col.replace("_abuse", "_Abuse")): (m,)
+           for m, (ds, col) in GENERATOR_MEASURES.items() if ds == "d4"
+           for t, row in (("a5", "Total"), ("a6", ""))},
+    }
 
 
 def generator_vs_catalogue(generated: pd.DataFrame, scale: float, count_tolerance: float = 2.0) -> pd.DataFrame:
@@ -164,10 +167,11 @@ def generator_vs_catalogue(generated: pd.DataFrame, scale: float, count_toleranc
     from cin_pipeline.cli.catalogue import VALUES
 
     nat = generated.drop(columns=["la"]).groupby("year").sum(numeric_only=True) / scale
+    catalogue_measures = _catalogue_measures()
     rows = []
     for v in VALUES:
         key = (v.table_id.split(".")[-1], v.row[-1][1] if v.row else "", v.column)
-        measures = _CATALOGUE_MEASURES.get(key)
+        measures = catalogue_measures.get(key)
         if measures is None or v.year not in nat.index or not set(measures) <= set(nat.columns):
             continue
         g = float(nat.loc[v.year, list(measures)].sum())
