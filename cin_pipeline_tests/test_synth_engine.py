@@ -372,6 +372,115 @@ def test_settle_stocks_meets_each_d5_band():
     assert got.tolist() == [1, 1, 1, 1, 0]
 
 
+def test_settle_stocks_meets_each_b4_band_without_passing_the_total():
+    """Episodes open at 31 March are settled band by band (B4's bands of the referral date): an
+    excess band loses the episode closing soonest after 31 March, a short band gains the episode
+    of its referral dates that closed nearest before it. When an excess cannot be removed (the
+    assessment is authorised after 31 March), the short bands gain no more than the total's
+    target allows."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    t0, t1 = S.period(2020)
+    ref = np.array([t1 - 30, t1 - 40, t1 - 120, t1 - 240, t1 - 540])  # bands 1, 1, 2, 3, 4
+    close = np.array([t1 + 20, t1 + 60, t1 - 10, t1 + 50, t1 + 400])  # episode 2 closed in the year
+    tg = S.YearTargets(referrals=10, rr_share=0.2, nfa_share=0.1, nin_share=0.3, at31=4.0, awaiting=0.0,
+                       s47=0, icpc=0, icpc_bands=np.ones(4) / 4, cpp_start=0, sub_share=0.2, cpp_at31=0.0,
+                       factor_p=np.zeros(len(S.FACTOR_CODES)), b4_shares=np.array([0.25, 0.25, 0.25, 0.25, 0.0]))
+    none = np.empty(0, np.int64)
+
+    def bands(v):
+        open_ = (v["ref"] <= t1) & (v["closure"] > t1)
+        return np.bincount(S.duration_band(v["ref"][open_], np.full(int(open_.sum()), t1)), minlength=6)[1:].tolist()
+
+    ep = _settle_episodes(S, np, t1, 5, ref=ref, a_start=ref + 1, a_auth=ref + 5, closure=close.copy())
+    moved = S._settle_stocks(np.random.default_rng(0), ep, 5, none, none, tg, t0, t1)
+    v = ep.view()
+    assert moved["closure_pulled"] == 1 and moved["closure_pushed"] == 1
+    assert v["closure"][0] == t1 - 19  # the le3m episode closing soonest, mirrored
+    assert v["closure"][2] == t1 + 11  # the 3-6 month episode closed nearest, mirrored
+    assert bands(v) == [1, 1, 1, 1, 0]
+
+    # the two le3m episodes are authorised after 31 March: neither can close by then, so the
+    # 3-6 month band stays short rather than the stock going past its target of 4
+    ep = _settle_episodes(S, np, t1, 5, ref=ref, a_start=ref + 1, a_auth=np.where(ref > t1 - 90, t1 + 5, ref + 5),
+                          closure=close.copy())
+    moved = S._settle_stocks(np.random.default_rng(0), ep, 5, none, none, tg, t0, t1)
+    assert moved["closure_pulled"] == 0 and moved["closure_pushed"] == 0
+    assert bands(ep.view()) == [2, 0, 1, 1, 0]
+
+
+def test_settle_b5_moves_closures_within_the_year_onto_each_band():
+    """Episodes ending in the year are settled on B5's shares by moving closures within the year:
+    an excess band's episode is lengthened to the next band's first day (not on or after the
+    child's next referral), a short band takes the next band's episode nearest it (not before
+    the authorisation). Every episode still ends in the year."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    t0, t1 = S.period(2020)
+    ref = np.array([t1 - 300, t1 - 300, t1 - 330, t1 - 320, 0])
+    ref[4] = S.band_starts(ref[1:2])[0, 0] - 5  # child 1's next referral, before its band 2 starts
+    close = np.array([t1 - 250, t1 - 240, t1 - 130, t1 - 110, t1 + 200])  # bands 1, 1, 3, 3; 4 open
+    child = np.array([0, 1, 2, 3, 1])
+    none = np.empty(0, np.int64)
+
+    def run(shares, a_auth):
+        ep = _settle_episodes(S, np, t1, 5, ref=ref, closure=close.copy(), child=child, a_auth=a_auth)
+        tg = S.YearTargets(referrals=10, rr_share=0.2, nfa_share=0.1, nin_share=0.3, at31=1.0, awaiting=0.0,
+                           s47=0, icpc=0, icpc_bands=np.ones(4) / 4, cpp_start=0, sub_share=0.2, cpp_at31=0.0,
+                           factor_p=np.zeros(len(S.FACTOR_CODES)), b5_shares=np.array(shares))
+        moved = S._settle_b5(np.random.default_rng(0), ep, 4, none, none, tg, t0, t1)
+        v = ep.view()
+        ended = (v["closure"] >= t0) & (v["closure"] <= t1)
+        assert ended[:4].all() and not ended[4]
+        return moved, v, np.bincount(S.duration_band(v["ref"][ended], v["closure"][ended]), minlength=6)[1:].tolist()
+
+    assert S.duration_band(ref[:4], close[:4]).tolist() == [1, 1, 3, 3]
+    # band 1 has one too many: episode 1 is nearer band 2 but its child comes back first
+    moved, v, got = run([0.25, 0.25, 0.5, 0.0, 0.0], ref + 5)
+    assert moved["b5_moved"] == 1 and got == [1, 1, 2, 0, 0]
+    assert v["closure"][0] == S.band_starts(ref[:1])[0, 0] and v["closure"][1] == close[1]
+    # band 2 is short: of band 3's two episodes, the one nearest band 2 (episode 2) was
+    # authorised too late to close by then, so episode 3 closes on band 2's last day
+    last2 = S.band_starts(ref[2:4])[:, 1] - 1
+    moved, v, got = run([0.5, 0.25, 0.25, 0.0, 0.0], np.where(np.arange(5) == 2, last2[0] + 1, ref + 5))
+    assert moved["b5_moved"] == 1 and got == [2, 1, 1, 0, 0]
+    assert v["closure"][3] == last2[1] and v["closure"][2] == close[2]
+
+
+def test_settle_subsequent_meets_the_share_through_first_plans_only():
+    """The plans starting in the year that are a second or subsequent plan (D3) are settled on
+    the LA-year's share by changing only a child's first and only plan in the LA (its plans in
+    other LAs before, which the child keeps); a plan after an earlier one in the LA stays
+    subsequent, and plans of other years are not touched."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    t0, t1 = S.period(2020)
+    ch = S._Grow({"ncpp": "i2", "ext_cpp": "i1"})
+    ch.add(ncpp=np.array([1, 1, 1, 2, 1]), ext_cpp=np.array([0, 0, 1, 0, 0]))
+    ep = S._Grow({"child": "i8", "cpp_start": "i8", "n_prev_cpp": "i2"})
+    ep.add(child=np.array([0, 1, 2, 3, 3, 4]), cpp_start=np.array([t0 + 10, t0 + 20, t0 + 30, t0 - 300, t0 + 40, t0 - 5]),
+           n_prev_cpp=np.array([0, 0, 1, 0, 1, 0]))
+    tg = S.YearTargets(referrals=10, rr_share=0.2, nfa_share=0.1, nin_share=0.3, at31=1.0, awaiting=0.0,
+                       s47=0, icpc=0, icpc_bands=np.ones(4) / 4, cpp_start=4, sub_share=0.75, cpp_at31=0.0,
+                       factor_p=np.zeros(len(S.FACTOR_CODES)))
+    v = ep.view()
+    moved = S._settle_subsequent(np.random.default_rng(0), ch, ep, tg, t0, t1)
+    assert moved["subsequent_set"] == 1 and int(np.sum(v["n_prev_cpp"][[0, 1, 2, 4]] > 0)) == 3
+    (k,) = np.flatnonzero(v["n_prev_cpp"][:2] > 0)
+    assert v["n_prev_cpp"][k] in (1, 2) and ch.cols["ext_cpp"][k] == v["n_prev_cpp"][k]
+    # too many: the first-only plans lose theirs; child 3's second plan stays subsequent
+    moved = S._settle_subsequent(np.random.default_rng(0), ch, ep, S.YearTargets(**{**tg.__dict__, "sub_share": 0.25}),
+                                 t0, t1)
+    assert moved["subsequent_cleared"] == 2
+    assert v["n_prev_cpp"].tolist() == [0, 0, 0, 0, 1, 0] and ch.cols["ext_cpp"][:5].tolist() == [0, 0, 0, 0, 0]
+
+
 def test_exact_share_gives_each_column_its_share_at_random_rows():
     import numpy as np
 

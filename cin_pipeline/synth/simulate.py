@@ -382,6 +382,8 @@ class YearTargets:
     b5_shares: np.ndarray = field(default_factory=lambda: B5_ENGLAND.copy())  # episodes of need
     #                                ending by duration band (B5, LAIT), shares summing to 1
     cpp_bands: np.ndarray | None = None  # plans at 31 March by D5 duration band (counts), when published
+    b4_shares: np.ndarray | None = None  # episodes open at 31 March by duration band (B4, LAIT),
+    #                                      shares summing to 1, when published
     source_w: np.ndarray = field(default_factory=lambda: _SOURCE_W / _SOURCE_W.sum())  # by code, sum 1
     started: float = 0.0   # episodes of need starting in the year (B1)
     anypoint: float = 0.0  # episodes of need open at any point in the year (B1)
@@ -510,6 +512,7 @@ def year_targets(row: dict, year: int, scale: float, factor_row: dict | None) ->
         assess_bands=assessment_band_weights(num("lait_assess_within_45_pct", 84.5) / 100.0),
         cpp_reviewed=min(max(num("lait_cpp_reviewed_pct", 90.0) / 100.0, 0.0), 1.0),
         b5_shares=b5_shares(row),
+        b4_shares=lait_band_shares(row, "b4"),
         cpp_bands=cpp_band_counts(row, scale),
         source_w=source_weights(row),
         started=num("started_episodes") * scale,
@@ -530,14 +533,21 @@ def cpp_band_counts(row: dict, scale: float) -> np.ndarray | None:
     return np.maximum(v, 0.0) * scale
 
 
-def b5_shares(row: dict) -> np.ndarray:
-    """The B5 band shares (LAIT ``lait_b5_<band>_pct``) of a calibration row, summing to 1;
-    England 2024's when the row has none."""
-    v = np.array([row.get(f"lait_b5_{b}_pct") for b in DURATION_BANDS], dtype=float)
+def lait_band_shares(row: dict, table: str) -> np.ndarray | None:
+    """The duration band shares of B4 or B5 (``table`` "b4"/"b5": LAIT ``lait_<table>_<band>_pct``)
+    of a calibration row, summing to 1, or None when the row has none."""
+    v = np.array([row.get(f"lait_{table}_{b}_pct") for b in DURATION_BANDS], dtype=float)
     if not np.all(np.isfinite(v)) or v.sum() <= 0:
-        return B5_ENGLAND.copy()
+        return None
     v = np.maximum(v, 0.0)
     return v / v.sum()
+
+
+def b5_shares(row: dict) -> np.ndarray:
+    """The B5 band shares of a calibration row (:func:`lait_band_shares`); England 2024's when the
+    row has none."""
+    v = lait_band_shares(row, "b5")
+    return B5_ENGLAND.copy() if v is None else v
 
 
 # ------------------------------------------------------------------ result containers
@@ -960,6 +970,8 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         moved = _settle_icpc_bands(rng, ep, tg, t0, t1)
         moved.update(_settle_stocks(rng, ep, ch.n, pend_child, pend_day, tg, t0, t1))
         moved.update(_settle_carry(rng, ep, carry_target(tg, nx), t1))
+        moved.update(_settle_b5(rng, ep, ch.n, pend_child, pend_day, tg, t0, t1))
+        moved.update(_settle_subsequent(rng, ch, ep, tg, t0, t1))
         moved.update(_settle_factors(rng, ep, tg, t0, t1, corr["fmentions"]))
         controls.append(dict(year=y, n_new=n_new, pi_w=pi_w, early=early, p_direct=p_direct, carried=carried, spawned=spawned,
                              c_scale=c_scale, **pooled, **moved,
@@ -1327,8 +1339,8 @@ def _close_pool(rng, ch: _Grow, ep: _Grow, tg: YearTargets, t0: int, t1: int) ->
     """Close episodes of the long-episode pool (in need for 2 years or more, ``closure`` FAR)
     in census year ``t0``-``t1``: as many as the year's B5 share of 2 years or more gives, given
     the other episodes of need ending in the year, plus :data:`POOL_GAIN` of what the stock at 31
-    March (every other closure is known once the year is simulated) then misses its target by
-    (fewer when it is short). Children 18 or over by 31 March leave first (on their 18th
+    March (every other closure is known once the year is simulated), or its B4 band of 2 years or
+    more if that is further above its share, then misses its target by (fewer when it is short). Children 18 or over by 31 March leave first (on their 18th
     birthday, or their 2-year day if later); the others are chosen at random among the pool
     episodes past their 2-year day (a constant hazard: the tail beyond 2 years is exponential,
     its mean set by the stock target) and close on a day drawn uniformly between 1 April (or the
@@ -1337,7 +1349,11 @@ def _close_pool(rng, ch: _Grow, ep: _Grow, tg: YearTargets, t0: int, t1: int) ->
     v = ep.view()
     close, pool_from = v["closure"], v["pool_from"]
     pool = np.flatnonzero((pool_from != NONE) & (close == FAR))
-    stock = int(np.sum((v["outcome"] != OUT_NFA) & (v["ref"] <= t1) & (close > t1)))
+    open31 = (v["outcome"] != OUT_NFA) & (v["ref"] <= t1) & (close > t1)
+    gap = float(open31.sum()) - tg.at31
+    if tg.b4_shares is not None:  # or the 2 years or more band of B4 (the pool's own stock)
+        long31 = open31 & (duration_band(np.minimum(v["ref"], t1), np.full(len(close), t1)) == 5)
+        gap = max(gap, float(long31.sum()) - float(tg.b4_shares[4]) * tg.at31)
     # no earlier than the activities, which the year-end settlement may have moved since the
     # 2-year day was fixed (a plan end pushed past 31 March, its step-down CIN plan with it)
     after = np.maximum(np.where(v["cpp_start"] != NONE, v["cpp_end"], NONE),
@@ -1347,7 +1363,7 @@ def _close_pool(rng, ch: _Grow, ep: _Grow, tg: YearTargets, t0: int, t1: int) ->
     shut = (v["outcome"] == OUT_NEED) & (close >= t0) & (close <= t1)
     p5 = float(tg.b5_shares[4])
     follow = p5 / max(1.0 - p5, 1e-9) * float(shut.sum())  # the B5 share of 2 years or more
-    k = _stoch_round(rng, follow + POOL_GAIN * (stock - tg.at31 - follow))
+    k = _stoch_round(rng, follow + POOL_GAIN * (gap - follow))
     # children 18 or over by 31 March first (in random order), then the others at random
     adult = ch.cols["dob"][v["child"][ready]] + int(18 * 365.25)
     order = np.lexsort((rng.random(len(ready)), adult > t1))[:k]
@@ -1423,8 +1439,9 @@ def _nearest(rng, cand: np.ndarray, dist: np.ndarray, k: int) -> np.ndarray:
 def _settle_stocks(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend_day: np.ndarray,
                    tg: YearTargets, t0: int, t1: int) -> dict:
     """Move CPP ends, then closures, then assessment starts, of episodes near 31 March ``t1``
-    until the stocks of open plans (by D5 duration band), open episodes and children awaiting
-    assessment at 31 March hit ``tg`` (within what the date rules allow).
+    until the stocks of open plans (by D5 duration band), open episodes (by B4 duration band, when
+    published) and children awaiting assessment at 31 March hit ``tg`` (within what the date
+    rules allow).
 
     A date ``d`` days after 31 March is pulled to ``d - 1`` days before it (and vice versa), never
     before ``max(t0, t1 - SETTLE_WINDOW + 1)`` nor before any activity it must follow:
@@ -1526,33 +1543,53 @@ def _settle_stocks(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend
         diff = float(open_cpp().sum()) - tg.cpp_at31
     move_cpp_ends(diff > 0, _stoch_round(rng, abs(diff)), np.ones(len(cs), bool))
 
-    # 2) episodes open at 31 March
-    at31 = (v["outcome"] != OUT_NFA) & (ref <= t1) & (close > t1)
-    diff = float(at31.sum()) - tg.at31
-    k = _stoch_round(rng, abs(diff))
-    if diff > 0:
-        lb = np.maximum.reduce([v["a_auth"], v["s47_end"], v["s47b_end"], ce, np.where(has_plan, ps + 1, NONE), ref])
-        new = np.maximum(np.maximum(t1 + 1 - (close - t1), lb), lo_day)
-        ok = movable & at31 & (close <= hi_day) & (new <= t1)
-        cand = np.flatnonzero(ok)
-        pick = _nearest(rng, cand, close[cand] - t1, k)
-    elif diff < 0:
-        win = np.flatnonzero(movable & (close >= lo_day) & (close <= t1))
-        new = np.minimum(t1 + 1 + (t1 - close[win]), room[win])
-        ok = new > t1
-        cand, new = win[ok], new[ok]
-        sel = _nearest(rng, np.arange(len(cand)), t1 - close[cand], k)
-        pick = cand[sel]
-        new_full = np.array(close)
-        new_full[pick] = new[sel]
-        new = new_full
-    else:
-        pick = np.empty(0, np.int64)
-    if len(pick):
-        close[pick] = new[pick]
-        pp = pick[has_plan[pick]]
-        v["plan_end"][pp] = close[pp]
-        moved["closure_pulled" if diff > 0 else "closure_pushed"] = len(pick)
+    # 2) episodes open at 31 March: first each B4 duration band (of the referral date) on its
+    # share of the target, when published, then the total; an episode is moved at most once
+    shut_lb = np.maximum.reduce([v["a_auth"], v["s47_end"], v["s47b_end"], ce,
+                                 np.where(has_plan, ps + 1, NONE), ref])
+    held = np.zeros(len(close), bool)
+
+    def stock() -> np.ndarray:
+        return (v["outcome"] != OUT_NFA) & (ref <= t1) & (close > t1)
+
+    def move_closures(pull: bool, k: int, within: np.ndarray) -> int:
+        """Pull ``k`` open episodes' closures before 31 March (``pull``) or push ``k`` closures
+        of the year past it, among the rows ``within``, nearest 31 March first."""
+        if k <= 0:
+            return 0
+        if pull:
+            new = np.maximum(np.maximum(t1 + 1 - (close - t1), shut_lb), lo_day)
+            ok = movable & stock() & (close <= hi_day) & (new <= t1)
+            dist = close - t1
+        else:
+            new = np.minimum(t1 + 1 + (t1 - close), room)
+            ok = movable & (close >= lo_day) & (close <= t1) & (new > t1)
+            dist = t1 - close
+        cand = np.flatnonzero(ok & within & ~held)
+        pick = _nearest(rng, cand, dist[cand], k)
+        if len(pick):
+            close[pick] = new[pick]
+            pp = pick[has_plan[pick]]
+            v["plan_end"][pp] = close[pp]
+            held[pick] = True
+            moved["closure_pulled" if pull else "closure_pushed"] += len(pick)
+        return len(pick)
+
+    if tg.b4_shares is not None and tg.at31 > 0:
+        band = duration_band(np.minimum(ref, t1), np.full(len(ref), t1))
+        goal = tg.b4_shares * tg.at31
+        d = np.bincount(band[stock()], minlength=6)[1:] - goal
+        # bands above their goal first; then the bands below it share what the total still
+        # lacks, in proportion to their shortfalls (a band whose excess could not be removed
+        # does not push the total past its target)
+        for b in np.flatnonzero(d > 0):
+            move_closures(True, _stoch_round(rng, float(d[b])), band == b + 1)
+        short = np.maximum(-d, 0.0)
+        lack = min(tg.at31 - float(stock().sum()), float(short.sum()))
+        for b in np.flatnonzero(short > 0) if lack > 0 else ():
+            move_closures(False, _stoch_round(rng, lack * float(short[b] / short.sum())), band == b + 1)
+    diff = float(stock().sum()) - tg.at31
+    move_closures(diff > 0, _stoch_round(rng, abs(diff)), np.ones(len(close), bool))
 
     # 3) children awaiting assessment at 31 March (open episodes whose assessment starts after it):
     # an assessment start d days after 31 March is pulled to d - 1 days before it (never before the
@@ -1617,6 +1654,98 @@ def _settle_icpc_bands(rng, ep: _Grow, tg: YearTargets, t0: int, t1: int) -> dic
     v["s47_end"][rows] = new
     cpp_s[rows[plan]] = new[plan]
     out["icpc_moved"] = len(rows)
+    return out
+
+
+def _settle_b5(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend_day: np.ndarray,
+               tg: YearTargets, t0: int, t1: int) -> dict:
+    """Settle the episodes of need ending in census year ``t0``-``t1`` on the B5 shares of their
+    duration bands (``tg.b5_shares``), by moving closures within the year, so that no count of the
+    year or of any other year changes (the episode still ends in the year, after all its
+    activities).
+
+    Band by band from the shortest: an excess band lengthens the episodes whose closure is
+    nearest the next band's first day to that day (never on or after the child's next referral,
+    never past 31 March); a short band takes the episodes of the next band nearest its own last
+    day and closes them on that day (never before the authorisation, an S47 or conference, the
+    end of a plan, the start of a CIN plan, nor 1 April). Episodes closed as adopted, died or 18
+    (RC1, RC2, RC6), whose reason depends on the date, are not moved; an episode is moved at most
+    once."""
+    out = {"b5_moved": 0}
+    v = ep.view()
+    ref, close, outcome, reason, child = v["ref"], v["closure"], v["outcome"], v["reason"], v["child"]
+    rc89 = (reason == RC["RC8"]) | (reason == RC["RC9"])
+    ended = (close >= t0) & (close <= t1) & (outcome != OUT_NFA) & ~((outcome == OUT_NIN) & rc89)
+    if not ended.any():
+        return out
+    idx = np.flatnonzero(ended & (outcome == OUT_NEED) & (reason != RC["RC1"]) & (reason != RC["RC2"])
+                         & (reason != RC["RC6"]))
+    now = np.bincount(duration_band(ref[ended], close[ended]), minlength=6)[1:].astype(float)
+    goal = tg.b5_shares * float(ended.sum())
+    cs, ps = v["cpp_start"][idx], v["plan_start"][idx]
+    lb = np.maximum.reduce([ref[idx], v["a_auth"][idx], v["s47_end"][idx], v["s47b_end"][idx],
+                            v["cin_icpc"][idx], np.where(cs != NONE, v["cpp_end"][idx], NONE),
+                            np.where(ps != NONE, ps + 1, NONE), np.full(len(idx), t0)])
+    # the day before the child's next referral (a later episode, or one scheduled)
+    order = np.lexsort((ref, child))
+    nxt = np.full(len(ref), FAR, np.int64)
+    same = child[order][1:] == child[order][:-1]
+    nxt[order[:-1][same]] = ref[order][1:][same]
+    pend = np.full(n_children, FAR, np.int64)
+    np.minimum.at(pend, pend_child, pend_day)
+    ub = np.minimum(np.minimum(nxt[idx], pend[child[idx]]) - 1, t1)
+    first = band_starts(ref[idx])  # first day of bands 2-5
+    band = duration_band(ref[idx], close[idx])
+    free = np.ones(len(idx), bool)
+    for b in range(4):  # between band b + 1 and band b + 2
+        d = now[b] - goal[b]
+        k = _stoch_round(rng, abs(d))
+        if k == 0:
+            continue
+        if d > 0:  # lengthen band b + 1's episodes into band b + 2
+            new = first[:, b]
+            ok = free & (band == b + 1) & (new <= ub)
+        else:  # shorten band b + 2's episodes into band b + 1
+            new = first[:, b] - 1
+            ok = free & (band == b + 2) & (new >= lb)
+        cand = np.flatnonzero(ok)
+        pick = _nearest(rng, cand, np.abs(new[cand] - close[idx[cand]]), k)
+        rows = idx[pick]
+        close[rows] = new[pick]
+        plan = rows[v["plan_start"][rows] != NONE]
+        v["plan_end"][plan] = close[plan]
+        band[pick] = b + 2 if d > 0 else b + 1
+        free[pick] = False
+        shift = len(pick) if d > 0 else -len(pick)
+        now[b] -= shift
+        now[b + 1] += shift
+        out["b5_moved"] += len(pick)
+    return out
+
+
+def _settle_subsequent(rng, ch: _Grow, ep: _Grow, tg: YearTargets, t0: int, t1: int) -> dict:
+    """Settle the plans starting in census year ``t0``-``t1`` that are a second or subsequent plan
+    (D3: ``NumberOfPreviousCPP`` above 0) on the LA-year's published share (``tg.sub_share``).
+
+    Only a child's first and only plan in the LA can change, through the plans the child had in
+    other LAs before (``ext_cpp``, which its later plans count too): too many, and some of them
+    have none; too few, and some have 1 (80%) or 2. Plans after an earlier plan in the LA stay
+    subsequent."""
+    out = {"subsequent_set": 0, "subsequent_cleared": 0}
+    v = ep.view()
+    cs, npv = v["cpp_start"], v["n_prev_cpp"]
+    rows = np.flatnonzero((cs >= t0) & (cs <= t1))
+    if not len(rows):
+        return out
+    d = float(np.sum(npv[rows] > 0)) - tg.sub_share * len(rows)
+    k = _stoch_round(rng, abs(d))
+    only = rows[ch.cols["ncpp"][v["child"][rows]] == 1]
+    cand = only[npv[only] > 0] if d > 0 else only[npv[only] == 0]
+    pick = rng.permutation(cand)[:k]
+    ext = np.zeros(len(pick), np.int64) if d > 0 else np.where(rng.random(len(pick)) < 0.8, 1, 2)
+    npv[pick] = ext
+    ch.cols["ext_cpp"][v["child"][pick]] = ext
+    out["subsequent_cleared" if d > 0 else "subsequent_set"] = len(pick)
     return out
 
 
