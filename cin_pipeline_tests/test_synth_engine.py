@@ -481,6 +481,42 @@ def test_settle_subsequent_meets_the_share_through_first_plans_only():
     assert v["n_prev_cpp"].tolist() == [0, 0, 0, 0, 1, 0] and ch.cols["ext_cpp"][:5].tolist() == [0, 0, 0, 0, 0]
 
 
+def test_settle_d7_moves_plan_ends_within_the_year_across_the_2_year_line():
+    """Plans ending in the year that lasted 2 years or more (over 729 days, D7) are settled on the
+    LA-year's share by moving plan ends within the year, nearest the line first: a plan is
+    lengthened to its 730th day only where its episode (and the step-down CIN plan) leave room,
+    and a long plan shortened to its 729th day moves its step-down CIN plan's start with it."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    t0, t1 = S.period(2020)
+    cs = np.array([t1 - 800, t1 - 790, t1 - 780, t1 - 900, t1 - 1000])
+    ce = np.array([t1 - 80, t1 - 70, t1 - 100, t1 - 60, t1 + 30])  # 720, 720, 680, 840 days; 4 open
+    close = np.array([t1 - 75, t1 - 20, t1 - 10, t1 - 30, t1 + 90])  # episode 0 closes 5 days on
+    ps = np.array([t1 - 79, t1 - 69, S.NONE, t1 - 59, S.NONE])
+    tg = S.YearTargets(referrals=10, rr_share=0.2, nfa_share=0.1, nin_share=0.3, at31=1.0, awaiting=0.0,
+                       s47=0, icpc=0, icpc_bands=np.ones(4) / 4, cpp_start=0, sub_share=0.2, cpp_at31=0.0,
+                       factor_p=np.zeros(len(S.FACTOR_CODES)), d7_long=0.5)
+
+    def run(share):
+        ep = _settle_episodes(S, np, t1, 5, ref=cs - 30, cpp_start=cs, cpp_end=ce.copy(), closure=close,
+                              plan_start=ps.copy())
+        moved = S._settle_d7(np.random.default_rng(0), ep, S.YearTargets(**{**tg.__dict__, "d7_long": share}), t0, t1)
+        return moved, ep.view()
+
+    # 1 of 4 long, 2 wanted: episode 0 is nearest the line but its episode closes too soon
+    moved, v = run(0.5)
+    assert moved["d7_moved"] == 1
+    assert v["cpp_end"][1] == cs[1] + 730 and v["plan_start"][1] == cs[1] + 731
+    assert v["cpp_end"][0] == ce[0] and v["cpp_end"][2] == ce[2] and v["cpp_end"][4] == ce[4]
+    # none wanted: the long plan ends on its 729th day, its step-down CIN plan the day after
+    moved, v = run(0.0)
+    assert moved["d7_moved"] == 1 and v["cpp_end"][3] == cs[3] + 729 and v["plan_start"][3] == cs[3] + 730
+    ending = (v["cpp_end"] >= t0) & (v["cpp_end"] <= t1)
+    assert ending.sum() == 4 and not np.any(ending & (v["cpp_end"] - v["cpp_start"] > 729))
+
+
 def test_exact_share_gives_each_column_its_share_at_random_rows():
     import numpy as np
 

@@ -13,8 +13,8 @@ synth`` and the demo). Two comparisons then split any difference from the publis
    population's, not the pipeline's.
 
 The measures are those of ``cin_pipeline.reference.measures.MEASURES`` (published column of each
-measure) and ``GENERATOR_MEASURES`` (B4 and B5 bands, D4 categories: tables with no published file
-here, compared in 1 only), restricted to the tables the warehouse holds.
+measure) and ``GENERATOR_MEASURES`` (B4 and B5 bands, D4 categories, D7 plans ending: tables with
+no published file here, compared in 1 only), restricted to the tables the warehouse holds.
 
 3. **generator vs the catalogue's national values** of the characteristics (A4, A5 2020; A6
    2016-2020: ``cin_pipeline.cli.catalogue``): children in need and on a plan at 31 March by sex,

@@ -97,6 +97,7 @@ LAIT_TARGETS: dict[str, str] = {
     "lait_source_schools_pct": "RefBySource_Schl_%",      # C5: referrals from schools (2A), %
     "lait_source_health_pct": "RefBySource_HealthServ_%",  # C5: referrals from health services (3A-3F), %
     "lait_source_police_pct": "RefBySource_Police_%",     # C5: referrals from the police (6), %
+    "lait_d7_2yplus_pct": "CPPlans2yrs",                  # D7: plans ending that lasted 2 years or more, %
 }
 DURATION_BANDS = ("le3m", "3to6m", "6to12m", "1to2y", "2yplus")
 """The B4/B5 duration bands (calendar months): 3 months or less, more than 3 and up to 6 months,

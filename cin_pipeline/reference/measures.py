@@ -120,6 +120,9 @@ GENERATOR_MEASURES: dict[str, tuple[str, str]] = {
         ("le3m", "3to6m", "6to12m", "1to2y", "2yplus"),
         ("3_months_or_less", "more_than_3_months_6_months", "more_than_6_months_less_than_1_year",
          "1_year_less_than_2_years", "2years+"))},
+    # D7: plans ending in the year, and those that lasted 2 years or more (over 729 days)
+    "cpp_end": ("d7", "CPP_End"),
+    "cpp_end_2yplus": ("d7", "2_years_or_more"),
     # D4: plans at 31 March by initial category of abuse (national: A6)
     **{f"cpp_at31_{code}": ("d4", f"{stem}_Initial") for code, stem in (
         ("neg", "Neglect"), ("phy", "Physical_abuse"), ("sab", "Sexual_abuse"),

@@ -25,7 +25,7 @@ import numpy as np
 
 from cin_pipeline.census.spec import ETHNIC_GROUPS
 
-from .simulate import (BIT_21, CATEGORIES, CPP_BAND_COLUMNS, ETHNICITIES, SEX_FEMALE, SEX_MALE, SEX_UNKNOWN, ICPC_BAND_COLUMNS, DURATION_BANDS, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA,
+from .simulate import (BIT_21, CATEGORIES, CPP_BAND_COLUMNS, CPP_LONG_DAYS, ETHNICITIES, SEX_FEMALE, SEX_MALE, SEX_UNKNOWN, ICPC_BAND_COLUMNS, DURATION_BANDS, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA,
                        OUT_NIN, RC, LASimulation, duration_band, icpc_band, months_back, period,
                        recorded_ethnicity, working_days_between)
 
@@ -48,7 +48,7 @@ MEASURES = ("referrals", "re_referrals", "nfa", "not_in_need", "referrals_child"
             "anypoint_episodes", "anypoint_child", "started_episodes", "started_child", "ended_episodes",
             "ended_child", "at31_episodes", "awaiting_assessment", "s47", "s47_child", "icpc",
             "icpc_child", "icpc_0_10", "icpc_11_15", "icpc_16_20", "icpc_21_plus",
-            "cpp_start", "cpp_subsequent", "cpp_at31", *CPP_BAND_COLUMNS,
+            "cpp_start", "cpp_subsequent", "cpp_at31", *CPP_BAND_COLUMNS, "cpp_end", "cpp_end_2yplus",
             "episodes_with_factor") + FACTOR_MEASURES + tuple(
     f"at31_{b}" for b in DURATION_BANDS) + tuple(f"ended_{b}" for b in DURATION_BANDS) + CHARACTERISTIC_MEASURES
 
@@ -89,6 +89,7 @@ def measure_year(sim: LASimulation, year: int) -> dict:
     factor["factor_privately_fostered"] = int(np.sum(auth_y & (
         (e.factors & sum(np.int64(1) << FACTOR_BIT[c] for c in PRIVATE_FOSTER)) != 0)))
     cpp_y = cpp & (e.cpp_start >= t0) & (e.cpp_start <= t1)
+    cpp_end_y = cpp & (e.cpp_end >= t0) & (e.cpp_end <= t1)
     b4 = np.bincount(duration_band(e.ref[at31], np.full(int(at31.sum()), t1)), minlength=6)[1:]
     b5 = np.bincount(duration_band(e.ref[ended], e.closure[ended]), minlength=6)[1:]
     bands = {**{f"at31_{b}": int(n) for b, n in zip(DURATION_BANDS, b4)},
@@ -120,6 +121,9 @@ def measure_year(sim: LASimulation, year: int) -> dict:
         "cpp_start": int(cpp_y.sum()),
         "cpp_subsequent": int(np.sum(cpp_y & (e.n_prev_cpp > 0))),
         "cpp_at31": int(cpp_open.sum()),
+        # plans ending in the year, and those open more than 729 days (D7, LAIT CPPlans2yrs)
+        "cpp_end": int(cpp_end_y.sum()),
+        "cpp_end_2yplus": int(np.sum(cpp_end_y & (e.cpp_end - e.cpp_start > CPP_LONG_DAYS))),
         # plans at 31 March by calendar months since the start (D5's bands)
         **dict(zip(CPP_BAND_COLUMNS, (int(n) for n in np.bincount(
             duration_band(e.cpp_start[cpp_open], np.full(int(cpp_open.sum()), t1)), minlength=6)[1:]))),

@@ -384,6 +384,7 @@ class YearTargets:
     cpp_bands: np.ndarray | None = None  # plans at 31 March by D5 duration band (counts), when published
     b4_shares: np.ndarray | None = None  # episodes open at 31 March by duration band (B4, LAIT),
     #                                      shares summing to 1, when published
+    d7_long: float | None = None  # share of the plans ending that lasted over 729 days (D7, LAIT), when published
     source_w: np.ndarray = field(default_factory=lambda: _SOURCE_W / _SOURCE_W.sum())  # by code, sum 1
     started: float = 0.0   # episodes of need starting in the year (B1)
     anypoint: float = 0.0  # episodes of need open at any point in the year (B1)
@@ -513,6 +514,7 @@ def year_targets(row: dict, year: int, scale: float, factor_row: dict | None) ->
         cpp_reviewed=min(max(num("lait_cpp_reviewed_pct", 90.0) / 100.0, 0.0), 1.0),
         b5_shares=b5_shares(row),
         b4_shares=lait_band_shares(row, "b4"),
+        d7_long=num("lait_d7_2yplus_pct", -1.0) / 100.0 if num("lait_d7_2yplus_pct", -1.0) >= 0 else None,
         cpp_bands=cpp_band_counts(row, scale),
         source_w=source_weights(row),
         started=num("started_episodes") * scale,
@@ -971,6 +973,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         moved.update(_settle_stocks(rng, ep, ch.n, pend_child, pend_day, tg, t0, t1))
         moved.update(_settle_carry(rng, ep, carry_target(tg, nx), t1))
         moved.update(_settle_b5(rng, ep, ch.n, pend_child, pend_day, tg, t0, t1))
+        moved.update(_settle_d7(rng, ep, tg, t0, t1))
         moved.update(_settle_subsequent(rng, ch, ep, tg, t0, t1))
         moved.update(_settle_factors(rng, ep, tg, t0, t1, corr["fmentions"]))
         controls.append(dict(year=y, n_new=n_new, pi_w=pi_w, early=early, p_direct=p_direct, carried=carried, spawned=spawned,
@@ -1720,6 +1723,44 @@ def _settle_b5(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend_day
         now[b] -= shift
         now[b + 1] += shift
         out["b5_moved"] += len(pick)
+    return out
+
+
+CPP_LONG_DAYS = 729
+"""A plan ending after more than this many days (end date minus start date) lasted 2 years or more
+(D7; LAIT ``CPPlans2yrs``: "more than 729 calendar days")."""
+
+
+def _settle_d7(rng, ep: _Grow, tg: YearTargets, t0: int, t1: int) -> dict:
+    """Settle the plans ending in census year ``t0``-``t1`` that lasted 2 years or more (over
+    :data:`CPP_LONG_DAYS` days) on the LA-year's share (``tg.d7_long``) by moving plan ends within
+    the year, nearest the 2-year line first: too few, and a plan ending before it ends on its
+    730th day (no later than 31 March, its episode's closure, or 2 days before it when a CIN plan
+    follows); too many, and a longer plan ends on its 729th day (not before 1 April). No count of
+    plans started, ending or open at 31 March changes; a step-down CIN plan starts the day after."""
+    out = {"d7_moved": 0}
+    if tg.d7_long is None:
+        return out
+    v = ep.view()
+    cs, ce, close, ps = v["cpp_start"], v["cpp_end"], v["closure"], v["plan_start"]
+    ending = (cs != NONE) & (ce >= t0) & (ce <= t1)
+    if not ending.any():
+        return out
+    long_ = ce - cs > CPP_LONG_DAYS
+    d = float(np.sum(ending & long_)) - tg.d7_long * float(ending.sum())
+    k = _stoch_round(rng, abs(d))
+    if d < 0:
+        new = cs + CPP_LONG_DAYS + 1
+        ok = ending & ~long_ & (new <= t1) & (new <= np.where(ps != NONE, close - 2, close))
+    else:
+        new = cs + CPP_LONG_DAYS
+        ok = ending & long_ & (new >= t0)
+    cand = np.flatnonzero(ok)
+    pick = _nearest(rng, cand, np.abs(new[cand] - ce[cand]), k)
+    ce[pick] = new[pick]
+    step = pick[ps[pick] != NONE]
+    ps[step] = ce[step] + 1
+    out["d7_moved"] = len(pick)
     return out
 
 
