@@ -51,10 +51,10 @@ in LAIT) takes the LA's own value in the nearest year that has one (earlier year
 England's value that year, else England's in the nearest year. The product never reads LAIT at
 run time; the fidelity comparison (``cin-pipeline compare``) reads it to judge the output.
 
-The B5 and B4 duration shares (:data:`LAIT_BAND_TARGETS`: ``lait_b5_<band>_pct``, which the
-generator's episode-of-need lengths follow, and ``lait_b4_<band>_pct``, kept to check the
-generator against) follow the same rule for the five bands together: an LA-year has a value when
-all five bands have one.
+The B5 and B4 duration shares (:data:`LAIT_BAND_TARGETS`: ``lait_b5_<band>_pct``, on which the
+generator draws and settles the lengths of the episodes of need ending in the year, and
+``lait_b4_<band>_pct``, on which it settles the episodes open at 31 March) follow the same rule for
+the five bands together: an LA-year has a value when all five bands have one.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ LAIT_BAND_TARGETS: dict[str, tuple[str, ...]] = {
     # calibration column prefix -> LAIT measures of the five bands, in DURATION_BANDS order
     # B5: episodes of need ending in the year by duration, % (the generator follows them)
     "lait_b5": ("CINCease3months", "CINCease3-6", "CINCease6-1", "CINCease1-2", "CINCease2more"),
-    # B4: children in need at 31 March by duration of the open episode, % (for checking only)
+    # B4: children in need at 31 March by duration of the open episode, % (the generator settles them)
     "lait_b4": ("CINTime3months", "CINTime3-6", "CINTime6-1", "CINTime1-2", "CINTime2more"),
 }
 """Band shares taken from LAIT as a set: an LA-year has a value only when all five bands have one
