@@ -485,6 +485,7 @@ def year_targets(row: dict, year: int, scale: float, factor_row: dict | None) ->
         nin += gap * 2.0 / 3.0
     bands = np.array([num(c) for c in ICPC_BAND_COLUMNS])
     bands = bands / bands.sum() if bands.sum() > 0 else np.array([0.1, 0.7, 0.1, 0.1])
+    d7 = num("lait_d7_2yplus_pct", -1.0)  # -1: no LAIT share for the LA-year
     fp = factor_probabilities(row, year)
     if fp is None and factor_row is not None:
         fp = factor_probabilities(factor_row, year)
@@ -514,7 +515,7 @@ def year_targets(row: dict, year: int, scale: float, factor_row: dict | None) ->
         cpp_reviewed=min(max(num("lait_cpp_reviewed_pct", 90.0) / 100.0, 0.0), 1.0),
         b5_shares=b5_shares(row),
         b4_shares=lait_band_shares(row, "b4"),
-        d7_long=num("lait_d7_2yplus_pct", -1.0) / 100.0 if num("lait_d7_2yplus_pct", -1.0) >= 0 else None,
+        d7_long=d7 / 100.0 if d7 >= 0 else None,
         cpp_bands=cpp_band_counts(row, scale),
         source_w=source_weights(row),
         started=num("started_episodes") * scale,
