@@ -517,6 +517,103 @@ def test_settle_d7_moves_plan_ends_within_the_year_across_the_2_year_line():
     assert ending.sum() == 4 and not np.any(ending & (v["cpp_end"] - v["cpp_start"] > 729))
 
 
+def test_settle_conferences_meets_the_icpcs_and_plans_starting_without_touching_stocks():
+    """C4 ICPCs and D3 plans starting are settled on the LA-year's counts: too many ICPCs, and
+    conferences that started no plan are not held; too few, and S47s of the year that concluded
+    without one hold one in the year, by the episode's closure. Too many plans, and plans ending
+    within the year that were the child's only plan lose it (the conference stays); too few, and
+    conferences without a plan of children with none start one that ends by 31 March and before
+    the episode closes, its CIN plan stepping down after it. Plans open at 31 March never change."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    t0, t1 = S.period(2020)
+    n = 8
+    s47 = np.array([t0 + 20, t0 + 30, t0 + 40, t0 + 50, t0 + 60, t0 + 70, t0 + 80, t0 + 90])
+    icpc = S.working_days_after(s47, np.full(n, 12))
+    icpc[[5, 6, 7]] = S.NONE  # S47s that concluded without a conference
+    cs = np.where(np.isin(np.arange(n), [0, 1]), icpc, S.NONE)
+    ce = np.where(np.arange(n) == 0, t1 + 50, np.where(np.arange(n) == 1, icpc + 100, S.NONE))  # plan 0 open at 31 March
+    close = np.full(n, t1 + 200)
+    close[7] = s47[7] + 5  # the episode closes before any conference could be held
+    ch = S._Grow({"ncpp": "i2", "ext_cpp": "i1"})
+    ch.add(ncpp=np.array([1, 1, 0, 0, 0, 0, 0, 0]), ext_cpp=np.full(n, -1))
+
+    def episodes():
+        ep = _settle_episodes(S, np, t1, n, s47=s47, icpc=icpc.copy(), s47_end=np.where(icpc != S.NONE, icpc, s47 + 10),
+                              s47b=np.full(n, S.NONE), cpp_start=cs.copy(), cpp_end=ce.copy(), closure=close,
+                              plan_start=np.where(np.arange(n) == 2, icpc + 5, S.NONE),
+                              plan_end=np.where(np.arange(n) == 2, close, S.NONE),
+                              cat_init=np.where(cs != S.NONE, 0, -1), cat_latest=np.where(cs != S.NONE, 0, -1),
+                              n_prev_cpp=np.zeros(n))
+        return ep
+
+    def tg(icpcs, plans):
+        return S.YearTargets(referrals=10, rr_share=0.2, nfa_share=0.1, nin_share=0.3, at31=0.0, awaiting=0.0,
+                             s47=n, icpc=icpcs, icpc_bands=np.array([0.0, 1.0, 0.0, 0.0]), cpp_start=plans,
+                             sub_share=0.2, cpp_at31=1.0, factor_p=np.zeros(len(S.FACTOR_CODES)))
+
+    # 5 conferences (2 with plans), 7 wanted: the two S47s 5 and 6 hold one; 7's episode closes first
+    ep = episodes()
+    out = S._settle_conferences(np.random.default_rng(0), ch, ep, tg(7, 2), t0, t1, 1.0)
+    v = ep.view()
+    assert out["icpc_added"] == 2 and set(np.flatnonzero(v["icpc"] != S.NONE)) == {0, 1, 2, 3, 4, 5, 6}
+    wd = S.working_days_between(v["s47"][[5, 6]], v["icpc"][[5, 6]])
+    assert np.all((wd >= 11) & (wd <= 15)) and np.all(v["s47_end"][[5, 6]] == v["icpc"][[5, 6]])
+    # 5 conferences, 2 wanted: three without a plan are not held, each S47 concluding by its day
+    ep = episodes()
+    out = S._settle_conferences(np.random.default_rng(0), ch, ep, tg(2, 2), t0, t1, 1.0)
+    v = ep.view()
+    assert out["icpc_removed"] == 3 and v["icpc"][:2].tolist() == icpc[:2].tolist()
+    assert np.all(v["icpc"][2:5] == S.NONE) and np.all((v["s47_end"][2:5] > s47[2:5]) & (v["s47_end"][2:5] <= icpc[2:5]))
+    # 2 plans, 1 wanted: plan 1 (ended in the year, the child's only one) goes; plan 0 is open at 31 March
+    ep = episodes()
+    out = S._settle_conferences(np.random.default_rng(0), ch, ep, tg(5, 1), t0, t1, 1.0)
+    v = ep.view()
+    assert out["cpp_removed"] == 1 and v["cpp_start"][1] == S.NONE and v["cpp_end"][1] == S.NONE
+    assert v["icpc"][1] == icpc[1] and v["cat_init"][1] == -1 and ch.cols["ncpp"][1] == 0
+    assert v["cpp_start"][0] == cs[0] and v["cpp_end"][0] == ce[0]
+    ch.cols["ncpp"][1] = 1
+    # 2 plans, 5 wanted: conferences 2, 3 and 4 start plans ending by 31 March; 2's CIN plan steps down
+    ep = episodes()
+    out = S._settle_conferences(np.random.default_rng(0), ch, ep, tg(5, 5), t0, t1, 1.0)
+    v = ep.view()
+    new = [2, 3, 4]
+    assert out["cpp_added"] == 3 and np.all(v["cpp_start"][new] == icpc[new])
+    assert np.all((v["cpp_end"][new] <= t1) & (v["cpp_end"][new] - icpc[new] >= S.CPP_SETTLE_MIN_DAYS))
+    assert v["plan_start"][2] == v["cpp_end"][2] + 1 and np.all(v["cat_init"][new] >= 0)
+    assert ch.cols["ncpp"][new].tolist() == [1, 1, 1] and np.all(v["n_prev_cpp"][new] == 0)
+
+
+def test_settle_categories_meets_the_stock_shares_through_the_years_plans_only():
+    """A6: the initial categories of the plans open at 31 March are settled on England's shares
+    of the year by changing those of plans started in the year (a latest category equal to the
+    initial one follows it); plans of earlier years and plans ended keep theirs."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    t0, t1 = S.period(2018)
+    n = 400
+    rng = np.random.default_rng(3)
+    cs = np.where(np.arange(n) < 100, t0 - 50, t0 + rng.integers(0, 300, n))  # 100 from last year
+    ce = np.where(np.arange(n) >= 380, t1 - 1, t1 + 100)  # 20 ended before 31 March
+    ci = np.zeros(n, np.int64)  # all neglect
+    cl = np.where(np.arange(n) % 10 == 0, 3, ci)
+    ep = _settle_episodes(S, np, t1, n, cpp_start=cs, cpp_end=ce, cat_init=ci.copy(), cat_latest=cl.copy())
+    out = S._settle_categories(rng, ep, t0, t1)
+    v = ep.view()
+    want = S.category_stock_shares(2018) * 380
+    got = np.bincount(v["cat_init"][:380], minlength=5)
+    assert np.all(np.abs(got - want) <= 1) and out["categories_moved"] == 380 - got[0]
+    assert np.all(v["cat_init"][:100] == 0) and np.all(v["cat_init"][380:] == 0)
+    changed = v["cat_init"] != ci
+    follow = changed & (cl == ci)
+    assert np.all(v["cat_latest"][follow] == v["cat_init"][follow])
+    assert np.all(v["cat_latest"][changed & (cl != ci)] == 3)
+
+
 def test_exact_share_gives_each_column_its_share_at_random_rows():
     import numpy as np
 

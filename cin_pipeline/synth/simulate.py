@@ -179,13 +179,17 @@ _STOCK_BY_START = (0.83, 0.15, 0.02)
 _CAT_W_FIRST, _CAT_W_LAST = min(_CAT_STOCK_BY_YEAR), 2030
 
 
+def category_stock_shares(year: int) -> np.ndarray:
+    """England's shares of the plans open at 31 March by initial category in census ``year``
+    (A6, :data:`_CAT_STOCK_BY_YEAR`; the first year's before it, the last year's after)."""
+    v = np.array(_CAT_STOCK_BY_YEAR[min(max(year, min(_CAT_STOCK_BY_YEAR)), max(_CAT_STOCK_BY_YEAR))], float)
+    return v / v.sum()
+
+
 def _start_category_weights() -> np.ndarray:
     """Shares of the initial categories of plans starting in each year ``_CAT_W_FIRST``..``_CAT_W_LAST``
     (rows), solved from the stock targets year by year (steady before the first year)."""
-    def target(y):
-        v = np.array(_CAT_STOCK_BY_YEAR[min(max(y, _CAT_W_FIRST), max(_CAT_STOCK_BY_YEAR))], float)
-        return v / v.sum()
-
+    target = category_stock_shares
     a, b, c = _STOCK_BY_START
     rows = [target(_CAT_W_FIRST)] * 2
     for y in range(_CAT_W_FIRST, _CAT_W_LAST + 1):
@@ -970,12 +974,14 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
             ext_p = float(np.clip(ext_p + 0.8 * (nx.sub_share - sub_real), 0.0, 0.6))
         # ---------------- settle the stocks at 31 March y on their targets (controllers above
         # learnt from the unsettled values, so the durations keep tracking the targets)
-        moved = _settle_icpc_bands(rng, ep, tg, t0, t1)
+        moved = _settle_conferences(rng, ch, ep, tg, t0, t1, c_scale)
+        moved.update(_settle_icpc_bands(rng, ep, tg, t0, t1))
         moved.update(_settle_stocks(rng, ep, ch.n, pend_child, pend_day, tg, t0, t1))
         moved.update(_settle_carry(rng, ep, carry_target(tg, nx), t1))
         moved.update(_settle_b5(rng, ep, ch.n, pend_child, pend_day, tg, t0, t1))
         moved.update(_settle_d7(rng, ep, tg, t0, t1))
         moved.update(_settle_subsequent(rng, ch, ep, tg, t0, t1))
+        moved.update(_settle_categories(rng, ep, t0, t1))
         moved.update(_settle_factors(rng, ep, tg, t0, t1, corr["fmentions"]))
         controls.append(dict(year=y, n_new=n_new, pi_w=pi_w, early=early, p_direct=p_direct, carried=carried, spawned=spawned,
                              c_scale=c_scale, **pooled, **moved,
@@ -1035,8 +1041,14 @@ def _new_children(rng, ch: _Grow, ref_days: np.ndarray, eth_w: np.ndarray) -> np
 def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dict) -> dict:
     """Outcome and activity dates of a batch of referrals (closure comes later)."""
     n = len(ref)
-    u = rng.random(n)
-    outcome = np.where(u < p["p_nfa"], OUT_NFA, np.where(u < p["p_nfa"] + p["p_nin"], OUT_NIN, OUT_NEED))
+    # outcomes in their shares of the batch, at random referrals: the counts are the shares times
+    # the batch (rounded stochastically, one draw for both), so an LA-year's NFA share lands on
+    # its target instead of scattering around it (a 4.5% share of 3,000 referrals by 8% of itself)
+    rank = np.argsort(np.argsort(rng.random(n)))
+    r = rng.random()
+    k_nfa = int(np.floor(p["p_nfa"] * n + r))
+    k_nin = int(np.floor((p["p_nfa"] + p["p_nin"]) * n + r))
+    outcome = np.where(rank < k_nfa, OUT_NFA, np.where(rank < k_nin, OUT_NIN, OUT_NEED))
     year = year_of_day(ref)
     source = stratified_pick(rng, tg.source_w, n)
     source = np.where((source == SOURCE_5D) & (year < 2023), SOURCE_5B, source)
@@ -1661,6 +1673,107 @@ def _settle_icpc_bands(rng, ep: _Grow, tg: YearTargets, t0: int, t1: int) -> dic
     return out
 
 
+CPP_SETTLE_MIN_DAYS = 30
+"""A plan given to a conference of the year by :func:`_settle_conferences` lasts at least this
+many days (and ends by 31 March)."""
+
+
+def _settle_conferences(rng, ch: _Grow, ep: _Grow, tg: YearTargets, t0: int, t1: int,
+                        c_scale: float) -> dict:
+    """Settle the ICPCs held in census year ``t0``-``t1`` (C4 ``ICPC``, ``tg.icpc``) and the plans
+    starting in it (D3 ``CPP_start``, ``tg.cpp_start``) on the LA-year's published counts, without
+    changing any stock at 31 March, any S47 or any plan of another year.
+
+    ICPCs, too many: conferences that started no plan are not held (the S47 concludes 5-30 days
+    after its start, no later than the conference was). Too few: S47s of the year that concluded
+    without one (and no later S47) hold one, a number of working days after the S47 start drawn
+    from the LA-year's C4 bands, in the year and by the episode's closure.
+
+    Plans, too many: plans from an S47 conference that ended within the year and were the child's
+    only plan in the LA are not started (the conference stays, with no plan). Too few: conferences
+    of the year that started no plan, of children with no plan in the LA so far, start one lasting
+    a drawn length (as :func:`_apply_cpp` draws them, at least :data:`CPP_SETTLE_MIN_DAYS`; drawn
+    again uniformly within the room where it would not end by 31 March and before the episode
+    closes); a CIN plan of the episode then starts the day
+    after it ends (none when no day is left)."""
+    out = {"icpc_added": 0, "icpc_removed": 0, "cpp_added": 0, "cpp_removed": 0}
+    v = ep.view()
+    s47, s47_end, icpc, cs, ce = v["s47"], v["s47_end"], v["icpc"], v["cpp_start"], v["cpp_end"]
+    close, ps, pe, child = v["closure"], v["plan_start"], v["plan_end"], v["child"]
+    ncpp, ext = ch.cols["ncpp"], ch.cols["ext_cpp"]
+    need = v["outcome"] == OUT_NEED
+
+    held = (icpc >= t0) & (icpc <= t1)
+    d = float(held.sum()) - tg.icpc
+    k = _stoch_round(rng, abs(d))
+    if d > 0:
+        pick = rng.permutation(np.flatnonzero(held & (cs == NONE) & (s47 != NONE)))[:k]
+        s47_end[pick] = s47[pick] + np.minimum(rng.integers(5, 31, len(pick)), icpc[pick] - s47[pick])
+        icpc[pick] = NONE
+        out["icpc_removed"] = len(pick)
+    elif k > 0:
+        cand = np.flatnonzero(need & (s47 >= t0) & (s47 <= t1) & (icpc == NONE) & (v["s47b"] == NONE)
+                              & (cs == NONE))
+        day = working_days_after(s47[cand], _icpc_working_days(rng, _pick(rng, tg.icpc_bands, len(cand))))
+        fit = (day <= t1) & (day <= close[cand])
+        pick = rng.permutation(np.flatnonzero(fit))[:k]
+        rows = cand[pick]
+        icpc[rows] = day[pick]
+        s47_end[rows] = day[pick]
+        out["icpc_added"] = len(rows)
+
+    start_y = (cs >= t0) & (cs <= t1)
+    d = float(start_y.sum()) - tg.cpp_start
+    k = _stoch_round(rng, abs(d))
+    if d > 0:
+        cand = np.flatnonzero(start_y & (cs == icpc) & (v["cin_icpc"] == NONE) & (ce <= t1))
+        cand = cand[ncpp[child[cand]] == 1]
+        pick = rng.permutation(cand)[:k]
+        cs[pick] = NONE
+        ce[pick] = NONE
+        v["cat_init"][pick] = -1
+        v["cat_latest"][pick] = -1
+        v["n_prev_cpp"][pick] = 0
+        ncpp[child[pick]] -= 1
+        out["cpp_removed"] = len(pick)
+    elif k > 0:
+        held = (icpc >= t0) & (icpc <= t1)
+        cand = np.flatnonzero(need & held & (cs == NONE) & (v["cin_icpc"] == NONE))
+        cand = cand[ncpp[child[cand]] == 0]
+        cand = cand[np.unique(child[cand], return_index=True)[1]]  # one plan a child
+        bb = np.array([b[2] for b in _CPP_BANDS])
+        cb = _pick(rng, bb, len(cand))
+        lo, hi = np.array([b[0] for b in _CPP_BANDS])[cb], np.array([b[1] for b in _CPP_BANDS])[cb]
+        length = np.maximum(CPP_SETTLE_MIN_DAYS,
+                            np.rint(stretch_plan(lo + rng.random(len(cand)) * (hi - lo), c_scale))).astype(np.int64)
+        # the day it can end by: 31 March, or the day before the episode closes
+        room = np.minimum(t1, close[cand] - 1) - icpc[cand]
+        # a length drawn beyond that is drawn again, uniformly within it
+        length = np.where(length <= room, length, CPP_SETTLE_MIN_DAYS + (rng.random(len(cand)) * np.maximum(
+            room - CPP_SETTLE_MIN_DAYS + 1, 0)).astype(np.int64))
+        end = icpc[cand] + length
+        fit = room >= CPP_SETTLE_MIN_DAYS
+        pick = rng.permutation(np.flatnonzero(fit))[:k]
+        rows, end = cand[pick], end[pick]
+        cs[rows] = icpc[rows]
+        ce[rows] = end
+        cat = _pick_rows(rng, _CAT_W_ROWS, year_of_day(icpc[rows]) - _CAT_W_FIRST)
+        v["cat_init"][rows] = cat
+        v["cat_latest"][rows] = cat
+        kids = child[rows]
+        ext[kids] = np.maximum(ext[kids], 0)
+        v["n_prev_cpp"][rows] = ext[kids]
+        ncpp[kids] += 1
+        # the episode's CIN plan, if any, steps down from the plan
+        planned = rows[ps[rows] != NONE]
+        room = close[planned] > ce[planned] + 1
+        ps[planned[room]] = ce[planned[room]] + 1
+        ps[planned[~room]] = NONE
+        pe[planned[~room]] = NONE
+        out["cpp_added"] = len(rows)
+    return out
+
+
 def _settle_b5(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend_day: np.ndarray,
                tg: YearTargets, t0: int, t1: int) -> dict:
     """Settle the episodes of need ending in census year ``t0``-``t1`` on the B5 shares of their
@@ -1788,6 +1901,35 @@ def _settle_subsequent(rng, ch: _Grow, ep: _Grow, tg: YearTargets, t0: int, t1: 
     npv[pick] = ext
     ch.cols["ext_cpp"][v["child"][pick]] = ext
     out["subsequent_cleared" if d > 0 else "subsequent_set"] = len(pick)
+    return out
+
+
+def _settle_categories(rng, ep: _Grow, t0: int, t1: int) -> dict:
+    """Settle the initial categories of abuse of the plans open at 31 March ``t1`` on England's
+    shares of the year (:func:`category_stock_shares`) by changing those of plans that started in
+    the year: a category above its share gives plans, at random, to those below theirs (a latest
+    category equal to the initial one follows it). Plans of earlier years keep theirs, so no
+    earlier year's stock changes; the LA-year's stock, not a national total, is settled, so
+    England's figures hold up to rounding."""
+    out = {"categories_moved": 0}
+    v = ep.view()
+    cs, ce, ci, cl = v["cpp_start"], v["cpp_end"], v["cat_init"], v["cat_latest"]
+    open_ = (cs != NONE) & (cs <= t1) & (ce > t1)
+    if not open_.any():
+        return out
+    year = int(year_of_day(np.array([t1]))[0])
+    d = np.bincount(ci[open_], minlength=len(CATEGORIES)) - category_stock_shares(year) * open_.sum()
+    mine = open_ & (cs >= t0)
+    src = np.concatenate([rng.permutation(np.flatnonzero(mine & (ci == c)))[:_stoch_round(rng, d[c])]
+                          for c in range(len(CATEGORIES)) if d[c] > 0] or [np.empty(0, np.int64)])
+    dest = rng.permutation(np.repeat(np.arange(len(CATEGORIES)),
+                                     [_stoch_round(rng, -x) if x < 0 else 0 for x in d]))
+    n = min(len(src), len(dest))
+    rows = src[:n]
+    same = cl[rows] == ci[rows]
+    ci[rows] = dest[:n]
+    cl[rows[same]] = dest[:n][same]
+    out["categories_moved"] = n
     return out
 
 
