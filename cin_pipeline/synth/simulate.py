@@ -24,8 +24,9 @@ Model (all dates are integer days since 1970-01-01)
 * **Source of each referral**: schools, health services and the police in the LA-year's LAIT
   shares (C5), the other codes in England's proportions of the rest, each batch in its exact
   shares (:func:`stratified_pick`, on the same random numbers as an independent draw).
-* **Outcome of each referral** (drawn with the year's target shares): no further action (NFA:
-  nothing else is recorded), assessed not in need (assessment, then closure RC8, or RC9 from
+* **Outcome of each referral** (each batch of referrals in the year's target shares exactly,
+  at random referrals): no further action (NFA: nothing else is recorded), assessed not in
+  need (assessment, then closure RC8, or RC9 from
   the 2022-23 census), or in need. Children in need may have a section 47 enquiry (S47), an
   initial child protection conference (ICPC, on a weekday, a number of working days after the
   S47 start drawn from the published time-to-ICPC bands), a child protection plan (CPP) starting
@@ -58,14 +59,18 @@ Model (all dates are integer days since 1970-01-01)
   Conversions (S47 -> ICPC) learn from the realised conversion, not from the downstream volume
   (which would correct an upstream miss twice); P(CPP | ICPC) is exact by construction.
 * **Year-end settlement.** The controllers lag by a year and LA targets jump between
-  years, so once year ``y`` is simulated its ICPCs are settled on C4's working-day bands
+  years, so once year ``y`` is simulated its ICPCs and plans started are settled on the
+  published counts (:func:`_settle_conferences`: conferences without a plan held or not,
+  plans ending by 31 March started or not), its ICPCs on C4's working-day bands
   (:func:`_settle_icpc_bands`), then the stocks at 31 March on target
   (:func:`_settle_stocks`): CPP ends (each D5 duration band on its own), then closures, then
   assessment starts (children awaiting assessment), of the episodes nearest 31 March are moved
   across it (mirrored), within every date rule; the open episodes that the next year closes as
   not in need on what B1's published flows leave out of the next year's episodes ended and at
   any point (:func:`_settle_carry`); and the assessment factors of the year's authorised
-  assessments on C3 (:func:`_settle_factors`). The settlement can end a plan early in any band
+  assessments on C3 (:func:`_settle_factors`); the B5 bands, D7's long plans, D3's second
+  plans and the categories of the plans at 31 March (A6) are settled in between (``_settle_b5``,
+  ``_settle_d7``, ``_settle_subsequent``, ``_settle_categories``). The settlement can end a plan early in any band
   but can rarely extend one started in the last 6 months, so conferences and plans are a little
   likelier in January-March and October-December (:data:`PLAN_SEASON`) to leave those bands
   something to settle.
