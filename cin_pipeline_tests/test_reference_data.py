@@ -217,3 +217,26 @@ def test_committed_csvs_are_the_build_output(shared_dir, tmp_path):
     assert cli_reference.run(shared_dir / "reference" / "published", tmp_path) == 0
     for name in ("la_lookup", "population_0_17", "la_year_status", "national_published", "calibration_la_year"):
         assert filecmp.cmp(tmp_path / f"{name}.csv", ref.REFERENCE_DIR / f"{name}.csv", shallow=False), name
+
+
+def test_residual_share_is_what_england_leaves_for_the_unpublished_las():
+    """D7: an LA-year LAIT does not publish takes England's count less the published LAs', over
+    England's base less theirs (regions and LAs outside the calibration left out); a published
+    LA-year keeps its own share."""
+    rows = [("CPRDuration", "england", "100"), ("CPPlans2yrs", "england", "4.0"),  # base 2,500
+            ("CPRDuration", "301", "60"), ("CPPlans2yrs", "301", "5.0"),  # base 1,200
+            ("CPRDuration", "302", "20"), ("CPPlans2yrs", "302", "2.5"),  # base 800
+            ("CPRDuration", "303", "x"), ("CPPlans2yrs", "303", "x"),
+            ("CPRDuration", "986", "70"), ("CPPlans2yrs", "986", "4.0")]  # a region
+    lait = pd.DataFrame([{"measure": m, "year": 2024, "la": la, "la_name": la, "value": v} for m, la, v in rows])
+    assert build.residual_shares(lait, "CPRDuration", "CPPlans2yrs", {"301", "302", "303"}) == {2024: 4.0}
+    la_years = pd.DataFrame({"year": [2024, 2024, 2024], "la": ["301", "302", "303"]})
+    others = [m for m in [*build.LAIT_TARGETS.values(), *sum(build.LAIT_BAND_TARGETS.values(), ())]
+              if m != "CPPlans2yrs"]
+    england = pd.DataFrame([{"measure": m, "year": 2024, "la": "england", "la_name": "England", "value": "10"}
+                            for m in others])
+    out = build.lait_targets(pd.concat([lait, england], ignore_index=True), la_years)
+    assert out["lait_d7_2yplus_pct"].tolist() == [5.0, 2.5, 4.0]
+    # England's count all published: no residual share, the LA's own nearest year (none: England's)
+    lait.loc[lait["la"].eq("england") & lait["measure"].eq("CPRDuration"), "value"] = "80"
+    assert build.residual_shares(lait, "CPRDuration", "CPPlans2yrs", {"301", "302", "303"}) == {}

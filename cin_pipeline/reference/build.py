@@ -48,8 +48,10 @@ Some breakdowns have no published LA file here but DfE's LA interactive tool (LA
 :data:`LAIT_TARGETS` names the ones the generator follows; each becomes a ``lait_*`` column of
 ``calibration_la_year.csv``. An LA-year without a value (a year outside 2016-2024, or ``-``/``x``
 in LAIT) takes the LA's own value in the nearest year that has one (earlier year on ties), else
-England's value that year, else England's in the nearest year. The product never reads LAIT at
-run time; the fidelity comparison (``cin-pipeline compare``) reads it to judge the output.
+England's value that year, else England's in the nearest year; except D7's share of plans ending
+after 2 years (:data:`LAIT_RESIDUAL_TARGETS`), whose unpublished LA-years of 2016-2024 take the
+share England leaves for the LAs LAIT does not publish (:func:`residual_shares`). The product never
+reads LAIT at run time; the fidelity comparison (``cin-pipeline compare``) reads it to judge the output.
 
 The B5 and B4 duration shares (:data:`LAIT_BAND_TARGETS`: ``lait_b5_<band>_pct``, on which the
 generator draws and settles the lengths of the episodes of need ending in the year, and
@@ -153,6 +155,35 @@ def _nearest(values: dict[int, float], year: int) -> float:
     return values[nearest_year(values, year)]
 
 
+LAIT_RESIDUAL_TARGETS: dict[str, tuple[str, str]] = {
+    # calibration column -> (LAIT count measure, LAIT share measure) of the same figure
+    "lait_d7_2yplus_pct": ("CPRDuration", "CPPlans2yrs"),
+}
+"""Shares whose unpublished LA-years take England's residual share of the year instead of the LA's
+nearest year (:func:`residual_shares`): the LAs LAIT leaves out are the small ones, and their own
+nearest years over-stated them (D7 2024: 554 plans ending after 2 years against England's 445)."""
+
+
+def residual_shares(lait: pd.DataFrame, count: str, share: str, las: set[str]) -> dict[int, float]:
+    """Per year, the share (%) of the LAs without a published ``share`` in LAIT: England's count
+    less the published LAs' counts, over England's base (count / share) less theirs (from the LAs
+    of ``las`` publishing both; LAIT's regions are left out), to 1 decimal place; years where that
+    is not positive are left out."""
+    v = lait.assign(v=pd.to_numeric(lait["value"], errors="coerce"))
+    out = {}
+    for y, g in v.groupby("year"):
+        c = g[g["measure"] == count].set_index("la")["v"].dropna()
+        p = g[g["measure"] == share].set_index("la")["v"].dropna()
+        if "england" not in c.index or "england" not in p.index or not p["england"] > 0:
+            continue
+        both = [la for la in c.index.intersection(p.index) if la in las and p[la] > 0]
+        num = c["england"] - c[both].sum()
+        den = 100.0 * c["england"] / p["england"] - (100.0 * c[both] / p[both]).sum()
+        if num > 0 and den > 0:
+            out[int(y)] = round(float(100.0 * num / den), 1)
+    return out
+
+
 def lait_targets(lait: pd.DataFrame, la_years: pd.DataFrame) -> pd.DataFrame:
     """``la_years`` (``year, la``) with one ``lait_*`` column per :data:`LAIT_TARGETS`."""
     out = la_years[["year", "la"]].copy()
@@ -163,7 +194,12 @@ def lait_targets(lait: pd.DataFrame, la_years: pd.DataFrame) -> pd.DataFrame:
         own: dict[str, dict[int, float]] = {}
         for y, la, v in zip(m["year"], m["la"], m["v"]):
             own.setdefault(la, {})[int(y)] = round(float(v), 1)
+        published = {(y, la) for la, by in own.items() for y in by}
         out[column] = _own_else_england(out, own)
+        if column in LAIT_RESIDUAL_TARGETS:
+            rest = residual_shares(lait, *LAIT_RESIDUAL_TARGETS[column], set(out["la"]))
+            out[column] = [rest[int(y)] if int(y) in rest and (int(y), la) not in published else v
+                           for y, la, v in zip(out["year"], out["la"], out[column])]
     for prefix, measures in LAIT_BAND_TARGETS.items():
         m = lait[lait["measure"].isin(measures)].copy()
         m["v"] = pd.to_numeric(m["value"], errors="coerce")
