@@ -69,8 +69,9 @@ Model (all dates are integer days since 1970-01-01)
   not in need on what B1's published flows leave out of the next year's episodes ended and at
   any point (:func:`_settle_carry`); and the assessment factors of the year's authorised
   assessments on C3 (:func:`_settle_factors`); the B5 bands, D7's long plans, D3's second
-  plans and the categories of the plans at 31 March (A6) are settled in between (``_settle_b5``,
-  ``_settle_d7``, ``_settle_subsequent``, ``_settle_categories``). The settlement can end a plan early in any band
+  plans and the categories of the plans at 31 March (A6) are settled in between
+  (``_settle_b5``, ``_settle_d7``, ``_settle_subsequent``, ``_settle_categories``). The
+  settlement can end a plan early in any band
   but can rarely extend one started in the last 6 months, so conferences and plans are a little
   likelier in January-March and October-December (:data:`PLAN_SEASON`) to leave those bands
   something to settle.
@@ -1100,12 +1101,7 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     s47b = np.where(has_b, busday_add(np.where(has_b, s47_end, ref), rng.integers(10, 85, n)), NONE)
     s47b_end = np.where(has_b, s47b + rng.integers(5, 31, n), NONE)
     cpp_start = np.where(direct, cin_icpc, np.where(has_cpp, icpc, NONE))
-    # CPP base length (scaled later)
-    bb = np.array([b[2] for b in _CPP_BANDS])
-    cb = _pick(rng, bb, n)
-    clo = np.array([b[0] for b in _CPP_BANDS])[cb]
-    chi = np.array([b[1] for b in _CPP_BANDS])[cb]
-    cpp_base = clo + rng.random(n) * (chi - clo)
+    cpp_base = plan_base_lengths(rng, n)  # scaled later
     cat_row = year_of_day(np.where(has_cpp, cpp_start, ref)) - _CAT_W_FIRST
     cat_init = np.where(has_cpp, _pick_rows(rng, _CAT_W_ROWS, cat_row), -1)
     cat_latest = np.where(has_cpp & (rng.random(n) < 0.12), _pick_rows(rng, _CAT_W_ROWS, cat_row), cat_init)
@@ -1214,6 +1210,15 @@ CPP_TAIL_DAY = 731
 """Plans drawn this long or longer (the 2 years+ band) are not stretched by the duration scale."""
 CPP_BODY_SOFT = 600
 """A stretched plan beyond this many days approaches 730 smoothly, so it stays under 2 years."""
+
+
+def plan_base_lengths(rng, n: int) -> np.ndarray:
+    """Base lengths (days) of ``n`` plans before the LA-year's duration scale: a band of
+    :data:`_CPP_BANDS` drawn by its weight, then a length uniformly within it."""
+    cb = _pick(rng, np.array([b[2] for b in _CPP_BANDS]), n)
+    lo = np.array([b[0] for b in _CPP_BANDS])[cb]
+    hi = np.array([b[1] for b in _CPP_BANDS])[cb]
+    return lo + rng.random(n) * (hi - lo)
 
 
 def stretch_plan(base: np.ndarray, scale: float) -> np.ndarray:
@@ -1699,8 +1704,8 @@ def _settle_conferences(rng, ch: _Grow, ep: _Grow, tg: YearTargets, t0: int, t1:
     of the year that started no plan, of children with no plan in the LA so far, start one lasting
     a drawn length (as :func:`_apply_cpp` draws them, at least :data:`CPP_SETTLE_MIN_DAYS`; drawn
     again uniformly within the room where it would not end by 31 March and before the episode
-    closes); a CIN plan of the episode then starts the day
-    after it ends (none when no day is left)."""
+    closes); a CIN plan of the episode then starts the day after it ends (none when no day is
+    left)."""
     out = {"icpc_added": 0, "icpc_removed": 0, "cpp_added": 0, "cpp_removed": 0}
     v = ep.view()
     s47, s47_end, icpc, cs, ce = v["s47"], v["s47_end"], v["icpc"], v["cpp_start"], v["cpp_end"]
@@ -1746,11 +1751,8 @@ def _settle_conferences(rng, ch: _Grow, ep: _Grow, tg: YearTargets, t0: int, t1:
         cand = np.flatnonzero(need & held & (cs == NONE) & (v["cin_icpc"] == NONE))
         cand = cand[ncpp[child[cand]] == 0]
         cand = cand[np.unique(child[cand], return_index=True)[1]]  # one plan a child
-        bb = np.array([b[2] for b in _CPP_BANDS])
-        cb = _pick(rng, bb, len(cand))
-        lo, hi = np.array([b[0] for b in _CPP_BANDS])[cb], np.array([b[1] for b in _CPP_BANDS])[cb]
         length = np.maximum(CPP_SETTLE_MIN_DAYS,
-                            np.rint(stretch_plan(lo + rng.random(len(cand)) * (hi - lo), c_scale))).astype(np.int64)
+                            np.rint(stretch_plan(plan_base_lengths(rng, len(cand)), c_scale))).astype(np.int64)
         # the day it can end by: 31 March, or the day before the episode closes
         room = np.minimum(t1, close[cand] - 1) - icpc[cand]
         # a length drawn beyond that is drawn again, uniformly within it
