@@ -275,7 +275,7 @@ def test_settle_stocks_moves_dates_across_31_march_within_the_rules():
                        s47=0, icpc=0, icpc_bands=np.ones(4) / 4, cpp_start=1, sub_share=0.2, cpp_at31=1.0,
                        factor_p=np.zeros(len(S.FACTOR_CODES)))
     rng = np.random.default_rng(0)
-    moved = S._settle_stocks(rng, ep, 4, np.array([1]), np.array([t1 + 3]), tg, t0, t1)
+    moved = S._settle_stocks(rng, ep, np.zeros(4, np.int64), np.array([1]), np.array([t1 + 3]), tg, t0, t1)
     v = ep.view()
     assert moved["cpp_pulled"] == 1 and moved["closure_pulled"] == 1
     assert v["cpp_end"][2] == t1 - 1 and v["plan_start"][2] == t1  # nearest plan, mirrored; step-down follows
@@ -285,10 +285,10 @@ def test_settle_stocks_moves_dates_across_31_march_within_the_rules():
     # too few open now: the nearest closure (episode 0) is pushed back, mirrored; then episode 1,
     # but not past the child's next referral
     tg.at31 = 3.0
-    moved = S._settle_stocks(rng, ep, 4, np.array([1]), np.array([t1 + 3]), tg, t0, t1)
+    moved = S._settle_stocks(rng, ep, np.zeros(4, np.int64), np.array([1]), np.array([t1 + 3]), tg, t0, t1)
     assert moved["closure_pushed"] == 1 and v["closure"][0] == t1 + 4 and v["plan_end"][0] == t1 + 4
     tg.at31 = 4.0
-    moved = S._settle_stocks(rng, ep, 4, np.array([1]), np.array([t1 + 3]), tg, t0, t1)
+    moved = S._settle_stocks(rng, ep, np.zeros(4, np.int64), np.array([1]), np.array([t1 + 3]), tg, t0, t1)
     assert moved["closure_pushed"] == 1 and t1 < v["closure"][1] < t1 + 3
 
 
@@ -323,22 +323,22 @@ def test_settle_stocks_meets_children_awaiting_assessment():
                        factor_p=np.zeros(len(S.FACTOR_CODES)))
     rng = np.random.default_rng(0)
     v = ep.view()
-    moved = S._settle_stocks(rng, ep, 4, np.empty(0, np.int64), np.empty(0, np.int64), tg, t0, t1)
+    moved = S._settle_stocks(rng, ep, np.zeros(4, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), tg, t0, t1)
     assert moved["assessment_pulled"] == 1
     assert v["a_start"][1] == t1 - 1  # 2 days after -> 1 day before
     assert v["a_start"][0] == t1 + 5  # the other stays awaiting
     # episode 0's mirror (t1 - 4) would precede its referral (t1 - 3): pulled to the referral
-    moved = S._settle_stocks(rng, ep, 4, np.empty(0, np.int64), np.empty(0, np.int64),
+    moved = S._settle_stocks(rng, ep, np.zeros(4, np.int64), np.empty(0, np.int64), np.empty(0, np.int64),
                              S.YearTargets(**{**tg.__dict__, "awaiting": 0.0}), t0, t1)
     assert v["a_start"][0] == t1 - 3
     # too few: the open assessment started nearest before 31 March is pushed after it, mirrored,
     # but not one from whose start a conference on the CIN details was dated (episode 3)
     v["a_start"][3], v["cin_icpc"][3] = t1 - 1, t1 + 10
-    moved = S._settle_stocks(rng, ep, 4, np.empty(0, np.int64), np.empty(0, np.int64), tg, t0, t1)
+    moved = S._settle_stocks(rng, ep, np.zeros(4, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), tg, t0, t1)
     assert moved["assessment_pushed"] == 1 and v["a_start"][1] == t1 + 2 and v["a_start"][3] == t1 - 1
     # and never past the authorisation: episode 3's mirror (t1 + 2) is after it (t1 + 1)
     v["cin_icpc"][3] = S.NONE
-    moved = S._settle_stocks(rng, ep, 4, np.empty(0, np.int64), np.empty(0, np.int64),
+    moved = S._settle_stocks(rng, ep, np.zeros(4, np.int64), np.empty(0, np.int64), np.empty(0, np.int64),
                              S.YearTargets(**{**tg.__dict__, "awaiting": 2.0}), t0, t1)
     assert moved["assessment_pushed"] == 1 and v["a_start"][3] == t1 + 1
 
@@ -361,7 +361,7 @@ def test_settle_stocks_meets_each_d5_band():
     tg = S.YearTargets(referrals=10, rr_share=0.2, nfa_share=0.1, nin_share=0.3, at31=5.0, awaiting=0.0,
                        s47=0, icpc=0, icpc_bands=np.ones(4) / 4, cpp_start=1, sub_share=0.2, cpp_at31=4.0,
                        factor_p=np.zeros(len(S.FACTOR_CODES)), cpp_bands=bands)
-    moved = S._settle_stocks(np.random.default_rng(0), ep, 5, np.empty(0, np.int64), np.empty(0, np.int64),
+    moved = S._settle_stocks(np.random.default_rng(0), ep, np.zeros(5, np.int64), np.empty(0, np.int64), np.empty(0, np.int64),
                              tg, t0, t1)
     v = ep.view()
     assert moved["cpp_pulled"] == 1 and moved["cpp_pushed"] == 1
@@ -375,9 +375,10 @@ def test_settle_stocks_meets_each_d5_band():
 def test_settle_stocks_meets_each_b4_band_without_passing_the_total():
     """Episodes open at 31 March are settled band by band (B4's bands of the referral date): an
     excess band loses the episode closing soonest after 31 March, a short band gains the episode
-    of its referral dates that closed nearest before it. When an excess cannot be removed (the
-    assessment is authorised after 31 March), the short bands gain no more than the total's
-    target allows."""
+    of its referral dates that closed nearest before it, or failing that the episode whose
+    assessment, authorised after 31 March, is authorised before it instead. When an excess cannot
+    be removed (an S47 concludes after 31 March, or the children awaiting assessment need the
+    episode), the short bands gain no more than the total's target allows."""
     import numpy as np
 
     from cin_pipeline.synth import simulate as S
@@ -395,19 +396,47 @@ def test_settle_stocks_meets_each_b4_band_without_passing_the_total():
         return np.bincount(S.duration_band(v["ref"][open_], np.full(int(open_.sum()), t1)), minlength=6)[1:].tolist()
 
     ep = _settle_episodes(S, np, t1, 5, ref=ref, a_start=ref + 1, a_auth=ref + 5, closure=close.copy())
-    moved = S._settle_stocks(np.random.default_rng(0), ep, 5, none, none, tg, t0, t1)
+    moved = S._settle_stocks(np.random.default_rng(0), ep, np.zeros(5, np.int64), none, none, tg, t0, t1)
     v = ep.view()
     assert moved["closure_pulled"] == 1 and moved["closure_pushed"] == 1
     assert v["closure"][0] == t1 - 19  # the le3m episode closing soonest, mirrored
     assert v["closure"][2] == t1 + 11  # the 3-6 month episode closed nearest, mirrored
     assert bands(v) == [1, 1, 1, 1, 0]
 
-    # the two le3m episodes are authorised after 31 March: neither can close by then, so the
-    # 3-6 month band stays short rather than the stock going past its target of 4
-    ep = _settle_episodes(S, np, t1, 5, ref=ref, a_start=ref + 1, a_auth=np.where(ref > t1 - 90, t1 + 5, ref + 5),
-                          closure=close.copy())
-    moved = S._settle_stocks(np.random.default_rng(0), ep, 5, none, none, tg, t0, t1)
-    assert moved["closure_pulled"] == 0 and moved["closure_pushed"] == 0
+    # the two le3m episodes are authorised after 31 March (5 days): the one closing soonest
+    # has its authorisation pulled to 4 days before it (mirrored), its CIN plan starting 3 days
+    # later as before, and closes the day after the plan's start
+    auth = np.where(ref > t1 - 90, t1 + 5, ref + 5)
+    plan_start = np.array([t1 + 8, S.NONE, S.NONE, S.NONE, S.NONE])
+    ep = _settle_episodes(S, np, t1, 5, ref=ref, a_start=ref + 1, a_auth=auth.copy(), closure=close.copy(),
+                          plan_start=plan_start, plan_end=np.where(plan_start != S.NONE, close, S.NONE))
+    moved = S._settle_stocks(np.random.default_rng(0), ep, np.zeros(5, np.int64), none, none, tg, t0, t1)
+    v = ep.view()
+    assert moved["assessment_closed"] == 1 and moved["closure_pulled"] == 0 and moved["closure_pushed"] == 1
+    assert v["a_auth"][0] == t1 - 4 and v["plan_start"][0] == t1 - 1 and v["closure"][0] == v["plan_end"][0] == t1
+    assert v["a_auth"][1] == t1 + 5 and v["closure"][1] == t1 + 60
+    assert bands(v) == [1, 1, 1, 1, 0]
+    # an unborn child's episode stays open (until the birth): the other one closes
+    ep = _settle_episodes(S, np, t1, 5, ref=ref, a_start=ref + 1, a_auth=auth.copy(), closure=close.copy())
+    moved = S._settle_stocks(np.random.default_rng(0), ep, np.array([t1 + 30, 0, 0, 0, 0]), none, none, tg, t0, t1)
+    v = ep.view()
+    assert moved["assessment_closed"] == 1 and v["closure"][0] == t1 + 20 and v["closure"][1] == t1 - 4
+
+    # not where an S47 runs past 31 March: neither closes, so the 3-6 month band stays short
+    # rather than the stock going past its target of 4
+    ep = _settle_episodes(S, np, t1, 5, ref=ref, a_start=ref + 1, a_auth=auth.copy(), closure=close.copy(),
+                          s47_end=np.where(ref > t1 - 90, t1 + 3, S.NONE))
+    moved = S._settle_stocks(np.random.default_rng(0), ep, np.zeros(5, np.int64), none, none, tg, t0, t1)
+    assert moved["closure_pulled"] == 0 and moved["closure_pushed"] == 0 and moved["assessment_closed"] == 0
+    assert bands(ep.view()) == [2, 0, 1, 1, 0]
+
+    # nor where the children awaiting assessment need it: pushing its start past 31 March is
+    # the only way to meet their target of 2 (episode 1 is already waiting)
+    ep = _settle_episodes(S, np, t1, 5, ref=ref, a_start=np.where(ref == t1 - 40, t1 + 2, ref + 1),
+                          a_auth=auth.copy(), closure=close.copy())
+    moved = S._settle_stocks(np.random.default_rng(0), ep, np.zeros(5, np.int64), none, none,
+                             S.YearTargets(**{**tg.__dict__, "awaiting": 2.0}), t0, t1)
+    assert moved["assessment_closed"] == 0 and moved["assessment_pushed"] == 1
     assert bands(ep.view()) == [2, 0, 1, 1, 0]
 
 

@@ -63,7 +63,8 @@ Model (all dates are integer days since 1970-01-01)
   published counts (:func:`_settle_conferences`: conferences without a plan held or not,
   plans ending by 31 March started or not), its ICPCs on C4's working-day bands
   (:func:`_settle_icpc_bands`), then the stocks at 31 March on target
-  (:func:`_settle_stocks`): CPP ends (each D5 duration band on its own), then closures, then
+  (:func:`_settle_stocks`): CPP ends (each D5 duration band on its own), then closures (with
+  the authorisation of their assessment where it holds a recent episode open), then
   assessment starts (children awaiting assessment), of the episodes nearest 31 March are moved
   across it (mirrored), within every date rule; the open episodes that the next year closes as
   not in need on what B1's published flows leave out of the next year's episodes ended and at
@@ -982,7 +983,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         # learnt from the unsettled values, so the durations keep tracking the targets)
         moved = _settle_conferences(rng, ch, ep, tg, t0, t1, c_scale)
         moved.update(_settle_icpc_bands(rng, ep, tg, t0, t1))
-        moved.update(_settle_stocks(rng, ep, ch.n, pend_child, pend_day, tg, t0, t1))
+        moved.update(_settle_stocks(rng, ep, ch.view()["dob"], pend_child, pend_day, tg, t0, t1))
         moved.update(_settle_carry(rng, ep, carry_target(tg, nx), t1))
         moved.update(_settle_b5(rng, ep, ch.n, pend_child, pend_day, tg, t0, t1))
         moved.update(_settle_d7(rng, ep, tg, t0, t1))
@@ -1462,12 +1463,12 @@ def _nearest(rng, cand: np.ndarray, dist: np.ndarray, k: int) -> np.ndarray:
     return cand[order[:k]]
 
 
-def _settle_stocks(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend_day: np.ndarray,
+def _settle_stocks(rng, ep: _Grow, dob: np.ndarray, pend_child: np.ndarray, pend_day: np.ndarray,
                    tg: YearTargets, t0: int, t1: int) -> dict:
     """Move CPP ends, then closures, then assessment starts, of episodes near 31 March ``t1``
     until the stocks of open plans (by D5 duration band), open episodes (by B4 duration band, when
     published) and children awaiting assessment at 31 March hit ``tg`` (within what the date
-    rules allow).
+    rules allow). ``dob``: each child's date of birth.
 
     A date ``d`` days after 31 March is pulled to ``d - 1`` days before it (and vice versa), never
     before ``max(t0, t1 - SETTLE_WINDOW + 1)`` nor before any activity it must follow:
@@ -1481,6 +1482,12 @@ def _settle_stocks(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend
       forward to no earlier than the authorisation, S47 conclusion, CPP end and CIN plan start + 1;
       pushed back only on the child's latest episode and before the child's next scheduled
       referral (so episodes never overlap); the CIN plan end follows the closure.
+    * assessment authorisations: where a B4 band is still above its goal once its closures are
+      pulled, an open episode of need of the band whose assessment started by 31 March and is
+      authorised after it has the authorisation pulled before it (mirrored, never before the
+      start) and closes by then (``close_assessed``); not one with an S47, conference or plan
+      running past 31 March, nor an unborn child's, nor so many that step 3 cannot meet the children awaiting
+      assessment. Recent referrals are otherwise held open by their assessments.
     * assessment starts of open episodes: pulled forward to no earlier than the referral; pushed
       back to no later than the authorisation (after 31 March), not where a conference on the CIN
       details was dated from the start.
@@ -1494,13 +1501,14 @@ def _settle_stocks(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend
     has_cpp = cs != NONE
     has_plan = ps != NONE
     moved = {"cpp_pulled": 0, "cpp_pushed": 0, "closure_pulled": 0, "closure_pushed": 0,
-             "assessment_pulled": 0, "assessment_pushed": 0}
+             "assessment_pulled": 0, "assessment_pushed": 0, "assessment_closed": 0}
     reason = v["reason"]
     movable = (v["outcome"] == OUT_NEED) & (reason != RC["RC1"]) & (reason != RC["RC2"]) & (reason != RC["RC6"])
     # latest day each closure may move to: before the child's next scheduled referral when the
     # episode is the child's latest one (a later episode of the child starts after lo_day)
     child = v["child"]
     recent = np.flatnonzero(ref >= lo_day)
+    n_children = len(dob)
     last_ref = np.full(n_children, NONE, np.int64)
     np.maximum.at(last_ref, child[recent], ref[recent])
     next_ref = np.full(n_children, FAR, np.int64)
@@ -1601,6 +1609,45 @@ def _settle_stocks(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend
             moved["closure_pulled" if pull else "closure_pushed"] += len(pick)
         return len(pick)
 
+    a_s, a_auth = v["a_start"], v["a_auth"]
+
+    def close_assessed(k: int, within: np.ndarray) -> int:
+        """Close ``k`` open episodes of need before 31 March whose assessment, started by then,
+        is authorised after it (which holds them open), among the rows ``within``: the
+        authorisation is pulled to ``d - 1`` days before 31 March from ``d`` days after it (never
+        before the start, on a working day), then the closure as in :func:`move_closures` (never
+        before the new authorisation, any activity or the CIN plan's start + 1; the plan then
+        starts as long after the new authorisation as it did after the old, or on the day before the closure where the
+        gap leaves no room). Episodes with an S47, conference or plan running past 31 March, or of a
+        child unborn at 31 March, are not candidates, nor so many that too few stay to settle the children awaiting assessment
+        (step 3) on their target."""
+        if k <= 0:
+            return 0
+        new_auth = np.maximum(np.busday_offset((t1 + 1 - (a_auth - t1)).astype("datetime64[D]"), 0,
+                                               roll="backward", busdaycal=WORKDAYS).astype(np.int64), a_s)
+        after = np.maximum.reduce([v["s47_end"], v["s47b_end"], ce])
+        own = has_plan & ~has_cpp
+        base = np.maximum(new_auth, v["s47_end"])
+        gap = np.maximum(ps - np.maximum(a_auth, v["s47_end"]), 0)
+        new_ps = np.where(own, base + np.minimum(gap, np.maximum(t1 - 1 - base, 0)), ps)
+        lb = np.maximum.reduce([new_auth, after, ref, np.where(has_plan, new_ps + 1, NONE)])
+        new = np.maximum.reduce([t1 + 1 - (close - t1), lb, np.full(len(close), lo_day)])
+        pending = stock() & (a_s != NONE) & (a_s <= t1) & (a_auth > t1)
+        ok = movable & pending & (after <= t1) & (new <= t1) & (dob[child] <= t1)
+        waiting = stock() & ((a_s == NONE) | (a_s > t1))
+        spare = int(np.sum(pending & (v["cin_icpc"] == NONE))) - max(int(np.ceil(tg.awaiting - waiting.sum())), 0)
+        cand = np.flatnonzero(ok & within & ~held)
+        pick = _nearest(rng, cand, close[cand] - t1, min(k, max(spare, 0)))
+        if len(pick):
+            a_auth[pick] = new_auth[pick]
+            close[pick] = new[pick]
+            ps[pick] = new_ps[pick]
+            pp = pick[has_plan[pick]]
+            v["plan_end"][pp] = close[pp]
+            held[pick] = True
+            moved["assessment_closed"] += len(pick)
+        return len(pick)
+
     if tg.b4_shares is not None and tg.at31 > 0:
         band = duration_band(np.minimum(ref, t1), np.full(len(ref), t1))
         goal = tg.b4_shares * tg.at31
@@ -1609,7 +1656,9 @@ def _settle_stocks(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend
         # lacks, in proportion to their shortfalls (a band whose excess could not be removed
         # does not push the total past its target)
         for b in np.flatnonzero(d > 0):
-            move_closures(True, _stoch_round(rng, float(d[b])), band == b + 1)
+            k = _stoch_round(rng, float(d[b]))
+            k -= move_closures(True, k, band == b + 1)
+            close_assessed(k, band == b + 1)
         short = np.maximum(-d, 0.0)
         lack = min(tg.at31 - float(stock().sum()), float(short.sum()))
         for b in np.flatnonzero(short > 0) if lack > 0 else ():
@@ -1621,7 +1670,6 @@ def _settle_stocks(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend
     # an assessment start d days after 31 March is pulled to d - 1 days before it (never before the
     # referral), or one started by 31 March and not yet authorised is pushed past it (never after
     # its authorisation; not where a conference on the CIN details followed the start)
-    a_s, a_auth = v["a_start"], v["a_auth"]
     at31 = (v["outcome"] != OUT_NFA) & (ref <= t1) & (close > t1)
     waiting = at31 & ((a_s == NONE) | (a_s > t1))
     diff = float(waiting.sum()) - tg.awaiting
