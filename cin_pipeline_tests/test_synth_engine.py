@@ -421,6 +421,15 @@ def test_settle_stocks_meets_each_b4_band_without_passing_the_total():
     moved = S._settle_stocks(np.random.default_rng(0), ep, np.array([t1 + 30, 0, 0, 0, 0]), none, none, tg, t0, t1)
     v = ep.view()
     assert moved["assessment_closed"] == 1 and v["closure"][0] == t1 + 20 and v["closure"][1] == t1 - 4
+    # nor is an episode of the long-episode pool (no closure yet, nor its reason), here the only
+    # one whose S47 does not run past 31 March
+    rc7 = S.RC["RC7"]
+    ep = _settle_episodes(S, np, t1, 5, ref=ref, a_start=ref + 1, a_auth=auth.copy(),
+                          closure=np.where(ref == t1 - 30, S.FAR, close), reason=np.array([-1, rc7, rc7, rc7, rc7]),
+                          s47_end=np.where(ref == t1 - 40, t1 + 3, S.NONE))
+    moved = S._settle_stocks(np.random.default_rng(0), ep, np.zeros(5, np.int64), none, none, tg, t0, t1)
+    v = ep.view()
+    assert moved["assessment_closed"] == 0 and v["closure"][0] == S.FAR and v["reason"][0] == -1
 
     # not where an S47 runs past 31 March: neither closes, so the 3-6 month band stays short
     # rather than the stock going past its target of 4

@@ -1618,8 +1618,9 @@ def _settle_stocks(rng, ep: _Grow, dob: np.ndarray, pend_child: np.ndarray, pend
         before the start, on a working day), then the closure as in :func:`move_closures` (never
         before the new authorisation, any activity or the CIN plan's start + 1; the plan then
         starts as long after the new authorisation as it did after the old, or on the day before the closure where the
-        gap leaves no room). Episodes with an S47, conference or plan running past 31 March, or of a
-        child unborn at 31 March, are not candidates, nor so many that too few stay to settle the children awaiting assessment
+        gap leaves no room). Episodes with an S47, conference or plan running past 31 March, of a
+        child unborn at 31 March, or closing more than ``SETTLE_WINDOW`` days after it (the
+        long-episode pool's, whose reason is drawn when the pool closes them) are not candidates, nor so many that too few stay to settle the children awaiting assessment
         (step 3) on their target."""
         if k <= 0:
             return 0
@@ -1633,7 +1634,7 @@ def _settle_stocks(rng, ep: _Grow, dob: np.ndarray, pend_child: np.ndarray, pend
         lb = np.maximum.reduce([new_auth, after, ref, np.where(has_plan, new_ps + 1, NONE)])
         new = np.maximum.reduce([t1 + 1 - (close - t1), lb, np.full(len(close), lo_day)])
         pending = stock() & (a_s != NONE) & (a_s <= t1) & (a_auth > t1)
-        ok = movable & pending & (after <= t1) & (new <= t1) & (dob[child] <= t1)
+        ok = movable & pending & (close <= hi_day) & (after <= t1) & (new <= t1) & (dob[child] <= t1)
         waiting = stock() & ((a_s == NONE) | (a_s > t1))
         spare = int(np.sum(pending & (v["cin_icpc"] == NONE))) - max(int(np.ceil(tg.awaiting - waiting.sum())), 0)
         cand = np.flatnonzero(ok & within & ~held)
