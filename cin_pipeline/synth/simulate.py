@@ -1486,8 +1486,9 @@ def _settle_stocks(rng, ep: _Grow, dob: np.ndarray, pend_child: np.ndarray, pend
       pulled, an open episode of need of the band whose assessment started by 31 March and is
       authorised after it has the authorisation pulled before it (mirrored, never before the
       start) and closes by then (``close_assessed``); not one with an S47, conference or plan
-      running past 31 March, nor an unborn child's, nor so many that step 3 cannot meet the children awaiting
-      assessment. Recent referrals are otherwise held open by their assessments.
+      running past 31 March, nor an unborn child's, nor the long-episode pool's, nor so many
+      that step 3 cannot meet the children awaiting assessment. Recent referrals are otherwise
+      held open by their assessments.
     * assessment starts of open episodes: pulled forward to no earlier than the referral; pushed
       back to no later than the authorisation (after 31 March), not where a conference on the CIN
       details was dated from the start.
@@ -1613,15 +1614,17 @@ def _settle_stocks(rng, ep: _Grow, dob: np.ndarray, pend_child: np.ndarray, pend
 
     def close_assessed(k: int, within: np.ndarray) -> int:
         """Close ``k`` open episodes of need before 31 March whose assessment, started by then,
-        is authorised after it (which holds them open), among the rows ``within``: the
-        authorisation is pulled to ``d - 1`` days before 31 March from ``d`` days after it (never
-        before the start, on a working day), then the closure as in :func:`move_closures` (never
-        before the new authorisation, any activity or the CIN plan's start + 1; the plan then
-        starts as long after the new authorisation as it did after the old, or on the day before the closure where the
-        gap leaves no room). Episodes with an S47, conference or plan running past 31 March, of a
-        child unborn at 31 March, or closing more than ``SETTLE_WINDOW`` days after it (the
-        long-episode pool's, whose reason is drawn when the pool closes them) are not candidates, nor so many that too few stay to settle the children awaiting assessment
-        (step 3) on their target."""
+        is authorised after it (which holds them open), among the rows ``within``, closing soonest
+        first. The authorisation is pulled to ``d - 1`` days before 31 March from ``d`` days after
+        it (on a working day, never before the start); the closure as in :func:`move_closures`,
+        never before the new authorisation, any activity, or the CIN plan's start + 1. An own CIN
+        plan (not a step-down) then starts as long after the new authorisation as it did after
+        the old one, by the day before 31 March at the latest.
+
+        Not candidates: episodes with an S47, conference or plan running past 31 March; those of
+        a child unborn at 31 March; those closing more than ``SETTLE_WINDOW`` days after it (the
+        long-episode pool's, whose reason is drawn when the pool closes them). Nor are so many
+        closed that too few stay for step 3 to meet the children awaiting assessment."""
         if k <= 0:
             return 0
         new_auth = np.maximum(np.busday_offset((t1 + 1 - (a_auth - t1)).astype("datetime64[D]"), 0,
