@@ -1612,6 +1612,16 @@ def _settle_stocks(rng, ep: _Grow, dob: np.ndarray, pend_child: np.ndarray, pend
 
     a_s, a_auth = v["a_start"], v["a_auth"]
 
+    def awaiting() -> np.ndarray:
+        """Open at 31 March with no assessment started by then (the children awaiting one)."""
+        return stock() & ((a_s == NONE) | (a_s > t1))
+
+    def pushable() -> np.ndarray:
+        """Open at 31 March with an assessment started by then and authorised after it, and no
+        conference on the CIN details dated from the start: step 3 can push the start past
+        31 March."""
+        return stock() & (a_s != NONE) & (a_s <= t1) & (a_auth > t1) & (v["cin_icpc"] == NONE)
+
     def close_assessed(k: int, within: np.ndarray) -> int:
         """Close ``k`` open episodes of need before 31 March whose assessment, started by then,
         is authorised after it (which holds them open), among the rows ``within``, closing soonest
@@ -1638,8 +1648,7 @@ def _settle_stocks(rng, ep: _Grow, dob: np.ndarray, pend_child: np.ndarray, pend
         new = np.maximum.reduce([t1 + 1 - (close - t1), lb, np.full(len(close), lo_day)])
         pending = stock() & (a_s != NONE) & (a_s <= t1) & (a_auth > t1)
         ok = movable & pending & (close <= hi_day) & (after <= t1) & (new <= t1) & (dob[child] <= t1)
-        waiting = stock() & ((a_s == NONE) | (a_s > t1))
-        spare = int(np.sum(pending & (v["cin_icpc"] == NONE))) - max(int(np.ceil(tg.awaiting - waiting.sum())), 0)
+        spare = int(np.sum(pushable())) - max(int(np.ceil(tg.awaiting - awaiting().sum())), 0)
         cand = np.flatnonzero(ok & within & ~held)
         pick = _nearest(rng, cand, close[cand] - t1, min(k, max(spare, 0)))
         if len(pick):
@@ -1674,8 +1683,7 @@ def _settle_stocks(rng, ep: _Grow, dob: np.ndarray, pend_child: np.ndarray, pend
     # an assessment start d days after 31 March is pulled to d - 1 days before it (never before the
     # referral), or one started by 31 March and not yet authorised is pushed past it (never after
     # its authorisation; not where a conference on the CIN details followed the start)
-    at31 = (v["outcome"] != OUT_NFA) & (ref <= t1) & (close > t1)
-    waiting = at31 & ((a_s == NONE) | (a_s > t1))
+    waiting = awaiting()
     diff = float(waiting.sum()) - tg.awaiting
     k = _stoch_round(rng, abs(diff))
     if diff > 0:
@@ -1684,8 +1692,7 @@ def _settle_stocks(rng, ep: _Grow, dob: np.ndarray, pend_child: np.ndarray, pend
         pick = _nearest(rng, cand, a_s[cand] - t1, k)
     elif diff < 0:
         new = np.minimum(t1 + 1 + (t1 - a_s), a_auth)
-        cand = np.flatnonzero(at31 & (a_s != NONE) & (a_s <= t1) & (a_auth > t1) & (v["cin_icpc"] == NONE)
-                              & (new > t1))
+        cand = np.flatnonzero(pushable() & (new > t1))
         pick = _nearest(rng, cand, t1 - a_s[cand], k)
     else:
         pick = np.empty(0, np.int64)
