@@ -271,7 +271,9 @@ def test_generator_vs_catalogue_sums_the_measures_of_each_value():
     gen = pd.DataFrame([
         {"year": 2020, "la": la, "at31_episodes": 389260 // 2, "cpp_at31_neg": 26010 // 2,
          "cpp_at31_mul": 1000 // 2, **{f"at31_eth_{g}": n // 2 for g, n in zip(
-             groups, (268070, 32940, 27650, 32260, 12870))}}
+             groups, (268070, 32940, 27650, 32260, 12870))},
+         **{f"at31_female_eth_{g}": n // 2 for g, n in zip(groups, (123210, 15010, 11570, 12680, 3830))},
+         "cpp_at31_unborn_neg": 850 // 2, "cpp_at31_sex_unknown_sab": 5}
         for la in ("201", "202")])
     res = generator_vs_catalogue(gen, 1.0).set_index(["table", "row", "column"])
     assert res.loc[("A4", "Total", "CIN_At31"), "within"]
@@ -280,5 +282,10 @@ def test_generator_vs_catalogue_sums_the_measures_of_each_value():
         assert res.loc[(table, row, col), "generator"] == 26010 and res.loc[(table, row, col), "within"]
     assert not res.loc[("A6", "", "Multiple_Initial"), "within"]  # 1,000 against 1,330
     assert ("A6", "", "Physical_abuse_Initial") not in res.index  # not counted: left out
+    # the cross-tabulations: a sex row by ethnic group, unborn by category
+    assert res.loc[("A4", "Female", "Ethnicity_Known"), "generator"] == 166300  # the five groups
+    assert res.loc[("A4", "Female", "Ethnicity_Other_ethnic_groups"), "within"]
+    assert res.loc[("A5", "Unborn", "Neglect_Initial"), "generator"] == 850
+    assert ("A5", "Unknown/Indeterminate gender", "Sexual_Abuse_Initial") not in res.index  # suppressed
     half = generator_vs_catalogue(gen, 0.5).set_index(["table", "row", "column"])
     assert half.loc[("A4", "Total", "CIN_At31"), "generator"] == 2 * 389260

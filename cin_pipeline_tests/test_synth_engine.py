@@ -70,14 +70,18 @@ def test_same_seed_same_bytes_any_workers_and_other_seed_differs(tmp_path):
 
 def test_year_file_does_not_depend_on_the_years_asked(tmp_path):
     """Every LA is simulated from a fixed start (940 North Northamptonshire from before its first
-    year, 2022), so a year's file depends only on (seed, LA, year, scale)."""
+    year, 2022) to a fixed end (its last calibrated year), so a year's file depends only on (seed,
+    LA, year, scale): also an earlier year's, whose children's sex follows their later plans."""
     las = ["202", "940"]
-    a = generate(tmp_path / "a", [2023, 2024], las=las, scale=0.03, seed=7, supporting=False)
-    b = generate(tmp_path / "b", [2024], las=las, scale=0.03, seed=7, supporting=False)
+    a = generate(tmp_path / "a", [2023, 2024], las=las, scale=0.1, seed=7, supporting=False)
+    b = generate(tmp_path / "b", [2024], las=las, scale=0.1, seed=7, supporting=False)
+    c = generate(tmp_path / "c", [2023], las=las, scale=0.1, seed=7, supporting=False)
     for la in las:
-        fa, fb = (r.out_dir / "2024" / f"{la}.xml" for r in (a, b))
-        assert fa.read_bytes() == fb.read_bytes(), la
+        for year, other in ((2024, b), (2023, c)):
+            fa, fo = (r.out_dir / str(year) / f"{la}.xml" for r in (a, other))
+            assert fa.read_bytes() == fo.read_bytes(), (la, year)
     assert [m for m in a.measures if m["year"] == 2024] == b.measures
+    assert [m for m in a.measures if m["year"] == 2023] == c.measures
     assert json.loads((b.out_dir / "generation.json").read_text())["simulation_start"] == 2006
 
 
@@ -1021,7 +1025,7 @@ def test_re_referrals_meet_each_la_year_target_even_when_it_jumps():
 def test_characteristic_measures_add_up(returns):
     """Children in need at 31 March by sex and unborn, and by major ethnic group, add up to the
     stock; plans at 31 March by sex and unborn, and by initial category, add up to the plans."""
-    from cin_pipeline.synth.measure import CATEGORIES, ETH_GROUP_MEASURES, SEXES
+    from cin_pipeline.synth.measure import CATEGORIES, ETH_GROUP_MEASURES, SEX_ROWS, SEXES
 
     _, res = returns
     for m in res.measures:
@@ -1029,6 +1033,14 @@ def test_characteristic_measures_add_up(returns):
             assert sum(m[f"{stock}_{s}"] for s, _ in SEXES) + m[f"{stock}_unborn"] == m[total], m
         assert sum(m[f"at31_eth_{g}"] for g, _ in ETH_GROUP_MEASURES) == m["at31_episodes"], m
         assert sum(m[f"cpp_at31_{c.lower()}"] for c in CATEGORIES) == m["cpp_at31"], m
+        # the cross-tabulations add up to both margins
+        for s in SEX_ROWS:
+            assert sum(m[f"at31_{s}_eth_{g}"] for g, _ in ETH_GROUP_MEASURES) == m[f"at31_{s}"], m
+            assert sum(m[f"cpp_at31_{s}_{c.lower()}"] for c in CATEGORIES) == m[f"cpp_at31_{s}"], m
+        for g, _ in ETH_GROUP_MEASURES:
+            assert sum(m[f"at31_{s}_eth_{g}"] for s in SEX_ROWS) == m[f"at31_eth_{g}"], m
+        for c in CATEGORIES:
+            assert sum(m[f"cpp_at31_{s}_{c.lower()}"] for s in SEX_ROWS) == m[f"cpp_at31_{c.lower()}"], m
 
 
 def test_pick_rows_draws_as_rng_choice_with_each_rows_weights():
@@ -1068,25 +1080,94 @@ def test_start_categories_make_the_stock_meet_a6():
     assert rows[2020 - first][4] < 0.0258 < 0.0396
 
 
-def test_sex_depends_on_ever_being_on_a_plan_and_unborn_ethnicity_is_often_pending():
+def test_sex_follows_plan_ethnic_group_and_category_and_unborn_ethnicity_is_often_pending():
+    """A child's sex: 48.7% female on a plan, 43.2% otherwise, times its ethnic group's factor
+    (A4 2020: Other ethnic groups 30% female, White 46%) and its latest plan's category's (A5 2020:
+    sexual abuse 60% female); unknown sex mostly where ethnicity is unknown. An unborn child's
+    ethnicity is pending by group (A4 2020's unborn: White known more often than Black)."""
     import numpy as np
 
     from cin_pipeline.synth import simulate as S
 
     u = np.random.default_rng(2).random(200_000)
-    for plan, female, unknown in ((True, S.P_FEMALE_PLAN, S.P_SEX_UNKNOWN_PLAN),
-                                  (False, S.P_FEMALE_NO_PLAN, S.P_SEX_UNKNOWN_NO_PLAN)):
-        sex = S.assign_sex(u, np.full(len(u), plan))
-        assert abs(np.mean(sex == S.SEX_FEMALE) - female) < 0.005
-        assert abs(np.mean(sex == S.SEX_UNKNOWN) - unknown) < 0.0005
-    assert S.P_FEMALE_PLAN > S.P_FEMALE_NO_PLAN  # A5 48.7% female against A4 45.0%
+    code = {c: S.ETHNICITIES.index(c) for c in ("WBRI", "OOTH", "NOBT", "BAFR")}
+
+    def shares(eth: str, cat: int):
+        sex = S.assign_sex(u, np.full(len(u), code[eth]), np.full(len(u), cat))
+        return np.mean(sex == S.SEX_FEMALE), np.mean(sex == S.SEX_UNKNOWN)
+
+    white, other = shares("WBRI", -1), shares("OOTH", -1)
+    assert abs(white[0] - S.P_FEMALE_NO_PLAN * 123210 / 265310 / 0.44988) < 0.005
+    assert other[0] < 0.30 < 0.44 < white[0]
+    assert shares("NOBT", -1)[1] > 5 * white[1] > 0  # unknown sex: 1.9% of unknown ethnicity
+    neglect, sexual = shares("WBRI", 0)[0], shares("WBRI", 2)[0]
+    assert sexual > 0.55 > 0.5 > neglect > S.P_FEMALE_NO_PLAN * 1.03
+    assert abs(sexual / neglect - (1170 / 1940) / (12080 / 25130)) < 0.03
+    # the factors keep the shares of all: weighted by the published mix, 1
+    mix = np.array([S.ETH_GROUP_SHARE[g] for g, _ in S.spec.ETHNIC_GROUPS])
+    first = [S.ETHNICITIES.index(codes[0]) for _, codes in S.spec.ETHNIC_GROUPS]
+    for factor in (S.SEX_FEMALE_BY_CODE, S.SEX_UNKNOWN_BY_CODE):
+        assert abs(np.dot(mix, factor[first]) / mix.sum() - 1) < 0.01
     n = 20_000
-    kids = S.Children(dob=np.where(np.arange(n) < n // 2, 100, 50), sex=np.zeros(n, np.int8),
-                      eth=np.zeros(n, np.int8), dis=np.zeros(n), has_upn=np.ones(n, bool),
-                      unk=np.zeros(n), death=np.full(n, S.NONE))
-    eth = S.recorded_ethnicity(kids, np.arange(n), 75)  # the first half unborn on day 75
-    pending = eth[: n // 2] == S.ETH_NOT_OBTAINED
-    assert abs(pending.mean() - S.UNBORN_ETHNICITY_PENDING) < 0.01
-    assert (eth[n // 2:] == 0).all()  # born children: as drawn
-    # the same child stays pending in every return while unborn
-    assert np.array_equal(S.recorded_ethnicity(kids, np.arange(n), 60), eth)
+    for eth, pending_share in (("WBRI", 1 - 2760 / 6860 / 0.6938), ("BAFR", 1 - 190 / 6860 / 0.0839)):
+        kids = S.Children(dob=np.where(np.arange(n) < n // 2, 100, 50), sex=np.zeros(n, np.int8),
+                          eth=np.full(n, code[eth], np.int8), dis=np.zeros(n), has_upn=np.ones(n, bool),
+                          unk=np.zeros(n), death=np.full(n, S.NONE))
+        rec = S.recorded_ethnicity(kids, np.arange(n), 75)  # the first half unborn on day 75
+        pending = rec[: n // 2] == S.ETH_NOT_OBTAINED
+        assert abs(pending.mean() - pending_share) < 0.01, eth
+        assert (rec[n // 2:] == code[eth]).all()  # born children: as drawn
+        # the same child stays pending in every return while unborn
+        assert np.array_equal(S.recorded_ethnicity(kids, np.arange(n), 60), rec)
+
+
+def test_latest_plan_category_is_the_category_of_each_childs_last_plan():
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    child = np.array([0, 0, 1, 2, 2])
+    start = np.array([50, 10, S.NONE, 30, 40])
+    cat = np.array([3, 1, 4, 2, 0])
+    assert S.latest_plan_category(4, child, start, cat).tolist() == [3, -1, 0, -1]
+
+
+def test_swap_unborn_categories_meets_the_unborn_shares_and_keeps_every_count_by_category():
+    """Unborn children's plans at 31 March take A5's unborn categories (70% neglect) by swapping
+    categories with born children's plans of the same start and end years: the plans open at each
+    31 March, started and ended in each year, by initial and latest category, do not change."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    rng = np.random.default_rng(5)
+    years = [2019, 2020, 2021]
+    t0, t1 = S.period(2020)
+    n = 3000
+    child = np.arange(n)
+    dob = np.where(child < 300, t1 + 30, t1 - 2000)  # 300 children unborn at 31 March 2020
+    cs = np.where(child < 300, t1 - rng.integers(1, 200, n), t0 + rng.integers(0, 360, n))
+    ce = np.where(rng.random(n) < 0.3, S.FAR, t1 + rng.integers(1, 800, n))
+    ci = rng.choice(5, n, p=[0.3, 0.2, 0.2, 0.2, 0.1]).astype(np.int8)
+    cl = np.where(rng.random(n) < 0.8, ci, rng.integers(0, 5, n)).astype(np.int8)
+    ep = {"cpp_start": cs, "cpp_end": ce, "child": child, "cat_init": ci.copy(), "cat_latest": cl.copy()}
+
+    def counts(init, latest):
+        out = []
+        for y in years + [2022, 2023]:
+            a, b = S.period(y)
+            for m in ((cs <= b) & (ce > b), (cs >= a) & (cs <= b), (ce >= a) & (ce <= b)):
+                out.append(np.bincount(init[m], minlength=5).tolist() + np.bincount(latest[m], minlength=5).tolist())
+        return out
+
+    swaps = S.swap_unborn_categories(rng, ep, dob, years)
+    assert swaps > 50
+    assert counts(ep["cat_init"], ep["cat_latest"]) == counts(ci, cl)
+    unborn = np.bincount(ep["cat_init"][:300], minlength=5)
+    assert np.all(np.abs(unborn - S.UNBORN_CATEGORY_SHARES * 300) <= 1), unborn
+    moved = ep["cat_init"] != ci
+    assert moved[:300].sum() == moved[300:].sum() == swaps  # each swap: one unborn, one born plan
+    # initial and latest travel together
+    both = np.flatnonzero(moved)
+    pairs = {(int(a), int(b)) for a, b in zip(ci[both], cl[both])}
+    assert {(int(a), int(b)) for a, b in zip(ep["cat_init"][both], ep["cat_latest"][both])} <= pairs

@@ -135,17 +135,30 @@ def generator_vs_published(generated: pd.DataFrame, scale: float, count_toleranc
 def _catalogue_measures() -> dict[tuple[str, str, str], tuple[str, ...]]:
     """Catalogue value (table, last value of its row, column) -> the generator measures that sum to it."""
     from cin_pipeline.reference.measures import GENERATOR_MEASURES
+    from cin_pipeline.synth.simulate import CATEGORIES
 
     groups = ("white", "mixed", "asian", "black", "other")
+    eth_columns = ("White", "Mixed", "Asian_or_Asian_British", "Black_or_Black_British", "Other_ethnic_groups")
+    a4_rows = (("Female", "female"), ("Male", "male"), ("Unknown or Indeterminate gender", "sex_unknown"),
+               ("Unborn", "unborn"))
+    a5_rows = (("Female", "female"), ("Male", "male"), ("Unknown/Indeterminate gender", "sex_unknown"),
+               ("Unborn", "unborn"))
+    a5_columns = ("Neglect_Initial", "Physical_Abuse_Initial", "Sexual_Abuse_Initial",
+                  "Emotional_Abuse_Initial", "Multiple_Initial")
     return {
+        # the cross-tabulations: each sex row (and unborn) by ethnic group (A4) and category (A5)
+        **{("a4", row, "Ethnicity_Known"): tuple(f"at31_{s}_eth_{g}" for g in groups) for row, s in a4_rows},
+        **{("a4", row, f"Ethnicity_{col}"): (f"at31_{s}_eth_{g}",)
+           for row, s in a4_rows for g, col in zip(groups, eth_columns)},
+        **{("a5", row, col): (f"cpp_at31_{s}_{c.lower()}",)
+           for row, s in a5_rows for c, col in zip(CATEGORIES, a5_columns)},
         ("a4", "Total", "CIN_At31"): ("at31_episodes",),
         ("a4", "Female", "CIN_At31"): ("at31_female",),
         ("a4", "Male", "CIN_At31"): ("at31_male",),
         ("a4", "Unknown or Indeterminate gender", "CIN_At31"): ("at31_sex_unknown",),
         ("a4", "Unborn", "CIN_At31"): ("at31_unborn",),
         ("a4", "Total", "Ethnicity_Known"): tuple(f"at31_eth_{g}" for g in groups),
-        **{("a4", "Total", f"Ethnicity_{col}"): (f"at31_eth_{g}",) for g, col in zip(groups, (
-            "White", "Mixed", "Asian_or_Asian_British", "Black_or_Black_British", "Other_ethnic_groups"))},
+        **{("a4", "Total", f"Ethnicity_{col}"): (f"at31_eth_{g}",) for g, col in zip(groups, eth_columns)},
         ("a5", "Total", "CPP_At31"): ("cpp_at31",),
         ("a5", "Female", "CPP_At31"): ("cpp_at31_female",),
         ("a5", "Male", "CPP_At31"): ("cpp_at31_male",),

@@ -83,7 +83,9 @@ def _package_version() -> str:
 
 
 def _plan(years: list[int], las: list[str] | None, scale: float):
-    """Tasks per LA: (la, years to write, first simulated year, targets per simulated year)."""
+    """Tasks per LA: (la, years to write, first simulated year, targets per simulated year). The
+    targets run to the year after the last simulated year, which is the LA's last calibrated year
+    or the last year to write, if later (``_run_la`` simulates up to it)."""
     import numpy as np
 
     from cin_pipeline import reference
@@ -107,7 +109,10 @@ def _plan(years: list[int], las: list[str] | None, scale: float):
         known = sorted(by_year)
         with_factors = [y for y in known if np.isfinite(float(by_year[y].get("episodes_with_factor") or np.nan))]
         factor_row = by_year[with_factors[0]] if with_factors else None
-        first, last = min(write_years), max(write_years)
+        # simulated to the LA's last calibrated year (or the last year asked, if later) whatever
+        # years are asked: a child's sex and the swapped categories of unborn children's plans are
+        # decided at the end of the simulation, from plans of later years
+        first, last = min(write_years), max(max(write_years), known[-1])
         start = simulation_start(known[0], first)
         targets = {}
         for y in range(start, last + 2):
@@ -130,7 +135,7 @@ def _run_la(args) -> dict:
     la, write_years, start, targets, seed, out_dir, release, write = args
     t = time.perf_counter()
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
-    sim = simulate_la(la, targets, min(write_years), max(write_years), seed, start_year=start)
+    sim = simulate_la(la, targets, min(write_years), max(targets) - 1, seed, start_year=start)
     t_sim = time.perf_counter() - t
     files, counts, measures = [], {}, []
     for y in write_years:

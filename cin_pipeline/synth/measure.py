@@ -34,12 +34,16 @@ SEXES = (("female", SEX_FEMALE), ("male", SEX_MALE), ("sex_unknown", SEX_UNKNOWN
 ETH_GROUP_MEASURES = tuple((group.split()[0].lower(), tuple(ETHNICITIES.index(c) for c in codes))
                            for group, codes in ETHNIC_GROUPS)
 """(measure suffix, ethnicity indices) of each major group: white, mixed, asian, black, other, unknown."""
+SEX_ROWS = tuple(s for s, _ in SEXES) + ("unborn",)
 CHARACTERISTIC_MEASURES = (
-    tuple(f"{stock}_{s}" for stock in ("at31", "cpp_at31") for s in [s for s, _ in SEXES] + ["unborn"])
+    tuple(f"{stock}_{s}" for stock in ("at31", "cpp_at31") for s in SEX_ROWS)
     + tuple(f"at31_eth_{g}" for g, _ in ETH_GROUP_MEASURES)
-    + tuple(f"cpp_at31_{c.lower()}" for c in CATEGORIES))
+    + tuple(f"cpp_at31_{c.lower()}" for c in CATEGORIES)
+    + tuple(f"at31_{s}_eth_{g}" for s in SEX_ROWS for g, _ in ETH_GROUP_MEASURES)
+    + tuple(f"cpp_at31_{s}_{c.lower()}" for s in SEX_ROWS for c in CATEGORIES))
 """Children in need and on a plan at 31 March by sex (unborn apart), by major ethnic group (as the
-return records it that year) and plans by initial category (A4, A5, A6)."""
+return records it that year) and plans by initial category (A4, A5, A6); and the cross-tabulations
+of the sex rows (unborn included) by ethnic group (A4) and by category (A5)."""
 
 FACTOR_MEASURES = tuple(
     f"factor_{c}" for c in FACTOR_CODES if c not in ("21",) and c not in PRIVATE_FOSTER) + (
@@ -135,15 +139,22 @@ def _characteristics(sim: LASimulation, at31: np.ndarray, cpp_open: np.ndarray, 
     """:data:`CHARACTERISTIC_MEASURES` (episodes: a child has one open episode at 31 March)."""
     e, c = sim.episodes, sim.children
     out = {}
+    rows = {}  # stock -> sex row -> mask over the stock's episodes
     for stock, mask in (("at31", at31), ("cpp_at31", cpp_open)):
         kids = e.child[mask]
         unborn = c.dob[kids] > t1
-        out[f"{stock}_unborn"] = int(unborn.sum())
-        for name, code in SEXES:
-            out[f"{stock}_{name}"] = int(np.sum(~unborn & (c.sex[kids] == code)))
+        rows[stock] = {"unborn": unborn, **{name: ~unborn & (c.sex[kids] == code) for name, code in SEXES}}
+        for name, m in rows[stock].items():
+            out[f"{stock}_{name}"] = int(m.sum())
     eth = recorded_ethnicity(c, e.child[at31], t1)
     for name, idx in ETH_GROUP_MEASURES:
-        out[f"at31_eth_{name}"] = int(np.isin(eth, idx).sum())
-    cats = np.bincount(e.cat_init[cpp_open], minlength=len(CATEGORIES))
-    out.update({f"cpp_at31_{k.lower()}": int(n) for k, n in zip(CATEGORIES, cats)})
+        in_group = np.isin(eth, idx)
+        out[f"at31_eth_{name}"] = int(in_group.sum())
+        for s, m in rows["at31"].items():
+            out[f"at31_{s}_eth_{name}"] = int(np.sum(m & in_group))
+    cat = e.cat_init[cpp_open]
+    out.update({f"cpp_at31_{k.lower()}": int(n) for k, n in zip(CATEGORIES, np.bincount(cat, minlength=len(CATEGORIES)))})
+    for s, m in rows["cpp_at31"].items():
+        out.update({f"cpp_at31_{s}_{k.lower()}": int(n)
+                    for k, n in zip(CATEGORIES, np.bincount(cat[m], minlength=len(CATEGORIES)))})
     return out

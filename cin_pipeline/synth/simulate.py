@@ -81,9 +81,12 @@ Model (all dates are integer days since 1970-01-01)
   the CIN details (``DateOfInitialCPC`` there, no Section 47; rules 2883 and 2885 allow it).
 
 Randomness comes from one ``numpy.random.Generator`` per LA seeded with ``(seed, la)``, so
-results do not depend on worker count or order. Because every LA is simulated from the same
-start whatever years are asked, and nothing simulated after 31 March of a year changes what its
-return shows, each year's return depends only on (seed, LA, year, scale).
+results do not depend on worker count or order. :func:`cin_pipeline.synth.generate` simulates
+every LA from the same start to the same end (its last calibrated year, or a later year asked)
+whatever years are asked, so each year's return depends only on (seed, LA, year, scale): the
+settlements of a year move nothing before its 31 March, but a child's sex and the categories
+swapped for unborn children's plans are decided once the simulation ends, from the child's
+plans of every year.
 """
 
 from __future__ import annotations
@@ -143,7 +146,7 @@ ETHNICITIES = tuple(c.code for c in spec.ETHNICITY)
 # then scaled so that each major group (spec.ETHNIC_GROUPS) takes its share of England's children
 # in need at 31 March 2020 born by then (A4: 382,400 children, the total less the unborn row;
 # White 265,310, Mixed 32,570, Asian 27,470, Black 32,070, Other 12,780, not known 12,200).
-# Scaling after the draw keeps the random numbers. Unborn children: UNBORN_ETHNICITY_PENDING.
+# Scaling after the draw keeps the random numbers. Unborn children: UNBORN_PENDING_BY_CODE.
 _ETH_W = {"WBRI": 66.0, "WIRI": 0.3, "WIRT": 0.2, "WOTH": 6.0, "WROM": 0.7, "MWBC": 2.5,
           "MWBA": 1.0, "MWAS": 1.0, "MOTH": 3.0, "AIND": 1.2, "APKN": 3.0, "ABAN": 1.3,
           "AOTH": 1.5, "BCRB": 1.2, "BAFR": 3.5, "BOTH": 1.2, "CHNE": 0.2, "OOTH": 2.5,
@@ -154,17 +157,69 @@ _ETH_GROUP_FACTOR = np.array([
     ETH_GROUP_SHARE[g] / 100 / (sum(_ETH_W[c] for c in codes) / sum(_ETH_W.values()))
     for code in ETHNICITIES for g, codes in spec.ETHNIC_GROUPS if code in codes])
 ETH_NOT_OBTAINED = ETHNICITIES.index("NOBT")
-UNBORN_ETHNICITY_PENDING = 0.455
-"""Share of unborn children whose ethnicity the return gives as not yet obtained while they are
-unborn (A4 2020: 3,590 of 6,860 unborn children of known ethnicity; born children 97%)."""
+_A4_2020_UNBORN_BY_GROUP = {"White": 2760, "Mixed": 370, "Asian or Asian British": 180,
+                            "Black or Black British": 190, "Other ethnic groups": 90}
+_A4_2020_UNBORN = 6860
+"""England's unborn children in need at 31 March 2020 (A4): 6,860, of whom 3,590 of known
+ethnicity, by major group. An unborn child's ethnicity is drawn like any child's, so the
+unborn in the returns have the mix of all children (``ETH_GROUP_SHARE``) before some are
+recorded as not yet obtained: White and Mixed more often known, Asian, Black and Other less."""
+
+
+def _unborn_pending_by_code() -> np.ndarray:
+    """Chance, by ethnicity code, that an unborn child's return says "not yet obtained": one minus
+    the published share of the unborn recorded in the child's major group over that group's share
+    of all children (0 for refused and not obtained, which stay as they are)."""
+    out = np.zeros(len(ETHNICITIES))
+    for i, code in enumerate(ETHNICITIES):
+        group = next(g for g, codes in spec.ETHNIC_GROUPS if code in codes)
+        if group in _A4_2020_UNBORN_BY_GROUP:
+            known = _A4_2020_UNBORN_BY_GROUP[group] / _A4_2020_UNBORN / (ETH_GROUP_SHARE[group] / 100)
+            out[i] = 1.0 - min(known, 1.0)
+    return out
+
+
+UNBORN_PENDING_BY_CODE = _unborn_pending_by_code()
+"""Per ethnicity code (``ETHNICITIES`` order): share of unborn children whose ethnicity the return
+gives as not yet obtained while they are unborn (A4 2020: 3,590 of 6,860 unborn children of known
+ethnicity, White 42% pending, Black 67%; born children 97% known)."""
 
 # Sex: the uniform drawn for each child at its first referral decides it at the end of the
 # simulation, when it is known whether the child was ever on a plan. England 2020 (A4, A5): of
 # children in need at 31 March (unborn aside) 45.0% female and 0.24% unknown or indeterminate; of
 # those on a child protection plan 48.7% female and 0.14% unknown.
+# Within those, the chances follow the child's major ethnic group and, for a child on a plan, the
+# initial category of its latest plan, as factors on the shares of all (A4 2020 by group: 46.4% of
+# White children female, 29.9% of Other; 1.9% of those of unknown ethnicity of unknown sex; A5 2020
+# by category: 60.3% of sexual abuse plans female, 44.9% of physical abuse).
 SEX_MALE, SEX_FEMALE, SEX_UNKNOWN = 0, 1, 2
 P_FEMALE_PLAN, P_FEMALE_NO_PLAN = 0.487, 0.432
 P_SEX_UNKNOWN_PLAN, P_SEX_UNKNOWN_NO_PLAN = 0.0014, 0.0030
+_A4_2020_SEX_BY_GROUP = {  # female, male, unknown or indeterminate (born children in need)
+    "White": (123210, 141580, 520), "Mixed": (15010, 17510, 50),
+    "Asian or Asian British": (11570, 15850, 60), "Black or Black British": (12680, 19330, 60),
+    "Other ethnic groups": (3830, 8930, 20), "Unknown": (5740, 6230, 230)}
+_A5_2020_SEX_BY_CATEGORY = (  # female, male (plans at 31 March), CATEGORIES order
+    (12080, 13050), (1670, 2050), (1170, 770), (8950, 9170), (610, 690))
+
+
+def _sex_factors() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(female factor by ethnicity code, unknown-sex factor by ethnicity code, female factor by
+    category): each group's or category's published share over the share of all."""
+    tot = np.array(list(_A4_2020_SEX_BY_GROUP.values()), float).sum(axis=0)
+    f_all, u_all = tot[0] / tot.sum(), tot[2] / tot.sum()
+    female, unknown = np.ones(len(ETHNICITIES)), np.ones(len(ETHNICITIES))
+    for i, code in enumerate(ETHNICITIES):
+        group = next(g for g, codes in spec.ETHNIC_GROUPS if code in codes)
+        f, m, u = _A4_2020_SEX_BY_GROUP[group]
+        female[i] = f / (f + m + u) / f_all
+        unknown[i] = u / (f + m + u) / u_all
+    cat = np.array(_A5_2020_SEX_BY_CATEGORY, float)
+    by_cat = cat[:, 0] / cat.sum(axis=1) / (cat[:, 0].sum() / cat.sum())
+    return female, unknown, by_cat
+
+
+SEX_FEMALE_BY_CODE, SEX_UNKNOWN_BY_CODE, SEX_FEMALE_BY_CATEGORY = _sex_factors()
 
 DISABILITIES = tuple(c.code for c in spec.DISABILITY if c.code != "NONE")
 _DIS_W = np.array([6.0, 2.0, 5.0, 4.0, 14.0, 18.0, 2.0, 1.5, 14.0, 1.0, 18.0, 9.0])
@@ -228,9 +283,11 @@ _CPP_BANDS = ((7, 91, 0.083), (92, 182, 0.263), (183, 365, 0.456), (366, 730, 0.
 _AGE_BANDS = ((0, 1, 11.0), (1, 5, 20.0), (5, 10, 28.0), (10, 16, 32.0), (16, 18, 9.0))
 # Children first referred before birth (born 1-249 days after the referral): England's unborn
 # children in need at 31 March are 1.6-1.8% of all (1.76% in 2020, A4), on a plan 2.4% (A5 2020),
-# a section 47 enquiry being likelier for them.
-P_UNBORN = 0.088
-UNBORN_S47 = 1.35
+# a section 47 enquiry being likelier for them. Set so that the unborn in need at 31 March 2020
+# (6,860) and on a plan (1,220) meet A4 and A5 on the national run (seed 11: 0.088 and 1.35 gave
+# 6,664 and 1,276; 0.0906 and 1.25 gave 6,824 and 1,168).
+P_UNBORN = 0.0906
+UNBORN_S47 = 1.29
 # Assessment length in working days from its start to its authorisation (C2 bands): (first, last
 # working day of the band, national share %), the 2025 release's England figures (2024's are not
 # published; LAIT gives each LA-year's share within 45 working days, which rescales the bands).
@@ -666,20 +723,36 @@ def _pick_rows(rng, weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return (cdf[np.clip(rows, 0, len(weights) - 1)] <= u[:, None]).sum(axis=1)
 
 
-def assign_sex(u: np.ndarray, ever_on_plan: np.ndarray) -> np.ndarray:
-    """Sex of each child from its uniform ``u``, by whether it was ever on a plan in the LA."""
-    female = np.where(ever_on_plan, P_FEMALE_PLAN, P_FEMALE_NO_PLAN)
-    unknown = np.where(ever_on_plan, P_SEX_UNKNOWN_PLAN, P_SEX_UNKNOWN_NO_PLAN)
+def assign_sex(u: np.ndarray, eth: np.ndarray, plan_category: np.ndarray) -> np.ndarray:
+    """Sex of each child from its uniform ``u``, by its ethnicity code (index into
+    ``ETHNICITIES``) and the initial category of its latest plan in the LA (index into
+    ``CATEGORIES``; -1 when never on a plan): see ``SEX_FEMALE_BY_CODE`` and the shares above."""
+    on_plan = plan_category >= 0
+    female = (np.where(on_plan, P_FEMALE_PLAN, P_FEMALE_NO_PLAN) * SEX_FEMALE_BY_CODE[eth]
+              * np.where(on_plan, SEX_FEMALE_BY_CATEGORY[np.maximum(plan_category, 0)], 1.0))
+    unknown = np.where(on_plan, P_SEX_UNKNOWN_PLAN, P_SEX_UNKNOWN_NO_PLAN) * SEX_UNKNOWN_BY_CODE[eth]
     return np.where(u < female, SEX_FEMALE, np.where(u >= 1 - unknown, SEX_UNKNOWN, SEX_MALE)).astype(np.int8)
+
+
+def latest_plan_category(n_children: int, child: np.ndarray, cpp_start: np.ndarray,
+                         cat_init: np.ndarray) -> np.ndarray:
+    """Initial category of each child's latest plan (by start; -1 for a child never on one)."""
+    out = np.full(n_children, -1, np.int64)
+    rows = np.flatnonzero(cpp_start != NONE)
+    rows = rows[np.argsort(cpp_start[rows], kind="stable")]
+    out[child[rows]] = cat_init[rows]  # the last write of a child is its latest plan
+    return out
 
 
 def recorded_ethnicity(children: "Children", idx: np.ndarray, t1: int) -> np.ndarray:
     """Ethnicity (index into ``ETHNICITIES``) of children ``idx`` as the return for the year ending
-    on day ``t1`` records it: for a share of the children still unborn then, not yet obtained. The
-    share is picked by the child's number (a fixed scramble), not by a random draw."""
-    pending = ((idx.astype(np.uint64) * np.uint64(2654435761)) % np.uint64(2**32)) < np.uint64(
-        UNBORN_ETHNICITY_PENDING * 2**32)
-    return np.where((children.dob[idx] > t1) & pending, ETH_NOT_OBTAINED, children.eth[idx])
+    on day ``t1`` records it: for a share of the children still unborn then
+    (``UNBORN_PENDING_BY_CODE``), not yet obtained. The share is picked by the child's number (a
+    fixed scramble), not by a random draw."""
+    eth = children.eth[idx]
+    scramble = (idx.astype(np.uint64) * np.uint64(2654435761)) % np.uint64(2**32)
+    pending = scramble < (UNBORN_PENDING_BY_CODE[eth] * 2**32).astype(np.uint64)
+    return np.where((children.dob[idx] > t1) & pending, ETH_NOT_OBTAINED, eth)
 
 
 def _day_weights(start: int, end: int) -> np.ndarray:
@@ -994,10 +1067,12 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
                              c_scale=c_scale, **pooled, **moved,
                              **{f"corr_{k}": v for k, v in corr.items()}))
 
-    chv = ch.view()
-    children = Children(dob=chv["dob"], sex=assign_sex(chv["sex_u"], chv["ncpp"] > 0), eth=chv["eth"], dis=chv["dis"],
-                        has_upn=chv["has_upn"], unk=chv["unk"], death=chv["death"])
-    epv = ep.view()
+    chv, epv = ch.view(), ep.view()
+    # its own random numbers, so every count settled above stays as it is
+    swap_unborn_categories(np.random.default_rng([int(seed), int(la), 1]), epv, chv["dob"], sim_years)
+    plan_cat = latest_plan_category(ch.n, epv["child"], epv["cpp_start"], epv["cat_init"])
+    children = Children(dob=chv["dob"], sex=assign_sex(chv["sex_u"], chv["eth"], plan_cat), eth=chv["eth"],
+                        dis=chv["dis"], has_upn=chv["has_upn"], unk=chv["unk"], death=chv["death"])
     episodes = Episodes(**{k: epv[k] for k in ep_cols})
     return LASimulation(la=la, first_year=first_year, last_year=last_year, children=children,
                         episodes=episodes, controls=controls)
@@ -1997,6 +2072,57 @@ def _settle_categories(rng, ep: _Grow, t0: int, t1: int) -> dict:
     cl[rows[same]] = dest[:n][same]
     out["categories_moved"] = n
     return out
+
+
+UNBORN_CATEGORY_SHARES = np.array([850, 90, 20, 240, 20], float) / 1220
+"""Initial categories of unborn children's plans at 31 March (A5 2020, ``CATEGORIES`` order):
+70% neglect against 50% of all plans."""
+
+
+def swap_unborn_categories(rng, ep: dict, dob: np.ndarray, years) -> int:
+    """Give the plans of unborn children open at 31 March of each census year in ``years`` the
+    initial categories of ``UNBORN_CATEGORY_SHARES``, keeping every other count of categories.
+
+    A category above its count of the LA-year (the shares times the unborn plans, rounded at
+    random to whole plans) swaps its categories (initial and latest together) with a plan of a
+    born child of a category below its count, which started in the same year and ends in the same
+    census year (or is open at the end of both): so the two are open at the same 31 Marches, start
+    in the same year and end in the same year, and no count by category of any year moves.
+    ``ep`` is the episodes' column view, changed in place. Returns the number of swaps."""
+    cs, ce, child = ep["cpp_start"], ep["cpp_end"], ep["child"]
+    ci, cl = ep["cat_init"], ep["cat_latest"]
+    has = cs != NONE
+    end_year = np.where(has, year_of_day(np.where(has, ce, 0)), 0)
+    swaps = 0
+    for y in years:
+        t0, t1 = period(y)
+        mine = has & (cs >= t0) & (cs <= t1) & (ce > t1)
+        unborn = mine & (dob[child] > t1)
+        n = int(unborn.sum())
+        if n == 0:
+            continue
+        # whole plans by systematic rounding: each category rounded up with the chance of its
+        # fraction, the total kept
+        cum = np.cumsum(UNBORN_CATEGORY_SHARES * n) + rng.random()
+        want = np.diff(np.floor(cum), prepend=np.floor(cum[0] - UNBORN_CATEGORY_SHARES[0] * n)).astype(np.int64)
+        d = np.bincount(ci[unborn], minlength=len(CATEGORIES)) - want
+        born = np.flatnonzero(mine & ~unborn)
+        for row in rng.permutation(np.flatnonzero(unborn)):
+            c = ci[row]
+            if d[c] <= 0:
+                continue
+            partners = born[(d[ci[born]] < 0) & (end_year[born] == end_year[row])]
+            if not len(partners):
+                continue
+            other = partners[rng.integers(len(partners))]
+            c2 = ci[other]
+            ci[row], ci[other] = c2, c
+            cl[row], cl[other] = cl[other], cl[row]
+            d[c] -= 1
+            d[c2] += 1
+            born = born[born != other]
+            swaps += 1
+    return swaps
 
 
 CARRY_MAX_SHARE = 0.5
