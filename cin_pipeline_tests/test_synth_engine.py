@@ -1043,6 +1043,30 @@ def test_characteristic_measures_add_up(returns):
             assert sum(m[f"cpp_at31_{s}_{c.lower()}"] for s in SEX_ROWS) == m[f"cpp_at31_{c.lower()}"], m
 
 
+def test_rereferrals_have_the_needs_of_a6_and_all_referrals_keep_theirs():
+    """Re-referrals within 12 months are rarely for a child's disability (A6 2017: N2 2.4% of
+    re-referrals, N1 52.5%, N4 8.9%), other referrals make up the difference so that all referrals
+    keep the overall needs; NFA referrals record none."""
+    import numpy as np
+
+    from cin_pipeline.synth import _plan
+    from cin_pipeline.synth import simulate as S
+
+    (la, wy, start, tg), = _plan([2016, 2017], ["330"], 0.5)
+    sim = S.simulate_la(la, tg, min(wy), max(wy), 11, start_year=start)
+    e = sim.episodes
+    t0, t1 = S.period(2017)
+    ref_y = (e.ref >= t0) & (e.ref <= t1)
+    rr = ref_y & (e.prev_ref != S.NONE) & (e.prev_ref >= S.months_back(e.ref, 12))
+    nfa = e.outcome == S.OUT_NFA
+    assert np.all(e.need[nfa] == -1) and np.all(e.need[~nfa] >= 0)
+    share = lambda m: np.bincount(e.need[m], minlength=10) / m.sum()  # noqa: E731
+    in_rr, other, every = share(rr & ~nfa), share(ref_y & ~rr & ~nfa), share(ref_y & ~nfa)
+    assert in_rr[0] == 0 and abs(in_rr[2] - 0.0265) < 0.01 and abs(in_rr[1] - 0.579) < 0.03
+    assert other[2] > 0.09 > 0.04 > in_rr[2]
+    assert np.all(np.abs(every - S._NEED_W / S._NEED_W.sum()) < 0.015), every.round(3)
+
+
 def test_pick_rows_draws_as_rng_choice_with_each_rows_weights():
     """Drawing with a table of weights by year takes the same one uniform per draw as
     ``rng.choice``: with equal rows the draws and everything drawn afterwards are identical."""

@@ -140,6 +140,26 @@ SOURCE_5B = REFERRAL_SOURCES.index("5B")
 
 PRIMARY_NEEDS = ("N0", "N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9")
 _NEED_W = np.array([2.0, 56.0, 9.0, 3.0, 8.0, 14.0, 2.0, 0.5, 2.0, 3.5])
+# Primary need of a referral, by whether it is a re-referral within 12 months: the re-referrals'
+# needs follow their published shares (re-referrals release A6, 2017: N1 52.5%, N2 2.4%, N3 2.4%,
+# N4 8.9% of re-referrals, N0 9.3%, which the NFA re-referrals, recorded with no need, already fill:
+# 10% of the re-referrals; N5-N9 the remaining 24.5% in their shares of ``_NEED_W``); other
+# referrals make up the difference, so that all referrals keep ``_NEED_W`` (re-referrals are 22%
+# of the referrals that are not NFA, measured on 20 LAs in 2017).
+_RR_NEED_A6 = np.array([0.0, 52.5, 2.4, 2.4, 8.9])
+_RR_SHARE_ASSESSED = 0.222
+
+
+def _need_weights() -> np.ndarray:
+    """Rows: need weights of referrals that are not re-referrals (0) and of re-referrals (1)."""
+    rest = _NEED_W[5:] / _NEED_W[5:].sum() * (100.0 - 9.3 - _RR_NEED_A6[1:].sum())
+    rr = np.concatenate([_RR_NEED_A6, rest])
+    rr = rr / rr.sum()
+    other = (_NEED_W / _NEED_W.sum() - _RR_SHARE_ASSESSED * rr) / (1.0 - _RR_SHARE_ASSESSED)
+    return np.array([other, rr])
+
+
+NEED_W_ROWS = _need_weights()
 
 ETHNICITIES = tuple(c.code for c in spec.ETHNICITY)
 # Ethnicity: ``_ETH_W`` is the prior of each LA's own mix (a Dirichlet draw around it); the mix is
@@ -1134,7 +1154,8 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     year = year_of_day(ref)
     source = stratified_pick(rng, tg.source_w, n)
     source = np.where((source == SOURCE_5D) & (year < 2023), SOURCE_5B, source)
-    need = np.where(outcome == OUT_NFA, -1, _pick(rng, _NEED_W, n))
+    rereferral = (prev_ref != NONE) & (prev_ref >= months_back(ref, 12))
+    need = np.where(outcome == OUT_NFA, -1, _pick_rows(rng, NEED_W_ROWS, rereferral.astype(np.int64)))
     assessed = outcome != OUT_NFA
     inneed = outcome == OUT_NEED
 
