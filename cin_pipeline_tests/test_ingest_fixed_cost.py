@@ -19,7 +19,6 @@ def _reference_findings(path, name: str) -> list[tuple]:
         staging.build_typed(con, header, source_file=name, file_sha256=None)
         start, end = spec.census_period(header.year)
         con.execute(f"CREATE MACRO in_period(d) AS d BETWEEN DATE '{start}' AND DATE '{end}'")
-        con.create_function("cin_upn_check", rules._upn_check, ["VARCHAR"], "VARCHAR", side_effects=False)
         schema.create_empty(con, "validation_finding")
         for _code, q in rules.finding_queries(header, name):
             con.execute("INSERT INTO validation_finding " + q)

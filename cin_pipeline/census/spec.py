@@ -357,7 +357,8 @@ YEAR_CHANGES: tuple[tuple[int, str], ...] = (
 )
 
 # ---------------------------------------------------------------- UPN check letter
-_UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+"""The 23 letters of a UPN check letter (no I, O, S), in the order of their value."""
 UPN_THIRTEENTH = "0123456789" + "".join(c for c in "ABCDEFGHJKLMNPQRTUVWXYZ")  # no I, O, S
 
 
@@ -367,9 +368,9 @@ def upn_check_letter(body12: str) -> str:
     A letter in character 13 counts as its position in that alphabet."""
     total = 0
     for weight, ch in enumerate(body12, start=2):
-        value = int(ch) if ch.isdigit() else _UPN_LETTERS.index(ch)
+        value = int(ch) if ch.isdigit() else UPN_CHECK_LETTERS.index(ch)
         total += weight * value
-    return _UPN_LETTERS[total % 23]
+    return UPN_CHECK_LETTERS[total % 23]
 
 
 def upn_is_valid(upn: str, la_codes: set[str] | frozenset[str] | None = None) -> bool:

@@ -777,14 +777,6 @@ def finding_queries(header: Header, file_name: str, la_codes=None) -> list[tuple
     return out
 
 
-def _upn_check(body12: str) -> str | None:
-    """``spec.upn_check_letter`` as a DuckDB function (``NULL`` when it cannot be computed)."""
-    try:
-        return spec.upn_check_letter(body12)
-    except (ValueError, IndexError):
-        return None
-
-
 KEEP_PREFIX = "_cin_keep_"
 """Tables and views of an ingest connection whose name starts with this survive
 :func:`cin_pipeline.ingest.staging.reset`: the per-year rule views and rule texts below."""
@@ -851,10 +843,6 @@ def _prepare_rules(con, year: int, la_codes: tuple[str, ...]) -> tuple[str, ...]
     names, views, texts = _year_rules(year, la_codes)
     done = _PREPARED.setdefault(con, set())
     if names[0] not in done:
-        has_udf = con.execute(
-            "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'cin_upn_check'").fetchall()[0][0]
-        if not has_udf:
-            con.create_function("cin_upn_check", _upn_check, ["VARCHAR"], "VARCHAR", side_effects=False)
         start, end = spec.census_period(year)  # CREATE VIEW binds its query
         con.execute(f"CREATE OR REPLACE MACRO in_period(d) AS d BETWEEN DATE '{start}' AND DATE '{end}'")
         text_table = names[0].rsplit("_", 1)[0] + "_text"

@@ -95,15 +95,35 @@ def connect(threads: int | None = None, memory_limit: str | None = None,
         config["temp_directory"] = str(temp_directory)
     con = duckdb.connect(":memory:", config=config)
     # space, tab, line feed, carriage return as one literal: DuckDB binds every function call of
-    # an expanded macro in every query, so ' ' || chr(9) || ... cost more than the rules' work
-    con.execute("CREATE MACRO cin_txt(x) AS nullif(trim(x, ' \t\n\r'), '')")
+    # an expanded macro in every query, so ' ' || chr(9) || ... cost more than the rules' work.
+    # trim() with a set of characters costs about 0.6 us a value, most of the typing and rules'
+    # time; a value whose first and last characters are past the space (code > 32) has nothing
+    # to trim and is taken as it is (the same result: the four trimmed characters are 9, 10, 13, 32)
+    con.execute("CREATE MACRO cin_txt(x) AS CASE WHEN ascii(x) > 32 AND ascii(right(x, 1)) > 32 THEN x "
+                "ELSE nullif(trim(x, ' \t\n\r'), '') END")
     con.execute("CREATE MACRO cin_code(x) AS upper(cin_txt(x))")
     con.execute("CREATE MACRO cin_date(x) AS try_cast(cin_txt(x) AS DATE)")
     con.execute("CREATE MACRO cin_int(x) AS try_cast(cin_txt(x) AS INTEGER)")
     con.execute(f"CREATE MACRO cin_bool(x) AS {_bool_sql('x')}")
     con.execute("CREATE MACRO cin_v(x) AS coalesce(CAST(x AS VARCHAR), 'missing')")
     con.execute("CREATE MACRO cin_in(l, x) AS coalesce(list_contains(l, x), false)")
+    con.execute(f"CREATE MACRO cin_upn_check(b) AS {_upn_check_sql('b')}")
     return con
+
+
+def _upn_check_sql(b: str) -> str:
+    """:func:`cin_pipeline.census.spec.upn_check_letter` in SQL, for a body ``b`` of 12
+    characters, each a digit or a letter of ``spec.UPN_CHECK_LETTERS`` (NULL otherwise): weights
+    2..13, sum mod 23, as that letter. A character's value is its place among the digits or among
+    the letters, whichever holds it. Vectorised: a Python function called once a row cost 190 ms on
+    24,000 children, this about 50 ms."""
+    letters = spec.UPN_CHECK_LETTERS
+    total = " + ".join(
+        f"{i + 1} * (greatest(instr('0123456789', substr({b}, {i}, 1)), instr('{letters}', substr({b}, {i}, 1))) - 1)"
+        for i in range(1, 13))
+    allowed = "".join(sorted(set("0123456789" + letters)))
+    return (f"CASE WHEN regexp_full_match({b}, '[{allowed}]{{12}}') "
+            f"THEN substr('{letters}', CAST(({total}) % 23 AS INTEGER) + 1, 1) END")
 
 
 DEFAULT_MEMORY_LIMIT = "1GB"
