@@ -80,7 +80,7 @@ def main() -> int:
         years = parse_years(a.years)
         rows = []
         for la, wy, start, tg in _plan(years, parse_las(a.las), a.scale):
-            sim = simulate_la(la, tg, min(wy), max(wy), a.seed, start_year=start)
+            sim = simulate_la(la, tg, min(wy), max(tg) - 1, a.seed, start_year=start)
             rows += measure(la, sim, wy, period, OUT_NFA, OUT_NIN, [RC["RC8"], RC["RC9"]])
             print(f"  {la} done", file=sys.stderr, flush=True)
         g = pd.DataFrame(rows)

@@ -29,7 +29,7 @@ def _days(task):
     from cin_pipeline.synth.simulate import period, simulate_la, working_days_between
 
     la, wy, start, tg, seed = task
-    e = simulate_la(la, tg, min(wy), max(wy), seed, start_year=start).episodes
+    e = simulate_la(la, tg, min(wy), max(tg) - 1, seed, start_year=start).episodes
     out = {}
     for y in wy:
         t0, t1 = period(y)
