@@ -147,12 +147,13 @@ _NEED_W = np.array([2.0, 56.0, 9.0, 3.0, 8.0, 14.0, 2.0, 0.5, 2.0, 3.5])
 # referrals make up the difference, so that all referrals keep ``_NEED_W`` (re-referrals are 22%
 # of the referrals that are not NFA, measured on 20 LAs in 2017).
 _RR_NEED_A6 = np.array([0.0, 52.5, 2.4, 2.4, 8.9])
+_RR_NEED_A6_N0 = 9.3  # published N0; drawn as 0 above, the NFA re-referrals fill it
 _RR_SHARE_ASSESSED = 0.222
 
 
 def _need_weights() -> np.ndarray:
     """Rows: need weights of referrals that are not re-referrals (0) and of re-referrals (1)."""
-    rest = _NEED_W[5:] / _NEED_W[5:].sum() * (100.0 - 9.3 - _RR_NEED_A6[1:].sum())
+    rest = _NEED_W[5:] / _NEED_W[5:].sum() * (100.0 - _RR_NEED_A6_N0 - _RR_NEED_A6[1:].sum())
     rr = np.concatenate([_RR_NEED_A6, rest])
     rr = rr / rr.sum()
     other = (_NEED_W / _NEED_W.sum() - _RR_SHARE_ASSESSED * rr) / (1.0 - _RR_SHARE_ASSESSED)
@@ -173,9 +174,11 @@ _ETH_W = {"WBRI": 66.0, "WIRI": 0.3, "WIRT": 0.2, "WOTH": 6.0, "WROM": 0.7, "MWB
           "REFU": 0.5, "NOBT": 3.0}
 ETH_GROUP_SHARE = {"White": 69.38, "Mixed": 8.52, "Asian or Asian British": 7.18,
                    "Black or Black British": 8.39, "Other ethnic groups": 3.34, "Unknown": 3.19}
+ETH_GROUP_OF_CODE = tuple(next(g for g, codes in spec.ETHNIC_GROUPS if code in codes) for code in ETHNICITIES)
+"""Major ethnic group of each ethnicity code (``ETHNICITIES`` order)."""
 _ETH_GROUP_FACTOR = np.array([
     ETH_GROUP_SHARE[g] / 100 / (sum(_ETH_W[c] for c in codes) / sum(_ETH_W.values()))
-    for code in ETHNICITIES for g, codes in spec.ETHNIC_GROUPS if code in codes])
+    for g in ETH_GROUP_OF_CODE for group, codes in spec.ETHNIC_GROUPS if group == g])
 ETH_NOT_OBTAINED = ETHNICITIES.index("NOBT")
 _A4_2020_UNBORN_BY_GROUP = {"White": 2760, "Mixed": 370, "Asian or Asian British": 180,
                             "Black or Black British": 190, "Other ethnic groups": 90}
@@ -191,8 +194,7 @@ def _unborn_pending_by_code() -> np.ndarray:
     the published share of the unborn recorded in the child's major group over that group's share
     of all children (0 for refused and not obtained, which stay as they are)."""
     out = np.zeros(len(ETHNICITIES))
-    for i, code in enumerate(ETHNICITIES):
-        group = next(g for g, codes in spec.ETHNIC_GROUPS if code in codes)
+    for i, group in enumerate(ETH_GROUP_OF_CODE):
         if group in _A4_2020_UNBORN_BY_GROUP:
             known = _A4_2020_UNBORN_BY_GROUP[group] / _A4_2020_UNBORN / (ETH_GROUP_SHARE[group] / 100)
             out[i] = 1.0 - min(known, 1.0)
@@ -229,8 +231,7 @@ def _sex_factors() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     tot = np.array(list(_A4_2020_SEX_BY_GROUP.values()), float).sum(axis=0)
     f_all, u_all = tot[0] / tot.sum(), tot[2] / tot.sum()
     female, unknown = np.ones(len(ETHNICITIES)), np.ones(len(ETHNICITIES))
-    for i, code in enumerate(ETHNICITIES):
-        group = next(g for g, codes in spec.ETHNIC_GROUPS if code in codes)
+    for i, group in enumerate(ETH_GROUP_OF_CODE):
         f, m, u = _A4_2020_SEX_BY_GROUP[group]
         female[i] = f / (f + m + u) / f_all
         unknown[i] = u / (f + m + u) / u_all
