@@ -13,14 +13,18 @@ Model (all dates are integer days since 1970-01-01)
   whose previous episode has closed: either a re-referral within 12 months of the previous
   referral or a later return (1 to several years after). A child's next referral is always after
   the closure of the previous episode, so episodes never overlap and at most one episode is open.
-* **Referral volumes are exact.** A year's re-referrals are carried in (within 12 months of a
-  referral of the year before) or same-year ones, and only same-year ones make a child referred
-  twice in the year. So the carried-in ones are capped at the re-referral target less the
-  same-year repeats implied by the children-referred target. The same-year ones are capped at
-  what the re-referral target leaves, and new children make up the rest of the referral target.
-  Beyond a cap, the child does not come back. Two controllers keep the caps binding: the
-  probability of a re-referral (``pi_w``), and how soon within its 12 months a re-referral comes
-  (``early``: sooner means more of them fall in the same year).
+* **Referral volumes and children are exact.** A year's re-referrals are carried in (within 12
+  months of a referral of the year before) or same-year ones, and only same-year ones make a
+  child referred twice in the year. So the carried-in ones are capped at the re-referral target
+  less the same-year ones implied by the children-referred target, and the same-year ones at
+  that number: of them, the repeats (a child's second or later re-referral of the year) at the
+  re-referrals less the children re-referred (C1), the others at the rest. Beyond a cap, the
+  child does not come back. A room left open is filled by children referred earlier in the year
+  coming back (in rounds, :data:`RETURN_ROUNDS`), then by children last referred the year
+  before, and new children make up the rest of the referral target. Three controllers keep the
+  caps binding: the probability of a re-referral (``pi_w``), how soon within its 12 months a
+  re-referral comes (``early``: sooner means more of them fall in the same year) and how much
+  likelier a re-referral is to be re-referred again (``chain``).
 * **Source of each referral**: schools, health services and the police in the LA-year's LAIT
   shares (C5), the other codes in England's proportions of the rest, each batch in its exact
   shares (:func:`stratified_pick`, on the same random numbers as an independent draw).
@@ -42,7 +46,8 @@ Model (all dates are integer days since 1970-01-01)
   of the stock at 31 March's miss, so the tail beyond 2 years (and the B4 mix) comes from the
   stock target.
 * **Repeats per child.** A re-referral is likelier to be re-referred again (``chain``, learnt
-  from each LA-year's re-referrals per child re-referred), and an episode of need is
+  from how the repeats and the first re-referrals of the year filled their caps), and an episode
+  of need is
   :data:`NEED_REREFERRAL_WEIGHT` times as likely as an NFA or not-in-need referral to be followed
   by one; an episode whose first S47 ended without a conference may have a later S47 (no
   conference), in the LA-year's share of S47s per child. So counts of children (B1, C1, C4)
@@ -71,7 +76,9 @@ Model (all dates are integer days since 1970-01-01)
   any point (:func:`_settle_carry`); and the assessment factors of the year's authorised
   assessments on C3 (:func:`_settle_factors`); the B5 bands, D7's long plans, D3's second
   plans and the categories of the plans at 31 March (A6) are settled in between
-  (``_settle_b5``, ``_settle_d7``, ``_settle_subsequent``, ``_settle_categories``). The
+  (``_settle_b5``, ``_settle_d7``, ``_settle_subsequent``, ``_settle_categories``); last, the
+  unborn among the children on a plan and in need at 31 March (A4, A5 2020) by moving births
+  across it (``_settle_unborn``). The
   settlement can end a plan early in any band
   but can rarely extend one started in the last 6 months, so conferences and plans are a little
   likelier in January-March and October-December (:data:`PLAN_SEASON`) to leave those bands
@@ -305,8 +312,10 @@ _AGE_BANDS = ((0, 1, 11.0), (1, 5, 20.0), (5, 10, 28.0), (10, 16, 32.0), (16, 18
 # Children first referred before birth (born 1-249 days after the referral): England's unborn
 # children in need at 31 March are 1.6-1.8% of all (1.76% in 2020, A4), on a plan 2.4% (A5 2020),
 # a section 47 enquiry being likelier for them. Set so that the unborn in need at 31 March 2020
-# (6,860) and on a plan (1,220) meet A4 and A5 on the national run (seed 11: 0.088 and 1.35 gave
-# 6,664 and 1,276; 0.0906 and 1.25 gave 6,824 and 1,168).
+# (6,860) and on a plan (1,220) came near A4 and A5 on the national run before any settlement
+# (seed 11: 0.088 and 1.35 gave 6,664 and 1,276; 0.0906 and 1.25 gave 6,824 and 1,168; other
+# changes to the random numbers moved the plans by 10%); _settle_unborn now meets both in every
+# LA-year, and these keep enough children near 31 March for it to move.
 P_UNBORN = 0.0906
 UNBORN_S47 = 1.29
 # Assessment length in working days from its start to its authorisation (C2 bands): (first, last
@@ -901,9 +910,15 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         total_goal = max(_stoch_round(rng, tg.referrals), 1)
         spawn_room = max(rr_goal - carried, 0)
         n_new = max(total_goal - len(b_day) - spawn_room, 0)
+        # same-year re-referrals are the year's repeat referrals, so at most the children referred
+        # target's (rep_goal): where fewer were carried in than the re-referral target leaves
+        # them (the year's referrals jump), children last referred in the year before come back
+        # instead (late returns, below), each one child re-referred, not a third or fourth
+        # referral of a child already referred twice in the year
+        same_room = min(spawn_room, rep_goal)
         # P(a referral is followed by a re-referral within 12 months): in proportion to the share
         # of the year's referrals left to same-year re-referrals (targets jump between years)
-        pi_w = float(np.clip(pi_k * spawn_room / total_goal, 0.01, 0.95))
+        pi_w = float(np.clip(pi_k * same_room / total_goal, 0.01, 0.95))
         w = _day_weights(t0, t1)
         w = w / w.sum()
 
@@ -952,11 +967,19 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
                       p_direct=p_direct, delay_mean=delay_mean, ext_p=ext_p, pi_w=pi_w, year=y,
                       p_only21=p_only21, factor_scale=corr["fmentions"], season=plan_season(tg))
 
-        state = {"n_year": 0, "room": spawn_room, "wanted": 0, "spawned": 0}
+        # the same-year re-referrals' room in two parts: the repeats (a re-referral of a child
+        # already re-referred in the year: C1's re-referrals less children re-referred) and the
+        # first re-referrals of a child in the year, so that the children re-referred follow C1
+        # within the year, whatever the chain controller learnt from the year before
+        rep_room = min(int(round(rr_goal * tg.rr_repeat / (1.0 + tg.rr_repeat))), same_room)
+        first_room = same_room - rep_room
+        state = {"n_year": 0, "first_room": first_room, "rep_room": rep_room, "wanted_first": 0,
+                 "wanted_rep": 0, "spawned": 0}
 
         def run(b_child, b_day, b_prev, first: bool):
             """Draw a batch of referrals and, generation by generation, their same-year
-            re-referrals (at most ``state["room"]`` of them: the others do not happen)."""
+            re-referrals (at most ``state["rep_room"]`` repeats and ``state["first_room"]`` first
+            re-referrals of a child in the year: the others do not happen)."""
             nonlocal pend_child, pend_day, pend_within, pend_prev
             while len(b_day):
                 order = np.lexsort((b_child, b_day))
@@ -966,18 +989,22 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
                 _close_episodes(rng, ch, epi, b5_by_year, y)
                 idx = ep.add(**{k: epi[k] for k in ep_cols}, pool_from=epi["pool_from"], rc_u=epi["rc_u"])
                 state["n_year"] += len(idx)
-                nxt_child, nxt_day, nxt_within, nxt_prev = _schedule_next(rng, ch, epi, pi_w, idx, early, corr["chain"])
+                nxt_child, nxt_day, nxt_within, nxt_prev, nxt_rep = _schedule_next(
+                    rng, ch, epi, pi_w, idx, early, corr["chain"])
                 same = nxt_day <= t1
-                si = np.flatnonzero(same)
                 if first:
-                    state["wanted"] += len(si)
-                if len(si) > state["room"]:
-                    keep = np.ones(len(nxt_day), bool)
-                    keep[rng.choice(si, len(si) - state["room"], replace=False)] = False
+                    state["wanted_first"] += int(np.sum(same & ~nxt_rep))
+                    state["wanted_rep"] += int(np.sum(same & nxt_rep))
+                keep = np.ones(len(nxt_day), bool)
+                for kind, room in ((nxt_rep, "rep_room"), (~nxt_rep, "first_room")):
+                    si = np.flatnonzero(same & kind)
+                    if len(si) > state[room]:
+                        keep[rng.choice(si, len(si) - state[room], replace=False)] = False
+                    state[room] -= min(len(si), state[room])
+                if not keep.all():
                     nxt_child, nxt_day, nxt_within, nxt_prev = (nxt_child[keep], nxt_day[keep],
                                                                 nxt_within[keep], nxt_prev[keep])
                     same = same[keep]
-                state["room"] -= int(same.sum())
                 state["spawned"] += int(same.sum())
                 pend_child = np.concatenate([pend_child, nxt_child[~same]])
                 pend_day = np.concatenate([pend_day, nxt_day[~same]])
@@ -986,13 +1013,31 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
                 b_child, b_day, b_prev = nxt_child[same], nxt_day[same], nxt_prev[same]
 
         run(b_child, b_day, b_prev, True)
-        # re-referrals still short of the year's target (both controllers learn a year late, and
-        # targets jump): children last referred in the previous year, their episode over, come
-        # back within 12 months of that referral instead of as many new children
+        # same-year rooms still open (pi_w and the chain learn a year late): children referred
+        # earlier in the year, their episode over, come back (first the first re-referrals, whose
+        # children may then be re-referred again)
+        for _ in range(RETURN_ROUNDS):
+            came = 0
+            for kind, room in (("first", "first_room"), ("repeat", "rep_room")):
+                if state[room] > 0:
+                    back = _late_returns(rng, ch, ep, pend_child, state[room], t0, t1, kind)
+                    state[room] -= len(back[0])
+                    state["spawned"] += len(back[0])
+                    came += len(back[0])
+                    run(*back, False)
+            if not came or not (state["first_room"] or state["rep_room"]):
+                break
+        # re-referrals still short of the year's target (fewer carried in than the target leaves
+        # them, or too few children to come back within the year): children last referred in the
+        # previous year, their episode over, come back within 12 months of that referral instead
+        # of as many new children
         rr_short = min(rr_goal - carried - state["spawned"], total_goal - state["n_year"])
         if rr_short > 0:
-            late = _late_returns(rng, ch, ep, pend_child, rr_short, t0, t1)
-            state["room"] = max(state["room"] - len(late[0]), 0)  # they fill the re-referrals' room
+            late = _late_returns(rng, ch, ep, pend_child, rr_short, t0, t1, "carried")
+            # they fill the re-referrals' room: first re-referrals of a child in the year
+            took = min(len(late[0]), state["first_room"])
+            state["first_room"] -= took
+            state["rep_room"] = max(state["rep_room"] - (len(late[0]) - took), 0)
             run(*late, False)
         # same-year re-referrals short of their room: new children make up the volume (their own
         # re-referrals may use what room is left)
@@ -1006,7 +1051,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         rows = pooled.pop("rows")
         if len(rows):
             pv = ep.view()
-            nxt_child, nxt_day, nxt_within, nxt_prev = _schedule_next(
+            nxt_child, nxt_day, nxt_within, nxt_prev, _ = _schedule_next(
                 rng, ch, {k: pv[k][rows] for k in ("child", "ref", "prev_ref", "outcome", "closure")}, pi_w, rows,
                 early, corr["chain"])
             pend_child = np.concatenate([pend_child, nxt_child])
@@ -1018,22 +1063,23 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         cur = ep.view()
         ref_y = (cur["ref"] >= t0) & (cur["ref"] <= t1)
         n_ref = max(int(ref_y.sum()), 1)
-        # pi_w: enough same-year re-referrals to fill their room with some to spare (the spare
-        # ones do not happen); with no room (carried-in ones fill the target) fewer next year
-        if spawn_room > 0:
-            fill = max(state["wanted"], 1) / spawn_room
+        # pi_w: enough first same-year re-referrals of a child to fill their room with some to
+        # spare (the spare ones do not happen; a shortfall is made up by late returns, each one
+        # more child referred); with no room (carried-in ones fill the target) fewer next year
+        fill_first = max(state["wanted_first"], 1) / max(first_room, 1)
+        fill_rep = max(state["wanted_rep"], 1) / max(rep_room, 1)
+        if same_room > 0:
+            fill = fill_first if first_room > 0 else fill_rep
             pi_k = float(np.clip(pi_k * (FILL_GOAL / fill) ** 0.6, 0.2, 40.0))
         # early: enough re-referrals carried into this year to fill their room with some to spare
         # (more of them come within the same year when re-referrals come sooner)
         if room_rr > 0:
             early = float(np.clip(early * (max(scheduled, 1) / room_rr / CARRY_GOAL) ** 0.7, 0.3, 8.0))
-        # chain: how much likelier a re-referral is to be re-referred again, so that re-referrals
-        # gather on the same children as often as published (C1: 1.2 per child re-referred)
-        rr_y = ref_y & (cur["prev_ref"] != NONE) & (cur["ref"] - cur["prev_ref"] <= 365)
-        rr_kids = len(np.unique(cur["child"][rr_y]))
-        if rr_kids > 0 and tg.rr_repeat > 0:
-            real = max(rr_y.sum() / rr_kids - 1.0, 1e-3)
-            corr["chain"] = float(np.clip(corr["chain"] * (tg.rr_repeat / real) ** CHAIN_GAIN, 1.0, CHAIN_MAX))
+        # chain: how much likelier a re-referral is to be re-referred again, so that the repeats
+        # (C1: 1.2 re-referrals per child re-referred) fill their room as the first re-referrals
+        # fill theirs: the rooms cap each within the year, the chain keeps both supplied
+        if first_room > 0 and rep_room > 0:
+            corr["chain"] = float(np.clip(corr["chain"] * (fill_first / fill_rep) ** CHAIN_GAIN, 1.0, CHAIN_MAX))
         nin_vis = np.sum(ref_y & (cur["outcome"] == OUT_NIN) & (cur["closure"] <= t1))
         adapt("nin", tg.nin_share * n_ref, nin_vis, 1.0, 2.5)
         s47_first = (cur["s47"] >= t0) & (cur["s47"] <= t1)
@@ -1084,7 +1130,11 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         moved.update(_settle_subsequent(rng, ch, ep, tg, t0, t1))
         moved.update(_settle_categories(rng, ep, t0, t1))
         moved.update(_settle_factors(rng, ep, tg, t0, t1, corr["fmentions"]))
+        moved.update(_settle_unborn(rng, ch, ep, t1))
         controls.append(dict(year=y, n_new=n_new, pi_w=pi_w, early=early, p_direct=p_direct, carried=carried, spawned=spawned,
+                             same_room=same_room, rep_room=rep_room, rep_left=state["rep_room"],
+                             first_left=state["first_room"], wanted_first=state["wanted_first"],
+                             wanted_rep=state["wanted_rep"],
                              c_scale=c_scale, **pooled, **moved,
                              **{f"corr_{k}": v for k, v in corr.items()}))
 
@@ -1099,17 +1149,27 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
                         episodes=episodes, controls=controls)
 
 
-def _late_returns(rng, ch: _Grow, ep: _Grow, pend_child: np.ndarray, k: int, t0: int, t1: int):
-    """Up to ``k`` re-referrals in census year ``t0``-``t1`` of children whose latest referral was
-    in the year before (so they are not yet counted among this year's children), whose episode
-    is over, with no referral scheduled, alive and under 18: each on a day after the end of the
-    episode and within 12 months of that referral. Returns (children, days, previous referrals)."""
+def _late_returns(rng, ch: _Grow, ep: _Grow, pend_child: np.ndarray, k: int, t0: int, t1: int,
+                  kind: str):
+    """Up to ``k`` re-referrals in census year ``t0``-``t1`` of children whose episode is over,
+    with no referral scheduled, alive and under 18, each on a day after the end of the episode
+    and within 12 months of that referral, which is the child's latest and, by ``kind``:
+    "carried", in the year before (so the child is not yet counted among this year's children);
+    "first", this year's first referral of the child (not a re-referral: so the new one is the
+    child's first re-referral in the year); "repeat", a re-referral of this year (so the new one is
+    a repeat). Returns (children, days, previous referrals)."""
     v = ep.view()
     ref, child = v["ref"], v["child"]
     recent = np.flatnonzero(ref >= t0 - 366)
     last = np.full(ch.n, NONE, np.int64)
     np.maximum.at(last, child[recent], ref[recent])
-    rows = recent[(ref[recent] == last[child[recent]]) & (ref[recent] < t0)]
+    rows = recent[ref[recent] == last[child[recent]]]
+    if kind == "carried":
+        rows = rows[ref[rows] < t0]
+    else:
+        prev = v["prev_ref"][rows]
+        is_rr = (prev != NONE) & (ref[rows] - prev <= 365)
+        rows = rows[(ref[rows] >= t0) & (is_rr == (kind == "repeat"))]
     end = np.where(v["outcome"][rows] == OUT_NFA, ref[rows], v["closure"][rows])
     lo = np.maximum(end + 1, t0)
     hi = np.minimum(ref[rows] + 365, t1)
@@ -1507,6 +1567,10 @@ def _close_pool(rng, ch: _Grow, ep: _Grow, tg: YearTargets, t0: int, t1: int) ->
 NEED_REREFERRAL_WEIGHT = 1.75
 """Relative chance that an episode of need (rather than an NFA or not-in-need referral) is followed
 by a re-referral within 12 months."""
+
+RETURN_ROUNDS = 4
+"""Rounds of same-year returns filling the same-year rooms (a child back in one round may come back
+again in the next: an LA-year with several referrals per child, Wakefield 2016: 2.1)."""
 
 CHAIN_GAIN, CHAIN_MAX = 0.3, 3.0
 """The chain controller learns slowly and within bounds: it shares the re-referrals' room with the
@@ -2096,6 +2160,54 @@ def _settle_categories(rng, ep: _Grow, t0: int, t1: int) -> dict:
     return out
 
 
+UNBORN_AT31_SHARE = 6860 / 389260
+UNBORN_CPP_SHARE = 1220 / 51510
+"""Unborn children's shares of the children in need at 31 March (A4 2020: 6,860 of 389,260) and
+of the children on a plan (A5 2020: 1,220 of 51,510), the only year published: every LA-year's
+stocks at 31 March are settled on them (:func:`_settle_unborn`)."""
+
+
+def _settle_unborn(rng, ch: _Grow, ep: _Grow, t1: int) -> dict:
+    """Move the dates of birth of children first referred before birth across 31 March ``t1``
+    until the unborn among the children on a plan at 31 March, then among the other children in
+    need at 31 March, make :data:`UNBORN_CPP_SHARE` and :data:`UNBORN_AT31_SHARE` of the LA-year's
+    stocks (rounded at random).
+
+    A birth ``d`` days after 31 March moves to ``d - 1`` days before it (and back), nearest first,
+    held after the child's first referral and at most 249 days after it (as drawn), and before any
+    death. The first referral of such a child is in the year, so no other 31 March sees the
+    child born or unborn differently; the stocks themselves do not move."""
+    v = ep.view()
+    dob, death = ch.cols["dob"], ch.cols["death"]
+    child = v["child"]
+    first_ref = np.full(ch.n, FAR, np.int64)
+    np.minimum.at(first_ref, child, v["ref"])
+    at31 = (v["outcome"] != OUT_NFA) & (v["ref"] <= t1) & (v["closure"] > t1)
+    on_plan = at31 & (v["cpp_start"] != NONE) & (v["cpp_start"] <= t1) & (v["cpp_end"] > t1)
+    moved = {"births_moved": 0}
+    # plans first; then the children in need (plans included), moving only those not on a plan
+    for stock, movable, share in ((on_plan, on_plan, UNBORN_CPP_SHARE), (at31, at31 & ~on_plan, UNBORN_AT31_SHARE)):
+        diff = _stoch_round(rng, share * int(stock.sum())) - int(np.sum(dob[child[stock]] > t1))
+        if diff == 0:
+            continue
+        kid = child[np.flatnonzero(movable)]
+        unborn = dob[kid] > t1
+        before_birth = first_ref[kid] < dob[kid]
+        if diff > 0:  # born by 31 March -> born after it
+            new = np.minimum(2 * t1 + 1 - dob[kid], first_ref[kid] + 249)
+            ok = ~unborn & before_birth & (new > t1) & ((death[kid] == NONE) | (death[kid] > new))
+            dist = t1 - dob[kid]
+        else:
+            new = np.maximum(2 * t1 + 1 - dob[kid], first_ref[kid] + 1)
+            ok = unborn & (new <= t1)
+            dist = dob[kid] - t1
+        cand = np.flatnonzero(ok)
+        pick = _nearest(rng, cand, dist[cand], abs(diff))
+        dob[kid[pick]] = new[pick]
+        moved["births_moved"] += len(pick)
+    return moved
+
+
 UNBORN_CATEGORY_SHARES = np.array([850, 90, 20, 240, 20], float) / 1220
 """Initial categories of unborn children's plans at 31 March (A5 2020, ``CATEGORIES`` order):
 70% neglect against 50% of all plans."""
@@ -2261,7 +2373,9 @@ def _settle_factors(rng, ep: _Grow, tg: YearTargets, t0: int, t1: int, factor_sc
 def _schedule_next(rng, ch: _Grow, epi: dict, pi_w: float, idx: np.ndarray, early: float = 1.0,
                    chain: float = 1.0):
     """Next referral of each child of the batch: within 12 months, later, or never. A referral
-    that is itself a re-referral is ``chain`` times as likely to be followed by another."""
+    that is itself a re-referral is ``chain`` times as likely to be followed by another.
+    Returns (children, days, within 12 months, previous referrals, previous referral was a
+    re-referral)."""
     n = len(epi["ref"])
     ref = epi["ref"]
     end = np.where(epi["outcome"] == OUT_NFA, ref, epi["closure"])
@@ -2279,4 +2393,4 @@ def _schedule_next(rng, ch: _Grow, epi: dict, pi_w: float, idx: np.ndarray, earl
     dob = ch.cols["dob"][epi["child"]]
     alive = ch.cols["death"][epi["child"]] == NONE
     go &= alive & (day < dob + int(18 * 365.25))
-    return epi["child"][go], day[go], within[go], ref[go]
+    return epi["child"][go], day[go], within[go], ref[go], is_rr[go]
