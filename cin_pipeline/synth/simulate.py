@@ -913,8 +913,8 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         # same-year re-referrals are the year's repeat referrals, so at most the children referred
         # target's (rep_goal): where fewer were carried in than the re-referral target leaves
         # them (the year's referrals jump), children last referred in the year before come back
-        # instead (late returns, below), each one child re-referred, not a third or fourth
-        # referral of a child already referred twice in the year
+        # instead (_come_back "carried", below), each one child re-referred, not a third or
+        # fourth referral of a child already referred twice in the year
         same_room = min(spawn_room, rep_goal)
         # P(a referral is followed by a re-referral within 12 months): in proportion to the share
         # of the year's referrals left to same-year re-referrals (targets jump between years)
@@ -1020,7 +1020,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
             came = 0
             for kind, room in (("first", "first_room"), ("repeat", "rep_room")):
                 if state[room] > 0:
-                    back = _late_returns(rng, ch, ep, pend_child, state[room], t0, t1, kind)
+                    back = _come_back(rng, ch, ep, pend_child, state[room], t0, t1, kind)
                     state[room] -= len(back[0])
                     state["spawned"] += len(back[0])
                     came += len(back[0])
@@ -1033,7 +1033,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         # of as many new children
         rr_short = min(rr_goal - carried - state["spawned"], total_goal - state["n_year"])
         if rr_short > 0:
-            late = _late_returns(rng, ch, ep, pend_child, rr_short, t0, t1, "carried")
+            late = _come_back(rng, ch, ep, pend_child, rr_short, t0, t1, "carried")
             # they fill the re-referrals' room: first re-referrals of a child in the year
             took = min(len(late[0]), state["first_room"])
             state["first_room"] -= took
@@ -1064,8 +1064,9 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         ref_y = (cur["ref"] >= t0) & (cur["ref"] <= t1)
         n_ref = max(int(ref_y.sum()), 1)
         # pi_w: enough first same-year re-referrals of a child to fill their room with some to
-        # spare (the spare ones do not happen; a shortfall is made up by late returns, each one
-        # more child referred); with no room (carried-in ones fill the target) fewer next year
+        # spare (the spare ones do not happen; a shortfall is made up by children coming back,
+        # within the year where they can); with no room (carried-in ones fill the target) fewer
+        # next year
         fill_first = max(state["wanted_first"], 1) / max(first_room, 1)
         fill_rep = max(state["wanted_rep"], 1) / max(rep_room, 1)
         if same_room > 0:
@@ -1149,7 +1150,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
                         episodes=episodes, controls=controls)
 
 
-def _late_returns(rng, ch: _Grow, ep: _Grow, pend_child: np.ndarray, k: int, t0: int, t1: int,
+def _come_back(rng, ch: _Grow, ep: _Grow, pend_child: np.ndarray, k: int, t0: int, t1: int,
                   kind: str):
     """Up to ``k`` re-referrals in census year ``t0``-``t1`` of children whose episode is over,
     with no referral scheduled, alive and under 18, each on a day after the end of the episode
