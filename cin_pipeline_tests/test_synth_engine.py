@@ -708,6 +708,27 @@ def test_settle_factors_meets_the_episodes_with_a_factor_and_each_factor():
     out = S._settle_factors(rng, ep, tg, t0, t1, 1.0)
     f = ep.view()["factors"]
     assert out["factors_drawn"] == 20 and (auth & ((f & ~only21) != 0)).sum() == 320
+    # more than the year's assessments can give: each factor still meets its published count
+    tg.ewf = 500.0
+    S._settle_factors(rng, ep, tg, t0, t1, 1.0)
+    f = ep.view()["factors"]
+    with_factor = auth & ((f & ~only21) != 0)
+    assert with_factor.sum() < 500
+    for code, share in (("3B", 0.6), ("4B", 0.5), ("1A", 0.1)):
+        got = ((f[with_factor] >> S.FACTOR_BIT[code]) & 1).sum()
+        assert abs(got - share * 500) <= 1, (code, got)
+    # far too few published (West Sussex 2023: 509, 6,365-7,447 in the years around it): once no
+    # not-in-need assessment is left, episodes of need record 21 alone too, and each factor meets
+    # its share of the published episodes
+    tg.ewf = 50.0
+    S._settle_factors(rng, ep, tg, t0, t1, 1.0)
+    f = ep.view()["factors"]
+    with_factor = auth & ((f & ~only21) != 0)
+    assert with_factor.sum() == 50 and np.all(f[auth & ~with_factor] == only21)
+    assert np.any(outcome[auth & ~with_factor] == S.OUT_NEED)
+    for code, share in (("3B", 0.6), ("4B", 0.5), ("1A", 0.1)):
+        got = ((f[with_factor] >> S.FACTOR_BIT[code]) & 1).sum()
+        assert abs(got - share * 50) <= 1, (code, got)
 
 
 def test_settle_carry_meets_the_not_in_need_episodes_open_at_31_march():

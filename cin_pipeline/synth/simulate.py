@@ -2326,9 +2326,11 @@ def _settle_carry(rng, ep: _Grow, target: float, t1: int) -> dict:
 def _settle_factors(rng, ep: _Grow, tg: YearTargets, t0: int, t1: int, factor_scale: float) -> dict:
     """Settle the episodes with an assessment factor (C3: assessments authorised in the year with
     a factor other than 21) on ``tg.ewf``: a not-in-need episode's assessment records "21 No
-    factors identified" alone instead of its factors, or factors drawn as any assessment's
-    instead of 21 alone; then each factor on its share of them (``tg.factor_p``). Factors show
-    only in the return of the year of authorisation, so no earlier return changes."""
+    factors identified" alone instead of its factors (an episode of need too, once no
+    not-in-need one is left: a published count far below the LA's other years, West Sussex 2023
+    509 against 6,365-7,447), or factors drawn as any assessment's instead of 21 alone; then each
+    factor on its published count (``tg.factor_p`` of ``tg.ewf``). Factors show only in the return of the year of
+    authorisation, so no earlier return changes."""
     out = {"factors_cleared": 0, "factors_drawn": 0, "factor_flips": 0}
     if tg.ewf is None:
         return out
@@ -2342,6 +2344,9 @@ def _settle_factors(rng, ep: _Grow, tg: YearTargets, t0: int, t1: int, factor_sc
     if diff > 0:
         cand = np.flatnonzero(nin_y & ((f & ~only21) != 0))
         pick = rng.permutation(cand)[:k]
+        if len(pick) < k:
+            more = np.flatnonzero(auth_y & (v["outcome"] == OUT_NEED) & ((f & ~only21) != 0))
+            pick = np.concatenate([pick, rng.permutation(more)[:k - len(pick)]])
         f[pick] = only21
         out["factors_cleared"] = len(pick)
     elif diff < 0:
@@ -2350,13 +2355,15 @@ def _settle_factors(rng, ep: _Grow, tg: YearTargets, t0: int, t1: int, factor_sc
         if len(pick):
             f[pick] = _draw_factors(rng, np.minimum(tg.factor_p * factor_scale, 0.95), len(pick))
         out["factors_drawn"] = len(pick)
-    # then each factor on its share of those episodes: set on episodes without it, or cleared on
-    # episodes with another factor (so the episodes with a factor stay as settled)
+    # then each factor on its published count (its share of the published episodes with a
+    # factor, which those settled above can miss where the year's assessments are too few): set
+    # on episodes without it, or cleared on episodes with another factor (so the episodes with a
+    # factor stay as settled)
     wf = np.flatnonzero(auth_y & ((f & ~only21) != 0))
     for j in range(BIT_21) if len(wf) else ():
         bit = np.int64(1) << j
         has = (f[wf] & bit) != 0
-        d = float(has.sum()) - float(tg.factor_p[j]) * len(wf)
+        d = float(has.sum()) - min(float(tg.factor_p[j]) * tg.ewf, len(wf))
         k = _stoch_round(rng, abs(d))
         if d > 0:
             cand = wf[has & ((f[wf] & ~bit & ~only21) != 0)]
