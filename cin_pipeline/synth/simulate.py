@@ -318,6 +318,8 @@ _AGE_BANDS = ((0, 1, 11.0), (1, 5, 20.0), (5, 10, 28.0), (10, 16, 32.0), (16, 18
 # LA-year, and these keep enough children near 31 March for it to move.
 P_UNBORN = 0.0906
 UNBORN_S47 = 1.29
+UNBORN_MAX_DAYS = 249
+"""A child first referred before birth is born 1 to this many days after that referral."""
 # Assessment length in working days from its start to its authorisation (C2 bands): (first, last
 # working day of the band, national share %), the 2025 release's England figures (2024's are not
 # published; LAIT gives each LA-year's share within 45 working days, which rescales the bands).
@@ -1096,7 +1098,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         # start on the ICPC date, so P(CPP | ICPC) is exact by construction (no correction).
         if s47_real > 0 and tg.s47 > 0:
             adapt("icpc", _share(tg.icpc, tg.s47, 0.35), icpc_real / s47_real, 0.5, 2.0)
-        at31 = (cur["outcome"] != OUT_NFA) & (cur["ref"] <= t1) & (cur["closure"] > t1)
+        at31 = _open_at31(cur, t1)
         adapt("await", tg.awaiting, np.sum(at31 & ((cur["a_start"] == NONE) | (cur["a_start"] > t1))), 0.2, 5.0)
         auth_y = (cur["a_auth"] >= t0) & (cur["a_auth"] <= t1)
         with_factor = auth_y & ((cur["factors"] & ~(np.int64(1) << BIT_21)) != 0)
@@ -1191,7 +1193,7 @@ def _new_children(rng, ch: _Grow, ref_days: np.ndarray, eth_w: np.ndarray) -> np
     lo = np.array([b[0] for b in _AGE_BANDS])[band]
     hi = np.array([b[1] for b in _AGE_BANDS])[band]
     age_days = ((lo + rng.random(n) * (hi - lo)) * 365.25).astype(np.int64)
-    dob = np.where(unborn, ref_days + rng.integers(1, 250, n), ref_days - age_days)
+    dob = np.where(unborn, ref_days + rng.integers(1, UNBORN_MAX_DAYS + 1, n), ref_days - age_days)
     ndis = np.where(rng.random(n) < 0.08, rng.integers(1, 3, n), 0)
     dis = np.zeros(n, np.int32)
     for k in range(2):
@@ -1617,6 +1619,12 @@ SETTLE_WINDOW = 365
 """Days either side of 31 March within which a closure or a CPP end may be moved to settle a stock."""
 
 
+def _open_at31(v: dict, t1: int) -> np.ndarray:
+    """Episodes (column view ``v``) in need at 31 March ``t1``: referred by then, not NFA, not
+    closed by then (as ``measure`` counts the stock)."""
+    return (v["outcome"] != OUT_NFA) & (v["ref"] <= t1) & (v["closure"] > t1)
+
+
 def _nearest(rng, cand: np.ndarray, dist: np.ndarray, k: int) -> np.ndarray:
     """The ``k`` candidates nearest to 31 March (ties broken at random)."""
     if k <= 0 or len(cand) == 0:
@@ -1747,7 +1755,7 @@ def _settle_stocks(rng, ep: _Grow, dob: np.ndarray, pend_child: np.ndarray, pend
     held = np.zeros(len(close), bool)
 
     def stock() -> np.ndarray:
-        return (v["outcome"] != OUT_NFA) & (ref <= t1) & (close > t1)
+        return _open_at31(v, t1)
 
     def move_closures(pull: bool, k: int, within: np.ndarray) -> int:
         """Pull ``k`` open episodes' closures before 31 March (``pull``) or push ``k`` closures
@@ -2175,15 +2183,18 @@ def _settle_unborn(rng, ch: _Grow, ep: _Grow, t1: int) -> dict:
     stocks (rounded at random).
 
     A birth ``d`` days after 31 March moves to ``d - 1`` days before it (and back), nearest first,
-    held after the child's first referral and at most 249 days after it (as drawn), and before any
-    death. The first referral of such a child is in the year, so no other 31 March sees the
-    child born or unborn differently; the stocks themselves do not move."""
+    held after the child's first referral and at most :data:`UNBORN_MAX_DAYS` after it (as drawn),
+    and before any death. The first referral of such a child is in the year, so no other 31 March
+    sees the child born or unborn differently; the stocks themselves do not move."""
     v = ep.view()
     dob, death = ch.cols["dob"], ch.cols["death"]
     child = v["child"]
+    # first referrals: a birth this settlement can move is within UNBORN_MAX_DAYS of 31 March and
+    # within UNBORN_MAX_DAYS of the child's first referral, so older episodes cannot matter
+    recent = np.flatnonzero(v["ref"] > t1 - 2 * UNBORN_MAX_DAYS)
     first_ref = np.full(ch.n, FAR, np.int64)
-    np.minimum.at(first_ref, child, v["ref"])
-    at31 = (v["outcome"] != OUT_NFA) & (v["ref"] <= t1) & (v["closure"] > t1)
+    np.minimum.at(first_ref, child[recent], v["ref"][recent])
+    at31 = _open_at31(v, t1)
     on_plan = at31 & (v["cpp_start"] != NONE) & (v["cpp_start"] <= t1) & (v["cpp_end"] > t1)
     moved = {"births_moved": 0}
     # plans first; then the children in need (plans included), moving only those not on a plan
@@ -2195,7 +2206,7 @@ def _settle_unborn(rng, ch: _Grow, ep: _Grow, t1: int) -> dict:
         unborn = dob[kid] > t1
         before_birth = first_ref[kid] < dob[kid]
         if diff > 0:  # born by 31 March -> born after it
-            new = np.minimum(2 * t1 + 1 - dob[kid], first_ref[kid] + 249)
+            new = np.minimum(2 * t1 + 1 - dob[kid], first_ref[kid] + UNBORN_MAX_DAYS)
             ok = ~unborn & before_birth & (new > t1) & ((death[kid] == NONE) | (death[kid] > new))
             dist = t1 - dob[kid]
         else:
