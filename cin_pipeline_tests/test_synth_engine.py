@@ -1174,45 +1174,94 @@ def test_start_categories_make_the_stock_meet_a6():
     assert rows[2020 - first][4] < 0.0258 < 0.0396
 
 
-def test_sex_follows_plan_ethnic_group_and_category_and_unborn_ethnicity_is_often_pending():
-    """A child's sex: 48.7% female on a plan, 43.2% otherwise, times its ethnic group's factor
-    (A4 2020: Other ethnic groups 30% female, White 46%) and its latest plan's category's (A5 2020:
-    sexual abuse 60% female); unknown sex mostly where ethnicity is unknown. An unborn child's
-    ethnicity is pending by group (A4 2020's unborn: White known more often than Black)."""
+def _stock_episodes(n: int, t1: int, rng):
+    """One episode per child: the first 80% open at 31 March ``t1``, the rest closed before it;
+    a plan open at 31 March for a quarter of the open ones, a past plan for some others."""
     import numpy as np
 
     from cin_pipeline.synth import simulate as S
 
-    u = np.random.default_rng(2).random(200_000)
-    code = {c: S.ETHNICITIES.index(c) for c in ("WBRI", "OOTH", "NOBT", "BAFR")}
+    open31 = np.arange(n) < int(n * 0.8)
+    plan31 = open31 & (rng.random(n) < 0.25)
+    past = ~plan31 & (rng.random(n) < 0.1)
+    return {"child": np.arange(n), "ref": np.full(n, t1 - 400), "outcome": np.full(n, S.OUT_NEED),
+            "closure": np.where(open31, S.FAR, t1 - 10),
+            "cpp_start": np.where(plan31 | past, t1 - 300, S.NONE),
+            "cpp_end": np.where(plan31, t1 + 50, np.where(past, t1 - 100, S.NONE)),
+            "cat_init": rng.integers(0, len(S.CATEGORIES), n)}, open31, plan31
 
-    def shares(eth: str, cat: int):
-        sex = S.assign_sex(u, np.full(len(u), code[eth]), np.full(len(u), cat))
-        return np.mean(sex == S.SEX_FEMALE), np.mean(sex == S.SEX_UNKNOWN)
 
-    white, other = shares("WBRI", -1), shares("OOTH", -1)
-    assert abs(white[0] - S.P_FEMALE_NO_PLAN * 123210 / 265310 / 0.44988) < 0.005
-    assert other[0] < 0.30 < 0.44 < white[0]
-    assert shares("NOBT", -1)[1] > 5 * white[1] > 0  # unknown sex: 1.9% of unknown ethnicity
-    neglect, sexual = shares("WBRI", 0)[0], shares("WBRI", 2)[0]
-    assert sexual > 0.55 > 0.5 > neglect > S.P_FEMALE_NO_PLAN * 1.03
-    assert abs(sexual / neglect - (1170 / 1940) / (12080 / 25130)) < 0.03
-    # the factors keep the shares of all: weighted by the published mix, 1
+def test_sex_is_settled_on_the_stock_at_31_march_by_ethnic_group_and_category():
+    """The born children in need at 31 March are female in each major group's A4 2020 share
+    (White 46%, Other ethnic groups 30%) and those on a plan in each category's A5 share (sexual
+    abuse 60%), each group within the rounding of its cells, each category within one child; in
+    each cell the children of lowest uniform are the female ones. Unknown sex mostly where the
+    ethnicity is unknown; children outside the stock take the same chances."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    rng = np.random.default_rng(5)
+    n, t1 = 60_000, 20_000
+    ep, open31, plan31 = _stock_episodes(n, t1, rng)
+    w = np.array([S._ETH_W[c] for c in S.ETHNICITIES])
+    eth = rng.choice(len(S.ETHNICITIES), n, p=w / w.sum())
+    dob = np.where(rng.random(n) < 0.02, t1 + 30, t1 - 3000)  # 2% unborn at 31 March
+    u = rng.random(n)
+    sex = S.settle_sex(np.random.default_rng(1), u, eth, dob, ep, t1)
+    stock = open31 & (dob <= t1)
+    grp, female = S.GROUP_OF_CODE[eth], sex == S.SEX_FEMALE
+    for g in range(len(S.spec.ETHNIC_GROUPS)):
+        m = stock & (grp == g)
+        assert abs(female[m].sum() - S.FEMALE_SHARE_BY_GROUP[g] * m.sum()) < len(S.CATEGORIES) + 1, g
+    for c in range(len(S.CATEGORIES)):
+        m = stock & plan31 & (ep["cat_init"] == c)
+        assert abs(female[m].sum() - S.FEMALE_SHARE_BY_CATEGORY[c] * m.sum()) < 1, c
+    assert S.FEMALE_SHARE_BY_CATEGORY[2] > 0.55 > 0.5 > S.FEMALE_SHARE_BY_CATEGORY[1]
+    # lowest uniforms female, cell by cell
+    cat = np.where(plan31, ep["cat_init"], len(S.CATEGORIES))
+    for cell in {(int(c), int(g)) for c, g in zip(cat[stock][:500], grp[stock][:500])}:
+        m = stock & (cat == cell[0]) & (grp == cell[1]) & (sex != S.SEX_UNKNOWN)
+        if female[m].any() and (~female[m]).any():
+            assert u[m & female].max() < u[m & ~female].min()
+    white = stock & (grp == 0)
+    unknown_eth = stock & (grp == len(S.spec.ETHNIC_GROUPS) - 1)
+    assert np.mean(sex[unknown_eth] == S.SEX_UNKNOWN) > 5 * np.mean(sex[white] == S.SEX_UNKNOWN) > 0
+    out = ~open31 & (grp == 0)  # outside the stock: the chances, drawn
+    assert abs(female[out].mean() - S.FEMALE_SHARE_BY_GROUP[0]) < 0.03
+    # the factors of unknown sex keep the share of all: weighted by the published mix, 1
     mix = np.array([S.ETH_GROUP_SHARE[g] for g, _ in S.spec.ETHNIC_GROUPS])
     first = [S.ETHNICITIES.index(codes[0]) for _, codes in S.spec.ETHNIC_GROUPS]
-    for factor in (S.SEX_FEMALE_BY_CODE, S.SEX_UNKNOWN_BY_CODE):
-        assert abs(np.dot(mix, factor[first]) / mix.sum() - 1) < 0.01
-    n = 20_000
-    for eth, pending_share in (("WBRI", 1 - 2760 / 6860 / 0.6938), ("BAFR", 1 - 190 / 6860 / 0.0839)):
-        kids = S.Children(dob=np.where(np.arange(n) < n // 2, 100, 50), sex=np.zeros(n, np.int8),
-                          eth=np.full(n, code[eth], np.int8), dis=np.zeros(n), has_upn=np.ones(n, bool),
-                          unk=np.zeros(n), death=np.full(n, S.NONE))
-        rec = S.recorded_ethnicity(kids, np.arange(n), 75)  # the first half unborn on day 75
-        pending = rec[: n // 2] == S.ETH_NOT_OBTAINED
-        assert abs(pending.mean() - pending_share) < 0.01, eth
-        assert (rec[n // 2:] == code[eth]).all()  # born children: as drawn
-        # the same child stays pending in every return while unborn
-        assert np.array_equal(S.recorded_ethnicity(kids, np.arange(n), 60), rec)
+    assert abs(np.dot(mix, S.SEX_UNKNOWN_BY_CODE[first]) / mix.sum() - 1) < 0.01
+
+
+def test_unborn_ethnicity_is_pending_in_each_groups_share_of_the_stock():
+    """An unborn child's ethnicity is "not yet obtained" by group (A4 2020's unborn: White known
+    more often than Black): among the unborn in need at 31 March exactly the group's expected
+    count (within one), the same child in every return while unborn; born children as drawn."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    rng = np.random.default_rng(6)
+    n, year = 20_000, 2020
+    t1 = S.period(year)[1]
+    ep, open31, _ = _stock_episodes(n, t1, rng)
+    code = {c: S.ETHNICITIES.index(c) for c in ("WBRI", "BAFR", "REFU")}
+    eth = np.array([code["WBRI"], code["BAFR"], code["REFU"]])[rng.integers(0, 3, n)]
+    dob = np.where(np.arange(n) % 2 == 0, t1 + 40, t1 - 500)  # every other child unborn
+    pending = S.settle_pending(np.random.default_rng(2), eth, dob, ep, [year])
+    kids = S.Children(dob=dob, sex=np.zeros(n, np.int8), eth=eth, dis=np.zeros(n), has_upn=np.ones(n, bool),
+                      unk=np.zeros(n), death=np.full(n, S.NONE), eth_pending=pending)
+    rec = S.recorded_ethnicity(kids, np.arange(n), t1)
+    unborn_open = open31 & (dob > t1)
+    for c, share in (("WBRI", 1 - 2760 / 6860 / 0.6938), ("BAFR", 1 - 190 / 6860 / 0.0839), ("REFU", 0.0)):
+        m = unborn_open & (eth == code[c])
+        assert abs(np.sum(rec[m] == S.ETH_NOT_OBTAINED) - share * m.sum()) < 1, c
+        closed = ~open31 & (dob > t1) & (eth == code[c])  # unborn, not in the stock: drawn
+        assert abs(np.mean(rec[closed] == S.ETH_NOT_OBTAINED) - share) < 0.05, c
+    assert (rec[dob <= t1] == eth[dob <= t1]).all()  # born children: as drawn
+    assert np.array_equal(S.recorded_ethnicity(kids, np.arange(n), t1 - 20), rec)  # still unborn
 
 
 def test_latest_plan_category_is_the_category_of_each_childs_last_plan():

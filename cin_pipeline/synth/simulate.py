@@ -214,40 +214,38 @@ gives as not yet obtained while they are unborn (A4 2020: 3,590 of 6,860 unborn 
 ethnicity, White 42% pending, Black 67%; born children 97% known)."""
 
 # Sex: the uniform drawn for each child at its first referral decides it at the end of the
-# simulation, when it is known whether the child was ever on a plan. England 2020 (A4, A5): of
-# children in need at 31 March (unborn aside) 45.0% female and 0.24% unknown or indeterminate; of
-# those on a child protection plan 48.7% female and 0.14% unknown.
-# Within those, the chances follow the child's major ethnic group and, for a child on a plan, the
-# initial category of its latest plan, as factors on the shares of all (A4 2020 by group: 46.4% of
-# White children female, 29.9% of Other; 1.9% of those of unknown ethnicity of unknown sex; A5 2020
-# by category: 60.3% of sexual abuse plans female, 44.9% of physical abuse).
+# simulation (``settle_sex``), when its plans are known. England 2020 (A4, A5), the one year DfE
+# publishes by sex, ethnic group and category: of children in need at 31 March (unborn aside)
+# 45.0% female and 0.24% unknown or indeterminate, of those on a child protection plan 48.7% female
+# and 0.14% unknown; by major ethnic group from 46.4% female (White) to 29.9% (Other), 1.9% of
+# those of unknown ethnicity of unknown sex; by the initial category of the plan from 60.0% female
+# (sexual abuse) to 44.8% (physical abuse).
 SEX_MALE, SEX_FEMALE, SEX_UNKNOWN = 0, 1, 2
-P_FEMALE_PLAN, P_FEMALE_NO_PLAN = 0.487, 0.432
+SEX_YEAR = 2020
+"""The census year whose children in need and plans at 31 March A4 and A5 give by sex."""
 P_SEX_UNKNOWN_PLAN, P_SEX_UNKNOWN_NO_PLAN = 0.0014, 0.0030
 _A4_2020_SEX_BY_GROUP = {  # female, male, unknown or indeterminate (born children in need)
     "White": (123210, 141580, 520), "Mixed": (15010, 17510, 50),
     "Asian or Asian British": (11570, 15850, 60), "Black or Black British": (12680, 19330, 60),
     "Other ethnic groups": (3830, 8930, 20), "Unknown": (5740, 6230, 230)}
-_A5_2020_SEX_BY_CATEGORY = (  # female, male (plans at 31 March), CATEGORIES order
-    (12080, 13050), (1670, 2050), (1170, 770), (8950, 9170), (610, 690))
+_A5_2020_FEMALE_BY_CATEGORY = (  # female, plans of born children (total less unborn), CATEGORIES order
+    (12080, 26010 - 850), (1670, 3820 - 90), (1170, 1970 - 20), (8950, 18380 - 240), (610, 1330 - 20))
+GROUP_OF_CODE = np.array([[g for g, _ in spec.ETHNIC_GROUPS].index(group) for group in ETH_GROUP_OF_CODE])
+"""Index of each ethnicity code's major group in ``spec.ETHNIC_GROUPS``."""
+FEMALE_SHARE_BY_GROUP = np.array([f / (f + m + u) for f, m, u in
+                                  (_A4_2020_SEX_BY_GROUP[g] for g, _ in spec.ETHNIC_GROUPS)])
+FEMALE_SHARE_BY_CATEGORY = np.array([f / n for f, n in _A5_2020_FEMALE_BY_CATEGORY])
 
 
-def _sex_factors() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(female factor by ethnicity code, unknown-sex factor by ethnicity code, female factor by
-    category): each group's or category's published share over the share of all."""
-    tot = np.array(list(_A4_2020_SEX_BY_GROUP.values()), float).sum(axis=0)
-    f_all, u_all = tot[0] / tot.sum(), tot[2] / tot.sum()
-    female, unknown = np.ones(len(ETHNICITIES)), np.ones(len(ETHNICITIES))
-    for i, group in enumerate(ETH_GROUP_OF_CODE):
-        f, m, u = _A4_2020_SEX_BY_GROUP[group]
-        female[i] = f / (f + m + u) / f_all
-        unknown[i] = u / (f + m + u) / u_all
-    cat = np.array(_A5_2020_SEX_BY_CATEGORY, float)
-    by_cat = cat[:, 0] / cat.sum(axis=1) / (cat[:, 0].sum() / cat.sum())
-    return female, unknown, by_cat
+def _unknown_sex_factors() -> np.ndarray:
+    """Unknown-sex factor by ethnicity code: its group's published share over the share of all."""
+    tot = np.array(list(_A4_2020_SEX_BY_GROUP.values()), float)
+    share = tot[:, 2] / tot.sum(axis=1)
+    return np.array([share[list(_A4_2020_SEX_BY_GROUP).index(g)] for g in ETH_GROUP_OF_CODE]) \
+        / (tot[:, 2].sum() / tot.sum())
 
 
-SEX_FEMALE_BY_CODE, SEX_UNKNOWN_BY_CODE, SEX_FEMALE_BY_CATEGORY = _sex_factors()
+SEX_UNKNOWN_BY_CODE = _unknown_sex_factors()
 
 DISABILITIES = tuple(c.code for c in spec.DISABILITY if c.code != "NONE")
 _DIS_W = np.array([6.0, 2.0, 5.0, 4.0, 14.0, 18.0, 2.0, 1.5, 14.0, 1.0, 18.0, 9.0])
@@ -665,6 +663,7 @@ class Children:
     has_upn: np.ndarray
     unk: np.ndarray  # index into UPN_UNKNOWN_SCHOOL when no UPN
     death: np.ndarray  # day of death or NONE
+    eth_pending: np.ndarray  # ethnicity "not yet obtained" while unborn (settle_pending)
 
 
 @dataclass
@@ -755,15 +754,63 @@ def _pick_rows(rng, weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return (cdf[np.clip(rows, 0, len(weights) - 1)] <= u[:, None]).sum(axis=1)
 
 
-def assign_sex(u: np.ndarray, eth: np.ndarray, plan_category: np.ndarray) -> np.ndarray:
-    """Sex of each child from its uniform ``u``, by its ethnicity code (index into
-    ``ETHNICITIES``) and the initial category of its latest plan in the LA (index into
-    ``CATEGORIES``; -1 when never on a plan): see ``SEX_FEMALE_BY_CODE`` and the shares above."""
-    on_plan = plan_category >= 0
-    female = (np.where(on_plan, P_FEMALE_PLAN, P_FEMALE_NO_PLAN) * SEX_FEMALE_BY_CODE[eth]
-              * np.where(on_plan, SEX_FEMALE_BY_CATEGORY[np.maximum(plan_category, 0)], 1.0))
-    unknown = np.where(on_plan, P_SEX_UNKNOWN_PLAN, P_SEX_UNKNOWN_NO_PLAN) * SEX_UNKNOWN_BY_CODE[eth]
-    return np.where(u < female, SEX_FEMALE, np.where(u >= 1 - unknown, SEX_UNKNOWN, SEX_MALE)).astype(np.int8)
+RAKE_ROUNDS = 30
+
+
+def settle_sex(rng, u: np.ndarray, eth: np.ndarray, dob: np.ndarray, ep: dict, t1: int) -> np.ndarray:
+    """Sex of each child from its uniform ``u``, settled on the LA's stock at 31 March ``t1``.
+
+    Unknown or indeterminate: ``u`` at or above one less its chance (by ethnicity code, and
+    whether the child was ever on a plan). Female: a chance ``F[group] * C[category]``, the
+    category, for a child in the stock, that of its plan open at 31 March (none: ``C`` = 1), for
+    any other child that of its latest plan (or none). ``F`` and ``C`` are raked so that the LA's born children in need at 31 March are female in
+    each major group's A4 share and those on a plan in each category's A5 share (in
+    expectation); then, within each (category, group) cell of that stock, the cells' expected
+    female counts are rounded systematically (one uniform for the LA, cells in category order, so
+    each category's count is within 1 of its expectation) and the children of lowest ``u`` are
+    female. Other children are female when ``u`` is below their chance. ``ep``: the episodes'
+    columns."""
+    n = len(u)
+    grp = GROUP_OF_CODE[eth]
+    latest = latest_plan_category(n, ep["child"], ep["cpp_start"], ep["cat_init"])
+    unknown = np.where(latest >= 0, P_SEX_UNKNOWN_PLAN, P_SEX_UNKNOWN_NO_PLAN) * SEX_UNKNOWN_BY_CODE[eth]
+    is_unknown = u >= 1.0 - unknown
+    none = len(CATEGORIES)
+    cat = np.where(latest >= 0, latest, none)
+    plan31 = (ep["cpp_start"] != NONE) & (ep["cpp_start"] <= t1) & (ep["cpp_end"] > t1)
+    cat[ep["child"][plan31]] = ep["cat_init"][plan31]
+    stock = np.zeros(n, bool)
+    stock[ep["child"][_open_at31(ep, t1)]] = True
+    stock &= dob <= t1
+    on_plan31 = np.zeros(n, bool)
+    on_plan31[ep["child"][plan31]] = True
+    cat[stock & ~on_plan31] = none  # in the stock, the plan at 31 March or none
+    sg, sc = grp[stock], cat[stock]
+    want_g = FEMALE_SHARE_BY_GROUP * np.bincount(sg, minlength=len(FEMALE_SHARE_BY_GROUP))
+    want_c = FEMALE_SHARE_BY_CATEGORY * np.bincount(sc, minlength=none + 1)[:none]
+    f_g, c_c = FEMALE_SHARE_BY_GROUP.copy(), np.ones(none + 1)
+    cap = 1.0 - unknown[stock]
+    for _ in range(RAKE_ROUNDS):
+        got = np.bincount(sc, np.minimum(f_g[sg] * c_c[sc], cap), minlength=none + 1)[:none]
+        c_c[:none] *= np.where(got > 0, want_c / np.maximum(got, 1e-12), 1.0)
+        got = np.bincount(sg, np.minimum(f_g[sg] * c_c[sc], cap), minlength=len(f_g))
+        f_g *= np.where(got > 0, want_g / np.maximum(got, 1e-12), 1.0)
+    p_female = np.minimum(f_g[grp] * c_c[cat], 1.0 - unknown)
+    female = ~is_unknown & (u < p_female)
+    # the stock: per cell, its expected female count (rounded systematically), lowest u first
+    rows = np.flatnonzero(stock)
+    cell = cat[rows] * len(f_g) + grp[rows]
+    expect = np.bincount(cell, p_female[rows], minlength=(none + 1) * len(f_g))
+    cum = np.floor(np.cumsum(expect) + rng.random())
+    k = np.diff(np.concatenate([[0.0], cum])).astype(np.int64)
+    female[rows] = False
+    cand = rows[~is_unknown[rows]]
+    order = np.lexsort((u[cand], cell[~is_unknown[rows]]))
+    cand, ccell = cand[order], cell[~is_unknown[rows]][order]
+    first = np.searchsorted(ccell, np.arange(len(k)))
+    rank = np.arange(len(cand)) - first[ccell]
+    female[cand[rank < k[ccell]]] = True
+    return np.where(is_unknown, SEX_UNKNOWN, np.where(female, SEX_FEMALE, SEX_MALE)).astype(np.int8)
 
 
 def latest_plan_category(n_children: int, child: np.ndarray, cpp_start: np.ndarray,
@@ -778,13 +825,37 @@ def latest_plan_category(n_children: int, child: np.ndarray, cpp_start: np.ndarr
 
 def recorded_ethnicity(children: "Children", idx: np.ndarray, t1: int) -> np.ndarray:
     """Ethnicity (index into ``ETHNICITIES``) of children ``idx`` as the return for the year ending
-    on day ``t1`` records it: for a share of the children still unborn then
-    (``UNBORN_PENDING_BY_CODE``), not yet obtained. The share is picked by the child's number (a
-    fixed scramble), not by a random draw."""
+    on day ``t1`` records it: not yet obtained for a child still unborn then whose ethnicity is
+    pending (``Children.eth_pending``, :func:`settle_pending`), else as drawn."""
     eth = children.eth[idx]
-    scramble = (idx.astype(np.uint64) * np.uint64(2654435761)) % np.uint64(2**32)
+    return np.where((children.dob[idx] > t1) & children.eth_pending[idx], ETH_NOT_OBTAINED, eth)
+
+
+def settle_pending(rng, eth: np.ndarray, dob: np.ndarray, ep: dict, years) -> np.ndarray:
+    """Whether each child's ethnicity is "not yet obtained" in a return while it is unborn. A
+    child is unborn at one 31 March at most. The unborn in need at 31 March of each of ``years``
+    are pending in their group's chance (``UNBORN_PENDING_BY_CODE``) exactly: each group's
+    expected count, rounded systematically within the LA-year (one uniform, groups in order), is
+    taken by the children lowest on a fixed scramble of their number. Other children (unborn
+    children whose episode closed before 31 March): pending when the scramble is below the
+    chance. ``ep``: the episodes' columns."""
+    n, groups = len(eth), len(spec.ETHNIC_GROUPS)
+    scramble = (np.arange(n, dtype=np.uint64) * np.uint64(2654435761)) % np.uint64(2**32)
     pending = scramble < (UNBORN_PENDING_BY_CODE[eth] * 2**32).astype(np.uint64)
-    return np.where((children.dob[idx] > t1) & pending, ETH_NOT_OBTAINED, eth)
+    for y in years:
+        t1 = period(y)[1]
+        kids = np.unique(ep["child"][_open_at31(ep, t1)])
+        kids = kids[dob[kids] > t1]
+        if len(kids) == 0:
+            continue
+        g = GROUP_OF_CODE[eth[kids]]
+        expect = np.bincount(g, UNBORN_PENDING_BY_CODE[eth[kids]], minlength=groups)
+        k = np.diff(np.concatenate([[0.0], np.floor(np.cumsum(expect) + rng.random())])).astype(np.int64)
+        order = np.lexsort((scramble[kids], g))
+        kids, g = kids[order], g[order]
+        rank = np.arange(len(kids)) - np.searchsorted(g, np.arange(groups))[g]
+        pending[kids] = rank < k[g]
+    return pending
 
 
 def _day_weights(start: int, end: int) -> np.ndarray:
@@ -1144,8 +1215,10 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
     chv, epv = ch.view(), ep.view()
     # its own random numbers, so every count settled above stays as it is
     swap_unborn_categories(np.random.default_rng([int(seed), int(la), 1]), epv, chv["dob"], sim_years)
-    plan_cat = latest_plan_category(ch.n, epv["child"], epv["cpp_start"], epv["cat_init"])
-    children = Children(dob=chv["dob"], sex=assign_sex(chv["sex_u"], chv["eth"], plan_cat), eth=chv["eth"],
+    sex = settle_sex(np.random.default_rng([int(seed), int(la), 2]), chv["sex_u"], chv["eth"], chv["dob"], epv,
+                     period(min(SEX_YEAR, last_year))[1])
+    pending = settle_pending(np.random.default_rng([int(seed), int(la), 3]), chv["eth"], chv["dob"], epv, sim_years)
+    children = Children(dob=chv["dob"], sex=sex, eth=chv["eth"], eth_pending=pending,
                         dis=chv["dis"], has_upn=chv["has_upn"], unk=chv["unk"], death=chv["death"])
     episodes = Episodes(**{k: epv[k] for k in ep_cols})
     return LASimulation(la=la, first_year=first_year, last_year=last_year, children=children,
