@@ -1314,3 +1314,53 @@ def test_swap_unborn_categories_meets_the_unborn_shares_and_keeps_every_count_by
     both = np.flatnonzero(moved)
     pairs = {(int(a), int(b)) for a, b in zip(ci[both], cl[both])}
     assert {(int(a), int(b)) for a, b in zip(ep["cat_init"][both], ep["cat_latest"][both])} <= pairs
+
+
+def test_settle_adults_makes_the_published_share_of_the_stock_18_or_over_within_the_rules():
+    """Each year's children in need at 31 March are 18 or over in ``adult_share`` (8.2% in 2013,
+    14.1% in 2024): children of the stock turn 18 in that year, never before an earlier 31 March,
+    and stay under 18 at every activity and under 25 while an episode is open; a child referred
+    before birth or adopted (RC1) keeps its date of birth."""
+    import datetime as dt
+
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    rng = np.random.default_rng(8)
+    n, years = 30_000, [2022, 2023, 2024]
+    t0 = S.period(2022)[0]
+    ref = t0 - rng.integers(0, 1500, n)
+    dob0 = ref - rng.integers(0, 10 * 365, n)  # none 18 by 2024 unless moved
+    dob0[:300] = ref[:300] + 50  # referred before birth
+    s47 = np.where(rng.random(n) < 0.2, ref + 20, S.NONE)
+    closure = np.where(rng.random(n) < 0.7, S.FAR, t0 + rng.integers(0, 1000, n))
+    reason = np.where(rng.random(n) < 0.02, S.RC["RC1"], S.RC["RC7"])
+    none = np.full(n, S.NONE)
+    ep = {"child": np.arange(n), "ref": ref, "outcome": np.full(n, S.OUT_NEED), "closure": closure,
+          "reason": reason, "a_start": ref + 5, "a_auth": ref + 30, "s47": s47, "s47b": none, "icpc": none,
+          "cpp_start": none, "plan_start": none}
+
+    def adults(dob, y):
+        t1 = S.period(y)[1]
+        kids = np.unique(ep["child"][S._open_at31(ep, t1)])
+        return int(np.sum(dob[kids] <= S.to_day(dt.date(y - 18, 3, 31)))), len(kids)
+
+    dob = dob0.copy()
+    moved = S.settle_adults(np.random.default_rng(1), dob, ep, years)
+    assert sum(moved.values()) > 0
+    for y in years:
+        a, k = adults(dob, y)
+        assert abs(a - S.adult_share(y) * k) <= 1, y
+    assert 0.082 < S.adult_share(2016) < S.adult_share(2020) < 0.133 == S.adult_share(2023)
+    changed = dob != dob0
+    assert not changed[:300].any() and not changed[reason == S.RC["RC1"]].any()
+    assert (dob[changed] < dob0[changed]).all()
+    last = np.maximum.reduce([ref, ref + 30, s47])
+    assert (last[changed] - dob[changed] < 18 * 365.25).all()  # under 18 at every activity
+    end = np.where(closure == S.FAR, S.period(2024)[1], closure)
+    assert (end[changed] - dob[changed] < 25 * 365.25).all()
+    # a later year's moves leave an earlier 31 March alone
+    first = dob0.copy()
+    S.settle_adults(np.random.default_rng(1), first, ep, years[:1])
+    assert adults(first, 2022) == adults(dob, 2022)

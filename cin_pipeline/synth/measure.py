@@ -21,13 +21,15 @@ These counts are what the statistics layer should recompute from the XML files.
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import numpy as np
 
 from cin_pipeline.census.spec import ETHNIC_GROUPS
 
 from .simulate import (BIT_21, CATEGORIES, CPP_BAND_COLUMNS, CPP_LONG_DAYS, ETHNICITIES, SEX_FEMALE, SEX_MALE, SEX_UNKNOWN, ICPC_BAND_COLUMNS, DURATION_BANDS, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA,
                        OUT_NIN, RC, LASimulation, duration_band, icpc_band, months_back, period,
-                       recorded_ethnicity, working_days_between)
+                       recorded_ethnicity, to_day, working_days_between, year_of_day)
 
 PRIVATE_FOSTER = ("8B", "8C", "8D", "8E", "8F")
 SEXES = (("female", SEX_FEMALE), ("male", SEX_MALE), ("sex_unknown", SEX_UNKNOWN))
@@ -40,10 +42,12 @@ CHARACTERISTIC_MEASURES = (
     + tuple(f"at31_eth_{g}" for g, _ in ETH_GROUP_MEASURES)
     + tuple(f"cpp_at31_{c.lower()}" for c in CATEGORIES)
     + tuple(f"at31_{s}_eth_{g}" for s in SEX_ROWS for g, _ in ETH_GROUP_MEASURES)
-    + tuple(f"cpp_at31_{s}_{c.lower()}" for s in SEX_ROWS for c in CATEGORIES))
+    + tuple(f"cpp_at31_{s}_{c.lower()}" for s in SEX_ROWS for c in CATEGORIES)
+    + ("at31_aged_18_plus",))
 """Children in need and on a plan at 31 March by sex (unborn apart), by major ethnic group (as the
-return records it that year) and plans by initial category (A4, A5, A6); and the cross-tabulations
-of the sex rows (unborn included) by ethnic group (A4) and by category (A5)."""
+return records it that year) and plans by initial category (A4, A5, A6); the cross-tabulations
+of the sex rows (unborn included) by ethnic group (A4) and by category (A5); and the children in
+need at 31 March aged 18 or over (whole years at 31 March, as ``facts.child`` counts age; A7)."""
 
 FACTOR_MEASURES = tuple(
     f"factor_{c}" for c in FACTOR_CODES if c not in ("21",) and c not in PRIVATE_FOSTER) + (
@@ -152,6 +156,8 @@ def _characteristics(sim: LASimulation, at31: np.ndarray, cpp_open: np.ndarray, 
         out[f"at31_eth_{name}"] = int(in_group.sum())
         for s, m in rows["at31"].items():
             out[f"at31_{s}_eth_{name}"] = int(np.sum(m & in_group))
+    adult = to_day(_dt.date(int(year_of_day(np.array([t1]))[0]) - 18, 3, 31))
+    out["at31_aged_18_plus"] = int(np.sum(c.dob[e.child[at31]] <= adult))
     cat = e.cat_init[cpp_open]
     out.update({f"cpp_at31_{k.lower()}": int(n) for k, n in zip(CATEGORIES, np.bincount(cat, minlength=len(CATEGORIES)))})
     for s, m in rows["cpp_at31"].items():

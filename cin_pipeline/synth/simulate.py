@@ -1215,6 +1215,8 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
     chv, epv = ch.view(), ep.view()
     # its own random numbers, so every count settled above stays as it is
     swap_unborn_categories(np.random.default_rng([int(seed), int(la), 1]), epv, chv["dob"], sim_years)
+    # their own random numbers, after the simulation: no count but the ages moves
+    settle_adults(np.random.default_rng([int(seed), int(la), 4]), chv["dob"], epv, sim_years)
     sex = settle_sex(np.random.default_rng([int(seed), int(la), 2]), chv["sex_u"], chv["eth"], chv["dob"], epv,
                      period(min(SEX_YEAR, last_year))[1])
     pending = settle_pending(np.random.default_rng([int(seed), int(la), 3]), chv["eth"], chv["dob"], epv, sim_years)
@@ -2296,6 +2298,58 @@ def _settle_unborn(rng, ch: _Grow, ep: _Grow, t1: int) -> dict:
 UNBORN_CATEGORY_SHARES = np.array([850, 90, 20, 240, 20], float) / 1220
 """Initial categories of unborn children's plans at 31 March (A5 2020, ``CATEGORIES`` order):
 70% neglect against 50% of all plans."""
+
+
+ADULT_SHARE_BY_YEAR = {2013: 0.082, 2023: 0.133, 2024: 0.141}
+"""Share of the children in need at 31 March aged 18 or over (young people who go on receiving care,
+accommodation or support from children's services): 8.2% in 2013, 13.3% in 2023, 14.1% in 2024, the
+only years quoted (published_tables_pass3.md, A7). Between 2013 and 2023 the share is interpolated
+linearly, before 2013 it is 2013's, after 2024 2024's (``adult_share``)."""
+AGE_18_DAYS, AGE_25_DAYS = 6573, 9130
+"""Days that a child is surely under 18 (25) after its birth: 18 (25) years less a day or two."""
+
+
+def adult_share(year: int) -> float:
+    years = sorted(ADULT_SHARE_BY_YEAR)
+    return float(np.interp(year, years, [ADULT_SHARE_BY_YEAR[y] for y in years]))
+
+
+def settle_adults(rng, dob: np.ndarray, ep: dict, years) -> dict:
+    """Make ``adult_share`` of each year's children in need at 31 March 18 or over, by moving the
+    dates of birth of children in the stock back so that they turn 18 in that census year (born
+    1 April to 31 March 19 to 18 years before its 31 March; so no earlier 31 March changes), in
+    ``years`` order. A child can be moved only if it stays under 18 at every referral, assessment,
+    Section 47, conference, child protection plan and CIN plan it has, and under 25 while an
+    episode is open (DfE's query on episodes open after the 25th birthday); never a child referred
+    before its birth, nor one whose episode closed as adopted (RC1). The moved children are chosen at
+    random and born on a day drawn uniformly in what the rules leave. ``dob`` changes in place;
+    returns the children moved by year."""
+    n = len(dob)
+    child = ep["child"]
+    last = np.full(n, NONE, np.int64)
+    for col in ("ref", "a_start", "a_auth", "s47", "s47b", "icpc", "cpp_start", "plan_start"):
+        np.maximum.at(last, child, ep[col])
+    t_end = period(max(years))[1]
+    close = np.where(ep["closure"] >= FAR, t_end, ep["closure"])
+    last_close = np.full(n, NONE, np.int64)
+    np.maximum.at(last_close, child, close)
+    first_ref = np.full(n, FAR, np.int64)
+    np.minimum.at(first_ref, child, ep["ref"])
+    ok = first_ref >= dob  # not referred before birth
+    ok[child[ep["reason"] == RC["RC1"]]] = False
+    lo_rules = np.maximum(last - AGE_18_DAYS, last_close - AGE_25_DAYS)
+    moved = {}
+    for y in years:
+        t1 = period(y)[1]
+        hi = to_day(_dt.date(y - 18, 3, 31))
+        lo = np.maximum(lo_rules, to_day(_dt.date(y - 19, 3, 31)))  # exclusive
+        kids = np.unique(child[_open_at31(ep, t1)])
+        need = _stoch_round(rng, adult_share(y) * len(kids)) - int(np.sum(dob[kids] <= hi))
+        cand = kids[ok[kids] & (dob[kids] > hi) & (lo[kids] < hi)]
+        pick = rng.permutation(cand)[:max(need, 0)]
+        dob[pick] = lo[pick] + 1 + (rng.random(len(pick)) * (hi - lo[pick])).astype(np.int64)
+        moved[y] = len(pick)
+    return moved
 
 
 def swap_unborn_categories(rng, ep: dict, dob: np.ndarray, years) -> int:
