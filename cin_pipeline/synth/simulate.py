@@ -763,13 +763,13 @@ def settle_sex(rng, u: np.ndarray, eth: np.ndarray, dob: np.ndarray, ep: dict, t
     Unknown or indeterminate: ``u`` at or above one less its chance (by ethnicity code, and
     whether the child was ever on a plan). Female: a chance ``F[group] * C[category]``, the
     category, for a child in the stock, that of its plan open at 31 March (none: ``C`` = 1), for
-    any other child that of its latest plan (or none). ``F`` and ``C`` are raked so that the LA's born children in need at 31 March are female in
-    each major group's A4 share and those on a plan in each category's A5 share (in
-    expectation); then, within each (category, group) cell of that stock, the cells' expected
-    female counts are rounded systematically (one uniform for the LA, cells in category order, so
-    each category's count is within 1 of its expectation) and the children of lowest ``u`` are
-    female. Other children are female when ``u`` is below their chance. ``ep``: the episodes'
-    columns."""
+    any other child that of its latest plan (or none). ``F`` and ``C`` are raked so that the
+    LA's born children in need at 31 March are female in each major group's A4 share and those
+    on a plan in each category's A5 share (in expectation); then, within each (category, group)
+    cell of that stock, the cells' expected female counts are rounded systematically (one
+    uniform for the LA, cells in category order, so each category's count is within 1 of its
+    expectation) and the children of lowest ``u`` are female. Other children are female when
+    ``u`` is below their chance. ``ep``: the episodes' columns."""
     n = len(u)
     grp = GROUP_OF_CODE[eth]
     latest = latest_plan_category(n, ep["child"], ep["cpp_start"], ep["cat_init"])
