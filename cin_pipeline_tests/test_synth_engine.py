@@ -1364,3 +1364,46 @@ def test_settle_adults_makes_the_published_share_of_the_stock_18_or_over_within_
     first = dob0.copy()
     S.settle_adults(np.random.default_rng(1), first, ep, years[:1])
     assert adults(first, 2022) == adults(dob, 2022)
+
+
+def test_split_need_keeps_the_batch_shares_and_makes_re_referrals_less_often_in_need():
+    """A batch's NFA, in-need and not-in-need counts stay what the shares give; without
+    re-referrals the outcomes are the old ones (lowest ranks NFA, highest in need); with them, an
+    assessed re-referral is in need ``RR_NEED_FACTOR`` times as often as another assessed
+    referral (A4 and C1 of 2017: 55.7% against 72.7%)."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    rng = np.random.default_rng(4)
+    n = 200_000
+    rank = rng.permutation(n)
+    k_nfa, k_need = 20_000, 120_000
+    plain = S.split_need(rank, k_nfa, k_need, np.zeros(n, bool), 0.3)
+    assert np.array_equal(plain, np.where(rank < k_nfa, S.OUT_NFA,
+                                          np.where(rank >= n - k_need, S.OUT_NEED, S.OUT_NIN)))
+    rr = rng.random(n) < 0.22
+    out = S.split_need(rank, k_nfa, k_need, rr, 0.3)
+    assert np.sum(out == S.OUT_NFA) == k_nfa and np.sum(out == S.OUT_NEED) == k_need
+    assert np.array_equal(out == S.OUT_NFA, plain == S.OUT_NFA)
+    assessed = out != S.OUT_NFA
+    p_rr = np.mean(out[assessed & rr] == S.OUT_NEED)
+    p_other = np.mean(out[assessed & ~rr] == S.OUT_NEED)
+    assert abs(p_rr / p_other - S.RR_NEED_FACTOR) < 0.01
+
+
+def test_tilt_short_lowers_re_referrals_short_episodes_and_keeps_the_batch_share():
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    rng = np.random.default_rng(3)
+    shares = rng.dirichlet(np.ones(5) * 4, 1000)
+    rr = rng.random(1000) < 0.2
+    t = S.tilt_short(shares, rr)
+    assert np.allclose(t.sum(axis=1), 1.0)
+    assert np.allclose(t[rr, 0], shares[rr, 0] * S.RR_SHORT_FACTOR)
+    assert (t[~rr, 0] > shares[~rr, 0]).all()
+    assert abs(t[:, 0].mean() - shares[:, 0].mean()) < 0.01  # the batch keeps its share
+    # the longer bands keep their proportions
+    assert np.allclose(t[:, 2] / t[:, 1], shares[:, 2] / shares[:, 1])

@@ -27,7 +27,7 @@ import numpy as np
 
 from cin_pipeline.census.spec import ETHNIC_GROUPS
 
-from .simulate import (BIT_21, CATEGORIES, CPP_BAND_COLUMNS, CPP_LONG_DAYS, ETHNICITIES, SEX_FEMALE, SEX_MALE, SEX_UNKNOWN, ICPC_BAND_COLUMNS, DURATION_BANDS, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA,
+from .simulate import (BIT_21, CATEGORIES, CPP_BAND_COLUMNS, CPP_LONG_DAYS, ETHNICITIES, FAR, SEX_FEMALE, SEX_MALE, SEX_UNKNOWN, ICPC_BAND_COLUMNS, DURATION_BANDS, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA,
                        OUT_NIN, RC, LASimulation, duration_band, icpc_band, months_back, period,
                        recorded_ethnicity, to_day, working_days_between, year_of_day)
 
@@ -53,6 +53,7 @@ FACTOR_MEASURES = tuple(
     f"factor_{c}" for c in FACTOR_CODES if c not in ("21",) and c not in PRIVATE_FOSTER) + (
     "factor_privately_fostered",)
 MEASURES = ("referrals", "re_referrals", "nfa", "not_in_need", "referrals_child", "re_referrals_child",
+            "rr_episodes", "rr_episodes_le3m",
             "anypoint_episodes", "anypoint_child", "started_episodes", "started_child", "ended_episodes",
             "ended_child", "at31_episodes", "awaiting_assessment", "s47", "s47_child", "icpc",
             "icpc_child", "icpc_0_10", "icpc_11_15", "icpc_16_20", "icpc_21_plus",
@@ -75,6 +76,8 @@ def measure_year(sim: LASimulation, year: int) -> dict:
     rc89 = (e.reason == RC["RC8"]) | (e.reason == RC["RC9"])
     nin_vis = (e.outcome == OUT_NIN) & closed_vis & rc89
     need_ep = ~nfa & ~(nin_vis & (e.closure >= t0))
+    rr_need = ref_y & (e.prev_ref != NONE) & (e.prev_ref >= months_back(e.ref, 12)) & ~nfa & ~rc89 \
+        & (e.outcome != OUT_NIN)
     at31 = ~nfa & (e.ref <= t1) & (e.closure > t1)
     cpp = e.cpp_start != NONE
     cpp_open = cpp & (e.cpp_start <= t1) & (e.cpp_end > t1)
@@ -111,6 +114,12 @@ def measure_year(sim: LASimulation, year: int) -> dict:
         "not_in_need": int(np.sum(ref_y & nin_vis)),
         "referrals_child": int(len(np.unique(e.child[ref_y]))),
         "re_referrals_child": _children(e.child, ref_y & rerefs),
+        # re-referrals of the year that opened an episode of need (not NFA, never closed as not in
+        # need), and those of 3 months or less, an open one measured to the simulation's last 31
+        # March (A4 of the re-referrals release, as lcd.episode and its table count them)
+        "rr_episodes": int(rr_need.sum()),
+        "rr_episodes_le3m": int(np.sum(rr_need & (np.where(e.closure >= FAR, period(sim.last_year)[1], e.closure)
+                                                  - e.ref <= 91))),
         "anypoint_child": _children(e.child, anyp),
         "started_child": _children(e.child, started),
         "ended_child": _children(e.child, ended),

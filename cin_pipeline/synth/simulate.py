@@ -1279,6 +1279,41 @@ def _new_children(rng, ch: _Grow, ref_days: np.ndarray, eth_w: np.ndarray) -> np
                   death=np.full(n, NONE), ncpp=np.zeros(n), ext_cpp=np.full(n, -1))
 
 
+RR_NEED_FACTOR = 0.84
+"""Odds-like weight of an assessed re-referral (within 12 months) for being in need, relative to
+an assessed referral that is not one (``split_need``). England 2017: 71,540 re-referrals opened an
+episode of need (A4 of the re-referrals release: 27,400 of 3 months or less, 38.3%) of 141,680
+(C1), 13,180 of them NFA (A6's N0, 9.3%), so 55.7% of those assessed; of the other referrals
+328,570 of 451,700 assessed (B1's 400,110 episodes started, C1's 65,900 NFA), 72.7%. The
+settlements after the draw (episodes carried to a not-in-need closure, factors) dilute the weight,
+so it is set above the ratio 0.766: generator, England 2017 (seed 11), 0.766 gave 48.5% of
+re-referrals in need against 50.5%."""
+RR_SHORT_FACTOR = 0.78
+"""Chance of a length of 3 months or less for an episode of need opened by a re-referral, relative
+to the LA-year's B5 share (the other episodes of the batch make up the difference,
+``tilt_short``). A4 2017: 38.3% of re-referrals' episodes, against 47% before (all episodes by
+referral); 0.8 gave 39.4% (generator, England 2017, seed 11)."""
+
+
+def split_need(rank: np.ndarray, k_nfa: int, k_need: int, rereferral: np.ndarray, r: float) -> np.ndarray:
+    """Outcomes of a batch of referrals from their random ``rank`` (a permutation): the ``k_nfa``
+    lowest ranks NFA, ``k_need`` of the others in need, the rest not in need. The in-need ones
+    are shared between re-referrals and other referrals in proportion to their assessed numbers,
+    re-referrals weighted by ``RR_NEED_FACTOR`` (rounded with the batch's uniform ``r``), then
+    taken by highest rank within each."""
+    out = np.where(rank < k_nfa, OUT_NFA, OUT_NIN)
+    assessed = rank >= k_nfa
+    n_rr = int(np.sum(assessed & rereferral))
+    n_other = int(np.sum(assessed)) - n_rr
+    w = RR_NEED_FACTOR * n_rr
+    k_rr = int(np.floor(k_need * w / max(w + n_other, 1e-12) + r))
+    k_rr = min(max(k_rr, k_need - n_other), n_rr, k_need)
+    for group, k in ((assessed & rereferral, k_rr), (assessed & ~rereferral, k_need - k_rr)):
+        rows = np.flatnonzero(group)
+        out[rows[np.argsort(-rank[rows])[:k]]] = OUT_NEED
+    return out
+
+
 def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dict) -> dict:
     """Outcome and activity dates of a batch of referrals (closure comes later)."""
     n = len(ref)
@@ -1289,11 +1324,11 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     r = rng.random()
     k_nfa = int(np.floor(p["p_nfa"] * n + r))
     k_nin = int(np.floor((p["p_nfa"] + p["p_nin"]) * n + r))
-    outcome = np.where(rank < k_nfa, OUT_NFA, np.where(rank < k_nin, OUT_NIN, OUT_NEED))
+    rereferral = (prev_ref != NONE) & (prev_ref >= months_back(ref, 12))
+    outcome = split_need(rank, k_nfa, n - k_nin, rereferral, r)
     year = year_of_day(ref)
     source = stratified_pick(rng, tg.source_w, n)
     source = np.where((source == SOURCE_5D) & (year < 2023), SOURCE_5B, source)
-    rereferral = (prev_ref != NONE) & (prev_ref >= months_back(ref, 12))
     need = np.where(outcome == OUT_NFA, -1, _pick_rows(rng, NEED_W_ROWS, rereferral.astype(np.int64)))
     assessed = outcome != OUT_NFA
     inneed = outcome == OUT_NEED
@@ -1538,6 +1573,18 @@ def b5_shares_by_closure(ref: np.ndarray, shares_by_year: dict[int, np.ndarray])
     return s / s.sum(axis=1, keepdims=True)
 
 
+def tilt_short(shares: np.ndarray, rr: np.ndarray) -> np.ndarray:
+    """Band shares (a row per episode) with the share of 3 months or less of the re-referrals'
+    episodes times ``RR_SHORT_FACTOR`` and the others' raised so that the batch's share is kept
+    (at most all of a row's), each row's longer bands scaled to fill the rest."""
+    s1 = shares[:, 0]
+    rho = float(rr.mean()) if len(rr) else 0.0
+    up = (1.0 - rho * RR_SHORT_FACTOR) / max(1.0 - rho, 1e-12)
+    new1 = np.minimum(s1 * np.where(rr, RR_SHORT_FACTOR, up), 1.0)
+    rest = np.where(s1 < 1.0, (1.0 - new1) / np.maximum(1.0 - s1, 1e-12), 0.0)
+    return np.column_stack([new1, shares[:, 1:] * rest[:, None]])
+
+
 def _close_episodes(rng, ch: _Grow, epi: dict, shares_by_year: dict[int, np.ndarray], year: int) -> None:
     """Closure dates and reasons, CIN plan dates, deaths.
 
@@ -1560,7 +1607,9 @@ def _close_episodes(rng, ch: _Grow, epi: dict, shares_by_year: dict[int, np.ndar
         ref = epi["ref"][ni]
         mc = np.maximum(_min_close(epi)[ni], ref)
         m_band = duration_band(ref, mc)
-        w = band_draw_cdf(b5_shares_by_closure(ref, shares_by_year), m_band)
+        prev = epi["prev_ref"][ni]
+        rr = (prev != NONE) & (prev >= months_back(ref, 12))
+        w = band_draw_cdf(tilt_short(b5_shares_by_closure(ref, shares_by_year), rr), m_band)
         drawn = np.minimum(1 + np.sum(w <= epi["dur_band_u"][ni][:, None], axis=1), 5)
         starts = np.column_stack([ref, band_starts(ref)])  # first day of bands 1-5
         b = np.minimum(drawn, 4)
