@@ -28,7 +28,7 @@ import numpy as np
 from cin_pipeline.census.spec import ETHNIC_GROUPS
 
 from .simulate import (BIT_21, CATEGORIES, CPP_BAND_COLUMNS, CPP_LONG_DAYS, ETHNICITIES, FAR, SEX_FEMALE, SEX_MALE, SEX_UNKNOWN, ICPC_BAND_COLUMNS, DURATION_BANDS, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA,
-                       OUT_NIN, RC, LASimulation, duration_band, icpc_band, months_back, period,
+                       OUT_NIN, RC, LASimulation, duration_band, icpc_band, is_rereferral, period,
                        recorded_ethnicity, to_day, working_days_between, year_of_day)
 
 PRIVATE_FOSTER = ("8B", "8C", "8D", "8E", "8F")
@@ -76,14 +76,13 @@ def measure_year(sim: LASimulation, year: int) -> dict:
     rc89 = (e.reason == RC["RC8"]) | (e.reason == RC["RC9"])
     nin_vis = (e.outcome == OUT_NIN) & closed_vis & rc89
     need_ep = ~nfa & ~(nin_vis & (e.closure >= t0))
-    rr_need = ref_y & (e.prev_ref != NONE) & (e.prev_ref >= months_back(e.ref, 12)) & ~nfa & ~rc89 \
-        & (e.outcome != OUT_NIN)
     at31 = ~nfa & (e.ref <= t1) & (e.closure > t1)
     cpp = e.cpp_start != NONE
     cpp_open = cpp & (e.cpp_start <= t1) & (e.cpp_end > t1)
     # within 12 calendar months of the previous referral (lcd.referral.rereferral_12m: 366 days
     # when the year back holds 29 February)
-    rerefs = (e.prev_ref != NONE) & (e.prev_ref >= months_back(e.ref, 12))
+    rerefs = is_rereferral(e.ref, e.prev_ref)
+    rr_need = ref_y & rerefs & ~nfa & ~rc89 & (e.outcome != OUT_NIN)  # A4's re-referral episodes
     anyp = need_ep & (e.ref <= t1) & (e.closure >= t0)
     started = need_ep & ref_y
     ended = need_ep & (e.closure >= t0) & closed_vis

@@ -406,6 +406,12 @@ def month_of_day(days: np.ndarray) -> np.ndarray:
     return (np.asarray(days).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12) + 1
 
 
+def is_rereferral(ref: np.ndarray, prev_ref: np.ndarray) -> np.ndarray:
+    """A referral within 12 calendar months of the child's previous one in the LA (366 days when
+    the year back holds 29 February), as ``lcd.referral.rereferral_12m`` counts it."""
+    return (prev_ref != NONE) & (prev_ref >= months_back(ref, 12))
+
+
 def year_of_day(days: np.ndarray) -> np.ndarray:
     """Census (reporting) year containing each day number."""
     y = days.astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970
@@ -1324,7 +1330,7 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     r = rng.random()
     k_nfa = int(np.floor(p["p_nfa"] * n + r))
     k_nin = int(np.floor((p["p_nfa"] + p["p_nin"]) * n + r))
-    rereferral = (prev_ref != NONE) & (prev_ref >= months_back(ref, 12))
+    rereferral = is_rereferral(ref, prev_ref)
     outcome = split_need(rank, k_nfa, n - k_nin, rereferral, r)
     year = year_of_day(ref)
     source = stratified_pick(rng, tg.source_w, n)
@@ -1607,8 +1613,7 @@ def _close_episodes(rng, ch: _Grow, epi: dict, shares_by_year: dict[int, np.ndar
         ref = epi["ref"][ni]
         mc = np.maximum(_min_close(epi)[ni], ref)
         m_band = duration_band(ref, mc)
-        prev = epi["prev_ref"][ni]
-        rr = (prev != NONE) & (prev >= months_back(ref, 12))
+        rr = is_rereferral(ref, epi["prev_ref"][ni])
         w = band_draw_cdf(tilt_short(b5_shares_by_closure(ref, shares_by_year), rr), m_band)
         drawn = np.minimum(1 + np.sum(w <= epi["dur_band_u"][ni][:, None], axis=1), 5)
         starts = np.column_stack([ref, band_starts(ref)])  # first day of bands 1-5
