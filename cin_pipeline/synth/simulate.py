@@ -760,6 +760,20 @@ def _pick_rows(rng, weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return (cdf[np.clip(rows, 0, len(weights) - 1)] <= u[:, None]).sum(axis=1)
 
 
+def take_systematic(rng, cell: np.ndarray, key: np.ndarray, expect: np.ndarray) -> np.ndarray:
+    """Which items to take, cell by cell: each cell's expected count (``expect``, cells
+    0..len-1) rounded systematically (one uniform, cells in order, so any run of cells is within
+    one of its expectation), taken lowest ``key`` first. ``cell``, ``key``: per item; returns a
+    mask over the items."""
+    k = np.diff(np.concatenate([[0.0], np.floor(np.cumsum(expect) + rng.random())])).astype(np.int64)
+    order = np.lexsort((key, cell))
+    sorted_cell = cell[order]
+    rank = np.arange(len(cell)) - np.searchsorted(sorted_cell, np.arange(len(expect)))[sorted_cell]
+    take = np.zeros(len(cell), bool)
+    take[order] = rank < k[sorted_cell]
+    return take
+
+
 RAKE_ROUNDS = 30
 
 
@@ -807,15 +821,9 @@ def settle_sex(rng, u: np.ndarray, eth: np.ndarray, dob: np.ndarray, ep: dict, t
     rows = np.flatnonzero(stock)
     cell = cat[rows] * len(f_g) + grp[rows]
     expect = np.bincount(cell, p_female[rows], minlength=(none + 1) * len(f_g))
-    cum = np.floor(np.cumsum(expect) + rng.random())
-    k = np.diff(np.concatenate([[0.0], cum])).astype(np.int64)
+    known = ~is_unknown[rows]
     female[rows] = False
-    cand = rows[~is_unknown[rows]]
-    order = np.lexsort((u[cand], cell[~is_unknown[rows]]))
-    cand, ccell = cand[order], cell[~is_unknown[rows]][order]
-    first = np.searchsorted(ccell, np.arange(len(k)))
-    rank = np.arange(len(cand)) - first[ccell]
-    female[cand[rank < k[ccell]]] = True
+    female[rows[known]] = take_systematic(rng, cell[known], u[rows[known]], expect)
     return np.where(is_unknown, SEX_UNKNOWN, np.where(female, SEX_FEMALE, SEX_MALE)).astype(np.int8)
 
 
@@ -856,11 +864,7 @@ def settle_pending(rng, eth: np.ndarray, dob: np.ndarray, ep: dict, years) -> np
             continue
         g = GROUP_OF_CODE[eth[kids]]
         expect = np.bincount(g, UNBORN_PENDING_BY_CODE[eth[kids]], minlength=groups)
-        k = np.diff(np.concatenate([[0.0], np.floor(np.cumsum(expect) + rng.random())])).astype(np.int64)
-        order = np.lexsort((scramble[kids], g))
-        kids, g = kids[order], g[order]
-        rank = np.arange(len(kids)) - np.searchsorted(g, np.arange(groups))[g]
-        pending[kids] = rank < k[g]
+        pending[kids] = take_systematic(rng, g, scramble[kids], expect)
     return pending
 
 
