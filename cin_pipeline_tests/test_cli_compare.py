@@ -289,3 +289,25 @@ def test_generator_vs_catalogue_sums_the_measures_of_each_value():
     assert ("A5", "Unknown/Indeterminate gender", "Sexual_Abuse_Initial") not in res.index  # suppressed
     half = generator_vs_catalogue(gen, 0.5).set_index(["table", "row", "column"])
     assert half.loc[("A4", "Total", "CIN_At31"), "generator"] == 2 * 389260
+
+
+def test_generator_vs_points_compares_shares_in_points_and_counts_in_percent():
+    """``attribute`` section 4: shares of the national stock (18 or over, unborn) in points, the
+    re-referrals' episodes as counts divided by the scale; a value whose measures are missing is
+    left out."""
+    from cin_pipeline.cli.attribute import generator_vs_points
+
+    gen = pd.DataFrame([
+        {"year": 2024, "la": la, "at31_episodes": 200_000, "at31_aged_18_plus": 28_200, "at31_unborn": 1_000}
+        for la in ("201", "202")] + [
+        {"year": 2017, "la": la, "at31_episodes": 1, "rr_episodes": 17_885, "rr_episodes_le3m": 6_000}
+        for la in ("201", "202")])
+    res = generator_vs_points(gen, 0.5).set_index(["year", "value"])
+    adults = res.loc[(2024, "children in need at 31 March aged 18 or over, %")]
+    assert adults["generator"] == 14.1 and adults["difference_unit"] == "points" and adults["within"]
+    unborn = res.loc[(2024, "children in need at 31 March unborn, %")]
+    assert unborn["generator"] == 0.5 and not unborn["within"]  # 1.2 points under 1.7%
+    episodes = res.loc[(2017, "re-referrals' episodes of need (re-referrals A4)")]
+    assert episodes["generator"] == 71540 and episodes["difference_unit"] == "%" and episodes["within"]
+    assert not res.loc[(2017, "of them 3 months or less (re-referrals A4)"), "within"]  # 24,000
+    assert (2013, "children in need at 31 March aged 18 or over, %") not in res.index  # no 2013 rows

@@ -19,6 +19,9 @@ no published file here, compared in 1 only), restricted to the tables the wareho
 3. **generator vs the catalogue's national values** of the characteristics (A4, A5 2020; A6
    2016-2020: ``cin_pipeline.cli.catalogue``): children in need and on a plan at 31 March by sex,
    unborn, major ethnic group and initial category of abuse, with the same tolerances.
+4. **generator vs other published national values** (``PUBLISHED_POINTS``): the shares of children
+   in need at 31 March aged 18 or over and unborn (2013, 2023, 2024) and the episodes of need
+   opened by re-referrals in 2017 (re-referrals A4), with the same tolerances.
 """
 
 from __future__ import annotations
@@ -194,6 +197,45 @@ def generator_vs_catalogue(generated: pd.DataFrame, scale: float, count_toleranc
                                        "difference", "within"])
 
 
+PUBLISHED_POINTS: tuple[tuple[int, str, float, str, str | None], ...] = (
+    # (year, what, published, generator measure, its denominator or None for a count)
+    *((y, "children in need at 31 March aged 18 or over, %", v, "at31_aged_18_plus", "at31_episodes")
+      for y, v in ((2013, 8.2), (2023, 13.3), (2024, 14.1))),
+    *((y, "children in need at 31 March unborn, %", v, "at31_unborn", "at31_episodes")
+      for y, v in ((2013, 1.6), (2023, 1.7), (2024, 1.7))),
+    (2017, "re-referrals' episodes of need (re-referrals A4)", 71540, "rr_episodes", None),
+    (2017, "of them 3 months or less (re-referrals A4)", 27400, "rr_episodes_le3m", None),
+    (2017, "of them 3 months or less, % (re-referrals A4)", 38.3, "rr_episodes_le3m", "rr_episodes"),
+)
+"""Other published national values the generator counts: the ages of children in need (A7's
+2013, 2023 and 2024 shares quoted in published_tables_pass3.md) and the episodes of need opened by
+re-referrals in 2017 (A4 of the re-referrals release: 27,400 of 3 months or less, 38.3%, so 71,540
+in all)."""
+
+
+def generator_vs_points(generated: pd.DataFrame, scale: float, count_tolerance: float = 2.0,
+                        percent_tolerance: float = 1.0) -> pd.DataFrame:
+    """``PUBLISHED_POINTS`` against the generator's national sums (counts divided by ``scale``):
+    published, generator, difference (% for counts, points for shares), within."""
+    import pandas as pd
+
+    nat = generated.drop(columns=["la"]).groupby("year").sum(numeric_only=True)
+    rows = []
+    for year, what, pub, num, den in PUBLISHED_POINTS:
+        if year not in nat.index or num not in nat.columns or (den and den not in nat.columns):
+            continue
+        if den:
+            g = 100 * float(nat.loc[year, num]) / float(nat.loc[year, den])
+            d, unit, ok = g - pub, "points", abs(g - pub) <= percent_tolerance
+        else:
+            g = float(nat.loc[year, num]) / scale
+            d, unit = 100 * (g - pub) / pub, "%"
+            ok = abs(d) <= count_tolerance
+        rows.append((year, what, pub, g, d, unit, ok))
+    return pd.DataFrame(rows, columns=["year", "value", "published", "generator", "difference",
+                                       "difference_unit", "within"])
+
+
 def run(measures_path: Path, scale: float, warehouse: Path | None, csv: str | None) -> int:
     import duckdb
 
@@ -229,6 +271,12 @@ def run(measures_path: Path, scale: float, warehouse: Path | None, csv: str | No
     print(f"   within tolerance: {int(gc['within'].sum())} of {len(gc)}")
     if len(gc):
         print(gc.round(1).to_string(index=False))
+    gq = generator_vs_points(generated, scale)
+    print()
+    print("4. Generator vs other published national values (ages at 31 March, re-referrals' episodes)")
+    print(f"   within tolerance: {int(gq['within'].sum())} of {len(gq)}")
+    if len(gq):
+        print(gq.round(2).to_string(index=False))
     if csv:
         Path(csv).parent.mkdir(parents=True, exist_ok=True)
         gp.to_csv(csv, index=False)
