@@ -788,8 +788,9 @@ def settle_sex(rng, u: np.ndarray, eth: np.ndarray, dob: np.ndarray, ep: dict, t
     on a plan in each category's A5 share (in expectation); then, within each (category, group)
     cell of that stock, the cells' expected female counts are rounded systematically (one
     uniform for the LA, cells in category order, so each category's count is within 1 of its
-    expectation) and the children of lowest ``u`` are female. Other children are female when
-    ``u`` is below their chance. ``ep``: the episodes' columns."""
+    expectation) and the children of lowest ``u`` are female; unknown or indeterminate likewise,
+    before, the children of highest ``u``. Other children are female (unknown) when ``u`` is below
+    (at or above one less) their chance. ``ep``: the episodes' columns."""
     n = len(u)
     grp = GROUP_OF_CODE[eth]
     latest = latest_plan_category(n, ep["child"], ep["cpp_start"], ep["cat_init"])
@@ -821,6 +822,10 @@ def settle_sex(rng, u: np.ndarray, eth: np.ndarray, dob: np.ndarray, ep: dict, t
     rows = np.flatnonzero(stock)
     cell = cat[rows] * len(f_g) + grp[rows]
     expect = np.bincount(cell, p_female[rows], minlength=(none + 1) * len(f_g))
+    # unknown or indeterminate in the stock: each cell's expected count (rounded systematically),
+    # highest u first, so the LA's count is within one of its expectation
+    is_unknown[rows] = take_systematic(rng, cell, -u[rows],
+                                       np.bincount(cell, unknown[rows], minlength=len(expect)))
     known = ~is_unknown[rows]
     female[rows] = False
     female[rows[known]] = take_systematic(rng, cell[known], u[rows[known]], expect)
