@@ -1196,7 +1196,8 @@ def test_sex_is_settled_on_the_stock_at_31_march_by_ethnic_group_and_category():
     (White 46%, Other ethnic groups 30%) and those on a plan in each category's A5 share (sexual
     abuse 60%), each group within the rounding of its cells, each category within one child; in
     each cell the children of lowest uniform are the female ones. Unknown sex mostly where the
-    ethnicity is unknown; children outside the stock take the same chances."""
+    ethnicity is unknown, the stock's count within one of its expectation; children outside the
+    stock take the same chances."""
     import numpy as np
 
     from cin_pipeline.synth import simulate as S
@@ -1224,6 +1225,10 @@ def test_sex_is_settled_on_the_stock_at_31_march_by_ethnic_group_and_category():
         m = stock & (cat == cell[0]) & (grp == cell[1]) & (sex != S.SEX_UNKNOWN)
         if female[m].any() and (~female[m]).any():
             assert u[m & female].max() < u[m & ~female].min()
+    # unknown sex in the stock: its expected count within one (the chances summed)
+    ever_plan = ep["cpp_start"] != S.NONE
+    chance = np.where(ever_plan, S.P_SEX_UNKNOWN_PLAN, S.P_SEX_UNKNOWN_NO_PLAN) * S.SEX_UNKNOWN_BY_CODE[eth]
+    assert abs(np.sum(sex[stock] == S.SEX_UNKNOWN) - chance[stock].sum()) < 1
     white = stock & (grp == 0)
     unknown_eth = stock & (grp == len(S.spec.ETHNIC_GROUPS) - 1)
     assert np.mean(sex[unknown_eth] == S.SEX_UNKNOWN) > 5 * np.mean(sex[white] == S.SEX_UNKNOWN) > 0
