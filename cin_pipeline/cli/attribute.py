@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 # the stages (pandas, the reference data) are imported where they are used: registering the
 # sub-command keeps `cin-pipeline --help` and `synth` fast
+from cin_pipeline.cli.catalogue import VALUES as CATALOGUE_VALUES
 from cin_pipeline.sqlutil import has_relation
 from cin_pipeline.tables import all_tables
 
@@ -197,15 +198,24 @@ def generator_vs_catalogue(generated: pd.DataFrame, scale: float, count_toleranc
                                        "difference", "within"])
 
 
+def _a4_2017_points() -> tuple:
+    """The catalogue's A4 values of 2017 (re-referrals' episodes of 3 months or less: count and
+    share), and the total they give (the count over the share, to 10)."""
+    v = {c.column: c.published for c in CATALOGUE_VALUES if c.table_id == "re_referrals.a4" and c.year == 2017}
+    total = round(v["referrals"] / v["referrals_percent"] * 100, -1)
+    return ((2017, "re-referrals' episodes of need (re-referrals A4)", total, "rr_episodes", None),
+            (2017, "of them 3 months or less (re-referrals A4)", v["referrals"], "rr_episodes_le3m", None),
+            (2017, "of them 3 months or less, % (re-referrals A4)", v["referrals_percent"],
+             "rr_episodes_le3m", "rr_episodes"))
+
+
 PUBLISHED_POINTS: tuple[tuple[int, str, float, str, str | None], ...] = (
     # (year, what, published, generator measure, its denominator or None for a count)
     *((y, "children in need at 31 March aged 18 or over, %", v, "at31_aged_18_plus", "at31_episodes")
       for y, v in ((2013, 8.2), (2023, 13.3), (2024, 14.1))),
     *((y, "children in need at 31 March unborn, %", v, "at31_unborn", "at31_episodes")
       for y, v in ((2013, 1.6), (2023, 1.7), (2024, 1.7))),
-    (2017, "re-referrals' episodes of need (re-referrals A4)", 71540, "rr_episodes", None),
-    (2017, "of them 3 months or less (re-referrals A4)", 27400, "rr_episodes_le3m", None),
-    (2017, "of them 3 months or less, % (re-referrals A4)", 38.3, "rr_episodes_le3m", "rr_episodes"),
+    *_a4_2017_points(),
 )
 """Other published national values the generator counts: the ages of children in need (A7's
 2013, 2023 and 2024 shares quoted in published_tables_pass3.md) and the episodes of need opened by
@@ -234,6 +244,15 @@ def generator_vs_points(generated: pd.DataFrame, scale: float, count_tolerance: 
         rows.append((year, what, pub, g, d, unit, ok))
     return pd.DataFrame(rows, columns=["year", "value", "published", "generator", "difference",
                                        "difference_unit", "within"])
+
+
+def _print_rows(title: str, rows: pd.DataFrame, digits: int) -> None:
+    """A section of value-by-value rows: its title, how many are within, then every row."""
+    print()
+    print(title)
+    print(f"   within tolerance: {int(rows['within'].sum())} of {len(rows)}")
+    if len(rows):
+        print(rows.round(digits).to_string(index=False))
 
 
 def run(measures_path: Path, scale: float, warehouse: Path | None, csv: str | None) -> int:
@@ -265,18 +284,10 @@ def run(measures_path: Path, scale: float, warehouse: Path | None, csv: str | No
                                                mean=("difference", "mean"))
                  .sort_values("worst", ascending=False))
         print(worst.round(1).to_string())
-    gc = generator_vs_catalogue(generated, scale)
-    print()
-    print("3. Generator vs the catalogue's national A4, A5 and A6 values (children and plans at 31 March)")
-    print(f"   within tolerance: {int(gc['within'].sum())} of {len(gc)}")
-    if len(gc):
-        print(gc.round(1).to_string(index=False))
-    gq = generator_vs_points(generated, scale)
-    print()
-    print("4. Generator vs other published national values (ages at 31 March, re-referrals' episodes)")
-    print(f"   within tolerance: {int(gq['within'].sum())} of {len(gq)}")
-    if len(gq):
-        print(gq.round(2).to_string(index=False))
+    _print_rows("3. Generator vs the catalogue's national A4, A5 and A6 values (children and plans at 31 March)",
+                generator_vs_catalogue(generated, scale), 1)
+    _print_rows("4. Generator vs other published national values (ages at 31 March, re-referrals' episodes)",
+                generator_vs_points(generated, scale), 2)
     if csv:
         Path(csv).parent.mkdir(parents=True, exist_ok=True)
         gp.to_csv(csv, index=False)

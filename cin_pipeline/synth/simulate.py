@@ -801,7 +801,7 @@ def settle_sex(rng, u: np.ndarray, eth: np.ndarray, dob: np.ndarray, ep: dict, t
     plan31 = (ep["cpp_start"] != NONE) & (ep["cpp_start"] <= t1) & (ep["cpp_end"] > t1)
     cat[ep["child"][plan31]] = ep["cat_init"][plan31]
     stock = np.zeros(n, bool)
-    stock[ep["child"][_open_at31(ep, t1)]] = True
+    stock[stock_children(ep, t1)] = True
     stock &= dob <= t1
     on_plan31 = np.zeros(n, bool)
     on_plan31[ep["child"][plan31]] = True
@@ -863,7 +863,7 @@ def settle_pending(rng, eth: np.ndarray, dob: np.ndarray, ep: dict, years) -> np
     pending = scramble < (UNBORN_PENDING_BY_CODE[eth] * 2**32).astype(np.uint64)
     for y in years:
         t1 = period(y)[1]
-        kids = np.unique(ep["child"][_open_at31(ep, t1)])
+        kids = stock_children(ep, t1)
         kids = kids[dob[kids] > t1]
         if len(kids) == 0:
             continue
@@ -1763,6 +1763,11 @@ def _open_at31(v: dict, t1: int) -> np.ndarray:
     return (v["outcome"] != OUT_NFA) & (v["ref"] <= t1) & (v["closure"] > t1)
 
 
+def stock_children(ep: dict, t1: int) -> np.ndarray:
+    """The children (sorted, once each) with an episode in need at 31 March ``t1``."""
+    return np.unique(ep["child"][_open_at31(ep, t1)])
+
+
 def _nearest(rng, cand: np.ndarray, dist: np.ndarray, k: int) -> np.ndarray:
     """The ``k`` candidates nearest to 31 March (ties broken at random)."""
     if k <= 0 or len(cand) == 0:
@@ -2406,7 +2411,7 @@ def settle_adults(rng, dob: np.ndarray, ep: dict, years) -> dict:
         t1 = period(y)[1]
         hi = to_day(_dt.date(y - 18, 3, 31))
         lo = np.maximum(lo_rules, to_day(_dt.date(y - 19, 3, 31)))  # exclusive
-        kids = np.unique(child[_open_at31(ep, t1)])
+        kids = stock_children(ep, t1)
         need = _stoch_round(rng, adult_share(y) * len(kids)) - int(np.sum(dob[kids] <= hi))
         cand = kids[ok[kids] & (dob[kids] > hi) & (lo[kids] < hi)]
         pick = rng.permutation(cand)[:max(need, 0)]
