@@ -1269,6 +1269,82 @@ def test_unborn_ethnicity_is_pending_in_each_groups_share_of_the_stock():
     assert np.array_equal(S.recorded_ethnicity(kids, np.arange(n), t1 - 20), rec)  # still unborn
 
 
+def test_allocate_shares_englands_count_among_the_las_within_one_child_each():
+    """England's small cells are allocated to the LAs: each LA's whole count within one of its
+    share, the LAs' counts adding to the national count exactly, over every LA of 2020."""
+    import numpy as np
+
+    from cin_pipeline.synth import _quotas
+    from cin_pipeline.synth import simulate as S
+
+    rng = np.random.default_rng(3)
+    weight = rng.gamma(2.0, 1000.0, 150)
+    total = np.array([515.0, 48.0, 21.0, 0.0, 2.0])
+    q = S.allocate(total, weight, rng.random(len(total)))
+    share = weight[:, None] / weight.sum() * total[None, :]
+    assert (np.abs(q - share) < 1).all() and (q >= 0).all()
+    assert q.sum(axis=0).tolist() == total.tolist()
+    quotas = _quotas(1.0, 11)
+    assert len(quotas) == 151  # every LA of 2020
+    by = {f: sum(getattr(v, f) for v in quotas.values()) for f in
+          ("unknown_by_group", "unknown_on_plan", "unborn_known", "unborn_plans")}
+    assert by["unknown_by_group"].tolist() == [520, 50, 60, 60, 20, 220]  # A4's groups and total 930
+    assert by["unknown_on_plan"].tolist() == [40, 10, 0, 20, 0]  # A5's, total 70
+    assert by["unborn_known"].tolist() == [2760, 370, 180, 190, 90, 0]
+    assert by["unborn_plans"].tolist() == [850, 90, 20, 240, 20]
+
+
+def test_the_small_cells_of_2020_take_the_las_whole_counts():
+    """With an LA's quota the stock's unknown or indeterminate sex is its whole count: on a plan
+    by category, in all by group (highest uniforms); the unborn of recorded ethnicity are its count
+    by group, children of a group with more changing group where one has too few; the unborn's
+    plans take its counts by category but neglect, which takes the rest."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    rng = np.random.default_rng(8)
+    n, t1 = 20_000, S.period(S.SEX_YEAR)[1]
+    ep, open31, plan31 = _stock_episodes(n, t1, rng)
+    w = np.array([S._ETH_W[c] for c in S.ETHNICITIES])
+    eth = rng.choice(len(S.ETHNICITIES), n, p=w / w.sum())
+    dob = np.where(rng.random(n) < 0.01, t1 + 30, t1 - 3000)
+    quota = S.SexYearQuota(unknown_by_group=np.array([9, 2, 1, 1, 1, 4]),
+                           unknown_on_plan=np.array([2, 1, 0, 1, 0]),
+                           unborn_known=np.array([40, 30, 3, 3, 2, 0]),
+                           unborn_plans=np.array([0, 1, 1, 1, 1]))
+    u = rng.random(n)
+    sex = S.settle_sex(np.random.default_rng(1), u, eth, dob, ep, t1, quota)
+    stock, grp = open31 & (dob <= t1), S.GROUP_OF_CODE[eth]
+    unknown = sex == S.SEX_UNKNOWN
+    assert np.bincount(grp[stock & unknown], minlength=6).tolist() == quota.unknown_by_group.tolist()
+    assert np.bincount(ep["cat_init"][stock & plan31 & unknown], minlength=5).tolist() \
+        == quota.unknown_on_plan.tolist()
+    for g in range(6):  # the highest uniforms of the group off a plan
+        m = stock & ~plan31 & (grp == g)
+        if unknown[m].any():
+            assert u[m & unknown].min() > u[m & ~unknown].max()
+    eth2 = eth.copy()
+    pending = S.settle_pending(np.random.default_rng(2), eth2, dob, ep, [S.SEX_YEAR], quota)
+    unborn = open31 & (dob > t1)
+    assert unborn.sum() > quota.unborn_known.sum() and np.sum(unborn & (S.GROUP_OF_CODE[eth] == 1)) < 30
+    known = unborn & ~pending & (S.GROUP_OF_CODE[eth2] < 5)
+    assert np.bincount(S.GROUP_OF_CODE[eth2[known]], minlength=6).tolist() == quota.unborn_known.tolist()
+    assert (eth2[~unborn] == eth[~unborn]).all()  # only the unborn of the stock change group
+    years = [S.SEX_YEAR]
+    t0 = S.period(S.SEX_YEAR)[0]
+    m = 400
+    child = np.arange(m)
+    dob3 = np.where(child < 40, t1 + 30, t1 - 2000)
+    cs = t0 + rng.integers(0, 300, m)
+    ce = np.where(rng.random(m) < 0.5, S.FAR, t1 + rng.integers(1, 300, m))
+    ci = rng.choice(5, m, p=[0.3, 0.2, 0.2, 0.2, 0.1]).astype(np.int8)
+    ep3 = {"cpp_start": cs, "cpp_end": ce, "child": child, "cat_init": ci.copy(), "cat_latest": ci.copy()}
+    S.swap_unborn_categories(np.random.default_rng(4), ep3, dob3, years, quota)
+    assert np.bincount(ep3["cat_init"][:40], minlength=5).tolist() == [36, 1, 1, 1, 1]
+    assert np.bincount(ep3["cat_init"], minlength=5).tolist() == np.bincount(ci, minlength=5).tolist()
+
+
 def test_latest_plan_category_is_the_category_of_each_childs_last_plan():
     import numpy as np
 

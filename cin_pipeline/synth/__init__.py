@@ -124,6 +124,22 @@ def _plan(years: list[int], las: list[str] | None, scale: float):
     return [t[1:] for t in tasks]
 
 
+def _quotas(scale: float, seed: int) -> dict:
+    """Every LA's share of England's small cells in ``SEX_YEAR`` (``simulate.sex_year_quotas``),
+    in proportion to its published children in need and plans at 31 March that year: computed over
+    every LA of that year whichever are generated."""
+    from cin_pipeline import reference
+
+    from .simulate import SEX_YEAR, sex_year_quotas
+
+    calib = reference.calibration()
+    rows = calib[(calib["year"] == SEX_YEAR)
+                 & calib["la"].astype(str).str.zfill(3).isin(set(reference.la_codes(SEX_YEAR)))]
+    la = rows["la"].astype(str).str.zfill(3)
+    return sex_year_quotas(dict(zip(la, rows["at31_episodes"].astype(float))),
+                           dict(zip(la, rows["cpp_at31"].astype(float))), scale, seed)
+
+
 def _run_la(args) -> dict:
     """Worker: simulate one LA, write its returns, count its measures."""
     import resource
@@ -132,10 +148,10 @@ def _run_la(args) -> dict:
     from .simulate import simulate_la
     from .writer import render_return
 
-    la, write_years, start, targets, seed, out_dir, release, write = args
+    la, write_years, start, targets, quota, seed, out_dir, release, write = args
     t = time.perf_counter()
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
-    sim = simulate_la(la, targets, min(write_years), max(targets) - 1, seed, start_year=start)
+    sim = simulate_la(la, targets, min(write_years), max(targets) - 1, seed, start_year=start, quota=quota)
     t_sim = time.perf_counter() - t
     files, counts, measures = [], {}, []
     for y in write_years:
@@ -181,7 +197,9 @@ def generate(out_dir, years, las=None, scale: float = 1.0, seed: int = 0, dirty_
         out.mkdir(parents=True, exist_ok=True)
     for y in () if measures_only else years:
         (out / str(y)).mkdir(parents=True, exist_ok=True)
-    jobs = [(la, wy, start, tg, int(seed), str(out), release, not measures_only) for la, wy, start, tg in tasks]
+    quotas = _quotas(scale, int(seed))
+    jobs = [(la, wy, start, tg, quotas.get(la), int(seed), str(out), release, not measures_only)
+            for la, wy, start, tg in tasks]
     workers = DEFAULT_WORKERS if workers is None else max(1, int(workers))
     bar = None
     if progress:

@@ -218,8 +218,8 @@ ethnicity, White 42% pending, Black 67%; born children 97% known)."""
 # publishes by sex, ethnic group and category: of children in need at 31 March (unborn aside)
 # 45.0% female and 0.24% unknown or indeterminate, of those on a child protection plan 48.7% female
 # and 0.14% unknown; by major ethnic group from 46.4% female (White) to 29.9% (Other), 1.9% of
-# those of unknown ethnicity of unknown sex; by the initial category of the plan from 60.0% female
-# (sexual abuse) to 44.8% (physical abuse).
+# those of unknown ethnicity of unknown sex; of the born children of known sex on a plan, by its
+# initial category, from 60.3% female (sexual abuse) to 44.9% (physical abuse).
 SEX_MALE, SEX_FEMALE, SEX_UNKNOWN = 0, 1, 2
 SEX_YEAR = 2020
 """The census year whose children in need and plans at 31 March A4 and A5 give by sex."""
@@ -228,13 +228,13 @@ _A4_2020_SEX_BY_GROUP = {  # female, male, unknown or indeterminate (born childr
     "White": (123210, 141580, 520), "Mixed": (15010, 17510, 50),
     "Asian or Asian British": (11570, 15850, 60), "Black or Black British": (12680, 19330, 60),
     "Other ethnic groups": (3830, 8930, 20), "Unknown": (5740, 6230, 230)}
-_A5_2020_FEMALE_BY_CATEGORY = (  # female, plans of born children (total less unborn), CATEGORIES order
-    (12080, 26010 - 850), (1670, 3820 - 90), (1170, 1970 - 20), (8950, 18380 - 240), (610, 1330 - 20))
+_A5_2020_SEX_BY_CATEGORY = (  # female, male: born children of known sex on a plan, CATEGORIES order
+    (12080, 13050), (1670, 2050), (1170, 770), (8950, 9170), (610, 690))
 GROUP_OF_CODE = np.array([[g for g, _ in spec.ETHNIC_GROUPS].index(group) for group in ETH_GROUP_OF_CODE])
 """Index of each ethnicity code's major group in ``spec.ETHNIC_GROUPS``."""
 FEMALE_SHARE_BY_GROUP = np.array([f / (f + m + u) for f, m, u in
                                   (_A4_2020_SEX_BY_GROUP[g] for g, _ in spec.ETHNIC_GROUPS)])
-FEMALE_SHARE_BY_CATEGORY = np.array([f / n for f, n in _A5_2020_FEMALE_BY_CATEGORY])
+FEMALE_SHARE_BY_CATEGORY = np.array([f / (f + m) for f, m in _A5_2020_SEX_BY_CATEGORY])
 
 
 def _unknown_sex_factors() -> np.ndarray:
@@ -246,6 +246,57 @@ def _unknown_sex_factors() -> np.ndarray:
 
 
 SEX_UNKNOWN_BY_CODE = _unknown_sex_factors()
+
+# England's small cells of A4 and A5 in SEX_YEAR: unknown sex by ethnic group and by category,
+# the unborn by ethnic group and by category. A cell of a few dozen children spread over 150 LAs
+# is a fraction of a child in each: rounded LA by LA, England's count drifts by about the square
+# root of the count (7 on 50). So these are allocated nationally (:func:`allocate`): each LA gets
+# a whole count, within one of its share, and England's count is the published one.
+A4_2020_UNKNOWN_SEX_BY_GROUP = np.array([520, 50, 60, 60, 20, 220], float)
+"""Born children in need at 31 March 2020 of unknown or indeterminate sex by major ethnic group
+(``spec.ETHNIC_GROUPS`` order): A4's White 520, Mixed 50, Asian 60, Black 60, Other 20 as
+published, and of unknown ethnicity the published 930 in all less those (A4's 700 of known
+ethnicity is rounded separately from the groups, which sum to 710)."""
+A5_2020_UNKNOWN_SEX_BY_CATEGORY = np.array([40, 10, 0, 20, 0], float)
+"""Born children on a plan at 31 March 2020 of unknown or indeterminate sex by initial category
+(``CATEGORIES`` order): A5's neglect 40, physical 10, emotional 20 as published; sexual abuse and
+multiple are suppressed ("c"), and the three published already add to the published 70."""
+
+
+@dataclass(frozen=True)
+class SexYearQuota:
+    """One LA's whole counts of England's small cells in ``SEX_YEAR`` (:func:`sex_year_quotas`)."""
+
+    unknown_by_group: np.ndarray  # born children in need at 31 March of unknown sex, by major group
+    unknown_on_plan: np.ndarray   # of them on a plan, by the plan's initial category
+    unborn_known: np.ndarray      # unborn children in need of recorded ethnicity, by major group
+    unborn_plans: np.ndarray      # unborn children's plans, by initial category (neglect: the rest)
+
+
+def allocate(total: np.ndarray, weight: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Whole counts ``[LA, cell]``: each cell's national ``total`` shared in proportion to the LAs'
+    ``weight`` and rounded systematically along the LAs (one uniform of ``u`` per cell), so an LA's
+    count is within one of its share and the LAs' counts add to the total rounded (a whole total
+    exactly)."""
+    cum = np.floor(np.cumsum(weight[:, None] / weight.sum() * total[None, :], axis=0) + u[None, :])
+    return np.diff(cum, axis=0, prepend=np.zeros((1, len(total)))).astype(np.int64)
+
+
+def sex_year_quotas(at31: dict[str, float], cpp_at31: dict[str, float], scale: float,
+                    seed: int) -> dict[str, SexYearQuota]:
+    """Each LA's :class:`SexYearQuota`: England's targets (times ``scale``) allocated in proportion
+    to the LAs' children in need at 31 March ``SEX_YEAR`` (``at31``) or on a plan (``cpp_at31``),
+    LAs in code order. The same for any subset of LAs generated, so an LA's returns do not depend
+    on which others are asked."""
+    las = sorted(at31)
+    stock = np.array([at31[la] for la in las], float)
+    plans = np.array([cpp_at31.get(la, 0.0) for la in las], float)
+    rng = np.random.default_rng([int(seed), 5])
+    unborn = np.array([_A4_2020_UNBORN_BY_GROUP[g] for g, _ in spec.ETHNIC_GROUPS[:-1]] + [0.0])
+    parts = [allocate(target * scale, weight, rng.random(len(target))) for target, weight in (
+        (A4_2020_UNKNOWN_SEX_BY_GROUP, stock), (A5_2020_UNKNOWN_SEX_BY_CATEGORY, plans),
+        (unborn, stock), (_A5_2020_UNBORN_BY_CATEGORY, plans))]
+    return {la: SexYearQuota(*(p[i] for p in parts)) for i, la in enumerate(las)}
 
 DISABILITIES = tuple(c.code for c in spec.DISABILITY if c.code != "NONE")
 _DIS_W = np.array([6.0, 2.0, 5.0, 4.0, 14.0, 18.0, 2.0, 1.5, 14.0, 1.0, 18.0, 9.0])
@@ -766,9 +817,15 @@ def take_systematic(rng, cell: np.ndarray, key: np.ndarray, expect: np.ndarray) 
     one of its expectation), taken lowest ``key`` first. ``cell``, ``key``: per item; returns a
     mask over the items."""
     k = np.diff(np.concatenate([[0.0], np.floor(np.cumsum(expect) + rng.random())])).astype(np.int64)
+    return take_counts(cell, key, k)
+
+
+def take_counts(cell: np.ndarray, key: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Mask over the items: in each cell ``c`` (0..len(k)-1) the ``k[c]`` items lowest on ``key``
+    (all of them if fewer)."""
     order = np.lexsort((key, cell))
     sorted_cell = cell[order]
-    rank = np.arange(len(cell)) - np.searchsorted(sorted_cell, np.arange(len(expect)))[sorted_cell]
+    rank = np.arange(len(cell)) - np.searchsorted(sorted_cell, np.arange(len(k)))[sorted_cell]
     take = np.zeros(len(cell), bool)
     take[order] = rank < k[sorted_cell]
     return take
@@ -777,7 +834,8 @@ def take_systematic(rng, cell: np.ndarray, key: np.ndarray, expect: np.ndarray) 
 RAKE_ROUNDS = 30
 
 
-def settle_sex(rng, u: np.ndarray, eth: np.ndarray, dob: np.ndarray, ep: dict, t1: int) -> np.ndarray:
+def settle_sex(rng, u: np.ndarray, eth: np.ndarray, dob: np.ndarray, ep: dict, t1: int,
+               quota: SexYearQuota | None = None) -> np.ndarray:
     """Sex of each child from its uniform ``u``, settled on the LA's stock at 31 March ``t1``.
 
     Unknown or indeterminate: ``u`` at or above one less its chance (by ethnicity code, and
@@ -789,8 +847,10 @@ def settle_sex(rng, u: np.ndarray, eth: np.ndarray, dob: np.ndarray, ep: dict, t
     cell of that stock, the cells' expected female counts are rounded systematically (one
     uniform for the LA, cells in category order, so each category's count is within 1 of its
     expectation) and the children of lowest ``u`` are female; unknown or indeterminate likewise,
-    before, the children of highest ``u``. Other children are female (unknown) when ``u`` is below
-    (at or above one less) their chance. ``ep``: the episodes' columns."""
+    before, the children of highest ``u``. With the LA's ``quota`` (``t1`` in ``SEX_YEAR``), the
+    stock's unknown or indeterminate are its whole counts instead: on a plan by category, then the
+    rest of each major group, highest ``u`` first. Other children are female (unknown) when ``u``
+    is below (at or above one less) their chance. ``ep``: the episodes' columns."""
     n = len(u)
     grp = GROUP_OF_CODE[eth]
     latest = latest_plan_category(n, ep["child"], ep["cpp_start"], ep["cat_init"])
@@ -822,10 +882,20 @@ def settle_sex(rng, u: np.ndarray, eth: np.ndarray, dob: np.ndarray, ep: dict, t
     rows = np.flatnonzero(stock)
     cell = cat[rows] * len(f_g) + grp[rows]
     expect = np.bincount(cell, p_female[rows], minlength=(none + 1) * len(f_g))
-    # unknown or indeterminate in the stock: each cell's expected count (rounded systematically),
-    # highest u first, so the LA's count is within one of its expectation
-    is_unknown[rows] = take_systematic(rng, cell, -u[rows],
-                                       np.bincount(cell, unknown[rows], minlength=len(expect)))
+    if quota is None:
+        # unknown or indeterminate in the stock: each cell's expected count (rounded
+        # systematically), highest u first, so the LA's count is within one of its expectation
+        is_unknown[rows] = take_systematic(rng, cell, -u[rows],
+                                           np.bincount(cell, unknown[rows], minlength=len(expect)))
+    else:  # the LA's share of England's counts: on a plan by category, then the rest by group
+        plan = on_plan31[rows]
+        unk = np.zeros(len(rows), bool)
+        # on a plan, children of a group with no count of its own last (they would add to it)
+        key = -u[rows[plan]] + 2.0 * (quota.unknown_by_group[grp[rows[plan]]] == 0)
+        unk[plan] = take_counts(cat[rows[plan]], key, quota.unknown_on_plan)
+        left = quota.unknown_by_group - np.bincount(grp[rows[unk]], minlength=len(f_g))
+        unk[~plan] = take_counts(grp[rows[~plan]], -u[rows[~plan]], np.maximum(left, 0))
+        is_unknown[rows] = unk
     known = ~is_unknown[rows]
     female[rows] = False
     female[rows[known]] = take_systematic(rng, cell[known], u[rows[known]], expect)
@@ -850,14 +920,18 @@ def recorded_ethnicity(children: "Children", idx: np.ndarray, t1: int) -> np.nda
     return np.where((children.dob[idx] > t1) & children.eth_pending[idx], ETH_NOT_OBTAINED, eth)
 
 
-def settle_pending(rng, eth: np.ndarray, dob: np.ndarray, ep: dict, years) -> np.ndarray:
+def settle_pending(rng, eth: np.ndarray, dob: np.ndarray, ep: dict, years,
+                   quota: SexYearQuota | None = None) -> np.ndarray:
     """Whether each child's ethnicity is "not yet obtained" in a return while it is unborn. A
     child is unborn at one 31 March at most. The unborn in need at 31 March of each of ``years``
     are pending in their group's chance (``UNBORN_PENDING_BY_CODE``) exactly: each group's
     expected count, rounded systematically within the LA-year (one uniform, groups in order), is
-    taken by the children lowest on a fixed scramble of their number. Other children (unborn
-    children whose episode closed before 31 March): pending when the scramble is below the
-    chance. ``ep``: the episodes' columns."""
+    taken by the children lowest on a fixed scramble of their number; with the LA's ``quota``, in
+    ``SEX_YEAR`` the recorded ones of each group are its whole count instead (``unborn_known``),
+    a group with fewer unborn children than that taking children of groups with more, who are
+    given a code of the group (``eth`` changes in place). Other children (unborn children whose
+    episode closed before 31 March): pending when the scramble is below the chance. ``ep``: the
+    episodes' columns."""
     n, groups = len(eth), len(spec.ETHNIC_GROUPS)
     scramble = (np.arange(n, dtype=np.uint64) * np.uint64(2654435761)) % np.uint64(2**32)
     pending = scramble < (UNBORN_PENDING_BY_CODE[eth] * 2**32).astype(np.uint64)
@@ -868,9 +942,28 @@ def settle_pending(rng, eth: np.ndarray, dob: np.ndarray, ep: dict, years) -> np
         if len(kids) == 0:
             continue
         g = GROUP_OF_CODE[eth[kids]]
-        expect = np.bincount(g, UNBORN_PENDING_BY_CODE[eth[kids]], minlength=groups)
-        pending[kids] = take_systematic(rng, g, scramble[kids], expect)
+        if quota is None or y != SEX_YEAR:
+            expect = np.bincount(g, UNBORN_PENDING_BY_CODE[eth[kids]], minlength=groups)
+            pending[kids] = take_systematic(rng, g, scramble[kids], expect)
+            continue
+        have = np.bincount(g, minlength=groups)
+        short = np.maximum(quota.unborn_known - have, 0)
+        if short.any():  # children of groups with more than their count, at random, change group
+            spare = np.flatnonzero(take_counts(g, -scramble[kids], np.maximum(have - quota.unborn_known, 0)))
+            donors = spare[rng.permutation(len(spare))][:short.sum()]
+            new_group = np.repeat(np.arange(groups), short)[:len(donors)]
+            eth[kids[donors]] = _code_in_group(rng, new_group)
+            g = GROUP_OF_CODE[eth[kids]]
+        known = take_counts(g, scramble[kids], quota.unborn_known)
+        pending[kids] = ~known & (UNBORN_PENDING_BY_CODE[eth[kids]] > 0)
     return pending
+
+
+def _code_in_group(rng, group: np.ndarray) -> np.ndarray:
+    """An ethnicity code of each major ``group``, drawn in the shares of ``_ETH_W``."""
+    w = np.array([[_ETH_W[c] if GROUP_OF_CODE[i] == k else 0.0 for i, c in enumerate(ETHNICITIES)]
+                  for k in range(len(spec.ETHNIC_GROUPS))])
+    return _pick_rows(rng, w, group)
 
 
 def _day_weights(start: int, end: int) -> np.ndarray:
@@ -908,13 +1001,15 @@ def _bisect_scale(count_fn, target: float, lo: float, hi: float, iters: int = 30
 
 
 def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_year: int,
-                seed: int, burn_in: int = BURN_IN_YEARS, start_year: int | None = None) -> LASimulation:
+                seed: int, burn_in: int = BURN_IN_YEARS, start_year: int | None = None,
+                quota: SexYearQuota | None = None) -> LASimulation:
     """Simulate LA ``la`` from census year ``start_year`` to 31 March ``last_year``.
 
     ``start_year`` defaults to ``first_year - burn_in``; :func:`cin_pipeline.synth.generate` passes
     the LA's fixed :func:`simulation_start` so that the returns do not depend on the years asked.
     ``targets`` maps every census year of the simulation (burn-in included, and the year after
-    ``last_year``) to its targets.
+    ``last_year``) to its targets. ``quota``: the LA's whole counts of England's small cells in
+    ``SEX_YEAR`` (:func:`sex_year_quotas`); without it those cells are rounded within the LA.
     """
     rng = np.random.default_rng([int(seed), int(la)])
     start = first_year - burn_in if start_year is None else int(start_year)
@@ -1228,13 +1323,15 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
                              **{f"corr_{k}": v for k, v in corr.items()}))
 
     chv, epv = ch.view(), ep.view()
+    quota = quota if last_year >= SEX_YEAR else None
     # its own random numbers, so every count settled above stays as it is
-    swap_unborn_categories(np.random.default_rng([int(seed), int(la), 1]), epv, chv["dob"], sim_years)
+    swap_unborn_categories(np.random.default_rng([int(seed), int(la), 1]), epv, chv["dob"], sim_years, quota)
     # their own random numbers, after the simulation: no count but the ages moves
     settle_adults(np.random.default_rng([int(seed), int(la), 4]), chv["dob"], epv, sim_years)
     sex = settle_sex(np.random.default_rng([int(seed), int(la), 2]), chv["sex_u"], chv["eth"], chv["dob"], epv,
-                     period(min(SEX_YEAR, last_year))[1])
-    pending = settle_pending(np.random.default_rng([int(seed), int(la), 3]), chv["eth"], chv["dob"], epv, sim_years)
+                     period(min(SEX_YEAR, last_year))[1], quota)
+    pending = settle_pending(np.random.default_rng([int(seed), int(la), 3]), chv["eth"], chv["dob"], epv, sim_years,
+                             quota)
     children = Children(dob=chv["dob"], sex=sex, eth=chv["eth"], eth_pending=pending,
                         dis=chv["dis"], has_upn=chv["has_upn"], unk=chv["unk"], death=chv["death"])
     episodes = Episodes(**{k: epv[k] for k in ep_cols})
@@ -2363,7 +2460,8 @@ def _settle_unborn(rng, ch: _Grow, ep: _Grow, t1: int) -> dict:
     return moved
 
 
-UNBORN_CATEGORY_SHARES = np.array([850, 90, 20, 240, 20], float) / 1220
+_A5_2020_UNBORN_BY_CATEGORY = np.array([850, 90, 20, 240, 20], float)
+UNBORN_CATEGORY_SHARES = _A5_2020_UNBORN_BY_CATEGORY / _A5_2020_UNBORN_BY_CATEGORY.sum()
 """Initial categories of unborn children's plans at 31 March (A5 2020, ``CATEGORIES`` order):
 70% neglect against 50% of all plans."""
 
@@ -2420,7 +2518,7 @@ def settle_adults(rng, dob: np.ndarray, ep: dict, years) -> dict:
     return moved
 
 
-def swap_unborn_categories(rng, ep: dict, dob: np.ndarray, years) -> int:
+def swap_unborn_categories(rng, ep: dict, dob: np.ndarray, years, quota: SexYearQuota | None = None) -> int:
     """Give the plans of unborn children open at 31 March of each census year in ``years`` the
     initial categories of ``UNBORN_CATEGORY_SHARES``, keeping every other count of categories.
 
@@ -2428,8 +2526,12 @@ def swap_unborn_categories(rng, ep: dict, dob: np.ndarray, years) -> int:
     random to whole plans) swaps its categories (initial and latest together) with a plan of a
     born child of a category below its count, which started in the same year and ends in the same
     census year (or is open at the end of both): so the two are open at the same 31 Marches, start
-    in the same year and end in the same year, and no count by category of any year moves.
-    ``ep`` is the episodes' column view, changed in place. Returns the number of swaps."""
+    in the same year and end in the same year, and no count by category of any year moves. A
+    category still short with no such partner is reached through a third, by two swaps. With
+    the LA's ``quota``, in ``SEX_YEAR`` each category but neglect has its whole count of
+    ``unborn_plans`` (where the plans are too few, emotional abuse gives way first, then physical
+    abuse) and neglect the rest. ``ep`` is the episodes' column view, changed in place. Returns
+    the number of swaps."""
     cs, ce, child = ep["cpp_start"], ep["cpp_end"], ep["child"]
     ci, cl = ep["cat_init"], ep["cat_latest"]
     has = cs != NONE
@@ -2446,9 +2548,20 @@ def swap_unborn_categories(rng, ep: dict, dob: np.ndarray, years) -> int:
         # fraction, the total kept
         cum = np.cumsum(UNBORN_CATEGORY_SHARES * n) + rng.random()
         want = np.diff(np.floor(cum), prepend=np.floor(cum[0] - UNBORN_CATEGORY_SHARES[0] * n)).astype(np.int64)
+        if quota is not None and y == SEX_YEAR:
+            want = quota.unborn_plans.copy()
+            for c in np.argsort(-UNBORN_CATEGORY_SHARES[1:], kind="stable") + 1:  # too few plans:
+                want[c] -= min(want[c], max(want[1:].sum() - n, 0))  # the larger categories give
+            want[0] = n - want[1:].sum()
         d = np.bincount(ci[unborn], minlength=len(CATEGORIES)) - want
         born = np.flatnonzero(mine & ~unborn)
-        for row in rng.permutation(np.flatnonzero(unborn)):
+
+        def swap(row, other):
+            ci[row], ci[other] = ci[other], ci[row]
+            cl[row], cl[other] = cl[other], cl[row]
+
+        rows = np.flatnonzero(unborn)
+        for row in rng.permutation(rows):
             c = ci[row]
             if d[c] <= 0:
                 continue
@@ -2456,13 +2569,29 @@ def swap_unborn_categories(rng, ep: dict, dob: np.ndarray, years) -> int:
             if not len(partners):
                 continue
             other = partners[rng.integers(len(partners))]
-            c2 = ci[other]
-            ci[row], ci[other] = c2, c
-            cl[row], cl[other] = cl[other], cl[row]
             d[c] -= 1
-            d[c2] += 1
+            d[ci[other]] += 1
+            swap(row, other)
             born = born[born != other]
             swaps += 1
+        # a category still short with no partner of its own: through a third, two swaps (another
+        # unborn plan takes the short category, the surplus one takes the third)
+        for row in rng.permutation(rows):
+            if d[ci[row]] <= 0 or not (d < 0).any():
+                continue
+            for other in rng.permutation(born[(end_year[born] == end_year[row]) & (ci[born] != ci[row])]):
+                mid = rows[(rows != row) & (ci[rows] == ci[other])]
+                pair = [(r0, q) for r0 in mid for q in born[(d[ci[born]] < 0) & (end_year[born] == end_year[r0])
+                                                              & (born != other)]]
+                if pair:
+                    r0, q = pair[0]
+                    d[ci[row]] -= 1
+                    d[ci[q]] += 1
+                    swap(r0, q)
+                    swap(row, other)
+                    born = born[(born != other) & (born != q)]
+                    swaps += 2
+                    break
     return swaps
 
 
