@@ -1204,6 +1204,9 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
             for kind, room in (("first", "first_room"), ("repeat", "rep_room")):
                 if state[room] > 0:
                     back = _come_back(rng, ch, ep, pend_child, state[room], t0, t1, kind)
+                    keep = ~np.isin(pend_child, back[0])  # those who came back sooner
+                    pend_child, pend_day = pend_child[keep], pend_day[keep]
+                    pend_within, pend_prev = pend_within[keep], pend_prev[keep]
                     state[room] -= len(back[0])
                     state["spawned"] += len(back[0])
                     came += len(back[0])
@@ -1314,7 +1317,8 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         moved.update(_settle_subsequent(rng, ch, ep, tg, t0, t1))
         moved.update(_settle_categories(rng, ep, t0, t1))
         moved.update(_settle_factors(rng, ep, tg, t0, t1, corr["fmentions"]))
-        moved.update(_settle_unborn(rng, ch, ep, t1))
+        moved.update(_settle_unborn(rng, ch, ep, t1, int(quota.unborn_plans[1:].sum())
+                                    if quota is not None and y == SEX_YEAR else 0))
         controls.append(dict(year=y, n_new=n_new, pi_w=pi_w, early=early, p_direct=p_direct, carried=carried, spawned=spawned,
                              same_room=same_room, rep_room=rep_room, rep_left=state["rep_room"],
                              first_left=state["first_room"], wanted_first=state["wanted_first"],
@@ -1347,7 +1351,10 @@ def _come_back(rng, ch: _Grow, ep: _Grow, pend_child: np.ndarray, k: int, t0: in
     "carried", in the year before (so the child is not yet counted among this year's children);
     "first", this year's first referral of the child (not a re-referral: so the new one is the
     child's first re-referral in the year); "repeat", a re-referral of this year (so the new one is
-    a repeat). Returns (children, days, previous referrals)."""
+    a repeat). For "first" and "repeat", when too few such children are free, children whose next
+    referral is already scheduled (after ``t1``) come back sooner instead: the caller drops their
+    scheduled one (an LA-year of several referrals a child, Wakefield 2016: 2.1, had most of its
+    children scheduled for the year after). Returns (children, days, previous referrals)."""
     v = ep.view()
     ref, child = v["ref"], v["child"]
     recent = np.flatnonzero(ref >= t0 - 366)
@@ -1364,12 +1371,20 @@ def _come_back(rng, ch: _Grow, ep: _Grow, pend_child: np.ndarray, k: int, t0: in
     lo = np.maximum(end + 1, t0)
     hi = np.minimum(ref[rows] + 365, t1)
     kid = child[rows]
-    ok = (lo <= hi) & ~np.isin(kid, pend_child) & (ch.cols["death"][kid] == NONE)
-    rows, lo, hi, kid = rows[ok], lo[ok], hi[ok], kid[ok]
-    day = lo + (rng.random(len(rows)) * (hi - lo + 1)).astype(np.int64)
-    ok = day < ch.cols["dob"][kid] + int(18 * 365.25)
-    pick = rng.permutation(np.flatnonzero(ok))[:k]
-    return kid[pick], day[pick], ref[rows][pick]
+    free = (lo <= hi) & (ch.cols["death"][kid] == NONE)
+    pending = np.isin(kid, pend_child)
+
+    def draw(sel, k):
+        r, lo_, hi_, kid_ = rows[sel], lo[sel], hi[sel], kid[sel]
+        day = lo_ + (rng.random(len(r)) * (hi_ - lo_ + 1)).astype(np.int64)
+        pick = rng.permutation(np.flatnonzero(day < ch.cols["dob"][kid_] + int(18 * 365.25)))[:k]
+        return kid_[pick], day[pick], ref[r][pick]
+
+    out = draw(free & ~pending, k)
+    if kind != "carried" and len(out[0]) < k:
+        more = draw(free & pending, k - len(out[0]))
+        out = tuple(np.concatenate([a, b]) for a, b in zip(out, more))
+    return out
 
 
 def _new_children(rng, ch: _Grow, ref_days: np.ndarray, eth_w: np.ndarray) -> np.ndarray:
@@ -2416,11 +2431,12 @@ of the children on a plan (A5 2020: 1,220 of 51,510), the only year published: e
 stocks at 31 March are settled on them (:func:`_settle_unborn`)."""
 
 
-def _settle_unborn(rng, ch: _Grow, ep: _Grow, t1: int) -> dict:
+def _settle_unborn(rng, ch: _Grow, ep: _Grow, t1: int, min_plans: int = 0) -> dict:
     """Move the dates of birth of children first referred before birth across 31 March ``t1``
     until the unborn among the children on a plan at 31 March, then among the other children in
     need at 31 March, make :data:`UNBORN_CPP_SHARE` and :data:`UNBORN_AT31_SHARE` of the LA-year's
-    stocks (rounded at random).
+    stocks (rounded at random; the plans at least ``min_plans``, which the LA's quota of unborn
+    children's plans by category needs).
 
     A birth ``d`` days after 31 March moves to ``d - 1`` days before it (and back), nearest first,
     held after the child's first referral and at most :data:`UNBORN_MAX_DAYS` after it (as drawn),
@@ -2439,7 +2455,10 @@ def _settle_unborn(rng, ch: _Grow, ep: _Grow, t1: int) -> dict:
     moved = {"births_moved": 0}
     # plans first; then the children in need (plans included), moving only those not on a plan
     for stock, movable, share in ((on_plan, on_plan, UNBORN_CPP_SHARE), (at31, at31 & ~on_plan, UNBORN_AT31_SHARE)):
-        diff = _stoch_round(rng, share * int(stock.sum())) - int(np.sum(dob[child[stock]] > t1))
+        want = _stoch_round(rng, share * int(stock.sum()))
+        if stock is on_plan:
+            want = max(want, min(min_plans, int(stock.sum())))
+        diff = want - int(np.sum(dob[child[stock]] > t1))
         if diff == 0:
             continue
         kid = child[np.flatnonzero(movable)]
