@@ -1291,19 +1291,28 @@ def test_allocate_shares_englands_count_among_the_las_within_one_child_each():
     share = weight[:, None] / weight.sum() * total[None, :]
     assert (np.abs(q - share) < 1).all() and (q >= 0).all()
     assert q.sum(axis=0).tolist() == total.tolist()
+    small = np.array([0.0, 90.0, 20.0, 240.0, 20.0])  # a few a LA: each LA's row its share
+    q = S.allocate_within(small, weight, rng.random(len(small)))
+    assert q.sum(axis=0).tolist() == small.tolist()
+    assert (np.abs(q.sum(axis=1) - weight / weight.sum() * small.sum()) < 1).all()
     quotas = _quotas(1.0, 11)
     assert len(quotas) == 151  # every LA of 2020
     by = {f: sum(getattr(v, f) for v in quotas.values()) for f in
-          ("unknown_by_group", "unknown_on_plan", "unborn_known", "unborn_plans")}
+          ("unknown_by_group", "unknown_on_plan", "unborn_known", "unborn_plans", "born_by_group",
+           "plans_by_category")}
     assert by["unknown_by_group"].tolist() == [520, 50, 60, 60, 20, 220]  # A4's groups and total 930
     assert by["unknown_on_plan"].tolist() == [40, 10, 0, 20, 0]  # A5's, total 70
     assert by["unborn_known"].tolist() == [2760, 370, 180, 190, 90, 0]
-    assert by["unborn_plans"].tolist() == [850, 90, 20, 240, 20]
+    assert by["unborn_plans"].tolist() == [0, 90, 20, 240, 20]  # neglect: the rest of each LA's
+    assert by["born_by_group"].tolist() == S.A4_2020_BORN_BY_GROUP.tolist()
+    assert by["plans_by_category"].tolist() == [26010, 3820, 1970, 18380, 1330]  # A6 2020
 
 
 def test_the_small_cells_of_2020_take_the_las_whole_counts():
     """With an LA's quota the stock's unknown or indeterminate sex is its whole count: on a plan
-    by category, in all by group (highest uniforms); the unborn of recorded ethnicity are its count
+    by category, in all by group (highest uniforms); so are the girls on a plan by category, the
+    girls by group then within one of their share; the born stock's ethnic groups are its counts
+    (White the rest); the unborn of recorded ethnicity are its count
     by group, children of a group with more changing group where one has too few; the unborn's
     plans take its counts by category but neglect, which takes the rest."""
     import numpy as np
@@ -1319,7 +1328,17 @@ def test_the_small_cells_of_2020_take_the_las_whole_counts():
     quota = S.SexYearQuota(unknown_by_group=np.array([9, 2, 1, 1, 1, 4]),
                            unknown_on_plan=np.array([2, 1, 0, 1, 0]),
                            unborn_known=np.array([40, 30, 3, 3, 2, 0]),
-                           unborn_plans=np.array([0, 1, 1, 1, 1]))
+                           unborn_plans=np.array([0, 1, 1, 1, 1]),
+                           born_by_group=np.array([0, 2000, 1500, 900, 400, 500]),
+                           female_on_plan=np.array([400, 300, 500, 350, 200]),
+                           plans_by_category=np.array([0, 10, 5, 20, 3]))
+    mix = np.array([S._ETH_W[c] for c in S.ETHNICITIES])
+    before = eth.copy()
+    moved = S.settle_ethnicity(np.random.default_rng(3), eth, dob, ep, t1, quota, mix)
+    stock = open31 & (dob <= t1)
+    counts = np.bincount(S.GROUP_OF_CODE[eth[stock]], minlength=6)
+    assert counts[1:].tolist() == [2000, 1500, 900, 400, 500] and counts.sum() == stock.sum()
+    assert moved == np.sum(eth != before) > 0 and (eth[~stock] == before[~stock]).all()
     u = rng.random(n)
     sex = S.settle_sex(np.random.default_rng(1), u, eth, dob, ep, t1, quota)
     stock, grp = open31 & (dob <= t1), S.GROUP_OF_CODE[eth]
@@ -1327,6 +1346,10 @@ def test_the_small_cells_of_2020_take_the_las_whole_counts():
     assert np.bincount(grp[stock & unknown], minlength=6).tolist() == quota.unknown_by_group.tolist()
     assert np.bincount(ep["cat_init"][stock & plan31 & unknown], minlength=5).tolist() \
         == quota.unknown_on_plan.tolist()
+    female = sex == S.SEX_FEMALE
+    assert np.bincount(ep["cat_init"][stock & plan31 & female], minlength=5).tolist() == [400, 300, 500, 350, 200]
+    born = np.bincount(grp[stock], minlength=6)
+    assert (np.abs(np.bincount(grp[stock & female], minlength=6) - S.FEMALE_SHARE_BY_GROUP * born) < 2).all()
     for g in range(6):  # the highest uniforms of the group off a plan
         m = stock & ~plan31 & (grp == g)
         if unknown[m].any():

@@ -187,6 +187,17 @@ _ETH_GROUP_FACTOR = np.array([
     ETH_GROUP_SHARE[g] / 100 / (sum(_ETH_W[c] for c in codes) / sum(_ETH_W.values()))
     for g in ETH_GROUP_OF_CODE for group, codes in spec.ETHNIC_GROUPS if group == g])
 ETH_NOT_OBTAINED = ETHNICITIES.index("NOBT")
+A4_2020_BORN_BY_GROUP = np.array([265310, 32570, 27470, 32070, 12780, 12200], float)
+"""England's born children in need at 31 March 2020 by major ethnic group (``spec.ETHNIC_GROUPS``
+order): A4's total row less its unborn row (unknown: those not of known ethnicity)."""
+
+
+def la_ethnic_mix(rng) -> np.ndarray:
+    """An LA's weights of the ethnicity codes (``ETHNICITIES`` order): a Dirichlet draw around
+    ``_ETH_W``, scaled by ``_ETH_GROUP_FACTOR``. The first draw of the LA's random numbers, so
+    :func:`sex_year_quotas` can draw the same mix before the LA is simulated."""
+    eth_w = np.array([_ETH_W[c] for c in ETHNICITIES])
+    return (rng.dirichlet(eth_w / eth_w.sum() * 300.0) + 1e-9) * _ETH_GROUP_FACTOR
 _A4_2020_UNBORN_BY_GROUP = {"White": 2760, "Mixed": 370, "Asian or Asian British": 180,
                             "Black or Black British": 190, "Other ethnic groups": 90}
 _A4_2020_UNBORN = 6860
@@ -271,6 +282,9 @@ class SexYearQuota:
     unknown_on_plan: np.ndarray   # of them on a plan, by the plan's initial category
     unborn_known: np.ndarray      # unborn children in need of recorded ethnicity, by major group
     unborn_plans: np.ndarray      # unborn children's plans, by initial category (neglect: the rest)
+    born_by_group: np.ndarray     # born children in need at 31 March, by major group (White: the rest)
+    female_on_plan: np.ndarray    # born girls on a plan at 31 March, by initial category
+    plans_by_category: np.ndarray  # plans at 31 March, by initial category (neglect: the rest)
 
 
 def allocate(total: np.ndarray, weight: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -282,20 +296,49 @@ def allocate(total: np.ndarray, weight: np.ndarray, u: np.ndarray) -> np.ndarray
     return np.diff(cum, axis=0, prepend=np.zeros((1, len(total)))).astype(np.int64)
 
 
+def allocate_within(total: np.ndarray, weight: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Whole counts ``[LA, cell]`` whose sum over the cells is each LA's share of the total, within
+    one (:func:`allocate`), and whose cells add to ``total`` (rounded systematically to whole
+    counts, one uniform of ``u`` per cell, and the first for the LAs): the total's units are laid
+    out cell by cell, interleaved in proportion, and each LA takes its run of them. A small LA
+    then holds at most its share of the units, whatever the cells, where independent allocations
+    can give it one of each."""
+    whole = allocate(total, np.ones(1), u)[0]
+    per_la = allocate(np.array([float(whole.sum())]), weight, u[:1])[:, 0]
+    pos = np.concatenate([(np.arange(n) + 0.5) / n for n in whole])
+    units = np.repeat(np.arange(len(whole)), whole)[np.argsort(pos, kind="stable")]
+    edges = np.concatenate([[0], np.cumsum(per_la)])
+    return np.array([np.bincount(units[a:b], minlength=len(whole)) for a, b in zip(edges[:-1], edges[1:])])
+
+
 def sex_year_quotas(at31: dict[str, float], cpp_at31: dict[str, float], scale: float,
                     seed: int) -> dict[str, SexYearQuota]:
     """Each LA's :class:`SexYearQuota`: England's targets (times ``scale``) allocated in proportion
     to the LAs' children in need at 31 March ``SEX_YEAR`` (``at31``) or on a plan (``cpp_at31``),
-    LAs in code order. The same for any subset of LAs generated, so an LA's returns do not depend
-    on which others are asked."""
+    the born children by group to the children in need times the LA's share of the group in its
+    mix (:func:`la_ethnic_mix`, drawn from ``seed``), LAs in code order. The same for any subset of
+    LAs generated, so an LA's returns do not depend on which others are asked."""
     las = sorted(at31)
     stock = np.array([at31[la] for la in las], float)
     plans = np.array([cpp_at31.get(la, 0.0) for la in las], float)
     rng = np.random.default_rng([int(seed), 5])
     unborn = np.array([_A4_2020_UNBORN_BY_GROUP[g] for g, _ in spec.ETHNIC_GROUPS[:-1]] + [0.0])
-    parts = [allocate(target * scale, weight, rng.random(len(target))) for target, weight in (
-        (A4_2020_UNKNOWN_SEX_BY_GROUP, stock), (A5_2020_UNKNOWN_SEX_BY_CATEGORY, plans),
-        (unborn, stock), (_A5_2020_UNBORN_BY_CATEGORY, plans))]
+    parts = [allocate(A4_2020_UNKNOWN_SEX_BY_GROUP * scale, stock, rng.random(len(A4_2020_UNKNOWN_SEX_BY_GROUP)))]
+    parts += [allocate_within(target * scale, weight, rng.random(len(target))) for target, weight in (
+        (A5_2020_UNKNOWN_SEX_BY_CATEGORY, plans), (unborn, stock))]
+    # the unborn's plans but neglect (the rest): an LA has a few unborn children on a plan at most
+    small = _A5_2020_UNBORN_BY_CATEGORY.copy()
+    small[0] = 0.0
+    parts.append(allocate_within(small * scale, plans, rng.random(len(small))))
+    groups = len(spec.ETHNIC_GROUPS)
+    mix = np.array([np.bincount(GROUP_OF_CODE, la_ethnic_mix(np.random.default_rng([int(seed), int(la)])),
+                                minlength=groups) for la in las])
+    share = stock[:, None] * mix / mix.sum(axis=1, keepdims=True)
+    u = rng.random(groups)
+    parts.append(np.stack([allocate(A4_2020_BORN_BY_GROUP[g:g + 1] * scale, share[:, g], u[g:g + 1])[:, 0]
+                           for g in range(groups)], axis=1))
+    for target in (A5_2020_FEMALE_ON_PLAN, np.array(_CAT_STOCK_BY_YEAR[SEX_YEAR], float)):
+        parts.append(allocate(target * scale, plans, rng.random(len(target))))
     return {la: SexYearQuota(*(p[i] for p in parts)) for i, la in enumerate(las)}
 
 DISABILITIES = tuple(c.code for c in spec.DISABILITY if c.code != "NONE")
@@ -849,7 +892,8 @@ def settle_sex(rng, u: np.ndarray, eth: np.ndarray, dob: np.ndarray, ep: dict, t
     expectation) and the children of lowest ``u`` are female; unknown or indeterminate likewise,
     before, the children of highest ``u``. With the LA's ``quota`` (``t1`` in ``SEX_YEAR``), the
     stock's unknown or indeterminate are its whole counts instead: on a plan by category, then the
-    rest of each major group, highest ``u`` first. Other children are female (unknown) when ``u``
+    rest of each major group, highest ``u`` first; and the girls on a plan its counts by category,
+    then the rest of each group its expected count less the girls on a plan (lowest ``u`` first). Other children are female (unknown) when ``u``
     is below (at or above one less) their chance. ``ep``: the episodes' columns."""
     n = len(u)
     grp = GROUP_OF_CODE[eth]
@@ -898,7 +942,15 @@ def settle_sex(rng, u: np.ndarray, eth: np.ndarray, dob: np.ndarray, ep: dict, t
         is_unknown[rows] = unk
     known = ~is_unknown[rows]
     female[rows] = False
-    female[rows[known]] = take_systematic(rng, cell[known], u[rows[known]], expect)
+    if quota is None:
+        female[rows[known]] = take_systematic(rng, cell[known], u[rows[known]], expect)
+    else:  # on a plan the LA's share of England's counts by category, then each group's rest
+        plan = rows[known & on_plan31[rows]]
+        female[plan] = take_counts(cat[plan], u[plan], quota.female_on_plan)
+        rest = rows[known & ~on_plan31[rows]]
+        want = FEMALE_SHARE_BY_GROUP * np.bincount(grp[rows], minlength=len(f_g)) \
+            - np.bincount(grp[plan[female[plan]]], minlength=len(f_g))
+        female[rest] = take_systematic(rng, grp[rest], u[rest], np.maximum(want, 0.0))
     return np.where(is_unknown, SEX_UNKNOWN, np.where(female, SEX_FEMALE, SEX_MALE)).astype(np.int8)
 
 
@@ -952,18 +1004,37 @@ def settle_pending(rng, eth: np.ndarray, dob: np.ndarray, ep: dict, years,
             spare = np.flatnonzero(take_counts(g, -scramble[kids], np.maximum(have - quota.unborn_known, 0)))
             donors = spare[rng.permutation(len(spare))][:short.sum()]
             new_group = np.repeat(np.arange(groups), short)[:len(donors)]
-            eth[kids[donors]] = _code_in_group(rng, new_group)
+            eth[kids[donors]] = _code_in_group(rng, new_group, np.array([_ETH_W[c] for c in ETHNICITIES]))
             g = GROUP_OF_CODE[eth[kids]]
         known = take_counts(g, scramble[kids], quota.unborn_known)
         pending[kids] = ~known & (UNBORN_PENDING_BY_CODE[eth[kids]] > 0)
     return pending
 
 
-def _code_in_group(rng, group: np.ndarray) -> np.ndarray:
-    """An ethnicity code of each major ``group``, drawn in the shares of ``_ETH_W``."""
-    w = np.array([[_ETH_W[c] if GROUP_OF_CODE[i] == k else 0.0 for i, c in enumerate(ETHNICITIES)]
-                  for k in range(len(spec.ETHNIC_GROUPS))])
+def _code_in_group(rng, group: np.ndarray, mix: np.ndarray) -> np.ndarray:
+    """An ethnicity code of each major ``group``, drawn in the shares of ``mix`` (per code)."""
+    w = np.where(GROUP_OF_CODE[None, :] == np.arange(len(spec.ETHNIC_GROUPS))[:, None], mix[None, :], 0.0)
     return _pick_rows(rng, w, group)
+
+
+def settle_ethnicity(rng, eth: np.ndarray, dob: np.ndarray, ep: dict, t1: int, quota: SexYearQuota,
+                     mix: np.ndarray) -> int:
+    """Give the LA's born children in need at 31 March ``t1`` its whole counts by major ethnic
+    group (``quota.born_by_group``; White takes the rest of the stock): children of groups above
+    their count, at random, take a code of a group below its count, drawn in the LA's ``mix``.
+    ``eth`` changes in place (the child's ethnicity in every return). Returns the children moved."""
+    kids = stock_children(ep, t1)
+    kids = kids[dob[kids] <= t1]
+    groups = len(spec.ETHNIC_GROUPS)
+    g = GROUP_OF_CODE[eth[kids]]
+    want = quota.born_by_group.copy()
+    want[0] = max(len(kids) - want[1:].sum(), 0)
+    have = np.bincount(g, minlength=groups)
+    short = np.maximum(want - have, 0)
+    spare = np.flatnonzero(take_counts(g, rng.random(len(kids)), np.maximum(have - want, 0)))
+    donors = spare[rng.permutation(len(spare))][:short.sum()]
+    eth[kids[donors]] = _code_in_group(rng, np.repeat(np.arange(groups), short)[:len(donors)], mix)
+    return len(donors)
 
 
 def _day_weights(start: int, end: int) -> np.ndarray:
@@ -1017,9 +1088,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         raise ValueError(f"simulation start {start} after the first year wanted {first_year}")
     sim_years = list(range(start, last_year + 1))
 
-    eth_w = np.array([_ETH_W[c] for c in ETHNICITIES])
-    eth_w = rng.dirichlet(eth_w / eth_w.sum() * 300.0) + 1e-9  # each LA its own mix
-    eth_w = eth_w * _ETH_GROUP_FACTOR
+    eth_w = la_ethnic_mix(rng)  # each LA its own mix
 
     ch = _Grow({"dob": "i8", "sex_u": "f8", "eth": "i1", "dis": "i4", "has_upn": "?", "unk": "i1",
                 "death": "i8", "ncpp": "i2", "ext_cpp": "i1"})
@@ -1315,7 +1384,8 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         moved.update(_settle_b5(rng, ep, ch.n, pend_child, pend_day, tg, t0, t1))
         moved.update(_settle_d7(rng, ep, tg, t0, t1))
         moved.update(_settle_subsequent(rng, ch, ep, tg, t0, t1))
-        moved.update(_settle_categories(rng, ep, t0, t1))
+        moved.update(_settle_categories(rng, ep, t0, t1, quota.plans_by_category
+                                        if quota is not None and y == SEX_YEAR else None))
         moved.update(_settle_factors(rng, ep, tg, t0, t1, corr["fmentions"]))
         moved.update(_settle_unborn(rng, ch, ep, t1, int(quota.unborn_plans[1:].sum())
                                     if quota is not None and y == SEX_YEAR else 0))
@@ -1332,6 +1402,9 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
     swap_unborn_categories(np.random.default_rng([int(seed), int(la), 1]), epv, chv["dob"], sim_years, quota)
     # their own random numbers, after the simulation: no count but the ages moves
     settle_adults(np.random.default_rng([int(seed), int(la), 4]), chv["dob"], epv, sim_years)
+    if quota is not None:  # its own random numbers: no count but the ethnic groups moves
+        settle_ethnicity(np.random.default_rng([int(seed), int(la), 6]), chv["eth"], chv["dob"], epv,
+                         period(SEX_YEAR)[1], quota, eth_w)
     sex = settle_sex(np.random.default_rng([int(seed), int(la), 2]), chv["sex_u"], chv["eth"], chv["dob"], epv,
                      period(min(SEX_YEAR, last_year))[1], quota)
     pending = settle_pending(np.random.default_rng([int(seed), int(la), 3]), chv["eth"], chv["dob"], epv, sim_years,
@@ -2395,13 +2468,14 @@ def _settle_subsequent(rng, ch: _Grow, ep: _Grow, tg: YearTargets, t0: int, t1: 
     return out
 
 
-def _settle_categories(rng, ep: _Grow, t0: int, t1: int) -> dict:
+def _settle_categories(rng, ep: _Grow, t0: int, t1: int, want: np.ndarray | None = None) -> dict:
     """Settle the initial categories of abuse of the plans open at 31 March ``t1`` on England's
     shares of the year (:func:`category_stock_shares`) by changing those of plans that started in
     the year: a category above its share gives plans, at random, to those below theirs (a latest
     category equal to the initial one follows it). Plans of earlier years keep theirs, so no
     earlier year's stock changes; the LA-year's stock, not a national total, is settled, so
-    England's figures hold up to rounding."""
+    England's figures hold up to rounding. ``want``: the LA's whole counts by category instead
+    (its quota in ``SEX_YEAR``; neglect takes the rest of the stock)."""
     out = {"categories_moved": 0}
     v = ep.view()
     cs, ce, ci, cl = v["cpp_start"], v["cpp_end"], v["cat_init"], v["cat_latest"]
@@ -2409,7 +2483,12 @@ def _settle_categories(rng, ep: _Grow, t0: int, t1: int) -> dict:
     if not open_.any():
         return out
     year = int(year_of_day(np.array([t1]))[0])
-    d = np.bincount(ci[open_], minlength=len(CATEGORIES)) - category_stock_shares(year) * open_.sum()
+    if want is None:
+        want = category_stock_shares(year) * open_.sum()
+    else:
+        want = want.astype(float)
+        want[0] = max(open_.sum() - want[1:].sum(), 0.0)
+    d = np.bincount(ci[open_], minlength=len(CATEGORIES)) - want
     mine = open_ & (cs >= t0)
     src = np.concatenate([rng.permutation(np.flatnonzero(mine & (ci == c)))[:_stoch_round(rng, d[c])]
                           for c in range(len(CATEGORIES)) if d[c] > 0] or [np.empty(0, np.int64)])
@@ -2481,6 +2560,11 @@ def _settle_unborn(rng, ch: _Grow, ep: _Grow, t1: int, min_plans: int = 0) -> di
 
 _A5_2020_UNBORN_BY_CATEGORY = np.array([850, 90, 20, 240, 20], float)
 UNBORN_CATEGORY_SHARES = _A5_2020_UNBORN_BY_CATEGORY / _A5_2020_UNBORN_BY_CATEGORY.sum()
+A5_2020_FEMALE_ON_PLAN = FEMALE_SHARE_BY_CATEGORY * (np.array(_CAT_STOCK_BY_YEAR[2020]) - _A5_2020_UNBORN_BY_CATEGORY)
+"""England's born girls on a plan at 31 March 2020 by initial category: each category's female share
+of known sex (A5: 610 of 1,300 multiple) times its born children (A5's total less unborn: 1,310),
+so that girls and boys are both near A5's (614.7 and 695.3 against 610 and 690; the rounded
+published figures leave 10 of the 1,330 multiple plans to unknown sex, suppressed)."""
 """Initial categories of unborn children's plans at 31 March (A5 2020, ``CATEGORIES`` order):
 70% neglect against 50% of all plans."""
 
