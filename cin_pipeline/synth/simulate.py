@@ -893,8 +893,9 @@ def settle_sex(rng, u: np.ndarray, eth: np.ndarray, dob: np.ndarray, ep: dict, t
     before, the children of highest ``u``. With the LA's ``quota`` (``t1`` in ``SEX_YEAR``), the
     stock's unknown or indeterminate are its whole counts instead: on a plan by category, then the
     rest of each major group, highest ``u`` first; and the girls on a plan its counts by category,
-    then the rest of each group its expected count less the girls on a plan (lowest ``u`` first). Other children are female (unknown) when ``u``
-    is below (at or above one less) their chance. ``ep``: the episodes' columns."""
+    then the rest of each group its expected count less the girls on a plan (lowest ``u`` first).
+    Other children are female (unknown) when ``u`` is below (at or above one less) their chance.
+    ``ep``: the episodes' columns."""
     n = len(u)
     grp = GROUP_OF_CODE[eth]
     latest = latest_plan_category(n, ep["child"], ep["cpp_start"], ep["cat_init"])
@@ -998,23 +999,29 @@ def settle_pending(rng, eth: np.ndarray, dob: np.ndarray, ep: dict, years,
             expect = np.bincount(g, UNBORN_PENDING_BY_CODE[eth[kids]], minlength=groups)
             pending[kids] = take_systematic(rng, g, scramble[kids], expect)
             continue
-        have = np.bincount(g, minlength=groups)
-        short = np.maximum(quota.unborn_known - have, 0)
-        if short.any():  # children of groups with more than their count, at random, change group
-            spare = np.flatnonzero(take_counts(g, -scramble[kids], np.maximum(have - quota.unborn_known, 0)))
-            donors = spare[rng.permutation(len(spare))][:short.sum()]
-            new_group = np.repeat(np.arange(groups), short)[:len(donors)]
-            eth[kids[donors]] = _code_in_group(rng, new_group, np.array([_ETH_W[c] for c in ETHNICITIES]))
+        if _regroup(rng, eth, kids, quota.unborn_known, -scramble[kids], np.array([_ETH_W[c] for c in ETHNICITIES])):
             g = GROUP_OF_CODE[eth[kids]]
         known = take_counts(g, scramble[kids], quota.unborn_known)
         pending[kids] = ~known & (UNBORN_PENDING_BY_CODE[eth[kids]] > 0)
     return pending
 
 
-def _code_in_group(rng, group: np.ndarray, mix: np.ndarray) -> np.ndarray:
-    """An ethnicity code of each major ``group``, drawn in the shares of ``mix`` (per code)."""
-    w = np.where(GROUP_OF_CODE[None, :] == np.arange(len(spec.ETHNIC_GROUPS))[:, None], mix[None, :], 0.0)
-    return _pick_rows(rng, w, group)
+def _regroup(rng, eth: np.ndarray, kids: np.ndarray, want: np.ndarray, key: np.ndarray, mix: np.ndarray) -> int:
+    """Children ``kids`` of major groups with fewer than ``want`` (per group) are made up by
+    children of groups with more (each group's spare ones lowest on ``key``, taken in random
+    order), who are given a code of the short group drawn in ``mix`` (per code; ``eth`` changes in
+    place). Returns the children moved."""
+    g = GROUP_OF_CODE[eth[kids]]
+    have = np.bincount(g, minlength=len(want))
+    short = np.maximum(want - have, 0)
+    if not short.any():
+        return 0
+    spare = np.flatnonzero(take_counts(g, key, np.maximum(have - want, 0)))
+    donors = spare[rng.permutation(len(spare))][:short.sum()]
+    onto = np.repeat(np.arange(len(want)), short)[:len(donors)]
+    on_group = GROUP_OF_CODE[None, :] == np.arange(len(spec.ETHNIC_GROUPS))[:, None]
+    eth[kids[donors]] = _pick_rows(rng, np.where(on_group, mix[None, :], 0.0), onto)
+    return len(donors)
 
 
 def settle_ethnicity(rng, eth: np.ndarray, dob: np.ndarray, ep: dict, t1: int, quota: SexYearQuota,
@@ -1025,16 +1032,9 @@ def settle_ethnicity(rng, eth: np.ndarray, dob: np.ndarray, ep: dict, t1: int, q
     ``eth`` changes in place (the child's ethnicity in every return). Returns the children moved."""
     kids = stock_children(ep, t1)
     kids = kids[dob[kids] <= t1]
-    groups = len(spec.ETHNIC_GROUPS)
-    g = GROUP_OF_CODE[eth[kids]]
     want = quota.born_by_group.copy()
     want[0] = max(len(kids) - want[1:].sum(), 0)
-    have = np.bincount(g, minlength=groups)
-    short = np.maximum(want - have, 0)
-    spare = np.flatnonzero(take_counts(g, rng.random(len(kids)), np.maximum(have - want, 0)))
-    donors = spare[rng.permutation(len(spare))][:short.sum()]
-    eth[kids[donors]] = _code_in_group(rng, np.repeat(np.arange(groups), short)[:len(donors)], mix)
-    return len(donors)
+    return _regroup(rng, eth, kids, want, rng.random(len(kids)), mix)
 
 
 def _day_weights(start: int, end: int) -> np.ndarray:
