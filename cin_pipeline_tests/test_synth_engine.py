@@ -1097,6 +1097,14 @@ def test_unborn_children_at_31_march_meet_a4_and_a5_shares_by_moving_births_with
     assert before.any() and np.all(c.dob[before] <= first[before] + 249)
     died = c.death != NONE
     assert np.all(c.death[died] >= c.dob[died])
+    # with the LA's quota (England's 2020 cells allocated): 2020's unborn and plans are its counts
+    from cin_pipeline.synth import _quotas
+
+    quota = _quotas(1.0, 11)[la]
+    m = measure_year(simulate_la(la, tg, min(wy), max(wy), 11, start_year=start, quota=quota), 2020)
+    assert [m["at31_unborn"], m["cpp_at31_unborn"]] == quota.unborn.tolist()
+    assert [m[f"cpp_at31_unborn_{c}"] for c in ("phy", "sab", "emo", "mul")] == quota.unborn_plans[1:].tolist()
+    assert [m[f"cpp_at31_{c}"] for c in ("phy", "sab", "emo", "mul")] == quota.plans_by_category[1:].tolist()
 
 
 def test_characteristic_measures_add_up(returns):
@@ -1299,13 +1307,14 @@ def test_allocate_shares_englands_count_among_the_las_within_one_child_each():
     assert len(quotas) == 151  # every LA of 2020
     by = {f: sum(getattr(v, f) for v in quotas.values()) for f in
           ("unknown_by_group", "unknown_on_plan", "unborn_known", "unborn_plans", "born_by_group",
-           "plans_by_category")}
+           "plans_by_category", "unborn")}
     assert by["unknown_by_group"].tolist() == [520, 50, 60, 60, 20, 220]  # A4's groups and total 930
     assert by["unknown_on_plan"].tolist() == [40, 10, 0, 20, 0]  # A5's, total 70
     assert by["unborn_known"].tolist() == [2760, 370, 180, 190, 90, 0]
     assert by["unborn_plans"].tolist() == [0, 90, 20, 240, 20]  # neglect: the rest of each LA's
     assert by["born_by_group"].tolist() == S.A4_2020_BORN_BY_GROUP.tolist()
     assert by["plans_by_category"].tolist() == [26010, 3820, 1970, 18380, 1330]  # A6 2020
+    assert by["unborn"].tolist() == [6860, 1220]  # A4's and A5's unborn
 
 
 def test_the_small_cells_of_2020_take_the_las_whole_counts():
@@ -1331,7 +1340,8 @@ def test_the_small_cells_of_2020_take_the_las_whole_counts():
                            unborn_plans=np.array([0, 1, 1, 1, 1]),
                            born_by_group=np.array([0, 2000, 1500, 900, 400, 500]),
                            female_on_plan=np.array([400, 300, 500, 350, 200]),
-                           plans_by_category=np.array([0, 10, 5, 20, 3]))
+                           plans_by_category=np.array([0, 10, 5, 20, 3]),
+                           unborn=np.array([160, 40]))
     mix = np.array([S._ETH_W[c] for c in S.ETHNICITIES])
     before = eth.copy()
     moved = S.settle_ethnicity(np.random.default_rng(3), eth, dob, ep, t1, quota, mix)
@@ -1518,3 +1528,32 @@ def test_tilt_short_lowers_re_referrals_short_episodes_and_keeps_the_batch_share
     assert abs(t[:, 0].mean() - shares[:, 0].mean()) < 0.01  # the batch keeps its share
     # the longer bands keep their proportions
     assert np.allclose(t[:, 2] / t[:, 1], shares[:, 2] / shares[:, 1])
+
+
+def test_re_referrals_draw_the_factors_published_for_them_more_or_less_often():
+    """A re-referral is drawn for a factor with its ``RR_FACTOR_ODDS``: alcohol misuse more often
+    than other referrals (re-referrals D1 2017: 28.6% of the referrals with it are re-referrals,
+    against 22.8% of all with a factor), female genital mutilation less often (D2: 12.0%), other
+    factors as any referral; each factor's count in the batch is as without the weights."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    rng = np.random.default_rng(4)
+    n = 40_000
+    rr = rng.random(n) < 0.23
+    p = np.full(len(S.FACTOR_CODES), 0.05)
+    p[S.BIT_21] = 0.0
+    flat = S._draw_factors(np.random.default_rng(1), p, n, np.zeros(n, bool))
+    tilted = S._draw_factors(np.random.default_rng(1), p, n, rr)
+
+    def share(f, code):
+        has = (f >> S.FACTOR_BIT[code]) & 1 == 1
+        return has.sum(), rr[has].mean()
+
+    for code in ("1A", "22A", "16A"):
+        assert abs(share(tilted, code)[0] - share(flat, code)[0]) <= 0.02 * share(flat, code)[0]
+    assert share(tilted, "1A")[1] > 0.3 > 0.26 > share(flat, "1A")[1] > 0.2
+    assert share(tilted, "22A")[1] < 0.15
+    assert 0.21 < share(tilted, "16A")[1] < 0.25
+    assert S.RR_FACTOR_ODDS[S.FACTOR_BIT["1A"]] > 1 > S.RR_FACTOR_ODDS[S.FACTOR_BIT["19A"]]

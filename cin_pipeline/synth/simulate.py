@@ -285,6 +285,7 @@ class SexYearQuota:
     born_by_group: np.ndarray     # born children in need at 31 March, by major group (White: the rest)
     female_on_plan: np.ndarray    # born girls on a plan at 31 March, by initial category
     plans_by_category: np.ndarray  # plans at 31 March, by initial category (neglect: the rest)
+    unborn: np.ndarray            # unborn children in need at 31 March, and of them on a plan
 
 
 def allocate(total: np.ndarray, weight: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -339,6 +340,9 @@ def sex_year_quotas(at31: dict[str, float], cpp_at31: dict[str, float], scale: f
                            for g in range(groups)], axis=1))
     for target in (A5_2020_FEMALE_ON_PLAN, np.array(_CAT_STOCK_BY_YEAR[SEX_YEAR], float)):
         parts.append(allocate(target * scale, plans, rng.random(len(target))))
+    parts.append(np.stack([allocate(np.array([_A4_2020_UNBORN * scale]), stock, rng.random(1))[:, 0],
+                           allocate(np.array([_A5_2020_UNBORN_BY_CATEGORY.sum() * scale]), plans, rng.random(1))[:, 0]],
+                          axis=1))
     return {la: SexYearQuota(*(p[i] for p in parts)) for i, la in enumerate(las)}
 
 DISABILITIES = tuple(c.code for c in spec.DISABILITY if c.code != "NONE")
@@ -1387,8 +1391,7 @@ def simulate_la(la: str, targets: dict[int, YearTargets], first_year: int, last_
         moved.update(_settle_categories(rng, ep, t0, t1, quota.plans_by_category
                                         if quota is not None and y == SEX_YEAR else None))
         moved.update(_settle_factors(rng, ep, tg, t0, t1, corr["fmentions"]))
-        moved.update(_settle_unborn(rng, ch, ep, t1, int(quota.unborn_plans[1:].sum())
-                                    if quota is not None and y == SEX_YEAR else 0))
+        moved.update(_settle_unborn(rng, ch, ep, t1, quota if y == SEX_YEAR else None))
         controls.append(dict(year=y, n_new=n_new, pi_w=pi_w, early=early, p_direct=p_direct, carried=carried, spawned=spawned,
                              same_room=same_room, rep_room=rep_room, rep_left=state["rep_room"],
                              first_left=state["first_room"], wanted_first=state["wanted_first"],
@@ -1594,7 +1597,7 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     factors = np.zeros(n, np.int64)
     if assessed.any():
         ai = np.flatnonzero(assessed)
-        factors[ai] = _draw_factors(rng, np.minimum(tg.factor_p * p["factor_scale"], 0.95), len(ai))
+        factors[ai] = _draw_factors(rng, np.minimum(tg.factor_p * p["factor_scale"], 0.95), len(ai), rereferral[ai])
         nin_i = np.flatnonzero(outcome == OUT_NIN)
         only21 = exact_share(rng, len(nin_i), [p["p_only21"]])[:, 0]
         factors[nin_i[only21]] = np.int64(1) << BIT_21
@@ -1652,29 +1655,61 @@ def _icpc_working_days(rng, band: np.ndarray) -> np.ndarray:
     return wd
 
 
-def exact_share(rng, n: int, p: np.ndarray) -> np.ndarray:
+def exact_share(rng, n: int, p: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
     """An (n, len(p)) boolean matrix whose column j holds exactly ``p[j] * n`` (stochastically
     rounded) True values at random rows: each row has each column with probability ``p[j]``, as
-    with independent draws, but a batch's count does not scatter around ``p[j] * n``."""
+    with independent draws, but a batch's count does not scatter around ``p[j] * n``. ``weight``
+    (n, len(p)): the rows are drawn with these weights (sampling without replacement; a row of
+    weight 2 is about twice as likely to be drawn as one of weight 1), the counts unchanged."""
     p = np.atleast_1d(np.asarray(p, dtype=float))
     want = np.floor(p * n + rng.random(len(p))).astype(np.int64)
-    ranks = np.argsort(np.argsort(rng.random((n, len(p))), axis=0), axis=0)
+    key = rng.random((n, len(p)))
+    if weight is not None:  # weighted sampling: the lowest 1 - (1 - u) ** (1 / w); u itself at w = 1
+        key = 1.0 - (1.0 - key) ** (1.0 / weight)
+    ranks = np.argsort(np.argsort(key, axis=0), axis=0)
     return ranks < want[None, :]
 
 
-def _draw_factors(rng, p: np.ndarray, n: int) -> np.ndarray:
+def _draw_factors(rng, p: np.ndarray, n: int, rereferral: np.ndarray | None = None) -> np.ndarray:
     """Bitmasks of factors, each in its share ``p`` of the batch (:func:`exact_share`), at least
-    one factor."""
+    one factor; a re-referral (``rereferral``, per row) drawn for a factor with its
+    ``RR_FACTOR_ODDS``."""
     k = len(p)
     if not p.sum() > 0:  # never an authorised assessment without factors: "Other"
         p = np.zeros(k)
         p[FACTOR_BIT["20"]] = 0.5
-    hits = exact_share(rng, n, p)
+    weight = None if rereferral is None else np.where(rereferral[:, None], RR_FACTOR_ODDS[None, :k], 1.0)
+    hits = exact_share(rng, n, p, weight)
     none = ~hits.any(axis=1)
     if none.any() and p.sum() > 0:
         hits[np.flatnonzero(none), rng.choice(k, size=int(none.sum()), p=p / p.sum())] = True
     weights = (np.int64(1) << np.arange(k, dtype=np.int64))
     return (hits.astype(np.int64) * weights[None, :]).sum(axis=1)
+
+
+def _rr_factor_odds() -> np.ndarray:
+    """Per factor bit: the weight of a re-referral in the draw of the factor (1: as any referral)."""
+    out = np.ones(len(FACTOR_CODES))
+    base = _RR_FACTOR_SHARE_ALL / (1.0 - _RR_FACTOR_SHARE_ALL)
+    for codes, rate in _RR_FACTOR_RATE:
+        for c in codes:
+            out[FACTOR_BIT[c]] = (rate / (1.0 - rate) / base) ** RR_FACTOR_POWER
+    return out
+
+
+_RR_FACTOR_SHARE_ALL = 19750 / 0.201 / (39460 / 0.148 + 9730 / 0.149 + 19750 / 0.201)
+"""Re-referrals' share of the referrals with an assessment factor, England 2017 (re-referrals D1:
+alcohol misuse 39,460, 9,730 and 19,750 referrals are 14.8%, 14.9% and 20.1% of each referral
+type's: 22.8%)."""
+_RR_FACTOR_RATE = ((("1A", "1B", "1C"), 19750 / (39460 + 9730 + 19750)), (("18A", "18B", "18C"), 0.218),
+                   (("19A", "19B", "19C"), 0.197), (("22A",), 0.120), (("23A",), 0.200), (("12A",), 0.201))
+"""Re-referrals' share of the referrals with a factor, England 2017, where published (D1: alcohol
+misuse 28.6%; D2: physical abuse 21.8%, sexual abuse 19.7%, female genital mutilation 12.0%,
+faith-linked abuse 20.0%, trafficking 20.1%); other factors as any referral's."""
+RR_FACTOR_POWER = 2.5
+RR_FACTOR_ODDS = _rr_factor_odds()
+"""Per factor bit: a re-referral's weight in the draw of the factor (its published share's odds over
+the odds of all factors' share, ``_RR_FACTOR_SHARE_ALL``; 1 where not published)."""
 
 
 CPP_TAIL_DAY = 731
@@ -2510,12 +2545,13 @@ of the children on a plan (A5 2020: 1,220 of 51,510), the only year published: e
 stocks at 31 March are settled on them (:func:`_settle_unborn`)."""
 
 
-def _settle_unborn(rng, ch: _Grow, ep: _Grow, t1: int, min_plans: int = 0) -> dict:
+def _settle_unborn(rng, ch: _Grow, ep: _Grow, t1: int, quota: SexYearQuota | None = None) -> dict:
     """Move the dates of birth of children first referred before birth across 31 March ``t1``
     until the unborn among the children on a plan at 31 March, then among the other children in
     need at 31 March, make :data:`UNBORN_CPP_SHARE` and :data:`UNBORN_AT31_SHARE` of the LA-year's
-    stocks (rounded at random; the plans at least ``min_plans``, which the LA's quota of unborn
-    children's plans by category needs).
+    stocks (rounded at random); with the LA's ``quota`` (in ``SEX_YEAR``), its whole counts of
+    both (``quota.unborn``), the plans at least what its counts of unborn children's plans by
+    category need.
 
     A birth ``d`` days after 31 March moves to ``d - 1`` days before it (and back), nearest first,
     held after the child's first referral and at most :data:`UNBORN_MAX_DAYS` after it (as drawn),
@@ -2533,10 +2569,13 @@ def _settle_unborn(rng, ch: _Grow, ep: _Grow, t1: int, min_plans: int = 0) -> di
     on_plan = at31 & (v["cpp_start"] != NONE) & (v["cpp_start"] <= t1) & (v["cpp_end"] > t1)
     moved = {"births_moved": 0}
     # plans first; then the children in need (plans included), moving only those not on a plan
-    for stock, movable, share in ((on_plan, on_plan, UNBORN_CPP_SHARE), (at31, at31 & ~on_plan, UNBORN_AT31_SHARE)):
+    for i, (stock, movable, share) in enumerate(((on_plan, on_plan, UNBORN_CPP_SHARE),
+                                                 (at31, at31 & ~on_plan, UNBORN_AT31_SHARE))):
         want = _stoch_round(rng, share * int(stock.sum()))
-        if stock is on_plan:
-            want = max(want, min(min_plans, int(stock.sum())))
+        if quota is not None:
+            want = int(quota.unborn[1 - i])
+            if stock is on_plan:
+                want = min(max(want, int(quota.unborn_plans[1:].sum())), int(stock.sum()))
         diff = want - int(np.sum(dob[child[stock]] > t1))
         if diff == 0:
             continue
