@@ -1557,3 +1557,21 @@ def test_re_referrals_draw_the_factors_published_for_them_more_or_less_often():
     assert share(tilted, "22A")[1] < 0.15
     assert 0.21 < share(tilted, "16A")[1] < 0.25
     assert S.RR_FACTOR_ODDS[S.FACTOR_BIT["1A"]] > 1 > S.RR_FACTOR_ODDS[S.FACTOR_BIT["19A"]]
+
+
+def test_icpc_day_weights_give_englands_75th_percentiles_where_they_fall_in_the_16_20_band():
+    """C4's 75th percentile of working days from the section 47 start to the ICPC falls in the
+    16-20 day band in 2013-2015 (17, 18 and 16 days): the day weights within the band, with each
+    year's published band counts, give exactly those (2014 was 17 with more conferences on days
+    16 and 17)."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    published = {2013: ((12920, 28970, 6100, 11480), 17), 2014: ((11790, 33400, 6730, 13150), 18),
+                 2015: ((13630, 39760, 7080, 10890), 16)}
+    w = S.ICPC_DAY_W[2] / S.ICPC_DAY_W[2].sum()
+    for year, (bands, p75) in published.items():
+        share = np.array(bands, float) / sum(bands)
+        at = (0.75 - share[:2].sum()) / share[2]  # how far into the 16-20 band
+        assert S.ICPC_DAYS[2][np.searchsorted(np.cumsum(w), at)] == p75, year
