@@ -133,11 +133,10 @@ def _quotas(scale: float, seed: int) -> dict:
     from .simulate import SEX_YEAR, sex_year_quotas
 
     calib = reference.calibration()
-    rows = calib[(calib["year"] == SEX_YEAR)
-                 & calib["la"].astype(str).str.zfill(3).isin(set(reference.la_codes(SEX_YEAR)))]
-    la = rows["la"].astype(str).str.zfill(3)
-    return sex_year_quotas(dict(zip(la, rows["at31_episodes"].astype(float))),
-                           dict(zip(la, rows["cpp_at31"].astype(float))), scale, seed)
+    calib = calib.assign(la=calib["la"].astype(str).str.zfill(3))
+    rows = calib[(calib["year"] == SEX_YEAR) & calib["la"].isin(set(reference.la_codes(SEX_YEAR)))]
+    return sex_year_quotas(dict(zip(rows["la"], rows["at31_episodes"].astype(float))),
+                           dict(zip(rows["la"], rows["cpp_at31"].astype(float))), scale, seed)
 
 
 def _run_la(args) -> dict:

@@ -927,16 +927,20 @@ def settle_sex(rng, u: np.ndarray, eth: np.ndarray, dob: np.ndarray, ep: dict, t
         f_g *= np.where(got > 0, want_g / np.maximum(got, 1e-12), 1.0)
     p_female = np.minimum(f_g[grp] * c_c[cat], 1.0 - unknown)
     female = ~is_unknown & (u < p_female)
-    # the stock: per cell, its expected female count (rounded systematically), lowest u first
     rows = np.flatnonzero(stock)
-    cell = cat[rows] * len(f_g) + grp[rows]
-    expect = np.bincount(cell, p_female[rows], minlength=(none + 1) * len(f_g))
+    female[rows] = False
     if quota is None:
-        # unknown or indeterminate in the stock: each cell's expected count (rounded
-        # systematically), highest u first, so the LA's count is within one of its expectation
+        # per (category, group) cell of the stock, rounded systematically: unknown or
+        # indeterminate its expected count, highest u first (so the LA's count is within one of
+        # its expectation), then female its expected count, lowest u first
+        cell = cat[rows] * len(f_g) + grp[rows]
+        expect = np.bincount(cell, p_female[rows], minlength=(none + 1) * len(f_g))
         is_unknown[rows] = take_systematic(rng, cell, -u[rows],
                                            np.bincount(cell, unknown[rows], minlength=len(expect)))
-    else:  # the LA's share of England's counts: on a plan by category, then the rest by group
+        known = ~is_unknown[rows]
+        female[rows[known]] = take_systematic(rng, cell[known], u[rows[known]], expect)
+    else:  # the LA's share of England's counts: unknown on a plan by category, then the rest by
+        # group; girls on a plan by category, then each group's expected count less those
         plan = on_plan31[rows]
         unk = np.zeros(len(rows), bool)
         # on a plan, children of a group with no count of its own last (they would add to it)
@@ -945,16 +949,11 @@ def settle_sex(rng, u: np.ndarray, eth: np.ndarray, dob: np.ndarray, ep: dict, t
         left = quota.unknown_by_group - np.bincount(grp[rows[unk]], minlength=len(f_g))
         unk[~plan] = take_counts(grp[rows[~plan]], -u[rows[~plan]], np.maximum(left, 0))
         is_unknown[rows] = unk
-    known = ~is_unknown[rows]
-    female[rows] = False
-    if quota is None:
-        female[rows[known]] = take_systematic(rng, cell[known], u[rows[known]], expect)
-    else:  # on a plan the LA's share of England's counts by category, then each group's rest
-        plan = rows[known & on_plan31[rows]]
-        female[plan] = take_counts(cat[plan], u[plan], quota.female_on_plan)
-        rest = rows[known & ~on_plan31[rows]]
+        girls = rows[~unk & plan]
+        female[girls] = take_counts(cat[girls], u[girls], quota.female_on_plan)
+        rest = rows[~unk & ~plan]
         want = FEMALE_SHARE_BY_GROUP * np.bincount(grp[rows], minlength=len(f_g)) \
-            - np.bincount(grp[plan[female[plan]]], minlength=len(f_g))
+            - np.bincount(grp[girls[female[girls]]], minlength=len(f_g))
         female[rest] = take_systematic(rng, grp[rest], u[rest], np.maximum(want, 0.0))
     return np.where(is_unknown, SEX_UNKNOWN, np.where(female, SEX_FEMALE, SEX_MALE)).astype(np.int8)
 
@@ -2692,7 +2691,7 @@ def swap_unborn_categories(rng, ep: dict, dob: np.ndarray, years, quota: SexYear
         # fraction, the total kept
         cum = np.cumsum(UNBORN_CATEGORY_SHARES * n) + rng.random()
         want = np.diff(np.floor(cum), prepend=np.floor(cum[0] - UNBORN_CATEGORY_SHARES[0] * n)).astype(np.int64)
-        if quota is not None and y == SEX_YEAR:
+        if quota is not None and y == SEX_YEAR:  # (the draw above is kept: later years' numbers)
             want = quota.unborn_plans.copy()
             for c in np.argsort(-UNBORN_CATEGORY_SHARES[1:], kind="stable") + 1:  # too few plans:
                 want[c] -= min(want[c], max(want[1:].sum() - n, 0))  # the larger categories give
