@@ -491,6 +491,27 @@ def test_settle_b5_moves_closures_within_the_year_onto_each_band():
     moved, v, got = run([0.5, 0.25, 0.25, 0.0, 0.0], np.where(np.arange(5) == 2, last2[0] + 1, ref + 5))
     assert moved["b5_moved"] == 1 and got == [2, 1, 1, 0, 0]
     assert v["closure"][3] == last2[1] and v["closure"][2] == close[2]
+    # band 1 is short and band 2 has no episode: band 3's episode nearest it that can end by band
+    # 1's last day does (episode 2's authorisation is too late, episode 3's is not)
+    last1 = S.band_starts(ref[2:4])[:, 0] - 1
+    moved, v, got = run([0.75, 0.0, 0.25, 0.0, 0.0], np.where(np.arange(5) == 2, last1[0] + 1, ref + 5))
+    assert moved["b5_moved"] == 1 and got == [3, 0, 1, 0, 0]
+    assert v["closure"][3] == last1[1] and v["closure"][2] == close[2]
+
+
+def test_draw_shares_moves_half_the_long_band_to_the_short_one():
+    """The lengths are drawn with half of B5's 2 years or more moved to 3 months or less, whose
+    share is then raised by 5%; the bands between keep their proportions and each row adds to 1."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    b5 = np.array([[0.46, 0.16, 0.15, 0.13, 0.10], [0.98, 0.0, 0.0, 0.0, 0.02]])
+    got = S.draw_shares(b5)
+    assert np.allclose(got.sum(axis=1), 1.0)
+    assert np.isclose(got[0, 0], (0.46 + 0.05) * 1.05) and np.isclose(got[0, 4] / got[0, 1], 0.05 / 0.16)
+    assert np.allclose(got[0, 1:4] / got[0, 1:4].sum(), b5[0, 1:4] / b5[0, 1:4].sum())
+    assert got[1, 0] == 1.0 and (got[1, 1:] == 0).all()  # 3 months or less at most all
 
 
 def test_settle_subsequent_meets_the_share_through_first_plans_only():
@@ -1032,12 +1053,14 @@ def test_re_referrals_meet_each_la_year_target_even_when_it_jumps():
     when the controllers (a year late) leave the year short, so every year meets its target. Its
     2016 children come back within the year (2.1 referrals a child; most were scheduled for 2017
     and come back sooner), so the children referred meet C1 too, and the children re-referred are
-    within 20% (their repeats are capped at one a child; 98% over before)."""
+    within 20% (their repeats are capped at one a child; 98% over before). At national scale: at
+    0.3 a draw can run out of children whose re-referral of the year has ended in time for a repeat
+    (seed 11 since the B5 draw, 23 of 1,941 same-year places: 1.4% more children referred)."""
     from cin_pipeline.synth import _plan
     from cin_pipeline.synth.measure import measure_year
     from cin_pipeline.synth.simulate import simulate_la
 
-    (la, wy, start, tg), = _plan([2015, 2016, 2017], ["384"], 0.3)
+    (la, wy, start, tg), = _plan([2015, 2016, 2017], ["384"], 1.0)
     sim = simulate_la(la, tg, min(wy), max(wy), 11, start_year=start)
     for y in wy:
         m = measure_year(sim, y)
@@ -1047,7 +1070,7 @@ def test_re_referrals_meet_each_la_year_target_even_when_it_jumps():
         children = tg[y].child_share * tg[y].referrals
         assert abs(m["referrals_child"] - children) <= max(3, 0.01 * children), (y, m["referrals_child"], children)
     m = measure_year(sim, 2016)
-    assert m["re_referrals_child"] < 1.2 * 3520 * 0.3  # C1 2016: 3,520 children re-referred
+    assert m["re_referrals_child"] < 1.2 * 3520  # C1 2016: 3,520 children re-referred
 
 
 def test_children_referred_and_re_referred_meet_each_la_year_target_when_referrals_jump():
@@ -1357,7 +1380,11 @@ def test_the_small_cells_of_2020_take_the_las_whole_counts():
     assert np.bincount(ep["cat_init"][stock & plan31 & unknown], minlength=5).tolist() \
         == quota.unknown_on_plan.tolist()
     female = sex == S.SEX_FEMALE
-    assert np.bincount(ep["cat_init"][stock & plan31 & female], minlength=5).tolist() == [400, 300, 500, 350, 200]
+    # neglect, which holds what the plans miss their total by, its share of the LA's neglect plans
+    neglect = np.sum(stock & plan31 & ~unknown & (ep["cat_init"] == 0))
+    girls = int(np.rint(S.FEMALE_SHARE_BY_CATEGORY[0] * neglect))
+    assert girls != 400
+    assert np.bincount(ep["cat_init"][stock & plan31 & female], minlength=5).tolist() == [girls, 300, 500, 350, 200]
     born = np.bincount(grp[stock], minlength=6)
     assert (np.abs(np.bincount(grp[stock & female], minlength=6) - S.FEMALE_SHARE_BY_GROUP * born) < 2).all()
     for g in range(6):  # the highest uniforms of the group off a plan

@@ -950,7 +950,12 @@ def settle_sex(rng, u: np.ndarray, eth: np.ndarray, dob: np.ndarray, ep: dict, t
         unk[~plan] = take_counts(grp[rows[~plan]], -u[rows[~plan]], np.maximum(left, 0))
         is_unknown[rows] = unk
         girls = rows[~unk & plan]
-        female[girls] = take_counts(cat[girls], u[girls], quota.female_on_plan)
+        # neglect holds what the LA's plans miss their total by (the other categories are its
+        # counts): its girls are their share of the neglect plans it has, so that girls and boys
+        # share the miss
+        on_plan = quota.female_on_plan.copy()
+        on_plan[0] = np.rint(FEMALE_SHARE_BY_CATEGORY[0] * np.sum(cat[girls] == 0))
+        female[girls] = take_counts(cat[girls], u[girls], on_plan)
         rest = rows[~unk & ~plan]
         want = FEMALE_SHARE_BY_GROUP * np.bincount(grp[rows], minlength=len(f_g)) \
             - np.bincount(grp[girls[female[girls]]], minlength=len(f_g))
@@ -1490,11 +1495,12 @@ episode of need (A4 of the re-referrals release: 27,400 of 3 months or less, 38.
 settlements after the draw (episodes carried to a not-in-need closure, factors) dilute the weight,
 so it is set above the ratio 0.766: generator, England 2017 (seed 11), 0.766 gave 48.5% of
 re-referrals in need against 50.5%."""
-RR_SHORT_FACTOR = 0.78
+RR_SHORT_FACTOR = 0.745
 """Chance of a length of 3 months or less for an episode of need opened by a re-referral, relative
 to the LA-year's B5 share (the other episodes of the batch make up the difference,
 ``tilt_short``). A4 2017: 38.3% of re-referrals' episodes, against 47% before (all episodes by
-referral); 0.8 gave 39.4% (generator, England 2017, seed 11)."""
+referral); 0.8 gave 39.4% (generator, England 2017, seed 11). 0.745 since the lengths are drawn
+with :func:`draw_shares` (0.78 then gave 40.1%; now 38.7%)."""
 
 
 def split_need(rank: np.ndarray, k_nfa: int, k_need: int, rereferral: np.ndarray, r: float) -> np.ndarray:
@@ -1809,6 +1815,29 @@ def b5_shares_by_closure(ref: np.ndarray, shares_by_year: dict[int, np.ndarray])
     return s / s.sum(axis=1, keepdims=True)
 
 
+LONG_DRAW, SHORT_DRAW = 0.5, 1.05
+"""How an in-need episode's length band is drawn from its B5 shares (:func:`draw_shares`): half
+the share of 2 years or more goes to 3 months or less, whose share is then raised by 5% (the
+other bands scaled to fill the rest). The year-end settlements add to the long bands of the
+episodes ending in a year: filling the stock at 31 March pushes closures past it, so those
+episodes end the next year, longer; the not-in-need carry takes short episodes out of those
+ending. Drawn at B5's shares, England's episodes ending 2016-2024 were 0.5-2.6 points short of
+LAIT's 3 months or less and 1.0-3.2 points over its 2 years or more (12 of 45 cells outside 1
+point); drawn so, 0.1-1.6 and 0.1-1.6 (4 of 45: 2016, 2017 and 2019), the stock's B4 bands
+unchanged (within 0.7 points). Generator, England, seed 11."""
+
+
+def draw_shares(shares: np.ndarray) -> np.ndarray:
+    """B5 band shares (a row per episode) as drawn: see :data:`LONG_DRAW` and :data:`SHORT_DRAW`."""
+    out = shares.copy()
+    out[:, 0] += shares[:, 4] * (1.0 - LONG_DRAW)
+    out[:, 4] *= LONG_DRAW
+    short = np.minimum(out[:, 0] * SHORT_DRAW, 1.0)
+    out[:, 1:] *= ((1.0 - short) / np.maximum(1.0 - out[:, 0], 1e-12))[:, None]
+    out[:, 0] = short
+    return out
+
+
 def tilt_short(shares: np.ndarray, rr: np.ndarray) -> np.ndarray:
     """Band shares (a row per episode) with the share of 3 months or less of the re-referrals'
     episodes times ``RR_SHORT_FACTOR`` and the others' raised so that the batch's share is kept
@@ -1825,7 +1854,8 @@ def _close_episodes(rng, ch: _Grow, epi: dict, shares_by_year: dict[int, np.ndar
     """Closure dates and reasons, CIN plan dates, deaths.
 
     Not-in-need episodes close a few days after their assessment. An in-need episode's length
-    follows the B5 band shares (``shares_by_year``, see :func:`b5_shares_by_closure`): a band
+    follows the B5 band shares (``shares_by_year``, see :func:`b5_shares_by_closure`, as
+    :func:`draw_shares` draws them): a band
     drawn with :func:`band_draw_cdf` (so that the batch's lengths follow the shares although
     activities hold some open), a day uniformly within it, at the earliest closure
     (``_min_close``) if that is later. An episode whose length falls in the
@@ -1844,7 +1874,7 @@ def _close_episodes(rng, ch: _Grow, epi: dict, shares_by_year: dict[int, np.ndar
         mc = np.maximum(_min_close(epi)[ni], ref)
         m_band = duration_band(ref, mc)
         rr = is_rereferral(ref, epi["prev_ref"][ni])
-        w = band_draw_cdf(tilt_short(b5_shares_by_closure(ref, shares_by_year), rr), m_band)
+        w = band_draw_cdf(tilt_short(draw_shares(b5_shares_by_closure(ref, shares_by_year)), rr), m_band)
         drawn = np.minimum(1 + np.sum(w <= epi["dur_band_u"][ni][:, None], axis=1), 5)
         starts = np.column_stack([ref, band_starts(ref)])  # first day of bands 1-5
         b = np.minimum(drawn, 4)
@@ -2385,7 +2415,8 @@ def _settle_b5(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend_day
     nearest the next band's first day to that day (never on or after the child's next referral,
     never past 31 March); a short band takes the episodes of the next band nearest its own last
     day and closes them on that day (never before the authorisation, an S47 or conference, the
-    end of a plan, the start of a CIN plan, nor 1 April). Episodes closed as adopted, died or 18
+    end of a plan, the start of a CIN plan, nor 1 April), and where too few can, the longer bands'
+    episodes nearest it that can. Episodes closed as adopted, died or 18
     (RC1, RC2, RC6), whose reason depends on the date, are not moved; an episode is moved at most
     once."""
     out = {"b5_moved": 0}
@@ -2414,6 +2445,21 @@ def _settle_b5(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend_day
     first = band_starts(ref[idx])  # first day of bands 2-5
     band = duration_band(ref[idx], close[idx])
     free = np.ones(len(idx), bool)
+
+    def move(cand: np.ndarray, new: np.ndarray, k: int, to: int) -> int:
+        """Close the ``k`` candidates whose closure is nearest ``new`` on it, in band ``to``."""
+        pick = _nearest(rng, cand, np.abs(new[cand] - close[idx[cand]]), k)
+        rows = idx[pick]
+        close[rows] = new[pick]
+        plan = rows[v["plan_start"][rows] != NONE]
+        v["plan_end"][plan] = close[plan]
+        np.subtract.at(now, band[pick] - 1, 1.0)
+        now[to - 1] += len(pick)
+        band[pick] = to
+        free[pick] = False
+        out["b5_moved"] += len(pick)
+        return len(pick)
+
     for b in range(4):  # between band b + 1 and band b + 2
         d = now[b] - goal[b]
         k = _stoch_round(rng, abs(d))
@@ -2421,22 +2467,12 @@ def _settle_b5(rng, ep: _Grow, n_children: int, pend_child: np.ndarray, pend_day
             continue
         if d > 0:  # lengthen band b + 1's episodes into band b + 2
             new = first[:, b]
-            ok = free & (band == b + 1) & (new <= ub)
+            move(np.flatnonzero(free & (band == b + 1) & (new <= ub)), new, k, b + 2)
         else:  # shorten band b + 2's episodes into band b + 1
             new = first[:, b] - 1
-            ok = free & (band == b + 2) & (new >= lb)
-        cand = np.flatnonzero(ok)
-        pick = _nearest(rng, cand, np.abs(new[cand] - close[idx[cand]]), k)
-        rows = idx[pick]
-        close[rows] = new[pick]
-        plan = rows[v["plan_start"][rows] != NONE]
-        v["plan_end"][plan] = close[plan]
-        band[pick] = b + 2 if d > 0 else b + 1
-        free[pick] = False
-        shift = len(pick) if d > 0 else -len(pick)
-        now[b] -= shift
-        now[b + 1] += shift
-        out["b5_moved"] += len(pick)
+            k -= move(np.flatnonzero(free & (band == b + 2) & (new >= lb)), new, k, b + 1)
+            if k > 0:  # too few of them can end by band b + 1's last day: the longer bands' that can
+                move(np.flatnonzero(free & (band > b + 2) & (new >= lb)), new, k, b + 1)
     return out
 
 
