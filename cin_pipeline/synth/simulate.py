@@ -1823,7 +1823,7 @@ episodes ending in a year: filling the stock at 31 March pushes closures past it
 episodes end the next year, longer; the not-in-need carry takes short episodes out of those
 ending. Drawn at B5's shares, England's episodes ending 2016-2024 were 0.5-2.6 points short of
 LAIT's 3 months or less and 1.0-3.2 points over its 2 years or more (12 of 45 cells outside 1
-point); drawn so, 0.1-1.6 and 0.1-1.6 (4 of 45: 2016, 2017 and 2019), the stock's B4 bands
+point); drawn so, 0.1-1.6 and 0.1-1.6 (4 of 45: 2016 and 2017, both bands), the stock's B4 bands
 unchanged (within 0.7 points). Generator, England, seed 11."""
 
 
