@@ -283,7 +283,7 @@ class SexYearQuota:
     unborn_known: np.ndarray      # unborn children in need of recorded ethnicity, by major group
     unborn_plans: np.ndarray      # unborn children's plans, by initial category (neglect: the rest)
     born_by_group: np.ndarray     # born children in need at 31 March, by major group (White: the rest)
-    female_on_plan: np.ndarray    # born girls on a plan at 31 March, by initial category
+    female_on_plan: np.ndarray    # born girls on a plan at 31 March, by initial category (neglect: settle_sex)
     plans_by_category: np.ndarray  # plans at 31 March, by initial category (neglect: the rest)
     unborn: np.ndarray            # unborn children in need at 31 March, and of them on a plan
 
@@ -338,7 +338,9 @@ def sex_year_quotas(at31: dict[str, float], cpp_at31: dict[str, float], scale: f
     u = rng.random(groups)
     parts.append(np.stack([allocate(A4_2020_BORN_BY_GROUP[g:g + 1] * scale, share[:, g], u[g:g + 1])[:, 0]
                            for g in range(groups)], axis=1))
-    for target in (A5_2020_FEMALE_ON_PLAN, np.array(_CAT_STOCK_BY_YEAR[SEX_YEAR], float)):
+    # girls on a neglect plan are not allocated: settle_sex takes their share of the LA's neglect plans
+    girls = np.where(np.arange(len(A5_2020_FEMALE_ON_PLAN)) == 0, 0.0, A5_2020_FEMALE_ON_PLAN)
+    for target in (girls, np.array(_CAT_STOCK_BY_YEAR[SEX_YEAR], float)):
         parts.append(allocate(target * scale, plans, rng.random(len(target))))
     parts.append(np.stack([allocate(np.array([_A4_2020_UNBORN * scale]), stock, rng.random(1))[:, 0],
                            allocate(np.array([_A5_2020_UNBORN_BY_CATEGORY.sum() * scale]), plans, rng.random(1))[:, 0]],
@@ -953,8 +955,8 @@ def settle_sex(rng, u: np.ndarray, eth: np.ndarray, dob: np.ndarray, ep: dict, t
         # neglect holds what the LA's plans miss their total by (the other categories are its
         # counts): its girls are their share of the neglect plans it has, so that girls and boys
         # share the miss
-        on_plan = quota.female_on_plan.copy()
-        on_plan[0] = np.rint(FEMALE_SHARE_BY_CATEGORY[0] * np.sum(cat[girls] == 0))
+        on_plan = np.where(np.arange(none) == 0, np.rint(FEMALE_SHARE_BY_CATEGORY[0] * np.sum(cat[girls] == 0)),
+                           quota.female_on_plan)
         female[girls] = take_counts(cat[girls], u[girls], on_plan)
         rest = rows[~unk & ~plan]
         want = FEMALE_SHARE_BY_GROUP * np.bincount(grp[rows], minlength=len(f_g)) \
