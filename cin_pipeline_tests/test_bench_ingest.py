@@ -11,7 +11,7 @@ from cin_pipeline.synth import generate
 def test_ingest_bench_compares_with_a_per_child_bare_parse(tmp_path):
     generate(tmp_path / "returns", years=[2024], las=["330", "202"], scale=0.01, seed=3, workers=1)
     rows = run_ingest_bench(tmp_path / "returns", workers=1, year=2024)
-    assert [r["stage"] for r in rows] == ["ingest_file", "bare_iterparse", "bare_iterparse_child"]
+    assert [r["stage"] for r in rows] == ["ingest_batch", "bare_iterparse", "bare_iterparse_child"]
     assert len({r["children"] for r in rows}) == 1 and rows[0]["children"] > 0  # the same files
     ingest, _, bare = rows
     assert ingest["of_bare_pct"] == round(100 * ingest["children_per_s"] / bare["children_per_s"], 1)

@@ -3,8 +3,10 @@
 :func:`run_ingest_bench` times, over every file of one census year in ``returns_dir``
 (``<returns_dir>/<year>/<la>.xml``, the layout of ``cin_pipeline.synth.generate``):
 
-* ``ingest_file`` - parse + type + validate (all rules) + write the 11 Parquet files, one
-  process per file in a pool of ``workers`` (what the Dagster partitions do);
+* ``ingest_batch`` - parse + type + validate (all rules) + write the 11 Parquet files of each
+  return, the returns grouped into chunks as the ``census_return`` asset groups them
+  (:func:`cin_pipeline.ingest.landing.chunk_tasks`: several small returns share one DuckDB
+  session and one pass of the rules), one chunk at a time per process in a pool of ``workers``;
 * ``bare_iterparse`` - ``lxml.etree.iterparse`` over the same files with the same pool, an event
   for every element in Python, clearing elements, doing nothing else;
 * ``bare_iterparse_child`` - the same with events for ``<Child>`` only (``tag="Child"``), so
@@ -34,13 +36,17 @@ from pathlib import Path
 from lxml import etree
 
 from cin_pipeline.bench.memory import PeakMemory
-from cin_pipeline.ingest import ingest_file
+from cin_pipeline.ingest.landing import chunk_tasks
+from cin_pipeline.ingest.staging import IngestJob, ingest_batch
 
 
-def _ingest_one(args) -> tuple[int, int]:
-    path, staging_dir = args
-    res = ingest_file(path, staging_dir, threads=1)
-    return res.rows["child"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def _ingest_chunk(args) -> tuple[int, int]:
+    paths, staging_dir = args
+    results = ingest_batch([IngestJob(p) for p in paths], staging_dir, threads=1)
+    bad = [r for r in results if isinstance(r, BaseException)]
+    if bad:
+        raise bad[0]
+    return sum(r.rows["child"] for r in results), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _bare_pass(path, tag: str | None = None) -> tuple[int, int]:
@@ -70,7 +76,7 @@ def _children_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def _run(stage: str, func, jobs, workers: int, n_bytes: int) -> dict:
+def _run(stage: str, func, jobs, workers: int, n_bytes: int, n_files: int | None = None) -> dict:
     cpu0 = _children_cpu()
     t0 = time.perf_counter()
     with PeakMemory() as mem:
@@ -79,14 +85,15 @@ def _run(stage: str, func, jobs, workers: int, n_bytes: int) -> dict:
     seconds = time.perf_counter() - t0
     cpu = _children_cpu() - cpu0  # workers are reaped when the pool closes
     children = sum(r[0] for r in results)
+    n_files = len(jobs) if n_files is None else n_files
     return {
-        "stage": stage, "files": len(jobs), "children": children, "mb": round(n_bytes / 1e6, 1),
+        "stage": stage, "files": n_files, "children": children, "mb": round(n_bytes / 1e6, 1),
         "workers": workers, "seconds": round(seconds, 2),
         "children_per_s": round(children / seconds) if seconds else None,
         "mb_per_s": round(n_bytes / 1e6 / seconds, 1) if seconds else None,
         "cpu_seconds": round(cpu, 2),
         "children_per_cpu_s": round(children / cpu) if cpu else None,
-        "cpu_ms_per_file": round(1000 * cpu / len(jobs), 1) if jobs else None,
+        "cpu_ms_per_file": round(1000 * cpu / n_files, 1) if n_files else None,
         "peak_rss_total_mb": round(mem.peak_kb / 1024),
         "peak_rss_worker_mb": round(max(r[1] for r in results) / 1024) if results else 0,
     }
@@ -94,7 +101,7 @@ def _run(stage: str, func, jobs, workers: int, n_bytes: int) -> dict:
 
 def run_ingest_bench(returns_dir: str | os.PathLike, workers: int = 2, year: int | None = None,
                      staging_dir: str | os.PathLike | None = None) -> list[dict]:
-    """Benchmark ``ingest_file`` and two bare ``iterparse`` passes over one year's returns (see module doc).
+    """Benchmark ``ingest_batch`` and two bare ``iterparse`` passes over one year's returns (see module doc).
 
     ``year`` defaults to the latest year folder holding returns; ``staging_dir`` to a temporary
     folder removed afterwards. Returns one dict per stage.
@@ -105,8 +112,10 @@ def run_ingest_bench(returns_dir: str | os.PathLike, workers: int = 2, year: int
     n_bytes = sum(p.stat().st_size for p in files)
     with tempfile.TemporaryDirectory(prefix="cin_bench_") as tmp:
         out = Path(staging_dir) if staging_dir else Path(tmp) / "staging"
+        chunks = chunk_tasks([(str(p), year, None, str(p), str(out), None, None) for p in files], workers)
         rows = [
-            _run("ingest_file", _ingest_one, [(str(p), str(out)) for p in files], workers, n_bytes),
+            _run("ingest_batch", _ingest_chunk, [([t[3] for t in c], str(out)) for c in chunks], workers,
+                 n_bytes, n_files=len(files)),
             _run("bare_iterparse", _bare_pass, [str(p) for p in files], workers, n_bytes),
             _run("bare_iterparse_child", partial(_bare_pass, tag="Child"), [str(p) for p in files],
                  workers, n_bytes),

@@ -3,8 +3,9 @@
 No Dagster here (so the process pool that ingests many LA-years imports only the ingest library):
 what a landed file's place claims about it (:func:`path_claims`), locating the return of an
 LA-year, choosing among several returns for one LA-year (:func:`by_year_la`), the unit of work
-:func:`ingest_one` (ingest, or quarantine a file that cannot be ingested, and record the
-submission in the audit trail), running it over a process pool (:func:`ingest_many`), and the
+:func:`ingest_chunk` (ingest several returns in one session, quarantine each file that cannot be
+ingested, and record each submission in the audit trail), running chunks over a process pool
+(:func:`ingest_many`, :func:`chunk_tasks`), and the
 sensor's scan of the landing folder (the returns: :func:`scan_landing`, and the source extracts'
 sub-folders: :func:`scan_extract_files`).
 
@@ -29,7 +30,7 @@ from cin_pipeline.ingest.audit import file_sha256, read_submissions, record_subm
 from cin_pipeline.ingest.extracts import EXTRACTS, Extract, landed_files
 from cin_pipeline.ingest.parse import CensusFileError, Header, PathClaims, read_header
 from cin_pipeline.ingest.quarantine import quarantine
-from cin_pipeline.ingest.staging import ingest_file
+from cin_pipeline.ingest.staging import IngestJob, IngestResult, ingest_batch
 
 SYMBOLIC_LINK = "symbolic_link"
 """Reason code of a symbolic link in the landing folder (refused, never followed)."""
@@ -183,33 +184,66 @@ class Outcome:
 
 def ingest_one(key: str, year: int, la: str, path: str | None, staging_dir: str,
                quarantine_dir: str, audit_dir: str, threads: int | None = None) -> Outcome:
-    """Ingest one LA-year file; quarantine it on a file-level error (including a header that
-    disagrees with the LA-year, or with its folder and name: :func:`path_claims`). A symbolic link
-    is refused without being read. Never raises for bad data."""
-    if path is None:
-        return Outcome(key, year, la, None, False, reason_code="file_not_found",
-                       message=f"No landing file for LA {la}, year {year}: expected "
-                               f"<landing>/{year}/{la}.xml or a file whose header says "
-                               f"LEA {la}, Year {year}. Put the return in the landing folder.")
-    if os.path.islink(path):
-        message = symlink_message(path, os.readlink(path))
-        record_submission(audit_dir, path, "", year, la, "rejected", f"[{SYMBOLIC_LINK}] {message}")
-        return Outcome(key, year, la, str(path), False, reason_code=SYMBOLIC_LINK, message=message)
-    sha = None
-    try:
-        sha = file_sha256(path)
-        res = ingest_file(path, staging_dir, expected_year=year, expected_la=la, claims=path_claims(path),
-                          source_name=Path(path).name, sha256=sha, threads=threads)
-    except CensusFileError as exc:
+    """Ingest one LA-year file: :func:`ingest_chunk` of one task."""
+    return ingest_chunk([(key, year, la, path, staging_dir, quarantine_dir, audit_dir)], threads)[0]
+
+
+def ingest_chunk(tasks: list[tuple], threads: int | None = None) -> list[Outcome]:
+    """Ingest several LA-year files in one DuckDB session (:func:`ingest_batch`); one
+    :class:`Outcome` per task, in order. A task is ``(key, year, la, path, staging_dir,
+    quarantine_dir, audit_dir)``; the tasks of one chunk share the three folders.
+
+    Each file is quarantined on a file-level error (including a header that disagrees with the
+    LA-year, or with its folder and name: :func:`path_claims`) without stopping the others. A
+    symbolic link is refused without being read. Never raises for bad data."""
+    outcomes: list[Outcome | None] = [None] * len(tasks)
+    jobs, where, shas = [], [], {}
+    for n, (key, year, la, path, staging_dir, quarantine_dir, audit_dir) in enumerate(tasks):
+        if path is None:
+            outcomes[n] = Outcome(key, year, la, None, False, reason_code="file_not_found",
+                                  message=f"No landing file for LA {la}, year {year}: expected "
+                                          f"<landing>/{year}/{la}.xml or a file whose header says "
+                                          f"LEA {la}, Year {year}. Put the return in the landing folder.")
+            continue
+        if os.path.islink(path):
+            message = symlink_message(path, os.readlink(path))
+            record_submission(audit_dir, path, "", year, la, "rejected", f"[{SYMBOLIC_LINK}] {message}")
+            outcomes[n] = Outcome(key, year, la, str(path), False, reason_code=SYMBOLIC_LINK, message=message)
+            continue
+        try:
+            shas[n] = file_sha256(path)
+        except Exception as exc:  # noqa: BLE001 - vanished or unreadable: recorded, not raised
+            outcomes[n] = _outcome(tasks[n], None, exc)
+            continue
+        jobs.append(IngestJob(path, expected_year=year, expected_la=la, source_name=Path(path).name,
+                              sha256=shas[n], claims=path_claims(path)))
+        where.append(n)
+    if jobs:
+        staging_dir = tasks[where[0]][4]
+        try:
+            results = ingest_batch(jobs, staging_dir, threads=threads)
+        except Exception as exc:  # noqa: BLE001 - recorded against every file of the chunk
+            results = [exc] * len(jobs)
+        for n, res in zip(where, results):
+            outcomes[n] = _outcome(tasks[n], shas[n], res)
+    return outcomes  # type: ignore[return-value]
+
+
+def _outcome(task: tuple, sha: str | None, res: IngestResult | Exception) -> Outcome:
+    """Record one file's ingest (or failure) in the audit trail, quarantine it on a file-level
+    error, and say what happened."""
+    key, year, la, path, _staging_dir, quarantine_dir, audit_dir = task
+    if isinstance(res, CensusFileError):
         record_submission(audit_dir, path, sha or "", year, la, "quarantined",
-                          f"[{exc.reason_code}] line {exc.line}: {exc.message}")
-        dest = quarantine(path, exc.reason_code, exc.message, quarantine_dir, exc.line, year=year, la=la)
-        return Outcome(key, year, la, str(path), False, sha256=sha, reason_code=exc.reason_code,
-                       message=exc.message, line=exc.line, quarantined_to=str(dest))
-    except Exception as exc:  # noqa: BLE001 - any other failure is recorded, not raised
-        record_submission(audit_dir, path, sha or "", year, la, "failed", repr(exc))
+                          f"[{res.reason_code}] line {res.line}: {res.message}")
+        dest = quarantine(path, res.reason_code, res.message, quarantine_dir, res.line, year=year, la=la)
+        return Outcome(key, year, la, str(path), False, sha256=sha, reason_code=res.reason_code,
+                       message=res.message, line=res.line, quarantined_to=str(dest))
+    if isinstance(res, BaseException):  # any other failure is recorded, not raised
+        record_submission(audit_dir, path, sha or "", year, la, "failed", repr(res))
+        trace = "".join(traceback.format_exception(res))
         return Outcome(key, year, la, str(path), False, sha256=sha, reason_code="internal_error",
-                       message=f"{exc!r}\n{traceback.format_exc()}")
+                       message=f"{res!r}\n{trace}")
     status = "ingested_with_errors" if res.findings.get("error", 0) else "ingested"
     record_submission(audit_dir, path, res.sha256, res.year, res.la, status,
                       {"rows": dict(res.rows), "findings": dict(res.findings),
@@ -219,33 +253,75 @@ def ingest_one(key: str, year: int, la: str, path: str | None, staging_dir: str,
                    seconds=res.seconds)
 
 
-def _ingest_star(args) -> Outcome:
-    return ingest_one(*args)
+CHUNK_BYTES = 24 * 1024**2
+"""Most bytes of returns in one chunk (:func:`chunk_tasks`); a larger return is a chunk of its own."""
+CHUNK_FILES = 40
+"""Most returns in one chunk."""
+
+
+def chunk_tasks(tasks: list[tuple], workers: int = 2) -> list[list[tuple]]:
+    """Group ingest tasks into chunks for :func:`ingest_chunk`: the tasks of one census year and
+    one staging folder, at most :data:`CHUNK_BYTES` of returns (less when there are few: at least
+    three chunks a worker, so the pool stays busy) and :data:`CHUNK_FILES` files. Largest chunks
+    first, so the last to finish are small."""
+    def size(t) -> int:
+        try:
+            return os.lstat(t[3]).st_size if t[3] else 0
+        except OSError:
+            return 0
+
+    sized = [(size(t), t) for t in tasks]
+    total = sum(s for s, _t in sized)
+    limit = max(1, min(CHUNK_BYTES, total // max(1, 3 * workers)))
+    groups: dict[tuple, list[tuple[int, tuple]]] = {}
+    for s, t in sized:
+        groups.setdefault((t[1], t[4]), []).append((s, t))
+    chunks: list[tuple[int, list[tuple]]] = []
+    for _k, group in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        group.sort(key=lambda st: -st[0])
+        current, current_bytes = [], 0
+        for s, t in group:
+            if current and (current_bytes + s > limit or len(current) >= CHUNK_FILES):
+                chunks.append((current_bytes, current))
+                current, current_bytes = [], 0
+            current.append(t)
+            current_bytes += s
+        if current:
+            chunks.append((current_bytes, current))
+    chunks.sort(key=lambda c: -c[0])
+    return [c for _b, c in chunks]
+
+
+def _chunk_star(args) -> list[Outcome]:
+    tasks, threads = args
+    return ingest_chunk(tasks, threads)
 
 
 def ingest_many(tasks: list[tuple], workers: int = 2, on_done=None) -> list[Outcome]:
-    """Run :func:`ingest_one` over ``tasks`` (tuples of its arguments) with a process pool.
+    """Run :func:`ingest_chunk` over ``tasks`` (tuples of :func:`ingest_one`'s arguments),
+    grouped by :func:`chunk_tasks`, with a process pool.
 
     Workers are *spawned* (not forked: the caller may be a threaded Dagster process) and import
-    only the ingest library. ``on_done(outcome)`` is called in the parent as each one finishes.
+    only the ingest library. ``on_done(outcome)`` is called in the parent for each task as its
+    chunk finishes.
     """
-    if workers <= 1 or len(tasks) <= 1:
-        out = []
-        for t in tasks:
-            o = ingest_one(*t)
-            if on_done:
-                on_done(o)
-            out.append(o)
-        return out
+    chunks = chunk_tasks([tuple(t[:7]) for t in tasks], workers)
     out = []
+    if workers <= 1 or len(chunks) <= 1:
+        for chunk in chunks:
+            for o in ingest_chunk(chunk):
+                if on_done:
+                    on_done(o)
+                out.append(o)
+        return sorted(out, key=lambda o: o.key)
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
         # one DuckDB thread per worker: the pool itself is the parallelism
-        futures = [pool.submit(_ingest_star, tuple(t[:7]) + (1,)) for t in tasks]
+        futures = [pool.submit(_chunk_star, (chunk, 1)) for chunk in chunks]
         for f in as_completed(futures):
-            o = f.result()
-            if on_done:
-                on_done(o)
-            out.append(o)
+            for o in f.result():
+                if on_done:
+                    on_done(o)
+                out.append(o)
     return sorted(out, key=lambda o: o.key)
 
 
