@@ -16,12 +16,13 @@ def _reference_findings(path, name: str) -> list[tuple]:
     con = staging.connect()
     try:
         staging.load_raw(con, path)
-        staging.build_typed(con, header, source_file=name, file_sha256=None)
+        staging.build_typed(con, [staging.Staged(0, header, name, None)])
         start, end = spec.census_period(header.year)
         con.execute(f"CREATE MACRO in_period(d) AS d BETWEEN DATE '{start}' AND DATE '{end}'")
+        rules.write_context(con, [(0, header, name)])
         schema.create_empty(con, "validation_finding")
-        for _code, q in rules.finding_queries(header, name):
-            con.execute("INSERT INTO validation_finding " + q)
+        for _code, q in rules.finding_queries(header.year):
+            con.execute("INSERT INTO validation_finding SELECT * EXCLUDE (f) FROM (" + q + ")")
         return sorted(con.execute("SELECT * FROM validation_finding").fetchall(), key=repr)
     finally:
         con.close()

@@ -257,12 +257,16 @@ CHUNK_BYTES = 24 * 1024**2
 """Most bytes of returns in one chunk (:func:`chunk_tasks`); a larger return is a chunk of its own."""
 CHUNK_FILES = 40
 """Most returns in one chunk."""
+MIN_CHUNK_BYTES = 2 * 1024**2
+"""Chunks are not made smaller than this to keep the workers busy: below it, the fixed cost of a
+chunk outweighs the balance."""
 
 
 def chunk_tasks(tasks: list[tuple], workers: int = 2) -> list[list[tuple]]:
     """Group ingest tasks into chunks for :func:`ingest_chunk`: the tasks of one census year and
-    one staging folder, at most :data:`CHUNK_BYTES` of returns (less when there are few: at least
-    three chunks a worker, so the pool stays busy) and :data:`CHUNK_FILES` files. Largest chunks
+    one staging folder, at most :data:`CHUNK_BYTES` of returns (less when there are few, down to
+    :data:`MIN_CHUNK_BYTES`: at least three chunks a worker, so the pool stays busy) and
+    :data:`CHUNK_FILES` files. Largest chunks
     first, so the last to finish are small."""
     def size(t) -> int:
         try:
@@ -272,7 +276,7 @@ def chunk_tasks(tasks: list[tuple], workers: int = 2) -> list[list[tuple]]:
 
     sized = [(size(t), t) for t in tasks]
     total = sum(s for s, _t in sized)
-    limit = max(1, min(CHUNK_BYTES, total // max(1, 3 * workers)))
+    limit = max(1, min(CHUNK_BYTES, max(MIN_CHUNK_BYTES, total // max(1, 3 * workers))))
     groups: dict[tuple, list[tuple[int, tuple]]] = {}
     for s, t in sized:
         groups.setdefault((t[1], t[4]), []).append((s, t))
