@@ -867,8 +867,7 @@ def _prepare_rules(con, year: int, la_codes: tuple[str, ...]) -> tuple[str, ...]
         start, end = spec.census_period(year)  # CREATE VIEW binds its query
         con.execute(f"CREATE OR REPLACE MACRO in_period(d) AS d BETWEEN DATE '{start}' AND DATE '{end}'")
         text_table = names[0].rsplit("_", 1)[0] + "_text"
-        if con.execute(f"SELECT count(*) FROM duckdb_tables() WHERE table_name = '{RULE_CTX}'").fetchone()[0] == 0:
-            write_context(con, [])
+        write_context(con, [])  # the views bind to it
         con.execute(f"CREATE OR REPLACE TABLE {text_table} "
                     "(k INTEGER, rule_code VARCHAR, severity VARCHAR, message VARCHAR, fix VARCHAR)")
         con.executemany(f"INSERT INTO {text_table} VALUES (?, ?, ?, ?, ?)", list(texts))

@@ -226,9 +226,8 @@ def load_raw(con, path: str | os.PathLike, batch_children: int = parse.DEFAULT_B
             _insert_batch(con, batch, f)
             for t, rows in batch.items():
                 counts[t] += len(rows)
-    except BaseException:
-        if any(counts.values()):
-            con.execute(";\n".join(f"DELETE FROM raw_{t} WHERE f = {int(f)}" for t in RAW_COLUMNS))
+    except BaseException:  # also a batch inserted into some tables only
+        con.execute(";\n".join(f"DELETE FROM raw_{t} WHERE f = {int(f)}" for t in RAW_COLUMNS))
         raise
     return counts
 
