@@ -241,3 +241,22 @@ def test_cross_checks_exact_from_writer_contributions():
     res = cross.national_equals_la_sum(bad, "c1", cols, unrounded=contrib)
     assert not res.passed
     assert f"c1 2024 England Referrals: expected {right}, found {int(right) + 10}" in res.message
+
+
+def test_percentile_of_counts_equals_percentile_of_the_values():
+    """A distribution held as counts of its values gives the percentile of the values listed
+    one by one (numpy's linear interpolation), at every quartile, with repeats and gaps."""
+    import numpy as np
+    from collections import Counter
+    from fractions import Fraction
+
+    from cin_pipeline.ees.numbers import percentile_of_counts
+
+    rng = np.random.default_rng(3)
+    for size in (1, 2, 5, 37, 400):
+        values = rng.integers(0, 60, size).tolist()
+        for q in (0.25, 0.5, 0.75):
+            expected = Fraction(np.percentile(values, q * 100)).limit_denominator(1000)
+            assert percentile_of_counts(Counter(values), q) == percentile(values, q) == expected
+    assert percentile_of_counts({}, 0.5) is None
+    assert percentile_of_counts({7: 0}, 0.5) is None

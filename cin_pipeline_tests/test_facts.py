@@ -135,3 +135,46 @@ def test_awaiting_assessment_looks_back_through_earlier_returns():
     at31 = dict(zip(counts["year"], counts["At31_episodes"]))
     assert at31 == {2023: 2, 2024: 3}
     c.close()
+
+
+def test_child_year_counts_each_child_once_and_first_group_each_referral_once():
+    """facts.child_year: P has two episodes of need in 2024 (one closed, then a re-referral
+    still open and not yet assessed), so P is in need at any point, starting, ending, at 31 March
+    and awaiting assessment, once; Q's only referral was no further action, so Q is referred but
+    not in need. facts.referral_factor_group: P's first referral recorded two factors of one
+    group (3B, 3C: domestic abuse) and one of another (16A: neglect), so two rows, of which one
+    (the first group in name order) counts the referral."""
+    from cin_pipeline.lcd import build_lcd
+
+    c = duckdb.connect()
+    c.execute("CREATE SCHEMA clean")
+    for table, cols in TABLE_COLUMNS.items():
+        c.execute(f"CREATE TABLE clean.{table} (" + ", ".join(f"{n} {t}" for n, t in cols) + ")")
+    base = {"year": 2024, "la": "330"}
+    _insert(c, "header", [{**base, "reference_date": date(2024, 3, 31)}])
+    _insert(c, "child", [{**base, "child_id": k, "birth_date": date(2015, 1, 1), "sex": "F"} for k in "PQ"])
+    _insert(c, "episode", [
+        {**base, "child_id": "P", "episode_seq": 1, "referral_date": date(2023, 5, 1),
+         "closure_date": date(2023, 7, 1), "reason_for_closure": "RC1", "referral_nfa": False},
+        {**base, "child_id": "P", "episode_seq": 2, "referral_date": date(2023, 9, 1), "referral_nfa": False},
+        {**base, "child_id": "Q", "episode_seq": 1, "referral_date": date(2024, 1, 10),
+         "closure_date": date(2024, 1, 10), "reason_for_closure": "RC8", "referral_nfa": True},
+    ])
+    _insert(c, "assessment", [{**base, "child_id": "P", "episode_seq": 1, "assessment_seq": 1,
+                               "start_date": date(2023, 5, 2), "authorisation_date": date(2023, 5, 30)}])
+    _insert(c, "assessment_factor", [{**base, "child_id": "P", "episode_seq": 1, "assessment_seq": 1, "factor": f}
+                                     for f in ("3B", "3C", "16A")])
+    build_lcd(c)
+    facts.build(c)
+    flags = ["of_need", "in_need_anypoint", "started_need", "ended_need", "in_need_at31",
+             "awaiting_assessment", "referred", "rereferred_12m", "rereferred_3y", "rereferred_5y"]
+    rows = {r[0]: dict(zip(flags, r[1:])) for r in c.execute(
+        f"SELECT child_id, {', '.join(flags)} FROM facts.child_year ORDER BY child_id").fetchall()}
+    assert set(rows) == {"P", "Q"}
+    assert all(rows["P"].values())
+    assert [f for f, v in rows["Q"].items() if v] == ["referred"]
+    assert c.execute("SELECT count(*) FROM facts.child_year").fetchone()[0] == 2  # one row a child
+    groups = c.execute("SELECT factor_group, first_group FROM facts.referral_factor_group "
+                       "ORDER BY factor_group").fetchall()
+    assert groups == [("Domestic abuse (any)", True), ("Neglect", False)]
+    c.close()

@@ -6,8 +6,9 @@ facts (:mod:`cin_pipeline.facts.store`), build and
 store every table for release ``year``, then write both release folders (switched in together)
 into a bench folder (``<publication_dir>/_bench`` by default, so the real publication is never
 replaced).
-Returns one dict per step: ``{"step", "seconds", "rows", "peak_mb"}`` (peak resident memory of
-the process and its children during the step) and a final ``total`` row. ``gx`` also times every
+Returns one dict per step: ``{"step", "seconds", "rows", "peak_mb", "spill_mb"}`` (peak resident
+memory of the process and its children during the step, and the most the warehouse's DuckDB
+spilled to its temporary folder) and a final ``total`` row. ``gx`` also times every
 table's Great Expectations suite (step ``gx_suites``, as the ``gx_suite`` checks run them, keeping
 their results) before the publication, whose Data Docs then render the kept results.
 
@@ -93,15 +94,18 @@ def run_publication_bench(warehouse: str | Path, year: int, staging_dir: str | P
     steps: list[dict] = []
     t_all = time.perf_counter()
 
+    config = warehouse_config(paths)  # as the Dagster resource
+
     def step(name: str, fn):
-        with PeakMemory() as mem:
+        with PeakMemory(spill_dir=config["temp_directory"]) as mem:
             t0 = time.perf_counter()
             rows = fn()
             dt = time.perf_counter() - t0
-        steps.append({"step": name, "seconds": round(dt, 3), "rows": rows, "peak_mb": mem.mb})
+        steps.append({"step": name, "seconds": round(dt, 3), "rows": rows, "peak_mb": mem.mb,
+                      "spill_mb": mem.spill_mb})
         return rows
 
-    con = duckdb.connect(str(warehouse), config=warehouse_config(paths))  # as the Dagster resource
+    con = duckdb.connect(str(warehouse), config=config)
     try:
         if staging_dir.is_dir():
             step("attach_staging", lambda: sum(attach_staging(con, staging_dir).values()))
@@ -135,7 +139,8 @@ def run_publication_bench(warehouse: str | Path, year: int, staging_dir: str | P
                                              validations=kept)[1].values()))
     steps.append({"step": "total", "seconds": round(time.perf_counter() - t_all, 3),
                   "rows": sum(s["rows"] or 0 for s in steps if s["step"].startswith("table_")),
-                  "peak_mb": max(s["peak_mb"] for s in steps)})
+                  "peak_mb": max(s["peak_mb"] for s in steps),
+                  "spill_mb": max(s["spill_mb"] for s in steps)})
     return steps
 
 

@@ -3,8 +3,12 @@ percentiles. The one implementation: the formatter and the checks both use it.""
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from itertools import accumulate
 
 import numpy as np
 
@@ -47,13 +51,26 @@ def fmt_fraction(value: Fraction, dp: int, aggregated: bool) -> str:
 
 
 def percentile(values: list[float] | np.ndarray, q: float) -> Fraction | None:
-    """Linear-interpolation percentile (numpy default / Excel PERCENTILE.INC), exact."""
-    if len(values) == 0:
+    """Linear-interpolation percentile (numpy default / Excel PERCENTILE.INC), exact, of a list
+    of whole numbers."""
+    return percentile_of_counts(Counter(int(v) for v in np.asarray(values, dtype=np.int64)), q)
+
+
+def percentile_of_counts(counts: Mapping[int, int], q: float) -> Fraction | None:
+    """:func:`percentile` of the whole numbers that ``counts`` holds ``{value: how many}``: the
+    values are never listed one by one (a national distribution holds millions)."""
+    items = sorted((int(v), int(n)) for v, n in counts.items() if n > 0)
+    total = sum(n for _, n in items)
+    if total == 0:
         return None
-    v = np.sort(np.asarray(values, dtype=np.int64))  # national lists hold millions of values
-    pos = Fraction(q).limit_denominator(1000) * (len(v) - 1)
+    cumulative = list(accumulate(n for _, n in items))
+
+    def nth(k: int) -> int:  # the k-th smallest value, from 0
+        return items[bisect_right(cumulative, k)][0]
+
+    pos = Fraction(q).limit_denominator(1000) * (total - 1)
     lo = int(pos)
     frac = pos - lo
-    if lo + 1 >= len(v):
-        return Fraction(int(v[-1]))
-    return Fraction(int(v[lo])) + (Fraction(int(v[lo + 1])) - Fraction(int(v[lo]))) * frac
+    if lo + 1 >= total:
+        return Fraction(items[-1][0])
+    return Fraction(nth(lo)) + (Fraction(nth(lo + 1)) - Fraction(nth(lo))) * frac

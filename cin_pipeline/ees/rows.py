@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -43,7 +44,7 @@ import pandas as pd
 from cin_pipeline import facts, reference
 from cin_pipeline.ees import suppression
 from cin_pipeline.ees.meta import build_meta
-from cin_pipeline.ees.numbers import fmt, fmt_fraction, percentile, round_half_up, round_to_10
+from cin_pipeline.ees.numbers import fmt, fmt_fraction, percentile_of_counts, round_half_up, round_to_10
 from cin_pipeline.tables.declare import TableSpec
 
 TIME_IDENTIFIER = "Reporting year"
@@ -140,7 +141,11 @@ def run_query(con, spec: TableSpec) -> tuple[pd.DataFrame, dict[str, pd.DataFram
     counts = normalise_counts(spec, counts)
     if spec.window is None:  # a window table has rows for events only, not for every LA-year
         counts = zero_fill(spec, counts, con.sql("SELECT year, la FROM facts.la_year").df())
-    dists = {name: con.sql(q).df() for name, q in spec.distributions.items()}
+    # each distribution as counts of its values per LA-year (year, la, value, n), not one row
+    # per observation
+    dists = {name: con.sql(f"SELECT year, la, value, count(*) AS n FROM ({q}) WHERE value IS NOT NULL "
+                           "GROUP BY ALL").df()
+             for name, q in spec.distributions.items()}
     return counts.sort_values(["year", "la"], kind="stable").reset_index(drop=True), dists
 
 
@@ -229,16 +234,21 @@ def _index(spec: TableSpec, counts: pd.DataFrame) -> dict[tuple, dict[str, int]]
     return out
 
 
-def _dist_index(dists: dict[str, pd.DataFrame]) -> dict[str, dict[tuple[int, str], list[int]]]:
-    out: dict[str, dict[tuple[int, str], list[int]]] = {}
+def _dist_index(dists: dict[str, pd.DataFrame]) -> dict[str, dict[tuple[int, str], Counter]]:
+    """Each distribution's values per LA-year as ``{value: how many}``, from a frame of
+    ``year, la, value`` and, when already counted, ``n`` (:func:`run_query`'s)."""
+    out: dict[str, dict[tuple[int, str], Counter]] = {}
     for name, df in dists.items():
-        m: dict[tuple[int, str], list[int]] = {}
+        m: dict[tuple[int, str], Counter] = {}
         d = df[df["value"].notna()] if len(df) else df
         if len(d):  # grouped by pandas: one step per LA-year, not one per observation
             d = pd.DataFrame({"year": d["year"].astype(int), "la": d["la"].astype(str),
-                              "value": d["value"].astype("int64")})
-            for (y, la), values in d.groupby(["year", "la"], sort=False)["value"]:
-                m[(int(y), str(la))] = values.tolist()
+                              "value": d["value"].astype("int64"),
+                              "n": d["n"].astype("int64") if "n" in d else 1})
+            d = d.groupby(["year", "la", "value"], sort=False)["n"].sum()
+            for (y, la), counts in d.groupby(level=["year", "la"], sort=False):
+                m[(int(y), str(la))] = Counter(dict(zip(counts.index.get_level_values("value").tolist(),
+                                                        counts.tolist())))
         out[name] = m
     return out
 
@@ -256,7 +266,7 @@ class _Formatter:
         return self.staged is None or all(self.year - k in self.staged for k in range(1, years + 1))
 
     def row(self, counts: dict[str, int] | None, *, aggregated: bool, population: int | None,
-            obs: dict[str, list[int]], not_collected_row: bool = False,
+            obs: dict[str, Counter], not_collected_row: bool = False,
             denominators: dict[str, int] | None = None, lookback_row: int = 0,
             suppressed: set[str] | None = None, not_applicable: frozenset[str] = frozenset()) -> list[str]:
         """``suppressed``: the row's hidden counts when worked out for a block of rows
@@ -312,7 +322,7 @@ class _Formatter:
                 else:
                     out.append(fmt_fraction(Fraction(num * 10000, population), ind.dp, aggregated))
             elif ind.kind == "percentile":
-                p = percentile(obs.get(ind.source, []), ind.q)
+                p = percentile_of_counts(obs.get(ind.source, {}), ind.q)
                 out.append("z" if p is None else fmt(round_half_up(p, ind.dp)))
             else:  # pragma: no cover
                 raise ValueError(ind.kind)
@@ -430,7 +440,7 @@ def _with_totals(qf, agg: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str, 
 
 
 def _keyed_rows(spec, fmtr: _Formatter, year: int, agg: dict[tuple, dict[str, int]] | None, *,
-                aggregated: bool, population: int | None, obs: dict[str, list[int]]) -> list[list[str]]:
+                aggregated: bool, population: int | None, obs: dict[str, Counter]) -> list[list[str]]:
     """The filter and indicator cells of one geography: one row per combination of the query
     filters' values, in declared order (a single row for a table without such filters).
     ``agg`` None: no data for the geography in the year (every row not available)."""
@@ -487,7 +497,7 @@ def _la_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tuple[lis
         fmtr = _formatter(spec, year, staged_years, notes)
         pop = geo.population(year)
         totals: dict[str, dict[tuple, dict[str, int]]] = {}
-        tobs: dict[str, dict[str, list[int]]] = {}
+        tobs: dict[str, dict[str, Counter]] = {}
         missing: list[str] = []
         known = set(las["old_la_code"])
         extra = sorted({k[1] for k in avail if k[0] == year} - known)
@@ -499,14 +509,14 @@ def _la_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tuple[lis
             if src is None:
                 continue
             own = by_la.get((src, r.old_la_code), {})
-            obs = {name: m.get((src, r.old_la_code), []) for name, m in didx.items()}
+            obs = {name: m.get((src, r.old_la_code), Counter()) for name, m in didx.items()}
             for area in ("E92000001", r.region_code, r.london_group_code):
                 if area:
                     area_tot = totals.setdefault(area, {})
                     for fkey, vals in own.items():
                         _add(area_tot.setdefault(fkey, {}), vals)
                     for name, o in obs.items():
-                        tobs.setdefault(area, {}).setdefault(name, []).extend(o)
+                        tobs.setdefault(area, {}).setdefault(name, Counter()).update(o)
         base = [str(year), TIME_IDENTIFIER]
 
         def aggregate(area: str) -> list[list[str]]:
@@ -532,7 +542,7 @@ def _la_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tuple[lis
             geo_cells = [r.published_region_code, r.published_region_name, la, r.new_la_code, r.la_name]
             st = geo.status.get((year, la))
             own = by_la.get((year, la))
-            obs = {name: m.get((year, la), []) for name, m in didx.items()}
+            obs = {name: m.get((year, la), Counter()) for name, m in didx.items()}
             keyed = _keyed_rows(spec, fmtr, year, own or None, aggregated=False,
                                 population=pop.get(la), obs=obs)
             if st:

@@ -258,11 +258,12 @@ FROM banded;
 -- (cin_pipeline.facts.CHARACTERISTICS): Gender/Total (every child); Gender/Female, Male or
 -- Unknown/Indeterminate gender (sex U), or Unborn/Unborn; Age/<age band> (not unborn; "Age
 -- unknown": neither date of birth nor expected one); Ethnicity major/<major group>; Ethnicity
--- minor/<minor group>.
+-- minor/<minor group>. ethnic_group: the child's major ethnic group, for the cross-tabulations
+-- of a characteristic by ethnic group (A4).
 CREATE OR REPLACE VIEW facts.child_characteristic AS
-SELECT year, la, child_id, g.characteristic, g.characteristic_type
+SELECT year, la, child_id, g.characteristic, g.characteristic_type, ethnic_group
 FROM (
-    SELECT year, la, child_id, unnest([  -- one pass over facts.child; a NULL entry is no row
+    SELECT year, la, child_id, ethnic_group, unnest([  -- one pass over facts.child; a NULL entry is no row
         {'characteristic': 'Gender', 'characteristic_type': 'Total'},
         {'characteristic': CASE WHEN gender = 'Unborn' THEN 'Unborn' ELSE 'Gender' END,
          'characteristic_type': gender},

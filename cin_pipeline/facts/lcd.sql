@@ -16,13 +16,22 @@ SEMI JOIN lcd.episode AS e
    AND e.first_year = r.year;
 
 -- Referrals by assessment factor group recorded at the assessment that followed them (one row
--- per referral and group).
+-- per referral and group). first_group: the referral's first group in name order, so that the
+-- rows with it count the referrals with any group once each.
 CREATE OR REPLACE VIEW facts.referral_factor_group AS
-SELECT DISTINCT r.year, r.la, r.child_id, r.referral_date, r.referral_type, r.rereferral_12m, r.re_referral,
-       g.factor_group
+WITH grouped AS (
+    SELECT DISTINCT f.la, f.child_id, f.referral_date, g.factor_group
+    FROM lcd.referral_factor f
+    JOIN facts.factor_group g ON g.factor = f.factor
+),
+ranked AS (
+    SELECT *, factor_group = min(factor_group) OVER (PARTITION BY la, child_id, referral_date) AS first_group
+    FROM grouped
+)
+SELECT r.year, r.la, r.child_id, r.referral_date, r.referral_type, r.rereferral_12m, r.re_referral,
+       k.factor_group, k.first_group
 FROM facts.referral r
-JOIN lcd.referral_factor f USING (la, child_id, referral_date)
-JOIN facts.factor_group g ON g.factor = f.factor;
+JOIN ranked k USING (la, child_id, referral_date);
 
 -- Each referral's assessments across the LA's returns: the earliest assessment start in any
 -- staged return (an assessment completed in an earlier year is only in that year's return), and
@@ -34,6 +43,55 @@ SELECT r.la, r.child_id, r.referral_date, r.first_assessment_start,
        r.referral_date >= h.history_from AS history_complete
 FROM lcd.referral AS r
 JOIN facts.la_history AS h USING (la);
+
+-- One row per year, LA and child with an episode of need or a counted referral in the year:
+-- the children the tables count, each flag decided once here rather than as a distinct count of
+-- children in each table. of_need: an episode of need in the year's return
+-- (facts.episode_of_need); in_need_anypoint, started_need, ended_need, in_need_at31: such an
+-- episode at any point in the year, starting, ending, open at 31 March; awaiting_assessment: in
+-- need at 31 March with an open episode whose referral had no assessment started by then, in
+-- this or any earlier return (facts.referral_assessment; a referral from before the LA's staged
+-- returns is taken to have been assessed); referred: a counted referral in the year
+-- (facts.referral); rereferred_12m, _3y, _5y: one that was a re-referral within 12 months, 3 or
+-- 5 years.
+CREATE OR REPLACE VIEW facts.child_year AS
+WITH awaiting AS (
+    SELECT e.year, e.la, e.child_id
+    FROM (SELECT year, la, child_id, referral_date, year_end FROM facts.episode
+          WHERE of_need AND open_at31) e
+    -- 31 March of the referral's calendar year is on or before the episode's 31 March, so this
+    -- filter only narrows the join
+    JOIN (SELECT la, child_id, referral_date, first_assessment_start FROM facts.referral_assessment
+          WHERE history_complete
+            AND coalesce(first_assessment_start > make_date(year(referral_date), 3, 31), true)) h
+      USING (la, child_id, referral_date)
+    WHERE coalesce(h.first_assessment_start > e.year_end, true)
+),
+flagged AS (
+    SELECT year, la, child_id, true AS of_need, anypoint, started, ended, open_at31,
+           false AS awaiting, false AS referred, false AS r12, false AS r3, false AS r5
+    FROM facts.episode WHERE of_need
+    UNION ALL
+    SELECT year, la, child_id, false, false, false, false, false, true, false, false, false, false
+    FROM awaiting
+    UNION ALL
+    SELECT year, la, child_id, false, false, false, false, false, false, true,
+           rereferral_12m, rereferral_3y, rereferral_5y
+    FROM facts.referral
+)
+SELECT year, la, child_id,
+       coalesce(bool_or(of_need), false)    AS of_need,
+       coalesce(bool_or(anypoint), false)   AS in_need_anypoint,
+       coalesce(bool_or(started), false)    AS started_need,
+       coalesce(bool_or(ended), false)      AS ended_need,
+       coalesce(bool_or(open_at31), false)  AS in_need_at31,
+       coalesce(bool_or(awaiting), false)   AS awaiting_assessment,
+       coalesce(bool_or(referred), false)   AS referred,
+       coalesce(bool_or(r12), false)        AS rereferred_12m,
+       coalesce(bool_or(r3), false)         AS rereferred_3y,
+       coalesce(bool_or(r5), false)         AS rereferred_5y
+FROM flagged
+GROUP BY year, la, child_id;
 
 -- Each counted referral (facts.referral) with its child's characteristics at 31 March of the
 -- referral's year, as that year's return records them (facts.child: the referral is in its own

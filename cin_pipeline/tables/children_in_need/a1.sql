@@ -1,42 +1,52 @@
 -- A1 national time series: one row per year, LA and measure (category_type), the measure's
 -- count (number) and the count it is a percentage of (percent_base; 0 where A1 publishes no
--- percentage). The counts are B1's (facts.episode_of_need, facts.referral_assessment), C1's
--- (facts.referral, facts.episode) and assessments authorised in the year (facts.assessment),
--- with the same predicates, so that A1 equals B1 and C1 (declared agreements).
-WITH awaiting AS (
-    SELECT e.year, e.la, count(DISTINCT e.child_id) AS n
-    FROM facts.episode_of_need e
-    JOIN facts.referral_assessment h USING (la, child_id, referral_date)
-    WHERE e.open_at31 AND h.history_complete
-      AND coalesce(h.first_assessment_start > e.year_end, true)
+-- percentage). The counts are B1's (facts.episode_of_need, facts.child_year), C1's
+-- (facts.referral, facts.episode, facts.child_year) and assessments authorised in the year
+-- (facts.assessment), with the same predicates, so that A1 equals B1 and C1 (declared
+-- agreements).
+WITH episodes AS (
+    SELECT year, la,
+           count(*) FILTER (WHERE anypoint)   AS anypoint_episodes,
+           count(*) FILTER (WHERE started)    AS started_episodes,
+           count(*) FILTER (WHERE ended)      AS ended_episodes,
+           count(*) FILTER (WHERE open_at31)  AS at31
+    FROM facts.episode_of_need
+    GROUP BY ALL
+),
+children AS (
+    SELECT year, la,
+           count(*) FILTER (WHERE in_need_anypoint)     AS anypoint_child,
+           count(*) FILTER (WHERE started_need)         AS started_child,
+           count(*) FILTER (WHERE ended_need)           AS ended_child,
+           count(*) FILTER (WHERE awaiting_assessment)  AS awaiting
+    FROM facts.child_year WHERE of_need
     GROUP BY ALL
 ),
 cin AS (
-    SELECT year, la,
-           count(*) FILTER (WHERE anypoint)                  AS anypoint_episodes,
-           count(DISTINCT child_id) FILTER (WHERE anypoint)  AS anypoint_child,
-           count(*) FILTER (WHERE started)                   AS started_episodes,
-           count(DISTINCT child_id) FILTER (WHERE started)   AS started_child,
-           count(*) FILTER (WHERE ended)                     AS ended_episodes,
-           count(DISTINCT child_id) FILTER (WHERE ended)     AS ended_child,
-           count(*) FILTER (WHERE open_at31)                 AS at31
-    FROM facts.episode_of_need
-    GROUP BY ALL
+    SELECT * FROM episodes JOIN children USING (year, la)
 ),
 nin AS (
     SELECT DISTINCT year, la, child_id, referral_date
     FROM facts.episode WHERE closed_after_assessment_rc8_rc9
 ),
-ref AS (
+referrals AS (
     SELECT year, la,
-           count(*)                                                 AS referrals,
-           count(*) FILTER (WHERE rereferral_12m)                   AS re_referrals,
-           count(*) FILTER (WHERE referral_nfa)                     AS nfa,
-           count(*) FILTER (WHERE nin.la IS NOT NULL)               AS not_in_need,
-           count(DISTINCT child_id)                                 AS referrals_child,
-           count(DISTINCT child_id) FILTER (WHERE rereferral_12m)   AS re_referrals_child
+           count(*)                                    AS referrals,
+           count(*) FILTER (WHERE rereferral_12m)      AS re_referrals,
+           count(*) FILTER (WHERE referral_nfa)        AS nfa,
+           count(*) FILTER (WHERE nin.la IS NOT NULL)  AS not_in_need
     FROM facts.referral LEFT JOIN nin USING (year, la, child_id, referral_date)
     GROUP BY ALL
+),
+referred AS (
+    SELECT year, la,
+           count(*)                                AS referrals_child,
+           count(*) FILTER (WHERE rereferred_12m)  AS re_referrals_child
+    FROM facts.child_year WHERE referred
+    GROUP BY ALL
+),
+ref AS (
+    SELECT * FROM referrals JOIN referred USING (year, la)
 ),
 assessed AS (
     SELECT year, la, count(*) AS n FROM facts.assessment WHERE completed_in_year GROUP BY ALL
@@ -50,8 +60,7 @@ UNION ALL SELECT year, la, 'Episodes of need ending in the year', ended_episodes
 UNION ALL SELECT year, la, 'Children ending an episode of need in the year', ended_child, 0 FROM cin
 UNION ALL SELECT year, la, 'Children in Need at 31 March', at31, 0 FROM cin
 UNION ALL SELECT year, la, 'Children awaiting assessment or assessment not required at 31 March',
-                 coalesce(awaiting.n, 0), at31
-          FROM cin LEFT JOIN awaiting USING (year, la)
+                 awaiting, at31 FROM cin
 UNION ALL SELECT year, la, 'Referrals in the year', referrals, 0 FROM ref
 UNION ALL SELECT year, la, 'Re-referrals within 12 months of a previous referral', re_referrals, referrals FROM ref
 UNION ALL SELECT year, la, 'Referral - No Further Action', nfa, referrals FROM ref

@@ -5,9 +5,12 @@
 -- publishes the release year only.
 WITH cin AS (
     SELECT year, la,
-           count(*) FILTER (WHERE open_at31)                 AS at31,
-           count(DISTINCT child_id) FILTER (WHERE anypoint)  AS anypoint_child
+           count(*) FILTER (WHERE open_at31)                 AS at31
     FROM facts.episode_of_need GROUP BY ALL
+),
+cin_child AS (
+    SELECT year, la, count(*) FILTER (WHERE in_need_anypoint) AS anypoint_child
+    FROM facts.child_year WHERE of_need GROUP BY ALL
 ),
 ref AS (
     SELECT year, la, count(*) AS referrals, count(*) FILTER (WHERE rereferral_12m) AS re_referrals
@@ -32,7 +35,7 @@ cpp AS (
 )
 SELECT year, la, 'Children in need at 31 March' AS headline_measure, at31 AS number,
        0 AS percent_base FROM cin
-UNION ALL SELECT year, la, 'Children in need at any point in the year', anypoint_child, 0 FROM cin
+UNION ALL SELECT year, la, 'Children in need at any point in the year', anypoint_child, 0 FROM cin_child
 UNION ALL SELECT year, la, 'Referrals in the year', referrals, 0 FROM ref
 UNION ALL SELECT year, la, 'Re-referrals within 12 months of a previous referral', re_referrals,
                  referrals FROM ref

@@ -1,21 +1,30 @@
 -- A3 referrals in the year (facts.referral, as C1) and those that were re-referrals within 12
 -- months, 3 years and 5 years (lcd.referral rereferral_12m, rereferral_3y, rereferral_5y: the
 -- child's previous referral in the same LA on or after the date 12 months, 3 or 5 calendar
--- years before), one row per window; children referred and children with such a re-referral.
-WITH w AS (
-    SELECT * FROM (VALUES ('Within 12 months'), ('Within 3 years'), ('Within 5 years')) AS t(re_referral_window)
+-- years before), one row per window; children referred and children with such a re-referral
+-- (facts.child_year, each child once).
+WITH referrals AS (
+    SELECT year, la,
+           count(*)                                AS referrals,
+           count(*) FILTER (WHERE rereferral_12m)  AS r12,
+           count(*) FILTER (WHERE rereferral_3y)   AS r3,
+           count(*) FILTER (WHERE rereferral_5y)   AS r5
+    FROM facts.referral
+    GROUP BY ALL
 ),
-flagged AS (
-    SELECT r.year, r.la, r.child_id, w.re_referral_window,
-           CASE w.re_referral_window WHEN 'Within 12 months' THEN r.rereferral_12m
-                                     WHEN 'Within 3 years' THEN r.rereferral_3y
-                                     ELSE r.rereferral_5y END AS re_referral
-    FROM facts.referral r CROSS JOIN w
+children AS (
+    SELECT year, la,
+           count(*)                                AS children_referred,
+           count(*) FILTER (WHERE rereferred_12m)  AS c12,
+           count(*) FILTER (WHERE rereferred_3y)   AS c3,
+           count(*) FILTER (WHERE rereferred_5y)   AS c5
+    FROM facts.child_year WHERE referred
+    GROUP BY ALL
+),
+counts AS (
+    SELECT * FROM referrals JOIN children USING (year, la)
 )
-SELECT year, la, re_referral_window,
-       count(*) AS referrals,
-       count(*) FILTER (WHERE re_referral) AS re_referrals,
-       count(DISTINCT child_id) AS children_referred,
-       count(DISTINCT child_id) FILTER (WHERE re_referral) AS children_re_referred
-FROM flagged
-GROUP BY ALL
+SELECT year, la, 'Within 12 months' AS re_referral_window, referrals, r12 AS re_referrals,
+       children_referred, c12 AS children_re_referred FROM counts
+UNION ALL SELECT year, la, 'Within 3 years', referrals, r3, children_referred, c3 FROM counts
+UNION ALL SELECT year, la, 'Within 5 years', referrals, r5, children_referred, c5 FROM counts
