@@ -229,7 +229,26 @@ def test_bench_runs(tmp_path, warehouse):
     assert total["step"] == "total" and total["seconds"] > 0
     assert {s["step"] for s in steps} >= {f"table_{s.table_id}" for s in all_tables()}
     assert all(s["peak_mb"] > 0 for s in steps)   # each table's peak memory is measured
+    assert all(s["spill_mb"] == 0 for s in steps)  # and what it spilled to disk: nothing here
     assert (tmp_path / "bench" / "children-in-need" / "2024" / "index.html").exists()
+
+
+def test_peak_memory_measures_what_duckdb_spills(tmp_path):
+    """The bench's spill figure is what DuckDB writes to its temporary folder: a sort of more
+    rows than its memory cap holds spills, and is measured; a small query spills nothing."""
+    from cin_pipeline.bench.memory import PeakMemory
+
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    con = duckdb.connect(config={"memory_limit": "40MB", "temp_directory": str(spill), "threads": 1})
+    with PeakMemory(interval=0.01, spill_dir=spill) as small:
+        con.execute("SELECT count(*) FROM range(1000)").fetchall()
+    with PeakMemory(interval=0.01, spill_dir=spill) as big:
+        con.execute("CREATE TABLE t AS SELECT (i * 7919) % 3000017 AS k, repeat('x', 40) || i AS v "
+                    "FROM range(3000000) r(i) ORDER BY k").fetchall()
+    con.close()
+    assert small.spill_mb == 0
+    assert big.spill_mb > 0
 
 
 

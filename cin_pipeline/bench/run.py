@@ -68,6 +68,8 @@ def _rows_from(stage: str, results: list[dict], name: str, mb: str | None = None
             note = "table rows/s"
         if "of_bare_pct" in r:
             note = f"{r['of_bare_pct']}% of bare_iterparse_child (issue 15 target: 25%)"
+        if r.get("spill_mb"):
+            note = (note + "; " if note else "") + f"spilled {r['spill_mb']} MB"
         out.append({"what": f"{stage}: {r[name]}", "seconds": secs, "peak_mb": r[mb] if mb else None,
                     "records_per_s": records_per_s, "note": note})
     return out

@@ -577,15 +577,17 @@ def _year_ranges(years) -> str:
 def _national_rows(spec, idx, didx, release_year, geo, staged_years=None) -> tuple[list[list[str]], list[str]]:
     rows: list[list[str]] = []
     notes: list[str] = []
-    avail = {k[:2] for k in idx}
+    by_la: dict[tuple, list[tuple[tuple, dict[str, int]]]] = {}
+    for k, vals in idx.items():
+        by_la.setdefault(k[:2], []).append((tuple(k[2:]), vals))
+    avail = set(by_la)
     for year in sorted(spec.years(release_year), reverse=True):
         fmtr = _formatter(spec, year, staged_years, notes)
         # LAs configured with a carry-forward contribute their earlier year's rows
         agg: dict[tuple, dict[str, int]] = {}
         for la, src_year in la_sources(geo, year, avail):
-            for k, vals in idx.items():
-                if k[0] == src_year and k[1] == la:
-                    _add(agg.setdefault(tuple(k[2:]), {}), vals)
+            for fkey, vals in by_la[(src_year, la)]:
+                _add(agg.setdefault(fkey, {}), vals)
         base = [str(year), TIME_IDENTIFIER, "National", *COUNTRY]
         # no LA has data for the year at all: not available (as the LA tables' aggregates)
         for cells in _keyed_rows(spec, fmtr, year, agg or None, aggregated=True,
