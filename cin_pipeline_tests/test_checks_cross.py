@@ -85,6 +85,22 @@ def test_unrounded_mode_is_exact_and_names_the_cell():
     assert not r.passed and "North East (E12000001) N: expected 1030, found 1010" in r.message
     p = cross.percentages_consistent(text, "t", [("N_percent", "M", "N", 1)], unrounded=u)
     assert p.passed, p.message
+    # 49.5 is reachable from the rounded national counts, not from the LAs' unrounded ones
+    off = text.copy()
+    off.loc[0, "N_percent"] = "49.5"
+    p = cross.percentages_consistent(off, "t", [("N_percent", "M", "N", 1)], unrounded=u)
+    assert not p.passed and "t 2024 England N_percent: expected 49.9" in p.message, p.message
+    # by filter value: each category's percentages from its own unrounded rows
+    other = text.assign(category="j", M=["0", "0", "0", "1", "1"], N_percent="0.1")
+    both = pd.concat([text, other], ignore_index=True)
+    u3 = pd.concat([u.assign(category="k"), u.assign(category="j", M=[1, 1])], ignore_index=True)
+    p = cross.percentages_consistent(both, "t", [("N_percent", "M", "N", 1)], unrounded=u3,
+                                     filters=("category",))
+    assert p.passed, p.message
+    both.loc[len(text), "N_percent"] = "0.2"  # England, category j
+    p = cross.percentages_consistent(both, "t", [("N_percent", "M", "N", 1)], unrounded=u3,
+                                     filters=("category",))
+    assert not p.passed and "t 2024 England N_percent: expected 0.1, found 0.2" in p.message, p.message
 
 
 def test_measures_agree():

@@ -328,10 +328,12 @@ def percentages_consistent(df: pd.DataFrame, table: str,
         region_of_la = dict(zip(df.loc[df["geographic_level"] == LA, "old_la_code"],
                                 df.loc[df["geographic_level"] == LA, "region_code"])) if "region_code" in df else {}
         u = unrounded.assign(time_period=unrounded["year"].astype(int).astype(str), la=unrounded["la"].astype(str))
+        keys = ["time_period", *fcols]
+        # the unrounded rows of each year and filter values, found by key, not by a scan per row
+        by_key = {(k if isinstance(k, tuple) else (k,)): g for k, g in u.groupby(keys, sort=False)}
+        empty = u.iloc[0:0]
         for _, r in ag.iterrows():
-            sel = u[u["time_period"] == r["time_period"]]
-            for f in fcols:
-                sel = sel[sel[f] == r[f]]
+            sel = by_key.get(tuple(r[k] for k in keys), empty)
             if r["geographic_level"] == REGIONAL:
                 code = r["region_code"]
                 members = {la for la, rg in region_of_la.items()
