@@ -55,25 +55,22 @@ JOIN facts.la_history AS h USING (la);
 -- (facts.referral); rereferred_12m, _3y, _5y: one that was a re-referral within 12 months, 3 or
 -- 5 years.
 CREATE OR REPLACE VIEW facts.child_year AS
-WITH awaiting AS (
-    SELECT e.year, e.la, e.child_id
-    FROM (SELECT year, la, child_id, referral_date, year_end FROM facts.episode
-          WHERE of_need AND open_at31) e
-    -- 31 March of the referral's calendar year is on or before the episode's 31 March, so this
-    -- filter only narrows the join
-    JOIN (SELECT la, child_id, referral_date, first_assessment_start FROM facts.referral_assessment
-          WHERE history_complete
-            AND coalesce(first_assessment_start > make_date(year(referral_date), 3, 31), true)) h
-      USING (la, child_id, referral_date)
-    WHERE coalesce(h.first_assessment_start > e.year_end, true)
+WITH unassessed AS (   -- referrals with no assessment started by the 31 March of their own year
+    SELECT la, child_id, referral_date, first_assessment_start FROM facts.referral_assessment
+    WHERE history_complete
+      AND coalesce(first_assessment_start > make_date(year(referral_date), 3, 31), true)
 ),
 flagged AS (
-    SELECT year, la, child_id, true AS of_need, anypoint, started, ended, open_at31,
-           false AS awaiting, false AS referred, false AS r12, false AS r3, false AS r5
-    FROM facts.episode WHERE of_need
-    UNION ALL
-    SELECT year, la, child_id, false, false, false, false, false, true, false, false, false, false
-    FROM awaiting
+    -- one pass over the episodes of need; an episode open at 31 March awaits assessment when its
+    -- referral had none started by then (31 March of the referral's calendar year is on or
+    -- before the episode's 31 March, so the filter above only narrows the join)
+    SELECT e.year, e.la, e.child_id, true AS of_need, e.anypoint, e.started, e.ended, e.open_at31,
+           e.open_at31 AND u.la IS NOT NULL AND coalesce(u.first_assessment_start > e.year_end, true)
+               AS awaiting,
+           false AS referred, false AS r12, false AS r3, false AS r5
+    FROM facts.episode e
+    LEFT JOIN unassessed u USING (la, child_id, referral_date)
+    WHERE e.of_need
     UNION ALL
     SELECT year, la, child_id, false, false, false, false, false, false, true,
            rereferral_12m, rereferral_3y, rereferral_5y
