@@ -1602,3 +1602,29 @@ def test_icpc_day_weights_give_englands_75th_percentiles_where_they_fall_in_the_
         share = np.array(bands, float) / sum(bands)
         at = (0.75 - share[:2].sum()) / share[2]  # how far into the 16-20 band
         assert S.ICPC_DAYS[2][np.searchsorted(np.cumsum(w), at)] == p75, year
+
+
+def test_plans_are_reviewed_in_time_at_the_share_of_the_year_they_are_counted_in():
+    """D6 counts the plans open at 31 March that started by 31 December. A plan's reviews keep to
+    the timescales with the LAIT share of that first year, not of its referral's year: with every
+    plan of 2021 reviewed in time and half of 2022's, 2022's plans at 31 March are half reviewed
+    (drawn at their referral's year, the plans referred before April 2021 made it about 0.6)."""
+    import dataclasses
+
+    import numpy as np
+
+    from cin_pipeline.synth import _plan
+    from cin_pipeline.synth.measure import measure_year
+    from cin_pipeline.synth.simulate import first_d6_year, simulate_la, to_day
+
+    assert first_d6_year(np.array([to_day(dt.date(2021, 4, 1)), to_day(dt.date(2021, 12, 31)),
+                                   to_day(dt.date(2022, 1, 1)), to_day(dt.date(2022, 3, 31))])).tolist() \
+        == [2022, 2022, 2023, 2023]
+    (la, wy, start, tg), = _plan([2021, 2022], ["873"], 1.0)
+    share = {y: (1.0 if y <= 2021 else 0.5) for y in tg}
+    tg = {y: dataclasses.replace(t, cpp_reviewed=share[y]) for y, t in tg.items()}
+    sim = simulate_la(la, tg, min(wy), max(wy), 11, start_year=start)
+    m21, m22 = measure_year(sim, 2021), measure_year(sim, 2022)
+    assert m21["cpp_at31_3m"] > 200 and m22["cpp_at31_3m"] > 200
+    assert m21["cpp_at31_3m_reviewed"] == m21["cpp_at31_3m"]
+    assert abs(m22["cpp_at31_3m_reviewed"] / m22["cpp_at31_3m"] - 0.5) < 0.06

@@ -57,7 +57,7 @@ MEASURES = ("referrals", "re_referrals", "nfa", "not_in_need", "referrals_child"
             "anypoint_episodes", "anypoint_child", "started_episodes", "started_child", "ended_episodes",
             "ended_child", "at31_episodes", "awaiting_assessment", "s47", "s47_child", "icpc",
             "icpc_child", "icpc_0_10", "icpc_11_15", "icpc_16_20", "icpc_21_plus",
-            "cpp_start", "cpp_subsequent", "cpp_at31", *CPP_BAND_COLUMNS, "cpp_end", "cpp_end_2yplus",
+            "cpp_start", "cpp_subsequent", "cpp_at31", "cpp_at31_3m", "cpp_at31_3m_reviewed", *CPP_BAND_COLUMNS, "cpp_end", "cpp_end_2yplus",
             "episodes_with_factor") + FACTOR_MEASURES + tuple(
     f"at31_{b}" for b in DURATION_BANDS) + tuple(f"ended_{b}" for b in DURATION_BANDS) + CHARACTERISTIC_MEASURES
 
@@ -79,6 +79,7 @@ def measure_year(sim: LASimulation, year: int) -> dict:
     at31 = ~nfa & (e.ref <= t1) & (e.closure > t1)
     cpp = e.cpp_start != NONE
     cpp_open = cpp & (e.cpp_start <= t1) & (e.cpp_end > t1)
+    cpp_3m = cpp_open & (e.cpp_start <= to_day(_dt.date(year - 1, 12, 31)))
     # within 12 calendar months of the previous referral (lcd.referral.rereferral_12m: 366 days
     # when the year back holds 29 February)
     rerefs = is_rereferral(e.ref, e.prev_ref)
@@ -137,6 +138,10 @@ def measure_year(sim: LASimulation, year: int) -> dict:
         "cpp_start": int(cpp_y.sum()),
         "cpp_subsequent": int(np.sum(cpp_y & (e.n_prev_cpp > 0))),
         "cpp_at31": int(cpp_open.sum()),
+        # plans at 31 March started by 31 December, and of those the ones whose reviews kept to
+        # the timescales (D6: a plan's first review within 85 days, its rhythm then in time)
+        "cpp_at31_3m": int(np.sum(cpp_3m)),
+        "cpp_at31_3m_reviewed": int(np.sum(cpp_3m & (e.rev_first < 90))),
         # plans ending in the year, and those open more than 729 days (D7, LAIT CPPlans2yrs)
         "cpp_end": int(cpp_end_y.sum()),
         "cpp_end_2yplus": int(np.sum(cpp_end_y & (e.cpp_end - e.cpp_start > CPP_LONG_DAYS))),
