@@ -499,6 +499,45 @@ def test_settle_b5_moves_closures_within_the_year_onto_each_band():
     assert v["closure"][3] == last1[1] and v["closure"][2] == close[2]
 
 
+def test_settle_b5_lets_3_months_or_less_stay_a_little_above_its_goal_and_the_rest_share_it():
+    """An LA-year with more episodes of 3 months or less than its B5 share keeps up to
+    ``B5_SHORT_SLACK`` of its goal above it (England would otherwise fall short of LAIT's share,
+    since LA-years held open by their activities stay below theirs), and the longer bands' goals
+    share what that leaves: 50 and 30 episodes on goals of 40 and 40 end as 41 and 39."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    assert S.B5_SHORT_SLACK == 0.025
+    t0, t1 = S.period(2020)
+    ref = np.full(80, t1 - 300)
+    close = np.where(np.arange(80) < 50, ref + 30, ref + 120)
+    ep = _settle_episodes(S, np, t1, 80, ref=ref, closure=close, a_auth=ref + 5)
+    tg = S.YearTargets(referrals=10, rr_share=0.2, nfa_share=0.1, nin_share=0.3, at31=1.0, awaiting=0.0,
+                       s47=0, icpc=0, icpc_bands=np.ones(4) / 4, cpp_start=0, sub_share=0.2, cpp_at31=0.0,
+                       factor_p=np.zeros(len(S.FACTOR_CODES)), b5_shares=np.array([0.5, 0.5, 0.0, 0.0, 0.0]))
+    none = np.empty(0, np.int64)
+    moved = S._settle_b5(np.random.default_rng(0), ep, 80, none, none, tg, t0, t1)
+    v = ep.view()
+    assert moved["b5_moved"] == 9
+    assert np.bincount(S.duration_band(v["ref"], v["closure"]), minlength=6)[1:].tolist() == [41, 39, 0, 0, 0]
+
+
+def test_stocks_before_lait_are_settled_with_fewer_long_episodes():
+    """Before 2016 (no LAIT B4) the stock at 31 March is settled on 2016's bands with the share of
+    2 years or more times ``PRE_LAIT_LONG``, the other bands scaled to fill the rest."""
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    b4 = np.array([0.26, 0.12, 0.15, 0.16, 0.31])
+    assert S.pre_lait_b4(b4, 2016) is b4 and S.pre_lait_b4(None, 2014) is None
+    got = S.pre_lait_b4(b4, 2015)
+    assert np.isclose(got.sum(), 1.0) and np.isclose(got[4], 0.31 * S.PRE_LAIT_LONG)
+    assert np.allclose(got[:4] / got[:4].sum(), b4[:4] / b4[:4].sum())
+    assert b4[4] == 0.31  # the row's own shares untouched
+
+
 def test_draw_shares_moves_half_the_long_band_to_the_short_one():
     """The lengths are drawn with half of B5's 2 years or more moved to 3 months or less, whose
     share is then raised by 5%; the bands between keep their proportions and each row adds to 1."""
