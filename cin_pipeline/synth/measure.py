@@ -11,7 +11,8 @@ The definitions follow ``spec/published_tables.md`` §4 as the generator's brief
   with no assessment started by 31 March;
 * S47 = S47 starts in the year (a later S47 of an episode included), ICPC = ICPC dates in the year, plans started = CPP starts in the
   year, subsequent = NumberOfPreviousCPP > 0, plans at 31 March = open plans, by calendar months
-  since the start (D5's bands);
+  since the start (D5's bands); of the plans at 31 March started by 31 December, those whose
+  reviews kept to the timescales (D6);
 * B4 children in need at 31 March (``at31_<band>``) and B5 episodes of need ending in the year
   (``ended_<band>``) by the duration band of the episode in calendar months back from 31 March or
   the closure date (``facts.duration_band``, :func:`.simulate.duration_band`).
@@ -57,7 +58,8 @@ MEASURES = ("referrals", "re_referrals", "nfa", "not_in_need", "referrals_child"
             "anypoint_episodes", "anypoint_child", "started_episodes", "started_child", "ended_episodes",
             "ended_child", "at31_episodes", "awaiting_assessment", "s47", "s47_child", "icpc",
             "icpc_child", "icpc_0_10", "icpc_11_15", "icpc_16_20", "icpc_21_plus",
-            "cpp_start", "cpp_subsequent", "cpp_at31", "cpp_at31_3m", "cpp_at31_3m_reviewed", *CPP_BAND_COLUMNS, "cpp_end", "cpp_end_2yplus",
+            "cpp_start", "cpp_subsequent", "cpp_at31", "cpp_at31_3m", "cpp_at31_3m_reviewed",
+            *CPP_BAND_COLUMNS, "cpp_end", "cpp_end_2yplus",
             "episodes_with_factor") + FACTOR_MEASURES + tuple(
     f"at31_{b}" for b in DURATION_BANDS) + tuple(f"ended_{b}" for b in DURATION_BANDS) + CHARACTERISTIC_MEASURES
 
@@ -139,7 +141,7 @@ def measure_year(sim: LASimulation, year: int) -> dict:
         "cpp_subsequent": int(np.sum(cpp_y & (e.n_prev_cpp > 0))),
         "cpp_at31": int(cpp_open.sum()),
         # plans at 31 March started by 31 December, and of those the ones whose reviews kept to
-        # the timescales (D6: a plan's first review within 85 days, its rhythm then in time)
+        # the timescales (D6: a late plan's first review is 95 days or more after its start)
         "cpp_at31_3m": int(np.sum(cpp_3m)),
         "cpp_at31_3m_reviewed": int(np.sum(cpp_3m & (e.rev_first < 90))),
         # plans ending in the year, and those open more than 729 days (D7, LAIT CPPlans2yrs)
