@@ -28,9 +28,9 @@ import numpy as np
 
 from cin_pipeline.census.spec import ETHNIC_GROUPS
 
-from .simulate import (BIT_21, CATEGORIES, CPP_BAND_COLUMNS, CPP_LONG_DAYS, ETHNICITIES, FAR, SEX_FEMALE, SEX_MALE, SEX_UNKNOWN, ICPC_BAND_COLUMNS, DURATION_BANDS, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA,
+from .simulate import (BIT_21, CATEGORIES, CPP_BAND_COLUMNS, CPP_LONG_DAYS, ETHNICITIES, FAR, SEX_FEMALE, SEX_MALE, SEX_UNKNOWN, ICPC_BAND_COLUMNS, LATE_FIRST_REVIEW, DURATION_BANDS, FACTOR_BIT, FACTOR_CODES, NONE, OUT_NFA,
                        OUT_NIN, RC, LASimulation, duration_band, icpc_band, is_rereferral, period,
-                       recorded_ethnicity, to_day, working_days_between, year_of_day)
+                       recorded_ethnicity, first_d6_year, to_day, working_days_between, year_of_day)
 
 PRIVATE_FOSTER = ("8B", "8C", "8D", "8E", "8F")
 SEXES = (("female", SEX_FEMALE), ("male", SEX_MALE), ("sex_unknown", SEX_UNKNOWN))
@@ -81,7 +81,7 @@ def measure_year(sim: LASimulation, year: int) -> dict:
     at31 = ~nfa & (e.ref <= t1) & (e.closure > t1)
     cpp = e.cpp_start != NONE
     cpp_open = cpp & (e.cpp_start <= t1) & (e.cpp_end > t1)
-    cpp_3m = cpp_open & (e.cpp_start <= to_day(_dt.date(year - 1, 12, 31)))
+    cpp_3m = cpp_open & (first_d6_year(e.cpp_start) <= year)  # started by 31 December
     # within 12 calendar months of the previous referral (lcd.referral.rereferral_12m: 366 days
     # when the year back holds 29 February)
     rerefs = is_rereferral(e.ref, e.prev_ref)
@@ -141,9 +141,9 @@ def measure_year(sim: LASimulation, year: int) -> dict:
         "cpp_subsequent": int(np.sum(cpp_y & (e.n_prev_cpp > 0))),
         "cpp_at31": int(cpp_open.sum()),
         # plans at 31 March started by 31 December, and of those the ones whose reviews kept to
-        # the timescales (D6: a late plan's first review is 95 days or more after its start)
+        # the timescales (D6: a late plan's first review is LATE_FIRST_REVIEW days or more after its start)
         "cpp_at31_3m": int(np.sum(cpp_3m)),
-        "cpp_at31_3m_reviewed": int(np.sum(cpp_3m & (e.rev_first < 90))),
+        "cpp_at31_3m_reviewed": int(np.sum(cpp_3m & (e.rev_first < LATE_FIRST_REVIEW))),
         # plans ending in the year, and those open more than 729 days (D7, LAIT CPPlans2yrs)
         "cpp_end": int(cpp_end_y.sum()),
         "cpp_end_2yplus": int(np.sum(cpp_end_y & (e.cpp_end - e.cpp_start > CPP_LONG_DAYS))),

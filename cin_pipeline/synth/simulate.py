@@ -1650,7 +1650,7 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
     # year it is first counted in D6 (:func:`first_d6_year`), not of its referral's year.
     d6_year = np.where(cpp_start != NONE, first_d6_year(cpp_start), p["year"])
     late = rng.random(n) >= review_shares(p["reviewed"], d6_year)
-    rev_first = np.where(late, rng.integers(95, 140, n), rng.integers(15, 86, n))
+    rev_first = np.where(late, rng.integers(LATE_FIRST_REVIEW, 140, n), rng.integers(15, 86, n))
     rev_every = np.where(late, rng.integers(190, 240, n), rng.integers(90, 179, n))
     plan = inneed & (rng.random(n) < 0.8)
     return dict(child=child, ref=ref, prev_ref=prev_ref, source=source, outcome=outcome, need=need,
@@ -1665,6 +1665,11 @@ def _draw_episodes(rng, ch: _Grow, child, ref, prev_ref, tg: YearTargets, p: dic
                 rc_u=rng.random(n), rc9=rng.random(n) < 0.35)
 
 
+LATE_FIRST_REVIEW = 95
+"""Days from a late plan's start to its first review (95-139; a plan reviewed in time has its first
+within 15-85 days): :mod:`.measure` tells the two apart by it."""
+
+
 def first_d6_year(cpp_start: np.ndarray) -> np.ndarray:
     """The first census year at whose 31 March a plan started on ``cpp_start`` has lasted 3 months
     or more (started by 31 December, as ``facts.cpp_review_timeliness`` counts it): the calendar
@@ -1672,12 +1677,17 @@ def first_d6_year(cpp_start: np.ndarray) -> np.ndarray:
     return cpp_start.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1971
 
 
+def year_rows(values_by_year: dict, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The values of ``values_by_year`` stacked in year order, and the row of each of ``years``
+    in it (the nearest year simulated outside them; the years simulated run without a gap)."""
+    ys = sorted(values_by_year)
+    return np.array([values_by_year[y] for y in ys]), np.clip(np.asarray(years) - ys[0], 0, len(ys) - 1)
+
+
 def review_shares(shares_by_year: dict[int, float], years: np.ndarray) -> np.ndarray:
-    """Per row, the share of plans reviewed within timescales (D6) of census year ``years``; the
-    nearest year simulated outside them."""
-    ys = sorted(shares_by_year)
-    table = np.array([shares_by_year[y] for y in ys])
-    return table[np.clip(np.asarray(years) - ys[0], 0, len(ys) - 1)]
+    """Per row, the share of plans reviewed within timescales (D6) of census year ``years``."""
+    table, idx = year_rows(shares_by_year, years)
+    return table[idx]
 
 
 ICPC_DAYS = (np.arange(4, 11), np.arange(11, 16), np.arange(16, 21), np.arange(21, 41))
@@ -1860,10 +1870,7 @@ def b5_shares_by_closure(ref: np.ndarray, shares_by_year: dict[int, np.ndarray])
     """Per episode referred on ``ref``, the share of each band in the year the episode would end
     in with a length in that band (:data:`BAND_MIDDLE`), normalised: so the episodes ending in a
     year follow that year's B5 shares although they started in earlier years."""
-    years = sorted(shares_by_year)
-    table = np.array([shares_by_year[y] for y in years])
-    end_year = year_of_day(ref[:, None] + BAND_MIDDLE[None, :])
-    idx = np.clip(end_year - years[0], 0, len(years) - 1)
+    table, idx = year_rows(shares_by_year, year_of_day(ref[:, None] + BAND_MIDDLE[None, :]))
     s = table[idx, np.arange(5)[None, :]]
     return s / s.sum(axis=1, keepdims=True)
 
@@ -1995,8 +2002,8 @@ def _close_pool(rng, ch: _Grow, ep: _Grow, tg: YearTargets, t0: int, t1: int) ->
     p5 = float(tg.b5_shares[4])
     # the B5 share of 2 years or more, less the episodes already ending after 2 years or more
     # (held open by the year-end settlements, not the pool's)
-    long_shut = shut & (duration_band(v["ref"], np.where(shut, close, v["ref"])) == 5)
-    follow = (p5 * float(shut.sum()) - float(long_shut.sum())) / max(1.0 - p5, 1e-9)
+    long_shut = int(np.sum(duration_band(v["ref"][shut], close[shut]) == 5))
+    follow = (p5 * float(shut.sum()) - long_shut) / max(1.0 - p5, 1e-9)
     k = _stoch_round(rng, follow + POOL_GAIN * (gap - follow))
     # children 18 or over by 31 March first (in random order), then the others at random
     adult = ch.cols["dob"][v["child"][ready]] + int(18 * 365.25)
