@@ -701,8 +701,10 @@ def year_targets(row: dict, year: int, scale: float, factor_row: dict | None) ->
     bands = bands / bands.sum() if bands.sum() > 0 else np.array([0.1, 0.7, 0.1, 0.1])
     d7 = num("lait_d7_2yplus_pct", -1.0)  # -1: no LAIT share for the LA-year
     fp = factor_probabilities(row, year)
-    if fp is None and factor_row is not None:
+    if fp is None and factor_row is not None:  # before the LA's first C3 year
         fp = factor_probabilities(factor_row, year)
+        if fp is not None:
+            fp = np.minimum(fp * PRE_C3_FACTOR_W, 0.95)
     if fp is None or not fp.sum() > 0:  # every authorised assessment gets factors (8897Q)
         fp = np.zeros(len(FACTOR_CODES))
         fp[FACTOR_BIT["20"]] = 0.5
@@ -1780,6 +1782,31 @@ RR_FACTOR_POWER = 2.5
 RR_FACTOR_ODDS = _rr_factor_odds()
 """Per factor bit: a re-referral's weight in the draw of the factor (its published share's odds over
 the odds of all factors' share, ``_RR_FACTOR_SHARE_ALL``; 1 where not published)."""
+
+_PRE_C3_COUNTS = ((("1A", "1B", "1C"), 68940, 79115 * 69886 / 68940), (("18A", "18B", "18C"), 65180, 67181),
+                  (("19A", "19B", "19C"), 28080, 28756), (("22A",), 990, 931), (("23A",), 1530, 1597))
+"""(codes, England's 2017 referrals with the factor group, what the generator draws at the first
+C3 year's shares) where the 2017 count is published: re-referrals D1, alcohol misuse (any)
+39,460 + 9,730 + 19,750 = 68,940; D2, physical abuse 65,180, sexual abuse 28,080, female
+genital mutilation 990, faith-linked abuse 1,530. C3 starts in 2018, so 2017's levels are known
+only from these. Drawn (seed 11, 3 December 2026): 79,115, 67,181, 28,756, 931 and 1,597; a
+weight moves only the referrals assessed before the LA's first C3 year, so alcohol's, 13% down,
+was still 1.4% over (69,886) and its drawn count is taken that much higher."""
+
+
+def _pre_c3_factor_w() -> np.ndarray:
+    """Per factor bit: the weight on the first C3 year's factor shares in the years before it."""
+    out = np.ones(len(FACTOR_CODES))
+    for codes, published, drawn in _PRE_C3_COUNTS:
+        for c in codes:
+            out[FACTOR_BIT[c]] = published / drawn
+    return out
+
+
+PRE_C3_FACTOR_W = _pre_c3_factor_w()
+"""Per factor bit: a factor's share before the LA's first C3 year is the first year's share
+times this (published 2017 count over the count drawn at the first year's shares; 1 where
+England's 2017 count is not published)."""
 
 
 CPP_TAIL_DAY = 731
