@@ -342,7 +342,7 @@ def read_header(
     _precheck(path, max_bytes)
     depth = 0
     header_el = None
-    context = etree.iterparse(str(path), events=("start", "end"), **_SAFE_PARSER_OPTIONS)
+    context = _events_before_error(path)
     try:
         for event, el in context:
             if event == "start":
@@ -375,9 +375,36 @@ def read_header(
     except etree.XMLSyntaxError as exc:
         raise _syntax_error(exc) from None
     finally:
-        del context
+        context.close()
     check_header(header, expected_year, expected_la, claims)
     return header
+
+
+_HEADER_CHUNK = 64 * 1024
+
+
+def _events_before_error(path: Path) -> Iterator[tuple[str, etree._Element]]:
+    """The ("start"/"end", element) events of ``path`` in document order, fed to the parser 64 KB
+    at a time. A syntax error is raised once every event parsed before it has been yielded: lxml
+    6.2's ``iterparse`` raises as soon as it reads the chunk that holds the error, before that
+    chunk's earlier events, so a small return with a good header and a broken body lost its
+    header. The events that closing the parser makes at the end of a cut-short file are not the
+    file's, so none is yielded when closing raises. Closing the iterator closes the file."""
+    parser = etree.XMLPullParser(events=("start", "end"), **_SAFE_PARSER_OPTIONS)
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_HEADER_CHUNK):
+            error = None
+            try:
+                parser.feed(chunk)
+            except etree.XMLSyntaxError as exc:
+                error = exc
+            yield from parser.read_events()
+            if error is not None:
+                raise error
+    # at the end of a cut-short file, close() raises after ending the open elements: those
+    # events are not the file's
+    parser.close()
+    yield from parser.read_events()
 
 
 def _header_from(el) -> Header:
