@@ -1679,7 +1679,7 @@ def test_plans_are_reviewed_in_time_at_the_share_of_the_year_they_are_counted_in
 
     from cin_pipeline.synth import _plan
     from cin_pipeline.synth.measure import measure_year
-    from cin_pipeline.synth.simulate import first_d6_year, simulate_la, to_day
+    from cin_pipeline.synth.simulate import NONE, first_d6_year, simulate_la, to_day
 
     assert first_d6_year(np.array([to_day(dt.date(2021, 4, 1)), to_day(dt.date(2021, 12, 31)),
                                    to_day(dt.date(2022, 1, 1)), to_day(dt.date(2022, 3, 31))])).tolist() \
@@ -1695,7 +1695,7 @@ def test_plans_are_reviewed_in_time_at_the_share_of_the_year_they_are_counted_in
     # longer ones started before (first counted in 2021 or earlier: all reviewed)
     e = sim.episodes
     t1 = to_day(dt.date(2022, 3, 31))
-    counted = (e.cpp_start != -1) & (e.cpp_start <= t1) & (e.cpp_end > t1) & (first_d6_year(e.cpp_start) <= 2022)
+    counted = (e.cpp_start != NONE) & (e.cpp_start <= t1) & (e.cpp_end > t1) & (first_d6_year(e.cpp_start) <= 2022)
     assert counted.sum() == m22["cpp_at31_3m"]
     expected = np.mean([share[y] for y in first_d6_year(e.cpp_start[counted])])
     assert 0.5 <= expected < 0.6

@@ -1762,32 +1762,37 @@ def _draw_factors(rng, p: np.ndarray, n: int, rereferral: np.ndarray | None = No
     return (hits.astype(np.int64) * weights[None, :]).sum(axis=1)
 
 
-def _rr_factor_odds() -> np.ndarray:
-    """Per factor bit: the weight of a re-referral in the draw of the factor (1: as any referral)."""
+def _per_factor_bit(values) -> np.ndarray:
+    """Per factor bit: the value given for its code group (``(codes, value)`` pairs), 1 elsewhere."""
     out = np.ones(len(FACTOR_CODES))
-    base = _RR_FACTOR_SHARE_ALL / (1.0 - _RR_FACTOR_SHARE_ALL)
-    for codes, rate in _RR_FACTOR_RATE:
-        for c in codes:
-            out[FACTOR_BIT[c]] = (rate / (1.0 - rate) / base) ** RR_FACTOR_POWER
+    for codes, v in values:
+        out[[FACTOR_BIT[c] for c in codes]] = v
     return out
 
 
-_RR_FACTOR_SHARE_ALL = 19750 / 0.201 / (39460 / 0.148 + 9730 / 0.149 + 19750 / 0.201)
-"""Re-referrals' share of the referrals with an assessment factor, England 2017 (re-referrals D1:
-alcohol misuse 39,460, 9,730 and 19,750 referrals are 14.8%, 14.9% and 20.1% of each referral
-type's: 22.8%)."""
-_RR_FACTOR_RATE = ((("1A", "1B", "1C"), 19750 / (39460 + 9730 + 19750)), (("18A", "18B", "18C"), 0.218),
-                   (("19A", "19B", "19C"), 0.197), (("22A",), 0.120), (("23A",), 0.200), (("12A",), 0.201))
+# England's 2017 referrals with a factor group as the re-referrals release publishes them (D1, D2)
+_ALCOHOL, _PHYSICAL_ABUSE, _SEXUAL_ABUSE = ("1A", "1B", "1C"), ("18A", "18B", "18C"), ("19A", "19B", "19C")
+_FGM, _FAITH, _TRAFFICKING = ("22A",), ("23A",), ("12A",)
+_D1_ALCOHOL = (39460, 9730, 19750)
+"""D1, alcohol misuse (any), 2017: initial referrals of children not re-referred, of children
+later re-referred, and re-referrals (14.8%, 14.9% and 20.1% of each type's referrals with a factor)."""
+_RR_FACTOR_SHARE_ALL = _D1_ALCOHOL[2] / 0.201 / (_D1_ALCOHOL[0] / 0.148 + _D1_ALCOHOL[1] / 0.149 + _D1_ALCOHOL[2] / 0.201)
+"""Re-referrals' share of the referrals with an assessment factor, England 2017 (from D1's
+alcohol misuse counts and shares: 22.8%)."""
+_RR_FACTOR_RATE = ((_ALCOHOL, _D1_ALCOHOL[2] / sum(_D1_ALCOHOL)), (_PHYSICAL_ABUSE, 0.218), (_SEXUAL_ABUSE, 0.197),
+                   (_FGM, 0.120), (_FAITH, 0.200), (_TRAFFICKING, 0.201))
 """Re-referrals' share of the referrals with a factor, England 2017, where published (D1: alcohol
 misuse 28.6%; D2: physical abuse 21.8%, sexual abuse 19.7%, female genital mutilation 12.0%,
 faith-linked abuse 20.0%, trafficking 20.1%); other factors as any referral's."""
 RR_FACTOR_POWER = 2.5
-RR_FACTOR_ODDS = _rr_factor_odds()
+RR_FACTOR_ODDS = _per_factor_bit(
+    (codes, (rate / (1.0 - rate) / (_RR_FACTOR_SHARE_ALL / (1.0 - _RR_FACTOR_SHARE_ALL))) ** RR_FACTOR_POWER)
+    for codes, rate in _RR_FACTOR_RATE)
 """Per factor bit: a re-referral's weight in the draw of the factor (its published share's odds over
 the odds of all factors' share, ``_RR_FACTOR_SHARE_ALL``; 1 where not published)."""
 
-_PRE_C3_COUNTS = ((("1A", "1B", "1C"), 68940, 79115 * 69886 / 68940), (("18A", "18B", "18C"), 65180, 67181),
-                  (("19A", "19B", "19C"), 28080, 28756), (("22A",), 990, 931), (("23A",), 1530, 1597))
+_PRE_C3_COUNTS = ((_ALCOHOL, sum(_D1_ALCOHOL), 79115 * 69886 / sum(_D1_ALCOHOL)), (_PHYSICAL_ABUSE, 65180, 67181),
+                  (_SEXUAL_ABUSE, 28080, 28756), (_FGM, 990, 931), (_FAITH, 1530, 1597))
 """(codes, England's 2017 referrals with the factor group, what the generator draws at the first
 C3 year's shares) where the 2017 count is published: re-referrals D1, alcohol misuse (any)
 39,460 + 9,730 + 19,750 = 68,940; D2, physical abuse 65,180, sexual abuse 28,080, female
@@ -1795,18 +1800,7 @@ genital mutilation 990, faith-linked abuse 1,530. C3 starts in 2018, so 2017's l
 only from these. Drawn (seed 11, 3 December 2026): 79,115, 67,181, 28,756, 931 and 1,597; a
 weight moves only the referrals assessed before the LA's first C3 year, so alcohol's, 13% down,
 was still 1.4% over (69,886) and its drawn count is taken that much higher."""
-
-
-def _pre_c3_factor_w() -> np.ndarray:
-    """Per factor bit: the weight on the first C3 year's factor shares in the years before it."""
-    out = np.ones(len(FACTOR_CODES))
-    for codes, published, drawn in _PRE_C3_COUNTS:
-        for c in codes:
-            out[FACTOR_BIT[c]] = published / drawn
-    return out
-
-
-PRE_C3_FACTOR_W = _pre_c3_factor_w()
+PRE_C3_FACTOR_W = _per_factor_bit((codes, published / drawn) for codes, published, drawn in _PRE_C3_COUNTS)
 """Per factor bit: a factor's share before the LA's first C3 year is the first year's share
 times this (published 2017 count over the count drawn at the first year's shares; 1 where
 England's 2017 count is not published)."""
