@@ -233,6 +233,30 @@ def test_duration_band_is_the_tables_band():
         assert (duration_band(since, starts[:, j] - 1) == j + 1).all()
 
 
+def test_months_back_is_duckdbs_month_arithmetic_inside_and_outside_its_table():
+    """months_back looks days from 1900 to 2100 up in a table and computes the others; both give
+    DuckDB's ``day - INTERVAL k MONTH`` (the day clipped to the end of a shorter month)."""
+    import duckdb
+    import numpy as np
+
+    from cin_pipeline.synth import simulate as S
+
+    rng = np.random.default_rng(5)
+    inside = rng.integers(S._TABLE_FIRST_DAY, S._TABLE_END_DAY, 3000)
+    ends = np.array([S.to_day(dt.date(y, m, d)) for y, m, d in (
+        (2024, 5, 31), (2023, 5, 31), (2024, 3, 31), (2100, 12, 31), (1900, 1, 1))])
+    outside = np.array([S._TABLE_FIRST_DAY - 1, S._TABLE_END_DAY, S._TABLE_END_DAY + 400])
+    con = duckdb.connect()
+    for days in (np.concatenate([inside, ends]), outside):
+        for k in (3, 6, 12, 24):
+            got = S.months_back(days, k)
+            want = [r[0] for r in con.execute(
+                f"SELECT CAST(DATE '1970-01-01' + CAST(d AS INTEGER) - INTERVAL {k} MONTH AS DATE) - DATE '1970-01-01' "
+                "FROM unnest(?) AS t(d) ", [days.tolist()]).fetchall()]
+            assert got.tolist() == want, k
+    assert S.months_back(ends[:1], 3).astype("datetime64[D]")[0] == np.datetime64("2024-02-29")
+
+
 def test_band_draw_corrects_for_episodes_held_open():
     """P(length band <= k) = W_k * C_k: the drawn band is corrected for the episodes whose
     activities hold them open past a band, so the batch follows the shares exactly when it can."""

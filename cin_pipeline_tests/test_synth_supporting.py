@@ -109,3 +109,33 @@ def test_ofsted_and_determinism(returns, tmp_path):
     assert 0.25 <= share["Requires Improvement"] <= 0.45 and share["Outstanding"] <= 0.2
     other = write_supporting(returns, [2024], las, seed=8)
     assert (other / "ofsted" / "judgements.csv").read_bytes() != first["ofsted/judgements.csv"]
+
+
+def test_upns_are_read_per_child_in_any_namespace(tmp_path):
+    """Each child's UPN (stripped) and whether any of its disabilities is other than NONE; a child
+    without a UPN yields nothing, and a UPN outside a child is never given to the next one."""
+    path = tmp_path / "r.xml"
+    path.write_text(
+        '<Message xmlns="urn:x"><Header><UPN>H000000000000</UPN></Header><Children>'
+        "<Child><ChildIdentifiers><UPN> A123456789012 </UPN></ChildIdentifiers>"
+        "<ChildCharacteristics><Disabilities><Disability>none</Disability></Disabilities>"
+        "</ChildCharacteristics></Child>"
+        "<Child><ChildIdentifiers><UPNunknown>UN1</UPNunknown></ChildIdentifiers>"
+        "<ChildCharacteristics><Disabilities><Disability>MOB</Disability></Disabilities>"
+        "</ChildCharacteristics></Child>"
+        "<Child><ChildIdentifiers><UPN>B123456789012</UPN></ChildIdentifiers>"
+        "<ChildCharacteristics><Disabilities><Disability>NONE</Disability><Disability> HAND </Disability>"
+        "</Disabilities></ChildCharacteristics></Child>"
+        "</Children></Message>")
+    assert list(_iter_upns(path)) == [("A123456789012", False), ("B123456789012", True)]
+
+
+def test_files_are_the_same_with_two_workers(returns, tmp_path):
+    """The school census files are read one year a process with ``workers``; the files do not
+    depend on it."""
+    def files(folder):
+        return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    one = files(write_supporting(returns, [2016, 2020, 2024, 2025], ["330", "873"], seed=4))
+    two = files(write_supporting(returns, [2016, 2020, 2024, 2025], ["330", "873"], seed=4, workers=2))
+    assert two == one and "school_census/2024.csv" in one

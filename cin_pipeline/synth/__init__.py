@@ -256,7 +256,7 @@ def generate(out_dir, years, las=None, scale: float = 1.0, seed: int = 0, dirty_
         from cin_pipeline.synth import supporting as _supporting
 
         written_las = sorted({r["la"] for r in results})
-        _supporting.write_supporting(out, years=years, las=written_las, seed=int(seed))
+        _supporting.write_supporting(out, years=years, las=written_las, seed=int(seed), workers=workers)
     return GenerationResult(out_dir=out, files=files, counts=counts, elapsed=time.perf_counter() - t_start,
                             measures=measures, params=params)
 

@@ -99,6 +99,7 @@ plans of every year.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -456,7 +457,29 @@ def to_day(d: _dt.date) -> int:
 
 def months_back(days: np.ndarray, k: int) -> np.ndarray:
     """Each day less ``k`` calendar months, as DuckDB's ``day - INTERVAL k MONTH`` (the day of the
-    month clipped to the end of a shorter month: 31 May less 3 months is 28 or 29 February)."""
+    month clipped to the end of a shorter month: 31 May less 3 months is 28 or 29 February).
+
+    Days from 1900 to 2100 are looked up in a table of :func:`_months_back` made once per ``k``
+    (NumPy's day-to-month conversions were a seventh of a generation); other days are computed."""
+    days = np.asarray(days, dtype=np.int64)
+    if days.size and days.min() >= _TABLE_FIRST_DAY and days.max() < _TABLE_END_DAY:
+        return _months_back_table(int(k))[days - _TABLE_FIRST_DAY]
+    return _months_back(days, k)
+
+
+_TABLE_FIRST_DAY = (_dt.date(1900, 1, 1) - EPOCH).days
+_TABLE_END_DAY = (_dt.date(2101, 1, 1) - EPOCH).days
+
+
+@functools.lru_cache(maxsize=None)
+def _months_back_table(k: int) -> np.ndarray:
+    table = _months_back(np.arange(_TABLE_FIRST_DAY, _TABLE_END_DAY, dtype=np.int64), k)
+    table.flags.writeable = False
+    return table
+
+
+def _months_back(days: np.ndarray, k: int) -> np.ndarray:
+    """:func:`months_back` computed."""
     dt = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
     month = dt.astype("datetime64[M]")
     dom = (dt - month.astype("datetime64[D]")).astype(np.int64)

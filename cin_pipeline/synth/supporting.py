@@ -22,8 +22,9 @@ sub-folders ``landing/school_census/`` and ``landing/ofsted/`` (docs/EXTRACTS.md
 from __future__ import annotations
 
 import csv
-import hashlib
 import datetime as _dt
+import hashlib
+import multiprocessing as mp
 from pathlib import Path
 
 from lxml import etree
@@ -50,46 +51,78 @@ def _u(*parts) -> float:
 
 
 def _iter_upns(path: Path):
-    """Yield ``(upn, disabled)`` for each child of a return, streaming it with iterparse (the
-    file is never loaded whole; finished children are cleared)."""
-    context = etree.iterparse(str(path), events=("end",), resolve_entities=False,
-                              no_network=True, load_dtd=False, huge_tree=True)
-    for _, el in context:
-        if etree.QName(el).localname != "Child":
-            continue
-        upn, disabled = None, False
-        for sub in el.iter():
-            name = etree.QName(sub).localname if isinstance(sub.tag, str) else ""
-            if name == "UPN" and sub.text:
-                upn = sub.text.strip()
-            elif name == "Disability" and sub.text and sub.text.strip().upper() != "NONE":
+    """Yield ``(upn, disabled)`` for each ``<Child>`` of a return that has a ``<UPN>`` (the last
+    one with text, stripped), ``disabled`` when one of its ``<Disability>`` elements holds a code
+    other than NONE; tags are matched in any namespace. Streams the file with ``iterparse``
+    events for those three tags only (C walks every other element), clearing each child once read:
+    about ten times faster than a Python step per element, which made this a third of a national
+    generation."""
+    context = etree.iterparse(str(path), events=("start", "end"), tag=("{*}Child", "{*}UPN", "{*}Disability"),
+                              resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+    upn, disabled, depth = None, False, 0
+    for event, el in context:
+        name = el.tag.rpartition("}")[2]
+        if name == "Child":
+            if event == "start":
+                if depth == 0:
+                    upn, disabled = None, False
+                depth += 1
+                continue
+            depth -= 1
+            if depth == 0:
+                if upn:
+                    yield upn, disabled
+                el.clear()
+                while el.getprevious() is not None:
+                    del el.getparent()[0]
+        elif event == "end" and depth:
+            text = el.text
+            if name == "UPN":
+                if text:
+                    upn = text.strip()
+            elif text and text.strip().upper() != "NONE":
                 disabled = True
-        if upn:
-            yield upn, disabled
-        el.clear()
-        while el.getprevious() is not None:
-            del el.getparent()[0]
+
+
+def _school_census_year(returns_dir: Path, year: int, seed: int) -> list[dict]:
+    """:func:`school_census_rows` of one year."""
+    seen: dict[str, bool] = {}
+    for path in sorted((Path(returns_dir) / str(year)).glob("*.xml")):
+        for upn, disabled in _iter_upns(path):
+            seen[upn] = seen.get(upn, False) or disabled
+    rows = []
+    for upn in sorted(seen):
+        dis = seen[upn]
+        fsm = _u(seed, "fsm", upn, year) < FSM_RATE[dis]
+        r = _u(seed, "sen", upn, year)
+        sen = ("EHC plan" if r < EHCP_RATE[dis] else
+               "SEN support" if r < EHCP_RATE[dis] + SEN_SUPPORT_RATE[dis] else "None")
+        rows.append({"year": year, "upn": upn, "fsm_eligible": "true" if fsm else "false",
+                     "sen_provision": sen, "source": "synthetic"})
+    return rows
 
 
 def school_census_rows(returns_dir: Path, years, seed: int) -> list[dict]:
     """Synthetic school-census rows for every distinct UPN in the ``years`` returns (2017-2024
     only). A UPN's FSM/SEN status is drawn from (seed, upn, year); disabled children get the
     higher rates. Sorted by year then UPN."""
-    rows = []
-    for year in sorted(set(years) & set(SCHOOL_CENSUS_YEARS)):
-        seen: dict[str, bool] = {}
-        for path in sorted((Path(returns_dir) / str(year)).glob("*.xml")):
-            for upn, disabled in _iter_upns(path):
-                seen[upn] = seen.get(upn, False) or disabled
-        for upn in sorted(seen):
-            dis = seen[upn]
-            fsm = _u(seed, "fsm", upn, year) < FSM_RATE[dis]
-            r = _u(seed, "sen", upn, year)
-            sen = ("EHC plan" if r < EHCP_RATE[dis] else
-                   "SEN support" if r < EHCP_RATE[dis] + SEN_SUPPORT_RATE[dis] else "None")
-            rows.append({"year": year, "upn": upn, "fsm_eligible": "true" if fsm else "false",
-                         "sen_provision": sen, "source": "synthetic"})
-    return rows
+    return [row for year in school_census_years(years)
+            for row in _school_census_year(Path(returns_dir), year, seed)]
+
+
+def school_census_years(years) -> list[int]:
+    """The years of ``years`` that have a synthetic school census file (2017-2024)."""
+    return sorted(set(int(y) for y in years) & set(SCHOOL_CENSUS_YEARS))
+
+
+def _write_school_census_year(args) -> int:
+    """Worker: write ``school_census/<year>.csv``; returns its rows."""
+    returns_dir, folder, year, seed = args
+    rows = _school_census_year(Path(returns_dir), year, seed)
+    if rows:
+        _write_csv(Path(folder) / f"{year}.csv", [{k: v for k, v in r.items() if k != "year"} for r in rows],
+                   ["upn", "fsm_eligible", "sen_provision", "source"])
+    return len(rows)
 
 
 def ofsted_rows(las, seed: int) -> list[dict]:
@@ -161,22 +194,27 @@ def _write_csv(path: Path, rows: list[dict], columns: list[str]) -> None:
         w.writerows(rows)
 
 
-def write_supporting(out_dir: Path | str, years, las, seed: int) -> Path:
+def write_supporting(out_dir: Path | str, years, las, seed: int, workers: int = 1) -> Path:
     """Write ``out_dir/supporting/`` (population, synthetic school census and Ofsted files and a
     README) for the returns of ``years`` x ``las`` already written under ``out_dir``; returns
-    the folder. Deterministic for a given seed and set of returns."""
+    the folder. Deterministic for a given seed and set of returns, whatever ``workers`` (processes
+    reading the returns, one census year each)."""
     out_dir = Path(out_dir)
     folder = out_dir / "supporting"
     folder.mkdir(parents=True, exist_ok=True)
     years, las = sorted(set(int(y) for y in years)), sorted(set(str(x) for x in las))
     _write_csv(folder / "population_0_17.csv", population_rows(years, las),
                ["year", "la", "population", "source"])
-    census = school_census_rows(out_dir, years, seed)
     (folder / "school_census").mkdir(exist_ok=True)
-    for year in sorted({r["year"] for r in census}):
-        _write_csv(folder / "school_census" / f"{year}.csv",
-                   [{k: v for k, v in r.items() if k != "year"} for r in census if r["year"] == year],
-                   ["upn", "fsm_eligible", "sen_provision", "source"])
+    jobs = [(str(out_dir), str(folder / "school_census"), year, int(seed)) for year in school_census_years(years)]
+    if workers > 1 and len(jobs) > 1:  # one year a task: each reads its own returns
+        with mp.get_context("fork").Pool(min(workers, len(jobs))) as pool:
+            list(pool.imap_unordered(_write_school_census_year, jobs, chunksize=1))
+            pool.close()
+            pool.join()
+    else:
+        for job in jobs:
+            _write_school_census_year(job)
     (folder / "ofsted").mkdir(exist_ok=True)
     _write_csv(folder / "ofsted" / "judgements.csv", ofsted_rows(las, seed),
                ["la", "inspection_date", "judgement", "source"])
