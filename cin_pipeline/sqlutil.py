@@ -30,12 +30,26 @@ def empty_select(columns) -> str:
     return "SELECT " + ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in columns) + " WHERE false"
 
 
-def parquet_select(columns, files) -> str:
+def parquet_select(columns, files, union_by_name: bool = True) -> str:
     """A SELECT of the ``(name, type)`` columns ``columns``, each cast to its type, from the
     Parquet ``files`` (a glob, or a list of paths; read by column name, no hive partitioning);
-    :func:`empty_select` when the list is empty."""
+    :func:`empty_select` when the list is empty. ``union_by_name=False`` when the files are known
+    to share one schema (:func:`same_parquet_schema`): DuckDB then reads the schema of one file
+    when it binds the query, not of every file."""
     if not isinstance(files, str) and not files:
         return empty_select(columns)
     source = literal(files) if isinstance(files, str) else literal_list(files)
     cols = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in columns)
-    return f"SELECT {cols} FROM read_parquet({source}, hive_partitioning = false, union_by_name = true)"
+    union = "true" if union_by_name else "false"
+    return f"SELECT {cols} FROM read_parquet({source}, hive_partitioning = false, union_by_name = {union})"
+
+
+def same_parquet_schema(con, files) -> bool:
+    """Whether every Parquet file of ``files`` (a glob) has the same columns, by name, with the
+    same types: one read of every file's footer. Files written by one version of the pipeline do;
+    a warehouse holding files staged by an older version may not."""
+    schemas = con.execute(
+        "SELECT count(DISTINCT columns) FROM (SELECT file_name, string_agg(concat_ws(' ', name, type, "
+        "logical_type, converted_type), ', ' ORDER BY name) AS columns "
+        f"FROM parquet_schema({literal(files)}) GROUP BY file_name)").fetchone()[0]
+    return schemas <= 1

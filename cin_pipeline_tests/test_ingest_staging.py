@@ -81,6 +81,32 @@ def test_clean_views_exclude_children_with_errors(tmp_path):
     assert q("SELECT child_id, rule_codes FROM staging.excluded_child") == [("BAD", "8620")]
 
 
+def test_views_read_files_staged_by_an_older_version(tmp_path):
+    """The staging views bind on one file's schema when every file has the same one, and read the
+    files by column name when they differ (a file staged by an older version without a column
+    gets NULL there), so a warehouse staged by two versions still reads every row."""
+    from cin_pipeline.sqlutil import same_parquet_schema
+
+    staging = tmp_path / "staging"
+    ingest_file(_write(tmp_path, _return(_child("A")), "a.xml"), staging, expected_year=2025, expected_la="201")
+    ingest_file(_write(tmp_path, _return(_child("Z"), la="202"), "z.xml"), staging, expected_year=2025,
+                expected_la="202")
+    con = duckdb.connect()
+    assert same_parquet_schema(con, table_glob(staging, "child"))
+    attach_staging(con, staging, tmp_path / "audit")
+    assert "union_by_name = false" in con.execute(
+        "SELECT sql FROM duckdb_views() WHERE schema_name = 'staging' AND view_name = 'child'").fetchone()[0]
+    old = next(f for f in glob.glob(table_glob(staging, "child")) if "la=202" in f)
+    real = Path(old).resolve()
+    real.chmod(0o644)
+    con.execute(f"COPY (SELECT * EXCLUDE (ethnicity) FROM '{real}') TO '{real}.old' (FORMAT parquet)")
+    os.replace(f"{real}.old", real)
+    assert not same_parquet_schema(con, table_glob(staging, "child"))
+    attach_staging(con, staging, tmp_path / "audit")
+    assert con.execute("SELECT la, child_id, ethnicity IS NULL FROM clean.child ORDER BY la").fetchall() == [
+        ("201", "A", False), ("202", "Z", True)]
+
+
 def test_views_exist_before_any_file(tmp_path):
     con = duckdb.connect()
     found = attach_staging(con, tmp_path / "nothing", tmp_path / "audit")
