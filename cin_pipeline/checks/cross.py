@@ -69,6 +69,11 @@ def num(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s.astype(str).str.strip(), errors="coerce")
 
 
+def _unique_index(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with an index that names one row each (the checks look cells up by it)."""
+    return df if df.index.is_unique else df.reset_index(drop=True)
+
+
 def geo_code(df: pd.DataFrame) -> pd.Series:
     """The code of each row's geography: country, region or 3-digit LA code."""
     lv = df["geographic_level"]
@@ -134,6 +139,7 @@ def national_equals_la_sum(df: pd.DataFrame, table: str, counts: Sequence[str], 
 
 def _parent_equals_children(df, table, counts, *, parent_level, unrounded, filters, years,
                             region_of_la: dict[str, str] | None = None, c_max: int | None = 5) -> CrossResult:
+    df = _unique_index(df)
     fcols = _filters_of(df, filters)
     yrs = {str(y) for y in years} if years is not None else None
     la = df[df["geographic_level"] == LA]
@@ -156,13 +162,14 @@ def _parent_equals_children(df, table, counts, *, parent_level, unrounded, filte
         else:
             u["parent"] = parents["country_code"].iloc[0]
         sums = u.groupby(["time_period", "parent", *fcols], dropna=False)[list(counts)].sum()
-        for _, row in parents.iterrows():
+        parsed = {c: num(parents[c]) for c in counts}  # every cell parsed at once, not row by row
+        for i, row in parents.iterrows():
             code = row["region_code"] if parent_level == REGIONAL else row["country_code"]
             k = (row["time_period"], code, *[row[f] for f in fcols])
             if k not in sums.index:
                 continue
             for c in counts:
-                found = num(pd.Series([row[c]])).iloc[0]
+                found = parsed[c][i]
                 if np.isnan(found):
                     continue
                 checked += 1
@@ -203,8 +210,9 @@ def _parent_equals_children(df, table, counts, *, parent_level, unrounded, filte
             london = parts[parts["parent"].isin([INNER, OUTER])].assign(parent=LONDON)
             parts = pd.concat([parts, london])
         agg = parts.groupby([*key_cols, "parent"])[["s", "n_c", "cf", "missing"]].sum()
-        for _, row in parents.iterrows():
-            found = num(pd.Series([row[c]])).iloc[0]
+        parsed = num(parents[c])
+        for i, row in parents.iterrows():
+            found = parsed[i]
             if np.isnan(found):
                 continue
             parent = row["region_code"] if parent_level == REGIONAL else "all"
@@ -234,12 +242,14 @@ def regions_add_up(df: pd.DataFrame, table: str, counts: Sequence[str], *,
                    years: Iterable[int] | None = None, c_max: int | None = 5) -> CrossResult:
     """Each region = round10(sum of its LAs); the 9 regions add up to national and Inner + Outer
     London to London, within the rounding of the published figures (±5 per rounded term)."""
+    df = _unique_index(df)
     fcols = _filters_of(df, filters)
     d = df if years is None else df[df["time_period"].isin({str(y) for y in years})]
     parts = [_parent_equals_children(d, table, counts, parent_level=REGIONAL, unrounded=unrounded,
                                      filters=filters, years=None, c_max=c_max)]
     details, checked = [], 0
     code = geo_code(d)
+    parsed = {c: num(d[c]) for c in counts}  # every cell parsed at once, not group by group
     for keys, g in d.groupby(["time_period", *fcols]):
         keys = keys if isinstance(keys, tuple) else (keys,)
         gcode = code[g.index]
@@ -251,7 +261,7 @@ def regions_add_up(df: pd.DataFrame, table: str, counts: Sequence[str], *,
                 continue
             tr = trow.iloc[0]
             for c in counts:
-                t, m = num(pd.Series([tr[c]])).iloc[0], num(mrows[c])
+                t, m = parsed[c][trow.index[0]], parsed[c][mrows.index]
                 if np.isnan(t) or m.isna().any():
                     continue
                 checked += 1
@@ -304,6 +314,7 @@ def percentages_consistent(df: pd.DataFrame, table: str,
     must be reachable from counts within ±5 of the rounded ones (percentages come from
     unrounded counts). With ``unrounded`` (LA level) the national and regional percentages are
     recomputed exactly from the sums."""
+    df = _unique_index(df)
     details, checked = [], 0
     fcols = _filters_of(df, filters)
     for pct, n, d, dp in percents:
@@ -332,7 +343,8 @@ def percentages_consistent(df: pd.DataFrame, table: str,
         # the unrounded rows of each year and filter values, found by key, not by a scan per row
         by_key = {(k if isinstance(k, tuple) else (k,)): g for k, g in u.groupby(keys, sort=False)}
         empty = u.iloc[0:0]
-        for _, r in ag.iterrows():
+        parsed = {pct: num(ag[pct]) for pct, _n, _d, _dp in percents if pct in ag.columns}
+        for i, r in ag.iterrows():
             sel = by_key.get(tuple(r[k] for k in keys), empty)
             if r["geographic_level"] == REGIONAL:
                 code = r["region_code"]
@@ -342,7 +354,7 @@ def percentages_consistent(df: pd.DataFrame, table: str,
             for pct, n, d, dp in percents:
                 if pct not in df.columns or n not in sel or d not in sel:
                     continue
-                found = num(pd.Series([r[pct]])).iloc[0]
+                found = parsed[pct][i]
                 den = sel[d].sum()
                 if np.isnan(found) or den == 0:
                     continue
@@ -377,7 +389,7 @@ def measures_agree(a: pd.DataFrame, table_a: str, col_a: str, b: pd.DataFrame, t
     symbols included) for every year and geography both tables have. ``rows_a``/``rows_b``:
     filter values that pick the rows of ``a``/``b`` holding the measure (e.g. the Total rows of
     a long table)."""
-    a, missing = _pick_rows(a, rows_a)
+    a, missing = _pick_rows(_unique_index(a), rows_a)
     if missing:
         return CrossResult(False, f"{table_a} has no filter {missing}", [])
     b, missing = _pick_rows(b, rows_b)
@@ -388,16 +400,15 @@ def measures_agree(a: pd.DataFrame, table_a: str, col_a: str, b: pd.DataFrame, t
         d = df[df["geographic_level"].isin(levels)]
         if years is not None:
             d = d[d["time_period"].isin({str(y) for y in years})]
-        out = pd.DataFrame({"time_period": d["time_period"], "level": d["geographic_level"],
-                            "code": geo_code(d), "value": d[col].astype(str),
-                            "geography": [geo_name(r) for _, r in d.iterrows()]})
-        return out
+        # the geography's name is written only for the rows that differ (below)
+        return pd.DataFrame({"time_period": d["time_period"], "level": d["geographic_level"],
+                             "code": geo_code(d), "value": d[col].astype(str), "row": d.index})
     if col_a not in a.columns or col_b not in b.columns:
         return CrossResult(True, f"{table_a}.{col_a} / {table_b}.{col_b}: column absent, nothing to compare.", [])
     ka, kb = keyed(a, col_a), keyed(b, col_b)
     m = ka.merge(kb, on=["time_period", "level", "code"], suffixes=("_a", "_b"))
     bad = m[m["value_a"] != m["value_b"]]
-    details = [_detail(table_b, r["time_period"], r["geography_a"], col_b,
+    details = [_detail(table_b, r["time_period"], geo_name(a.loc[r["row_a"]]), col_b,
                        f"{r['value_a']} (= {table_a}.{col_a})", r["value_b"]) for _, r in bad.iterrows()]
     return _result(f"{table_a}/{table_b}", f"{table_a}.{col_a} agrees with {table_b}.{col_b}", details, len(m))
 
