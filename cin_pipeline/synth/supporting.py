@@ -85,7 +85,9 @@ def _iter_upns(path: Path):
 
 
 def _school_census_year(returns_dir: Path, year: int, seed: int) -> list[dict]:
-    """:func:`school_census_rows` of one year."""
+    """Synthetic school-census rows of ``year`` (2017-2024), one for every distinct UPN in that
+    year's returns, sorted by UPN. A UPN's FSM/SEN status is drawn from (seed, upn, year);
+    disabled children get the higher rates."""
     seen: dict[str, bool] = {}
     for path in sorted((Path(returns_dir) / str(year)).glob("*.xml")):
         for upn, disabled in _iter_upns(path):
@@ -97,17 +99,9 @@ def _school_census_year(returns_dir: Path, year: int, seed: int) -> list[dict]:
         r = _u(seed, "sen", upn, year)
         sen = ("EHC plan" if r < EHCP_RATE[dis] else
                "SEN support" if r < EHCP_RATE[dis] + SEN_SUPPORT_RATE[dis] else "None")
-        rows.append({"year": year, "upn": upn, "fsm_eligible": "true" if fsm else "false",
+        rows.append({"upn": upn, "fsm_eligible": "true" if fsm else "false",
                      "sen_provision": sen, "source": "synthetic"})
     return rows
-
-
-def school_census_rows(returns_dir: Path, years, seed: int) -> list[dict]:
-    """Synthetic school-census rows for every distinct UPN in the ``years`` returns (2017-2024
-    only). A UPN's FSM/SEN status is drawn from (seed, upn, year); disabled children get the
-    higher rates. Sorted by year then UPN."""
-    return [row for year in school_census_years(years)
-            for row in _school_census_year(Path(returns_dir), year, seed)]
 
 
 def school_census_years(years) -> list[int]:
@@ -120,8 +114,7 @@ def _write_school_census_year(args) -> int:
     returns_dir, folder, year, seed = args
     rows = _school_census_year(Path(returns_dir), year, seed)
     if rows:
-        _write_csv(Path(folder) / f"{year}.csv", [{k: v for k, v in r.items() if k != "year"} for r in rows],
-                   ["upn", "fsm_eligible", "sen_provision", "source"])
+        _write_csv(Path(folder) / f"{year}.csv", rows, ["upn", "fsm_eligible", "sen_provision", "source"])
     return len(rows)
 
 
