@@ -11,7 +11,7 @@ import shutil
 import duckdb
 import pytest
 
-from cin_pipeline.ingest import CensusFileError, landing, rules, staging
+from cin_pipeline.ingest import CensusFileError, landing, parse, rules, staging
 from cin_pipeline.ingest.staging import IngestJob, ingest_batch, ingest_file
 
 
@@ -55,13 +55,19 @@ def _staged(result) -> dict[str, list[tuple]]:
     return out
 
 
-def test_a_batch_stages_each_return_exactly_as_alone(dirty_batch, tmp_path):
+@pytest.mark.parametrize("insert_children", [None, 3])
+def test_a_batch_stages_each_return_exactly_as_alone(dirty_batch, tmp_path, monkeypatch, insert_children):
+    """``insert_children`` 3: the raw rows go to DuckDB every few children, in the middle of a
+    return (and of the half-copied one, whose rows already inserted must go)."""
     alone = []
     for k, path in enumerate(dirty_batch):
         try:
             alone.append(ingest_file(path, tmp_path / f"alone{k}", threads=1))
         except CensusFileError as exc:
             alone.append(exc)
+    if insert_children:
+        monkeypatch.setattr(staging, "INSERT_CHILDREN", insert_children)
+        monkeypatch.setattr(parse, "DEFAULT_BATCH_CHILDREN", 7)
     together = ingest_batch([IngestJob(p) for p in dirty_batch], tmp_path / "together", threads=1)
     assert len(together) == len(dirty_batch)
     findings = 0
@@ -81,6 +87,28 @@ def test_a_batch_stages_each_return_exactly_as_alone(dirty_batch, tmp_path):
     by_la = {(r.year, r.la): r for r in together if not isinstance(r, BaseException)}
     assert by_la[(2023, "204")].findings == by_la[(2023, "202")].findings
     assert by_la[(2023, "205")].rows["assessment"] == 0 < by_la[(2023, "202")].rows["assessment"]
+
+
+def test_a_return_that_breaks_part_way_leaves_no_raw_row(dirty_batch):
+    """Rows of a return already inserted, and rows still waiting, are all dropped when it breaks;
+    the rows of the return before it stay."""
+    good = next(p for p in dirty_batch if p.parent.name == "2025")
+    half = dirty_batch[-1]
+    con = staging.connect(threads=1)
+    try:
+        staging._create_raw_tables(con)
+        raw = staging.RawRows(con, insert_children=5)
+        counts = staging._load_file(raw, good, 5, 0)
+        with pytest.raises(CensusFileError) as info:
+            staging._load_file(raw, half, 5, 1)
+        assert info.value.reason_code == "malformed_xml"
+        assert raw.inserted == {0}  # `half` had batches of 5 children inserted before it broke
+        raw.flush()
+        for table, n in counts.items():
+            assert con.execute(f"SELECT f, count(*) FROM raw_{table} GROUP BY f").fetchall() == (
+                [(0, n)] if n else []), table
+    finally:
+        con.close()
 
 
 def test_every_rule_keys_on_the_return():

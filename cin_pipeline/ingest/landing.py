@@ -253,7 +253,7 @@ def _outcome(task: tuple, sha: str | None, res: IngestResult | Exception) -> Out
                    seconds=res.seconds)
 
 
-CHUNK_BYTES = 24 * 1024**2
+CHUNK_BYTES = 64 * 1024**2
 """Most bytes of returns in one chunk (:func:`chunk_tasks`); a larger return is a chunk of its own."""
 CHUNK_FILES = 40
 """Most returns in one chunk."""

@@ -380,15 +380,18 @@ def read_header(
     return header
 
 
-_HEADER_CHUNK = 64 * 1024
+_HEADER_CHUNK = 8 * 1024
+"""Bytes fed to the header's parser at a time. A header fits in the first two or three kilobytes;
+each chunk is parsed whole (an event and an element object for everything in it), so reading
+64 KB at a time cost 3.4 ms a national return of 2024 against 0.5 ms at 8 KB."""
 
 
 def _events_before_error(path: Path) -> Iterator[tuple[str, etree._Element]]:
-    """The ("start"/"end", element) events of ``path`` in document order, fed to the parser 64 KB
-    at a time. A syntax error is raised once every event parsed before it has been yielded: lxml
-    6.2's ``iterparse`` raises as soon as it reads the chunk that holds the error, before that
-    chunk's earlier events, so a small return with a good header and a broken body lost its
-    header. The events that closing the parser makes at the end of a cut-short file are not the
+    """The ("start"/"end", element) events of ``path`` in document order, fed to the parser
+    :data:`_HEADER_CHUNK` bytes at a time. A syntax error is raised once every event parsed
+    before it has been yielded: lxml 6.2's ``iterparse`` raises as soon as it reads the chunk that
+    holds the error, before that chunk's earlier events, so a small return with a good header and
+    a broken body lost its header. The events that closing the parser makes at the end of a cut-short file are not the
     file's, so none is yielded when closing raises. Closing the iterator closes the file."""
     parser = etree.XMLPullParser(events=("start", "end"), **_SAFE_PARSER_OPTIONS)
     with open(path, "rb") as fh:

@@ -213,33 +213,92 @@ _RAW_STRUCTS = {table: pa.struct([(c, _ARROW[_raw_type(c)]) for c in cols])
 single call (no transposing into columns in Python), which DuckDB then scans without converting
 a Python object per value; twice as fast as a NumPy object array per column."""
 
+INSERT_CHILDREN = 100_000
+"""Children whose raw rows :class:`RawRows` holds (as Arrow, about 60 MB) before inserting them
+into DuckDB. Every ``INSERT`` scanning an Arrow object costs DuckDB about 3 ms whatever its size,
+so rows are inserted for many returns at once rather than once per table per return."""
 
-def _insert_batch(con, batch: RawBatch, f: int) -> None:
-    """One ``INSERT`` per non-empty table, scanning an Arrow record batch made of its row tuples."""
-    for table, rows in batch.items():
-        if not rows:
-            continue
-        _cin_batch = pa.RecordBatch.from_struct_array(pa.array(rows, type=_RAW_STRUCTS[table]))
-        con.execute(f"INSERT INTO raw_{table} SELECT {int(f)}, * FROM _cin_batch")
-        del _cin_batch
+
+class RawRows:
+    """The raw rows of the returns being loaded into one batch, on their way to the
+    ``raw_<table>`` tables of ``con``.
+
+    :meth:`add` turns a parser batch into one Arrow record batch per table (``f`` first) and
+    keeps it; once :data:`INSERT_CHILDREN` children are waiting, or on :meth:`flush`, each table's
+    waiting rows go to DuckDB in one ``INSERT``. Measured on 30 national returns of 2024: 270
+    inserts (one per table per return) took 0.91 CPU s, nine took 0.14 s.
+    """
+
+    def __init__(self, con, insert_children: int | None = None):
+        self.con = con
+        self.insert_children = INSERT_CHILDREN if insert_children is None else insert_children
+        self.waiting: dict[str, list[tuple[int, pa.RecordBatch]]] = {t: [] for t in RAW_COLUMNS}
+        """Per table, ``(f, record batch)`` not yet inserted."""
+        self.waiting_children: dict[int, int] = {}
+        """Children waiting, by return ``f``."""
+        self.inserted: set[int] = set()
+        """Returns ``f`` with rows already in DuckDB."""
+
+    def add(self, batch: RawBatch, f: int) -> None:
+        """Keep return ``f``'s rows of one parser batch; insert everything waiting once enough is."""
+        f = int(f)
+        for table, rows in batch.items():
+            if rows:
+                rb = pa.RecordBatch.from_struct_array(pa.array(rows, type=_RAW_STRUCTS[table]))
+                self.waiting[table].append((f, pa.RecordBatch.from_arrays(
+                    [pa.repeat(pa.scalar(f, pa.int32()), rb.num_rows), *rb.columns],
+                    names=["f", *rb.schema.names])))
+        self.waiting_children[f] = self.waiting_children.get(f, 0) + len(batch["child"])
+        if sum(self.waiting_children.values()) >= self.insert_children:
+            self.flush()
+
+    def flush(self) -> None:
+        """Insert every waiting row: one ``INSERT`` per table."""
+        for table, batches in self.waiting.items():
+            if batches:
+                _cin_rows = pa.Table.from_batches([b for _f, b in batches])
+                self.con.execute(f"INSERT INTO raw_{table} SELECT * FROM _cin_rows")
+                del _cin_rows
+                batches.clear()
+        self.inserted.update(self.waiting_children)
+        self.waiting_children.clear()
+
+    def discard(self, f: int) -> None:
+        """Drop every row of return ``f``: those waiting, and those already inserted."""
+        f = int(f)
+        for batches in self.waiting.values():
+            batches[:] = [(g, b) for g, b in batches if g != f]
+        self.waiting_children.pop(f, None)
+        if f in self.inserted:
+            self.con.execute(";\n".join(f"DELETE FROM raw_{t} WHERE f = {f}" for t in RAW_COLUMNS))
+            self.inserted.discard(f)
+
+
+def _load_file(raw: RawRows, path: str | os.PathLike, batch_children: int, f: int) -> dict[str, int]:
+    """Stream the records of ``path`` into ``raw`` as return ``f``; returns rows per table. If
+    reading fails part way, every row of ``f`` is dropped before the error is raised."""
+    counts = dict.fromkeys(RAW_COLUMNS, 0)
+    try:
+        for batch in parse.iter_batches(path, batch_children):
+            raw.add(batch, f)
+            for t, rows in batch.items():
+                counts[t] += len(rows)
+    except BaseException:  # also a batch inserted into some tables only
+        raw.discard(f)
+        raise
+    return counts
 
 
 def load_raw(con, path: str | os.PathLike, batch_children: int = parse.DEFAULT_BATCH_CHILDREN,
              f: int = 0, create: bool = True) -> dict[str, int]:
     """Stream the records of ``path`` into the ``raw_<table>`` tables as return ``f`` of the batch
-    (``create``: make the tables first); returns rows per table. If reading fails part way, the
-    rows already inserted for ``f`` are deleted before the error is raised."""
+    (``create``: make the tables first); returns rows per table. If reading fails part way, no
+    row of ``f`` is left in the tables."""
     if create:
         _create_raw_tables(con)
-    counts = dict.fromkeys(RAW_COLUMNS, 0)
-    try:
-        for batch in parse.iter_batches(path, batch_children):
-            _insert_batch(con, batch, f)
-            for t, rows in batch.items():
-                counts[t] += len(rows)
-    except BaseException:  # also a batch inserted into some tables only
-        con.execute(";\n".join(f"DELETE FROM raw_{t} WHERE f = {int(f)}" for t in RAW_COLUMNS))
-        raise
+    raw = RawRows(con)
+    counts = _load_file(raw, path, batch_children, f)
+    raw.flush()
     return counts
 
 
@@ -451,12 +510,13 @@ def _ingest_year(jobs: list[IngestJob], group: list[tuple[int, Header]], staging
         _create_raw_tables(con)
         staged: list[Staged] = []
         own_seconds: dict[int, float] = {}
+        raw = RawRows(con)
         for f, (i, header) in enumerate(group):
             t0 = time.perf_counter()
             job = jobs[i]
             try:
                 digest = job.sha256 or file_sha256(job.path)
-                load_raw(con, job.path, f=f, create=False)
+                _load_file(raw, job.path, parse.DEFAULT_BATCH_CHILDREN, f)
             except Exception as exc:  # noqa: BLE001 - this return only; its rows are gone
                 out[i] = exc
                 continue
@@ -465,6 +525,7 @@ def _ingest_year(jobs: list[IngestJob], group: list[tuple[int, Header]], staging
         if not staged:
             return out
         t0 = time.perf_counter()
+        raw.flush()
         build_typed(con, staged)
         rules.run_rules(con, staged[0].header.year, [(s.f, s.header, s.source_file) for s in staged])
         figures = _figures(con)
