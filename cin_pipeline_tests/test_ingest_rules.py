@@ -157,6 +157,42 @@ def test_1510_wrong_upn_check_letter(tmp_path):
     assert f"should be {good[0]}" in findings[0][5]
 
 
+def test_1510_every_thirteenth_character(tmp_path):
+    """The check letter is right whatever character 13 is (a digit or a letter, which counts as
+    its place among the check letters), and 1510 says when it is not."""
+    children, wrong = [], set()
+    for k, last in enumerate(spec.UPN_THIRTEENTH):
+        cid = f"C{k}"
+        good = _upn(serial=f"{zlib.crc32(cid.encode()) % 10**8:08d}")
+        upn = _upn(serial=f"{zlib.crc32(cid.encode()) % 10**8:08d}", last=last)
+        if k % 2:  # every other child a wrong check letter
+            upn = ("A" if upn[0] != "A" else "B") + upn[1:]
+            wrong.add(cid)
+        children.append(_child(cid).replace(good, upn))
+    _, findings, _lines = _ingest(tmp_path, _return("".join(children)))
+    assert {f[2] for f in findings if f[0] == "1510"} == wrong
+    assert {f[0] for f in findings} == {"1510"}
+
+
+def test_1530_upn_of_an_unknown_la(tmp_path):
+    good = _upn(serial=f"{zlib.crc32(b'C1') % 10**8:08d}")
+    text = _return(_child().replace(good, _upn(la="999", serial=f"{zlib.crc32(b'C1') % 10**8:08d}"))
+                   + _child("C2"))
+    _, findings, lines = _ingest(tmp_path, text)
+    assert [(f[0], f[2], f[4]) for f in findings] == [("1530", "C1", _line_of(lines, "<Child>"))]
+
+
+def test_8790_none_with_another_disability(tmp_path):
+    both = "<Disabilities><Disability>NONE</Disability><Disability>MOB</Disability></Disabilities>"
+    twice = "<Disabilities><Disability>NONE</Disability><Disability>NONE</Disability></Disabilities>"
+    two = "<Disabilities><Disability>HAND</Disability><Disability>MOB</Disability></Disabilities>"
+    text = _return(_child("C1", disabilities=both) + _child("C2", disabilities=twice)
+                   + _child("C3", disabilities=two))
+    _, findings, _lines = _ingest(tmp_path, text)
+    got = [(f[2], f[5].split(": ")[-1]) for f in findings if f[0] == "8790"]
+    assert got == [("C1", "Disability MOB, NONE")]
+
+
 def test_2885_cpp_start_differs_from_icpc(tmp_path):
     text = _return(_child(episodes=[_cpp_episode(cpp_start="2024-10-01", review="2024-12-16")]))
     _, findings, lines = _ingest(tmp_path, text)

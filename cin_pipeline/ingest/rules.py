@@ -22,7 +22,8 @@ macros of :func:`cin_pipeline.ingest.staging.connect` (``cin_date``, ``cin_bool`
 ``$codes_<Item>`` (SQL list of ``spec.codes(item, year)``), ``$sex_element``/``$sex_codes``
 (``Sex`` M/F/U from 2025, ``GenderCurrent`` before), ``$sex_unborn`` (the code for an unborn
 child or no sex recorded: ``U`` from 2025, ``0`` before), ``$la_codes`` (valid LA codes for UPN
-characters 2-4), ``$upn13`` (valid 13th UPN characters), ``$rule_ctx`` (the table of the
+characters 2-4; ``$la_codes_re``, the same as a regular expression matching exactly them),
+``$upn13`` (valid 13th UPN characters), ``$rule_ctx`` (the table of the
 batch's returns, :data:`RULE_CTX`: header line and ``ReferenceDate`` as sent, by ``f``),
 ``$school_age_dob`` (DATE: children born on or before it are of school age, 8770Q) and the
 working-day cut-offs (England and Wales bank holidays, :mod:`cin_pipeline.reference.calendar`)
@@ -40,6 +41,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import hashlib
+import re
 import weakref
 from dataclasses import dataclass
 from string import Template
@@ -104,8 +106,10 @@ RULES: tuple[Rule, ...] = (
          "Correct the UPN (the first letter is a check letter computed from the other 12 characters).",
          f"""SELECT f, child_id, {CHILD}, line,
              'UPN ' || upn || ' (check letter should be ' || cin_upn_check(substr(upn, 2)) || ')' AS detail
-             FROM child WHERE upn IS NOT NULL AND regexp_full_match(upn, '[A-Z][0-9]{{11}}[0-9A-Z]')
-               AND cin_in($upn13, substr(upn, 13, 1)) AND cin_upn_check(substr(upn, 2)) <> substr(upn, 1, 1)"""),
+             FROM (SELECT f, child_id, line, upn, CAST(substr(upn, 2, 11) AS BIGINT) AS digits FROM child
+                   WHERE upn IS NOT NULL AND regexp_full_match(upn, '[A-Z][0-9]{{11}}[0-9A-Z]')
+                     AND cin_in($upn13, substr(upn, 13, 1)))
+             WHERE cin_upn_check_digits(digits, substr(upn, 13, 1)) <> substr(upn, 1, 1)"""),
     Rule("1520", E, "More than one record with the same UPN.",
          "Check the UPNs: each child must have their own UPN.",
          f"""SELECT c.f, c.child_id, {CHILD}, c.line, 'UPN ' || c.upn || ' used by ' || d.n || ' child records' AS detail
@@ -114,7 +118,7 @@ RULES: tuple[Rule, ...] = (
     Rule("1530", E, "UPN invalid (characters 2-4 not a recognised LA code)",
          "Correct the UPN: characters 2-4 are the code of the LA that issued it.",
          f"""SELECT f, child_id, {CHILD}, line, 'UPN ' || upn AS detail
-             FROM child WHERE upn IS NOT NULL AND NOT cin_in($la_codes, substr(upn, 2, 3))"""),
+             FROM child WHERE upn IS NOT NULL AND NOT coalesce(regexp_full_match(substr(upn, 2, 3), $la_codes_re), false)"""),
     Rule("1540", E, "UPN invalid (characters 5-12 not all numeric)",
          "Correct the UPN: 13 characters, characters 5-12 digits.",
          f"""SELECT f, child_id, {CHILD}, line, 'UPN ' || upn AS detail
@@ -216,8 +220,10 @@ RULES: tuple[Rule, ...] = (
          "Remove NONE, or the other disability codes.",
          f"""SELECT f, child_id, {CHILD}, min(line) AS line,
              'Disability ' || string_agg(DISTINCT disability, ', ' ORDER BY disability) AS detail
-             FROM disability WHERE child_id IS NOT NULL GROUP BY f, child_id
-             HAVING bool_or(disability = 'NONE') AND count(DISTINCT disability) > 1"""),
+             FROM disability WHERE child_id IS NOT NULL AND (f, child_id) IN (
+                 SELECT f, child_id FROM disability WHERE child_id IS NOT NULL GROUP BY f, child_id
+                 HAVING bool_or(disability = 'NONE') AND min(disability) <> max(disability))
+             GROUP BY f, child_id"""),
     Rule("8794", E, "Child has two or more disabilities with the same code",
          "Record each disability code once per child.",
          f"""SELECT f, child_id, {CHILD}, min(line) AS line,
@@ -757,6 +763,8 @@ def placeholders(header: Header, la_codes=None) -> dict[str, str]:
         "sex_codes": literal_list(spec.codes(sex_el, year)),
         "sex_codes_text": ", ".join(spec.codes(sex_el, year)),
         "la_codes": literal_list(la_codes),
+        # the same as a regular expression: a list of some 200 codes is searched one by one
+        "la_codes_re": literal("(" + "|".join(re.escape(c) for c in la_codes) + ")"),
         "upn13": literal_list(spec.UPN_THIRTEENTH),
         "rule_ctx": RULE_CTX,
     }
