@@ -21,10 +21,10 @@ macros of :func:`cin_pipeline.ingest.staging.connect` (``cin_date``, ``cin_bool`
 ``$year``, ``$ref`` / ``$start`` (DATE literals: 31 March of the year and 1 April before),
 ``$codes_<Item>`` (SQL list of ``spec.codes(item, year)``), ``$sex_element``/``$sex_codes``
 (``Sex`` M/F/U from 2025, ``GenderCurrent`` before), ``$sex_unborn`` (the code for an unborn
-child or no sex recorded: ``U`` from 2025, ``0`` before), ``$la_codes`` (valid LA codes for UPN
-characters 2-4; ``$la_codes_re``, the same as a regular expression matching exactly them),
-``$upn13`` (valid 13th UPN characters), ``$rule_ctx`` (the table of the
-batch's returns, :data:`RULE_CTX`: header line and ``ReferenceDate`` as sent, by ``f``),
+child or no sex recorded: ``U`` from 2025, ``0`` before), ``$la_codes_re`` (a regular expression
+matching exactly the valid LA codes, for UPN characters 2-4), ``$upn13_class`` (the valid 13th
+UPN characters as a regular-expression character class), ``$rule_ctx`` (the table of the batch's
+returns, :data:`RULE_CTX`: header line and ``ReferenceDate`` as sent, by ``f``),
 ``$school_age_dob`` (DATE: children born on or before it are of school age, 8770Q) and the
 working-day cut-offs (England and Wales bank holidays, :mod:`cin_pipeline.reference.calendar`)
 ``$start_minus_1wd``, ``$ref_minus_15wd`` and ``$ref_minus_45wd``.
@@ -107,8 +107,7 @@ RULES: tuple[Rule, ...] = (
          f"""SELECT f, child_id, {CHILD}, line,
              'UPN ' || upn || ' (check letter should be ' || cin_upn_check(substr(upn, 2)) || ')' AS detail
              FROM (SELECT f, child_id, line, upn, CAST(substr(upn, 2, 11) AS BIGINT) AS digits FROM child
-                   WHERE upn IS NOT NULL AND regexp_full_match(upn, '[A-Z][0-9]{{11}}[0-9A-Z]')
-                     AND cin_in($upn13, substr(upn, 13, 1)))
+                   WHERE upn IS NOT NULL AND regexp_full_match(upn, '[A-Z][0-9]{{11}}$upn13_class'))
              WHERE cin_upn_check_digits(digits, substr(upn, 13, 1)) <> substr(upn, 1, 1)"""),
     Rule("1520", E, "More than one record with the same UPN.",
          "Check the UPNs: each child must have their own UPN.",
@@ -127,7 +126,7 @@ RULES: tuple[Rule, ...] = (
     Rule("1550", E, "UPN invalid (character 13 not a recognised value)",
          "Correct the UPN: character 13 is a digit or a letter other than I, O and S.",
          f"""SELECT f, child_id, {CHILD}, line, 'UPN ' || upn AS detail
-             FROM child WHERE upn IS NOT NULL AND length(upn) = 13 AND NOT cin_in($upn13, substr(upn, 13, 1))"""),
+             FROM child WHERE upn IS NOT NULL AND length(upn) = 13 AND NOT regexp_full_match(substr(upn, 13, 1), '$upn13_class')"""),
     Rule("1570", E, "LA Child ID must not be longer than 20 characters",
          "Shorten the LA child ID to at most 20 characters.",
          f"""SELECT f, child_id, {CHILD}, line, 'LAchildID ' || child_id || ' (' || length(child_id) || ' characters)' AS detail
@@ -178,7 +177,7 @@ RULES: tuple[Rule, ...] = (
          "Check the former UPN: 13 characters, a letter, 11 digits, then a digit or a letter other than I, O and S.",
          f"""SELECT f, child_id, {CHILD}, line, 'FormerUPN ' || former_upn AS detail
              FROM child WHERE former_upn IS NOT NULL
-               AND NOT (regexp_full_match(former_upn, '[A-Z][0-9]{{11}}[0-9A-Z]') AND cin_in($upn13, substr(former_upn, 13, 1)))"""),
+               AND NOT regexp_full_match(former_upn, '[A-Z][0-9]{{11}}$upn13_class')"""),
     Rule("8770Q", Q, "Please check and either amend data or provide a reason: UPN is missing or reason UPN is missing or is UN1 for a child who is of school age.",
          "Send the child's UPN, or a UPNunknown reason UN2-UN7 (UN1 'not of school age' does not apply).",
          f"""SELECT c.f, c.child_id, {CHILD}, c.line,
@@ -762,10 +761,9 @@ def placeholders(header: Header, la_codes=None) -> dict[str, str]:
         "sex_element": sex_el,
         "sex_codes": literal_list(spec.codes(sex_el, year)),
         "sex_codes_text": ", ".join(spec.codes(sex_el, year)),
-        "la_codes": literal_list(la_codes),
-        # the same as a regular expression: a list of some 200 codes is searched one by one
+        # a regular expression: a list of some 200 codes would be searched one by one
         "la_codes_re": literal("(" + "|".join(re.escape(c) for c in la_codes) + ")"),
-        "upn13": literal_list(spec.UPN_THIRTEENTH),
+        "upn13_class": "[" + "".join(re.escape(c) for c in spec.UPN_THIRTEENTH) + "]",
         "rule_ctx": RULE_CTX,
     }
     for item in spec.CODE_SETS:
