@@ -186,3 +186,24 @@ def test_factors_child_and_unborn(lcd):
     # open episode runs to the reference date of its latest return
     dur = con.execute("SELECT duration_days FROM lcd.episode WHERE child_id='D'").fetchone()[0]
     assert dur == (D("2024-03-31") - D("2024-01-05")).days
+
+
+def test_child_years_present_counts_each_year_once():
+    """A child sent twice in one return (a duplicated LAchildID) is present in that year once."""
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE SCHEMA clean")
+        for table, cols in SCHEMAS.items():
+            con.execute(f"CREATE TABLE clean.{table} ({cols})")
+        con.executemany("INSERT INTO clean.child VALUES (?, ?, ?, ?, ?, ?, ?)", [
+            (2013, LA, "A", D("2010-07-15"), "M", "WBRI", None),
+            (2013, LA, "A", D("2010-07-15"), "M", "WBRI", None),
+            (2020, LA, "A", None, None, None, None),
+            (2024, LA, "A", D("2010-07-15"), "M", "WBRI", None),
+            (2024, LA, "B", D("2020-01-01"), "F", "AIND", None),
+        ])
+        build_lcd(con)
+        assert con.execute("SELECT child_id, first_year, last_year, years_present FROM lcd.child "
+                           "ORDER BY child_id").fetchall() == [("A", 2013, 2024, 3), ("B", 2024, 2024, 1)]
+    finally:
+        con.close()
