@@ -360,6 +360,8 @@ YEAR_CHANGES: tuple[tuple[int, str], ...] = (
 UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 """The 23 letters of a UPN check letter (no I, O, S), in the order of their value."""
 UPN_THIRTEENTH = "0123456789" + "".join(c for c in "ABCDEFGHJKLMNPQRTUVWXYZ")  # no I, O, S
+UPN_THIRTEENTH_CLASS = f"[{UPN_THIRTEENTH}]"
+"""The valid 13th characters as a regular-expression character class (none is special in one)."""
 
 
 def upn_check_letter(body12: str) -> str:

@@ -391,8 +391,9 @@ def _events_before_error(path: Path) -> Iterator[tuple[str, etree._Element]]:
     :data:`_HEADER_CHUNK` bytes at a time. A syntax error is raised once every event parsed
     before it has been yielded: lxml 6.2's ``iterparse`` raises as soon as it reads the chunk that
     holds the error, before that chunk's earlier events, so a small return with a good header and
-    a broken body lost its header. The events that closing the parser makes at the end of a cut-short file are not the
-    file's, so none is yielded when closing raises. Closing the iterator closes the file."""
+    a broken body lost its header. The events that closing the parser makes at the end of a
+    cut-short file are not the file's, so none is yielded when closing raises. Closing the
+    iterator closes the file."""
     parser = etree.XMLPullParser(events=("start", "end"), **_SAFE_PARSER_OPTIONS)
     with open(path, "rb") as fh:
         while chunk := fh.read(_HEADER_CHUNK):

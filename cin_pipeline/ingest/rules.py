@@ -763,7 +763,7 @@ def placeholders(header: Header, la_codes=None) -> dict[str, str]:
         "sex_codes_text": ", ".join(spec.codes(sex_el, year)),
         # a regular expression: a list of some 200 codes would be searched one by one
         "la_codes_re": literal("(" + "|".join(re.escape(c) for c in la_codes) + ")"),
-        "upn13_class": "[" + "".join(re.escape(c) for c in spec.UPN_THIRTEENTH) + "]",
+        "upn13_class": spec.UPN_THIRTEENTH_CLASS,
         "rule_ctx": RULE_CTX,
     }
     for item in spec.CODE_SETS:
